@@ -1,0 +1,63 @@
+// The configuration the stack runs on (DESIGN section 8). It names where secrets come from,
+// never holds them: PINs by env variable or file, API tokens by SHA-256 hash.
+import type { PinSource } from '../hsm/types';
+
+export type Role = 'operator' | 'approver' | 'auditor' | 'admin';
+
+export interface MemberConfig {
+  id: string;
+  pkcs11Module: string;
+  tokenLabel: string;
+  pin: PinSource;
+}
+
+export interface ApproverConfig {
+  id: string;
+  /** Ed25519 public key, 32 raw bytes in base64. */
+  publicKey: string;
+}
+
+export interface ApprovalPolicy {
+  /** M of the cluster's N registered approvers. 0 means no approval is asked. */
+  approvals: number;
+  /** How long to wait for them, in seconds, before the member fails with approval-timeout. */
+  timeoutSeconds: number;
+}
+
+export interface ClusterPolicy {
+  /** Approvals for a key sync, per target member (default for every member). */
+  sync: ApprovalPolicy;
+  /** Approvals for a join (bound to the joining token's transport key fingerprint). */
+  join: ApprovalPolicy;
+  /** Per-member overrides of the sync policy. */
+  members?: Record<string, ApprovalPolicy>;
+  /** How many members a key sync imports to at once. */
+  parallelism: number;
+  /** Package lifetime in seconds (default 24 h). */
+  packageTtlSeconds: number;
+  drift: { mode: 'auto' | 'alert' | 'off'; intervalSeconds: number };
+}
+
+export interface ClusterConfig {
+  id: string;
+  founder: string;
+  members: MemberConfig[];
+  approvers: ApproverConfig[];
+  policy: ClusterPolicy;
+}
+
+export interface PrincipalConfig {
+  id: string;
+  roles: Role[];
+  /** SHA-256 of the bearer token, hex. The token itself is never stored. */
+  tokenSha256: string;
+}
+
+export interface KeySyncConfig {
+  temporal: { address: string; namespace: string };
+  api: { port: number };
+  packageStore: { dir: string };
+  auditArchive: { dir: string };
+  clusters: ClusterConfig[];
+  principals: PrincipalConfig[];
+}

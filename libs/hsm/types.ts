@@ -1,0 +1,85 @@
+// The public vocabulary of libs/hsm. Everything here is safe to log and to put in a workflow
+// history: references, labels, ids, fingerprints, check values. Never key bytes, never a PIN.
+
+/** Where a member's PIN comes from: an environment variable or a file. Never the PIN itself. */
+export type PinSource = { env: string } | { file: string };
+
+/** How to reach one member's token: by module path and token label, never by slot number. */
+export interface TokenRef {
+  pkcs11Module: string;
+  tokenLabel: string;
+  pin: PinSource;
+}
+
+export type KeyClass = 'private' | 'secret';
+export type KeyType = 'rsa' | 'ec' | 'aes' | 'generic-secret';
+export type Curve = 'P-256' | 'P-384' | 'P-521';
+export type KeyUsage = 'sign' | 'verify' | 'encrypt' | 'decrypt' | 'wrap' | 'unwrap' | 'derive';
+
+/**
+ * One key as an application sees it: the private or secret key and, sharing its CKA_ID, the
+ * public key and certificate objects. Identity across members = class + id + fingerprint.
+ */
+export interface KeyGroup {
+  class: KeyClass;
+  keyType: KeyType;
+  /** Bits for RSA (modulus) and secret keys; absent for EC (see curve). */
+  size?: number;
+  curve?: Curve;
+  label: string;
+  /** CKA_ID, lower-case hex. */
+  id: string;
+  /** SHA-256 of the SubjectPublicKeyInfo DER (hex) for RSA/EC; the KCV (hex) for secret keys. */
+  fingerprint: string;
+  usages: KeyUsage[];
+  hasPublicKey: boolean;
+  hasCertificate: boolean;
+  /** False when CKA_EXTRACTABLE is false: listed as not-exportable, never packaged. */
+  exportable: boolean;
+}
+
+/** Selects a key group on a token. */
+export interface KeySelector {
+  class: KeyClass;
+  id: string;
+}
+
+/** Check values of the cluster transfer secrets: they identify the cluster without revealing it. */
+export interface ClusterSecretsKcv {
+  ktkKcv: string;
+  pmkKcv: string;
+}
+
+/** The public half of a joining token's RSA-3072 transport key. */
+export interface TransportKeyInfo {
+  /** SHA-256 of the SubjectPublicKeyInfo DER, hex: what approvers confirm, as on a PIN pad. */
+  fingerprint: string;
+  /** SubjectPublicKeyInfo DER: public, safe to store and carry. */
+  publicKeyDer: Buffer;
+}
+
+export type OaepHash = 'sha256' | 'sha1';
+
+/** Reference to a package in the package store: what workflows carry instead of the bytes. */
+export interface PackageRef {
+  digest: string;
+  size: number;
+  keyCount: number;
+}
+
+export interface ImportEntryOutcome {
+  class: KeyClass;
+  id: string;
+  label: string;
+  fingerprint: string;
+  /** imported: created now; skipped: already there, identical; conflict: same id, other key, left alone. */
+  outcome: 'imported' | 'skipped' | 'conflict';
+}
+
+export interface ImportResult {
+  packageDigest: string;
+  entries: ImportEntryOutcome[];
+  imported: number;
+  skipped: number;
+  conflicts: number;
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// The one entry point behind `npm start`, `npm test` and friends. It uses nothing but Node's own
+// modules, because on a fresh machine nothing else is installed yet: it installs what is missing
+// (npm dependencies, SoftHSM2 and OpenSC, the Temporal CLI), then runs the command asked for.
+import { spawnSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const SOFTHSM_MODULE_CANDIDATES = [
+  '/usr/lib/softhsm/libsofthsm2.so',
+  '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
+  '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so',
+  '/usr/local/lib/softhsm/libsofthsm2.so',
+];
+
+function log(message) {
+  process.stderr.write(`[keysync setup] ${message}\n`);
+}
+
+function fail(message) {
+  process.stderr.write(`\n[keysync setup] ${message}\n`);
+  process.exit(1);
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, ...options });
+  if (result.error) fail(`could not run ${command}: ${result.error.message}`);
+  return result.status ?? 1;
+}
+
+function onPath(command) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, command))) return join(dir, command);
+  }
+  return null;
+}
+
+function ensureNpmDependencies() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  const fresh = existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs);
+  if (fresh) return;
+  log('installing npm dependencies (first run)...');
+  const status = run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  if (status !== 0) fail('npm could not install the dependencies; see its output above, fix it, then run the command again.');
+}
+
+function findSoftHsmModule() {
+  return SOFTHSM_MODULE_CANDIDATES.find((path) => existsSync(path)) ?? null;
+}
+
+function ensureSoftHsm() {
+  if (process.env.KEYSYNC_SKIP_SOFTHSM === '1') return;
+  if (findSoftHsmModule() && onPath('softhsm2-util') && onPath('pkcs11-tool')) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !onPath('apt-get')) {
+    fail(
+      'SoftHSM2 and OpenSC are needed (the demo members are SoftHSM tokens; pkcs11-tool is used by tests).\n' +
+        'Install them, then run the command again. On Debian or Ubuntu:\n' +
+        '  sudo apt-get install -y softhsm2 opensc',
+    );
+  }
+  log('installing Debian packages softhsm2 and opensc...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (run('apt-get', ['update', '-q'], { env }) !== 0 || run('apt-get', ['install', '-y', '-q', 'softhsm2', 'opensc'], { env }) !== 0) {
+    fail('apt-get could not install softhsm2 and opensc; see its output above.');
+  }
+}
+
+/** Finds the Temporal CLI (which carries the dev server), building it with Go when nothing else has it. */
+function ensureTemporalCli() {
+  if (process.env.TEMPORAL_CLI) {
+    if (!existsSync(process.env.TEMPORAL_CLI)) fail(`TEMPORAL_CLI points at ${process.env.TEMPORAL_CLI}, which does not exist.`);
+    return process.env.TEMPORAL_CLI;
+  }
+  const fromPath = onPath('temporal');
+  if (fromPath) return fromPath;
+  const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  const cacheDir = join(cacheRoot, 'keysync', `temporal-${TEMPORAL_CLI_VERSION}`);
+  const cached = join(cacheDir, 'temporal');
+  if (existsSync(cached)) return cached;
+  if (!onPath('go')) {
+    fail(
+      'The Temporal CLI is needed (its dev server is the embedded Temporal). Either:\n' +
+        '  - install it and put `temporal` on the PATH (https://docs.temporal.io/cli), or set TEMPORAL_CLI to its path, or\n' +
+        `  - install Go 1.25 or later, and this command builds it into ${cacheDir}.`,
+    );
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${cacheDir}; a first build takes several minutes...`);
+  const status = run('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
+    env: { ...process.env, GOBIN: cacheDir, GOFLAGS: process.env.GOFLAGS ?? '-mod=mod' },
+  });
+  if (status !== 0 || !existsSync(cached)) {
+    fail(`go install of the Temporal CLI failed (see above). Install the Temporal CLI by hand and set TEMPORAL_CLI to its path.`);
+  }
+  return cached;
+}
+
+function ensureEverything() {
+  ensureNpmDependencies();
+  ensureSoftHsm();
+  const temporal = ensureTemporalCli();
+  process.env.TEMPORAL_CLI = temporal;
+  const module = findSoftHsmModule();
+  if (module && !process.env.KEYSYNC_SOFTHSM_MODULE) process.env.KEYSYNC_SOFTHSM_MODULE = module;
+}
+
+function bin(name) {
+  return join(root, 'node_modules', '.bin', name);
+}
+
+function build() {
+  log('compiling TypeScript...');
+  if (run(bin('tsc'), ['-p', 'tsconfig.json']) !== 0) fail('TypeScript does not compile; the errors are above.');
+}
+
+/** Runs a compiled entry point in the foreground, forwarding Ctrl-C and SIGTERM to it. */
+function runNode(entry, args) {
+  const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist', entry), ...args], { stdio: 'inherit', cwd: root });
+  const forward = (signal) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+const [command = 'start', ...args] = process.argv.slice(2);
+ensureEverything();
+
+switch (command) {
+  case 'test': {
+    build();
+    log('linting...');
+    if (run(bin('eslint'), ['.']) !== 0) fail('lint failed; the findings are above.');
+    process.exit(run(bin('vitest'), ['run', ...args]));
+    break;
+  }
+  case 'start':
+    build();
+    runNode('apps/stack/main.js', args);
+    break;
+  case 'temporal':
+    build();
+    runNode('apps/stack/temporal-main.js', args);
+    break;
+  case 'worker':
+    build();
+    runNode('apps/worker/main.js', args);
+    break;
+  case 'api':
+    build();
+    runNode('apps/api/main.js', args);
+    break;
+  case 'bench':
+    build();
+    runNode('bench/main.js', args);
+    break;
+  case 'cli':
+    build();
+    runNode('apps/cli/main.js', args);
+    break;
+  default:
+    fail(`unknown command "${command}"; use start, test, temporal, worker, api, bench or cli.`);
+}

@@ -1,0 +1,2 @@
+// Placeholder until the stack lands: starts nothing.
+export default function setup(): void {}
