@@ -1,0 +1,82 @@
+// The activity contract between workflows/ and the node agents. Workflows import these as types
+// only. Every input and output is a reference, a fingerprint, a check value or a count: never key
+// bytes (wrapped or not) and never a PIN, because all of it is recorded in workflow histories.
+import type {
+  ClusterSecretsKcv,
+  ImportResult,
+  KeyGroup,
+  KeySelector,
+  OaepHash,
+  PackageRef,
+} from '../libs/hsm/types';
+
+export interface PackageEntrySummary {
+  class: KeySelector['class'];
+  id: string;
+  label: string;
+  fingerprint: string;
+}
+
+export interface ExportKeysInput {
+  /** The workflow id of the operation, recorded in the package header's packageId/log lines. */
+  operationId: string;
+  keys: KeySelector[];
+  ttlSeconds: number;
+}
+
+export interface ExportKeysResult {
+  package: PackageRef;
+  entries: PackageEntrySummary[];
+  notExportable: KeySelector[];
+}
+
+export interface ImportPackageInput {
+  operationId: string;
+  package: PackageRef;
+}
+
+export interface TransportKeyResult {
+  fingerprint: string;
+  /** SubjectPublicKeyInfo DER, base64: public, safe in a history. */
+  publicKeyDer: string;
+}
+
+export interface WrapSecretsForJoinInput {
+  operationId: string;
+  transportPublicKeyDer: string;
+  /** The fingerprint the approvers confirmed; the sponsor refuses a key that does not match it. */
+  transportFingerprint: string;
+}
+
+export interface WrapSecretsForJoinResult {
+  /** Digest of the wrapped-secrets blob in the package store. */
+  blob: PackageRef;
+  oaepHash: OaepHash;
+}
+
+/** Activities of a node agent: registered on `keysync.<cluster>.<member>`, the only code that opens that member's HSM. */
+export interface NodeAgentActivities {
+  reportClusterSecrets(): Promise<ClusterSecretsKcv | null>;
+  inventoryKeys(): Promise<KeyGroup[]>;
+  exportKeys(input: ExportKeysInput): Promise<ExportKeysResult>;
+  importPackage(input: ImportPackageInput): Promise<ImportResult>;
+  createTransportKey(): Promise<TransportKeyResult>;
+  wrapSecretsForJoin(input: WrapSecretsForJoinInput): Promise<WrapSecretsForJoinResult>;
+  receiveClusterSecrets(input: { operationId: string; blob: PackageRef }): Promise<ClusterSecretsKcv>;
+}
+
+/** Activities of the orchestrator, on queue `keysync`. */
+export interface OrchestratorActivities {
+  /** Copies a closed workflow's history into the append-only audit archive. */
+  archiveHistory(input: { workflowId: string; runId?: string }): Promise<{ digest: string }>;
+}
+
+/** Failure types that activities raise (ApplicationFailure.type) and workflows match on. */
+export const FailureTypes = {
+  tamperedPackage: 'tampered-package',
+  wrongCluster: 'wrong-cluster',
+  conflict: 'conflict',
+  badPin: 'bad-pin',
+  hsmError: 'hsm-error',
+  transportKeyMismatch: 'transport-key-mismatch',
+} as const;
