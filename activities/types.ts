@@ -70,13 +70,3 @@ export interface OrchestratorActivities {
   /** Copies a closed workflow's history into the append-only audit archive. */
   archiveHistory(input: { workflowId: string; runId?: string }): Promise<{ digest: string }>;
 }
-
-/** Failure types that activities raise (ApplicationFailure.type) and workflows match on. */
-export const FailureTypes = {
-  tamperedPackage: 'tampered-package',
-  wrongCluster: 'wrong-cluster',
-  conflict: 'conflict',
-  badPin: 'bad-pin',
-  hsmError: 'hsm-error',
-  transportKeyMismatch: 'transport-key-mismatch',
-} as const;
