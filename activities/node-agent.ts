@@ -1,0 +1,113 @@
+// The node agent's activities: registered on `keysync.<cluster>.<member>`, the only code that
+// opens that member's token. Inputs and outputs are references, fingerprints and counts (see
+// activities/types.ts); bytes go through the package store.
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { FailureTypes } from '../libs/contract/failure-types';
+import type { MemberConfig } from '../libs/config/types';
+import type { ClusterSecretsKcv, ImportResult, KeyGroup } from '../libs/hsm/types';
+import type { PackageStore } from '../libs/package-store';
+import { failure, mapFailures } from './failures';
+import type { TokenSource } from './token-source';
+import type {
+  ExportKeysInput,
+  ExportKeysResult,
+  ImportPackageInput,
+  NodeAgentActivities,
+  TransportKeyResult,
+  WrapSecretsForJoinInput,
+  WrapSecretsForJoinResult,
+} from './types';
+
+export interface NodeAgentDeps {
+  member: MemberConfig;
+  clusterId: string;
+  packageStore: PackageStore;
+  tokens: TokenSource;
+}
+
+/** Import progress is heartbeated at most this often, and on the last entry. */
+const HEARTBEAT_EVERY_MS = 1_000;
+
+export function createNodeAgentActivities({ member, clusterId, packageStore, tokens }: NodeAgentDeps): NodeAgentActivities {
+  const run = <T>(body: () => Promise<T>): Promise<T> => mapFailures(member.id, body);
+
+  return {
+    async reportClusterSecrets(): Promise<ClusterSecretsKcv | null> {
+      return run(() => tokens.withToken((token) => token.clusterSecretsKcv()));
+    },
+
+    async inventoryKeys(): Promise<KeyGroup[]> {
+      return run(() => tokens.withToken((token) => token.inventory()));
+    },
+
+    async exportKeys({ keys, ttlSeconds }: ExportKeysInput): Promise<ExportKeysResult> {
+      return run(async () => {
+        const exported = await tokens.withToken((token) => token.exportPackage({ clusterId, sourceMember: member.id, keys, ttlSeconds }));
+        const stored = await packageStore.put(exported.bytes);
+        return {
+          package: { digest: stored.digest, size: stored.size, keyCount: exported.entries.length },
+          entries: exported.entries.map(({ class: keyClass, id, label, fingerprint }) => ({ class: keyClass, id, label, fingerprint })),
+          notExportable: exported.notExportable.map(({ class: keyClass, id }) => ({ class: keyClass, id })),
+        };
+      });
+    },
+
+    async importPackage({ package: ref }: ImportPackageInput): Promise<ImportResult> {
+      return run(async () => {
+        const bytes = await packageStore.get(ref.digest);
+        const context = Context.current();
+        let lastBeat = 0;
+        const result = await tokens.withToken((token) =>
+          token.importPackage(bytes, {
+            clusterId,
+            expectedDigest: ref.digest,
+            onProgress: (done: number, total: number) => {
+              // Heartbeats carry counts only; they also let the server deliver a cancellation.
+              const now = Date.now();
+              if (now - lastBeat >= HEARTBEAT_EVERY_MS || done === total) {
+                lastBeat = now;
+                context.heartbeat({ done, total });
+              }
+            },
+            shouldStop: () => context.cancellationSignal.aborted,
+          }),
+        );
+        // The import stopped between two key groups because the activity was cancelled: report it as such.
+        if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
+        return result;
+      });
+    },
+
+    async createTransportKey(): Promise<TransportKeyResult> {
+      return run(async () => {
+        const key = await tokens.withToken((token) => token.createTransportKey());
+        return { fingerprint: key.fingerprint, publicKeyDer: Buffer.from(key.publicKeyDer).toString('base64') };
+      });
+    },
+
+    async wrapSecretsForJoin({ transportPublicKeyDer, transportFingerprint }: WrapSecretsForJoinInput): Promise<WrapSecretsForJoinResult> {
+      return run(async () => {
+        const der = Buffer.from(transportPublicKeyDer, 'base64');
+        const fingerprint = createHash('sha256').update(der).digest('hex');
+        if (fingerprint !== transportFingerprint.toLowerCase()) {
+          throw failure(
+            FailureTypes.transportKeyMismatch,
+            `Member ${member.id} refuses to wrap the cluster secrets: the transport key's fingerprint ${fingerprint} is not the approved ${transportFingerprint}. Start the join again and have the approvers confirm the new key.`,
+            true,
+          );
+        }
+        const wrapped = await tokens.withToken((token) => token.wrapClusterSecretsForTransport(der));
+        const stored = await packageStore.put(wrapped.blob);
+        return { blob: { digest: stored.digest, size: stored.size, keyCount: 2 }, oaepHash: wrapped.oaepHash };
+      });
+    },
+
+    async receiveClusterSecrets({ blob }: { operationId: string; blob: { digest: string } }): Promise<ClusterSecretsKcv> {
+      return run(async () => {
+        const bytes = await packageStore.get(blob.digest);
+        return tokens.withToken((token) => token.unwrapClusterSecretsFromTransport(bytes));
+      });
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// The orchestrator's activities, on queue `keysync`: work that needs the Temporal client rather
+// than an HSM. archiveHistory copies a closed workflow's history into the audit archive, in the
+// SDK's proto JSON so `Worker.runReplayHistory` can replay it years later.
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import type { ArchiveMeta, AuditArchive } from '../libs/audit-archive';
+import type { OrchestratorActivities } from './types';
+
+export interface OrchestratorDeps {
+  client: Client;
+  archive: AuditArchive;
+}
+
+/** Search attributes every KeySync workflow carries (DESIGN section 5). */
+const CLUSTER_ATTRIBUTE = 'KeySyncCluster';
+const MEMBERS_ATTRIBUTE = 'KeySyncMembers';
+const KIND_ATTRIBUTE = 'KeySyncKind';
+
+export function createOrchestratorActivities({ client, archive }: OrchestratorDeps): OrchestratorActivities {
+  return {
+    async archiveHistory({ workflowId, runId }) {
+      const handle = client.workflow.getHandle(workflowId, runId);
+      const description = await handle.describe();
+      if (description.status.name === 'RUNNING') {
+        // Retryable on purpose: the caller may ask a moment before the child's close is visible.
+        throw ApplicationFailure.create({
+          type: 'workflow-still-running',
+          message: `Workflow ${workflowId} is still running; only a closed history is archived.`,
+          nonRetryable: false,
+        });
+      }
+      const history = await client.workflow.getHandle(workflowId, description.runId).fetchHistory();
+      const entry = await archive.append(historyToJSON(history), archiveMetaOf(description));
+      return { digest: entry.digest };
+    },
+  };
+}
+
+export function archiveMetaOf(description: Pick<WorkflowExecutionDescription, 'workflowId' | 'runId' | 'type' | 'typedSearchAttributes'>): ArchiveMeta {
+  const attributes = new Map(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value as unknown]));
+  const cluster = attributes.get(CLUSTER_ATTRIBUTE);
+  const members = attributes.get(MEMBERS_ATTRIBUTE);
+  const kind = attributes.get(KIND_ATTRIBUTE);
+  return {
+    workflowId: description.workflowId,
+    runId: description.runId,
+    cluster: typeof cluster === 'string' ? cluster : clusterFromWorkflowId(description.workflowId),
+    members: Array.isArray(members) ? members.map(String) : [],
+    kind: typeof kind === 'string' ? kind : description.type,
+  };
+}
+
+/** Ids are `sync:<cluster>:...` and `join:<cluster>:...`: the fallback when an attribute is missing. */
+function clusterFromWorkflowId(workflowId: string): string {
+  return workflowId.split(':')[1] ?? '';
+}
