@@ -55,6 +55,11 @@ export interface PrincipalConfig {
 
 export interface KeySyncConfig {
   temporal: { address: string; namespace: string };
+  /**
+   * SoftHSM2 only: the softhsm2.conf its members' tokens live under. A process that opens tokens
+   * sets SOFTHSM2_CONF from it (applySoftHsmEnvironment) unless the environment already has one.
+   */
+  softhsm2Conf?: string;
   api: { port: number };
   packageStore: { dir: string };
   auditArchive: { dir: string };

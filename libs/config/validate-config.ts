@@ -1,0 +1,170 @@
+// Validates a parsed configuration file (DESIGN section 8) and fills its defaults. Relative paths
+// are resolved against the file's folder, so a state folder can move as a whole.
+import { isAbsolute, resolve } from 'node:path';
+import type { PinSource } from '../hsm/types';
+import { ConfigError } from './config-error';
+import { ConfigReader, join } from './config-reader';
+import type { Json } from './config-reader';
+import type { ApprovalPolicy, ApproverConfig, ClusterConfig, ClusterPolicy, KeySyncConfig, MemberConfig, PrincipalConfig, Role } from './types';
+
+const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const ID_HINT = 'must be lower-case letters, digits and dashes (it becomes part of task queue names and workflow ids)';
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const ROLES: readonly Role[] = ['operator', 'approver', 'auditor', 'admin'];
+const DRIFT_MODES = ['auto', 'alert', 'off'] as const;
+const MAX_TOKEN_LABEL_BYTES = 32; // CK_TOKEN_INFO.label is 32 bytes
+
+export const CONFIG_DEFAULTS = {
+  namespace: 'default',
+  apiPort: 3000,
+  parallelism: 4,
+  packageTtlSeconds: 86_400,
+  drift: { mode: 'alert', intervalSeconds: 300 },
+} as const;
+
+function path(value: string, baseDir: string): string {
+  return value === '' || isAbsolute(value) ? value : resolve(baseDir, value);
+}
+
+function readPin(r: ConfigReader, value: Json, field: string, baseDir: string): PinSource {
+  if (typeof value === 'string') {
+    r.report(field, 'must name where the PIN comes from, {"env": "VARIABLE"} or {"file": "path"}; the PIN itself never goes in the configuration');
+    return { env: '' };
+  }
+  const pin = r.object(value, field, ['env', 'file']);
+  if (!pin) return { env: '' };
+  const hasEnv = pin.env !== undefined;
+  const hasFile = pin.file !== undefined;
+  if (hasEnv === hasFile) {
+    r.report(field, 'must have exactly one of env or file');
+    return { env: '' };
+  }
+  if (hasEnv) return { env: r.string(pin.env, join(field, 'env'), { pattern: ENV_NAME, hint: 'must be an environment variable name' }) };
+  return { file: path(r.string(pin.file, join(field, 'file')), baseDir) };
+}
+
+function readMember(r: ConfigReader, value: Json, field: string, baseDir: string): MemberConfig {
+  const m = r.object(value, field, ['id', 'pkcs11Module', 'tokenLabel', 'pin']) ?? {};
+  const tokenLabel = r.string(m.tokenLabel, join(field, 'tokenLabel'));
+  if (Buffer.byteLength(tokenLabel, 'utf8') > MAX_TOKEN_LABEL_BYTES) {
+    r.report(join(field, 'tokenLabel'), `must be at most ${MAX_TOKEN_LABEL_BYTES} bytes (the PKCS#11 token label size)`);
+  }
+  return {
+    id: r.string(m.id, join(field, 'id'), { pattern: ID, hint: ID_HINT }),
+    pkcs11Module: path(r.string(m.pkcs11Module, join(field, 'pkcs11Module')), baseDir),
+    tokenLabel,
+    pin: readPin(r, m.pin, join(field, 'pin'), baseDir),
+  };
+}
+
+function readApprover(r: ConfigReader, value: Json, field: string): ApproverConfig {
+  const a = r.object(value, field, ['id', 'publicKey']) ?? {};
+  const publicKey = r.string(a.publicKey, join(field, 'publicKey'));
+  if (publicKey !== '' && (!/^[A-Za-z0-9+/]+={0,2}$/.test(publicKey) || Buffer.from(publicKey, 'base64').length !== 32)) {
+    r.report(join(field, 'publicKey'), 'must be an Ed25519 public key: 32 raw bytes in base64');
+  }
+  return { id: r.string(a.id, join(field, 'id'), { pattern: ID, hint: ID_HINT }), publicKey };
+}
+
+function readApprovalPolicy(r: ConfigReader, value: Json, field: string, approverCount: number): ApprovalPolicy {
+  const p = r.object(value, field, ['approvals', 'timeoutSeconds']) ?? {};
+  const approvals = r.integer(p.approvals, join(field, 'approvals'), 0);
+  if (approvals > approverCount) {
+    r.report(join(field, 'approvals'), `asks for more approvals than the cluster has approvers (${approverCount})`);
+  }
+  return { approvals, timeoutSeconds: r.integer(p.timeoutSeconds, join(field, 'timeoutSeconds'), 1) };
+}
+
+function readPolicy(r: ConfigReader, value: Json, field: string, memberIds: string[], approverCount: number): ClusterPolicy {
+  const p = r.object(value, field, ['sync', 'join', 'members', 'parallelism', 'packageTtlSeconds', 'drift']) ?? {};
+  const policy: ClusterPolicy = {
+    sync: readApprovalPolicy(r, p.sync, join(field, 'sync'), approverCount),
+    join: readApprovalPolicy(r, p.join, join(field, 'join'), approverCount),
+    parallelism: p.parallelism === undefined ? CONFIG_DEFAULTS.parallelism : r.integer(p.parallelism, join(field, 'parallelism'), 1, 1000),
+    packageTtlSeconds:
+      p.packageTtlSeconds === undefined ? CONFIG_DEFAULTS.packageTtlSeconds : r.integer(p.packageTtlSeconds, join(field, 'packageTtlSeconds'), 60),
+    drift: { ...CONFIG_DEFAULTS.drift },
+  };
+  if (p.drift !== undefined) {
+    const d = r.object(p.drift, join(field, 'drift'), ['mode', 'intervalSeconds']) ?? {};
+    policy.drift = {
+      mode: r.oneOf(d.mode, join(field, 'drift.mode'), DRIFT_MODES),
+      intervalSeconds: r.integer(d.intervalSeconds, join(field, 'drift.intervalSeconds'), 1),
+    };
+  }
+  if (p.members !== undefined) {
+    const overrides = r.object(p.members, join(field, 'members'), memberIds) ?? {};
+    policy.members = Object.fromEntries(
+      Object.entries(overrides).map(([id, override]) => [id, readApprovalPolicy(r, override, join(join(field, 'members'), id), approverCount)]),
+    );
+  }
+  return policy;
+}
+
+function readCluster(r: ConfigReader, value: Json, field: string, baseDir: string): ClusterConfig {
+  const c = r.object(value, field, ['id', 'founder', 'members', 'approvers', 'policy']) ?? {};
+  const members = r.array(c.members, join(field, 'members'), { nonEmpty: true }).map((m, i) => readMember(r, m, join(join(field, 'members'), i), baseDir));
+  const approvers = r.array(c.approvers, join(field, 'approvers')).map((a, i) => readApprover(r, a, join(join(field, 'approvers'), i)));
+  r.unique(members.map((m) => m.id), join(field, 'members'), 'member');
+  r.unique(approvers.map((a) => a.id), join(field, 'approvers'), 'approver');
+  const memberIds = members.map((m) => m.id);
+  const founder = r.string(c.founder, join(field, 'founder'));
+  if (founder !== '' && !memberIds.includes(founder)) r.report(join(field, 'founder'), 'must be the id of one of the cluster\'s members');
+  return {
+    id: r.string(c.id, join(field, 'id'), { pattern: ID, hint: ID_HINT }),
+    founder,
+    members,
+    approvers,
+    policy: readPolicy(r, c.policy, join(field, 'policy'), memberIds, approvers.length),
+  };
+}
+
+function readPrincipal(r: ConfigReader, value: Json, field: string): PrincipalConfig {
+  const p = r.object(value, field, ['id', 'roles', 'tokenSha256']) ?? {};
+  const roles = r.array(p.roles, join(field, 'roles'), { nonEmpty: true }).map((role, i) => r.oneOf(role, join(join(field, 'roles'), i), ROLES));
+  return {
+    id: r.string(p.id, join(field, 'id'), { pattern: ID, hint: ID_HINT }),
+    roles,
+    tokenSha256: r.string(p.tokenSha256, join(field, 'tokenSha256'), {
+      pattern: SHA256_HEX,
+      hint: 'must be the SHA-256 of the bearer token as 64 lower-case hex characters (never the token itself)',
+    }),
+  };
+}
+
+/**
+ * Checks a parsed configuration; throws a ConfigError listing every problem by field.
+ * `source` names the file in the error; `baseDir` resolves relative paths.
+ */
+export function validateConfig(raw: Json, source: string, baseDir: string): KeySyncConfig {
+  const r = new ConfigReader();
+  const root = r.object(raw, '', ['temporal', 'api', 'softhsm2Conf', 'packageStore', 'auditArchive', 'clusters', 'principals']) ?? {};
+  const temporal = r.object(root.temporal, 'temporal', ['address', 'namespace']) ?? {};
+  const api = root.api === undefined ? {} : (r.object(root.api, 'api', ['port']) ?? {});
+  const packageStore = r.object(root.packageStore, 'packageStore', ['dir']) ?? {};
+  const auditArchive = r.object(root.auditArchive, 'auditArchive', ['dir']) ?? {};
+
+  const config: KeySyncConfig = {
+    temporal: {
+      address: r.string(temporal.address, 'temporal.address', { pattern: /^[^\s:]+:\d{1,5}$/, hint: 'must be host:port' }),
+      namespace: temporal.namespace === undefined ? CONFIG_DEFAULTS.namespace : r.string(temporal.namespace, 'temporal.namespace'),
+    },
+    api: { port: api.port === undefined ? CONFIG_DEFAULTS.apiPort : r.integer(api.port, 'api.port', 1, 65535) },
+    packageStore: { dir: path(r.string(packageStore.dir, 'packageStore.dir'), baseDir) },
+    auditArchive: { dir: path(r.string(auditArchive.dir, 'auditArchive.dir'), baseDir) },
+    clusters: r.array(root.clusters, 'clusters', { nonEmpty: true }).map((c, i) => readCluster(r, c, join('clusters', i), baseDir)),
+    principals: r.array(root.principals, 'principals').map((p, i) => readPrincipal(r, p, join('principals', i))),
+  };
+  if (root.softhsm2Conf !== undefined) config.softhsm2Conf = path(r.string(root.softhsm2Conf, 'softhsm2Conf'), baseDir);
+  r.unique(config.clusters.map((c) => c.id), 'clusters', 'cluster');
+  r.unique(config.principals.map((p) => p.id), 'principals', 'principal');
+  const hashes = new Set<string>();
+  config.principals.forEach((p, i) => {
+    if (p.tokenSha256 !== '' && hashes.has(p.tokenSha256)) r.report(`principals[${i}].tokenSha256`, 'is the same token hash as another principal');
+    hashes.add(p.tokenSha256);
+  });
+
+  if (r.issues.length > 0) throw new ConfigError(source, r.issues);
+  return config;
+}

@@ -1,0 +1,129 @@
+// The configuration is checked at start: every problem named by its field, no secret echoed.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify as toYaml } from 'yaml';
+import { ConfigError } from '../../libs/config/config-error';
+import { loadConfig } from '../../libs/config/load-config';
+import { validateConfig } from '../../libs/config/validate-config';
+
+const dir = mkdtempSync(join(tmpdir(), 'keysync-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const PUBLIC_KEY = Buffer.alloc(32, 7).toString('base64');
+
+function validConfig(): Record<string, unknown> {
+  return {
+    temporal: { address: '127.0.0.1:7233', namespace: 'default' },
+    api: { port: 3000 },
+    packageStore: { dir: 'packages' },
+    auditArchive: { dir: '/var/lib/keysync/audit' },
+    clusters: [
+      {
+        id: 'demo',
+        founder: 'node1',
+        members: [
+          { id: 'node1', pkcs11Module: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'node1', pin: { file: 'pins/node1.pin' } },
+          { id: 'node2', pkcs11Module: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'node2', pin: { env: 'NODE2_PIN' } },
+        ],
+        approvers: [{ id: 'approver-1', publicKey: PUBLIC_KEY }],
+        policy: { sync: { approvals: 1, timeoutSeconds: 3600 }, join: { approvals: 1, timeoutSeconds: 3600 } },
+      },
+    ],
+    principals: [{ id: 'operator', roles: ['operator'], tokenSha256: 'a'.repeat(64) }],
+  };
+}
+
+function issuesOf(raw: unknown): ConfigError {
+  try {
+    validateConfig(raw, 'test.json', dir);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration validation', () => {
+  it('accepts a valid file, fills the defaults and resolves relative paths against its folder', () => {
+    const config = validateConfig(validConfig(), 'test.json', '/etc/keysync');
+    expect(config.packageStore.dir).toBe('/etc/keysync/packages');
+    expect(config.auditArchive.dir).toBe('/var/lib/keysync/audit');
+    expect(config.clusters[0]?.members[0]?.pin).toEqual({ file: '/etc/keysync/pins/node1.pin' });
+    expect(config.clusters[0]?.members[1]?.pin).toEqual({ env: 'NODE2_PIN' });
+    expect(config.clusters[0]?.policy).toMatchObject({ parallelism: 4, packageTtlSeconds: 86_400, drift: { mode: 'alert', intervalSeconds: 300 } });
+  });
+
+  it('refuses a PIN written into the file, naming the field and never repeating the PIN', () => {
+    const raw = validConfig();
+    const cluster = (raw.clusters as Array<{ members: Array<Record<string, unknown>> }>)[0]!;
+    cluster.members[1]!.pin = '98127364';
+    const error = issuesOf(raw);
+    expect(error.issues).toEqual([{ field: 'clusters[0].members[1].pin', problem: expect.stringContaining('{"env": "VARIABLE"} or {"file": "path"}') }]);
+    expect(error.message).toContain('clusters[0].members[1].pin');
+    expect(error.message).not.toContain('98127364');
+  });
+
+  it('refuses a bearer token where its SHA-256 belongs, without repeating the token', () => {
+    const raw = validConfig();
+    (raw.principals as Array<Record<string, unknown>>)[0]!.tokenSha256 = 'secret-token-do-not-log';
+    const error = issuesOf(raw);
+    expect(error.issues.map((i) => i.field)).toEqual(['principals[0].tokenSha256']);
+    expect(error.message).toContain('never the token itself');
+    expect(error.message).not.toContain('secret-token-do-not-log');
+  });
+
+  it('reports every problem of a file at once, each by its field', () => {
+    const raw = validConfig();
+    const cluster = (raw.clusters as Array<Record<string, unknown>>)[0]!;
+    cluster.founder = 'node9';
+    cluster.policy = { sync: { approvals: 2, timeoutSeconds: 0 }, join: { approvals: 1, timeoutSeconds: 60 }, drift: { mode: 'sometimes', intervalSeconds: 60 } };
+    (cluster.members as Array<Record<string, unknown>>)[1]!.id = 'node1';
+    (cluster.approvers as Array<Record<string, unknown>>)[0]!.publicKey = 'bm90LWEta2V5';
+    (raw.temporal as Record<string, unknown>).address = 'localhost';
+    raw.packageStor = { dir: 'typo' };
+    const fields = issuesOf(raw).issues.map((i) => i.field);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'clusters[0].founder',
+        'clusters[0].policy.sync.approvals',
+        'clusters[0].policy.sync.timeoutSeconds',
+        'clusters[0].policy.drift.mode',
+        'clusters[0].members[1].id',
+        'clusters[0].approvers[0].publicKey',
+        'temporal.address',
+        'packageStor',
+      ]),
+    );
+    expect(fields).toHaveLength(8);
+  });
+
+  it('refuses a file with no clusters and names the missing sections', () => {
+    const fields = issuesOf({ temporal: { address: '127.0.0.1:7233' } }).issues.map((i) => i.field);
+    expect(fields).toEqual(['packageStore', 'auditArchive', 'packageStore.dir', 'auditArchive.dir', 'clusters', 'principals']);
+  });
+
+  it('loads the same configuration from YAML', () => {
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, toYaml(validConfig()));
+    const config = loadConfig(file);
+    expect(config.clusters[0]?.members.map((m) => m.id)).toEqual(['node1', 'node2']);
+    expect(config.packageStore.dir).toBe(join(dir, 'packages'));
+  });
+
+  it('reports a file that does not parse by position, without quoting its text', () => {
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{ "pin": "55501234" oops }');
+    expect(() => loadConfig(file)).toThrow(/broken\.json is not valid[\s\S]*not valid JSON \(at position \d+\)/);
+    try {
+      loadConfig(file);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('55501234');
+    }
+  });
+
+  it('says how to get a configuration when the file is missing', () => {
+    expect(() => loadConfig(join(dir, 'absent.json'))).toThrow(/cannot be read \(ENOENT\); run `npm start` once/);
+  });
+});
