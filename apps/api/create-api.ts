@@ -1,0 +1,36 @@
+// Builds the API application for main.ts, the tests and the OpenAPI script alike, so what the
+// tests exercise is what runs.
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import type { KeySyncConfig } from '../../libs/config/types';
+import { AppModule } from './app.module';
+import { requestContext } from './http/request-context';
+import { ApiLogger, createLogger, PinoNestLogger } from './logging/logger';
+import { buildOpenApiDocument } from './openapi/openapi-document';
+
+/** JSON bodies here are small (a sync request, an approval): anything larger is refused with 413. */
+export const jsonBodyLimit = '64kb';
+
+export interface CreateApiOptions {
+  logger?: ApiLogger;
+}
+
+export async function createApi(config: KeySyncConfig, options: CreateApiOptions = {}): Promise<INestApplication> {
+  const logger = options.logger ?? new ApiLogger(createLogger());
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    bodyParser: false,
+    logger: new PinoNestLogger(logger.pino),
+  });
+  // Before the body parser, so even a malformed body gets a correlation id.
+  app.use(requestContext(logger.pino));
+  app.useBodyParser('json', { limit: jsonBodyLimit });
+  app.setGlobalPrefix('v1');
+  app.enableShutdownHooks();
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'v1/openapi.json',
+    raw: ['json'],
+  });
+  return app;
+}

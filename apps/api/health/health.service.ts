@@ -1,0 +1,65 @@
+// Health of the pieces the API depends on: the Temporal frontend, and each member's node agent
+// (seen as recent pollers on its activity task queue). Bounded by a deadline so a dead Temporal
+// gives a quick "unreachable" instead of a hanging request.
+import { Injectable } from '@nestjs/common';
+import { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { ApiConfig, memberTaskQueue } from '../config/api-config';
+import type { HealthDto, MemberAgentHealthDto } from './health.dto';
+
+const deadlineMs = 3_000;
+/** A polling agent re-polls at least every ~70 s (long-poll timeout); older pollers are gone. */
+const pollerFreshMs = 90_000;
+
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly client: Client,
+    private readonly config: ApiConfig,
+  ) {}
+
+  async health(): Promise<HealthDto> {
+    const reachable = await this.temporalReachable();
+    const members = await Promise.all(
+      this.config.keysync.clusters.flatMap((cluster) =>
+        cluster.members.map(async (member): Promise<MemberAgentHealthDto> => ({
+          cluster: cluster.id,
+          member: member.id,
+          agent: reachable && (await this.agentPolling(memberTaskQueue(cluster.id, member.id))) ? 'up' : 'down',
+        })),
+      ),
+    );
+    const allUp = members.every((member) => member.agent === 'up');
+    return {
+      status: reachable && allUp ? 'ok' : 'degraded',
+      temporal: { reachable, address: this.config.temporal.address },
+      members,
+    };
+  }
+
+  private async temporalReachable(): Promise<boolean> {
+    try {
+      await this.client.connection.withDeadline(Date.now() + deadlineMs, () => this.client.workflowService.getSystemInfo({}));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async agentPolling(taskQueue: string): Promise<boolean> {
+    try {
+      const answer = await this.client.connection.withDeadline(Date.now() + deadlineMs, () =>
+        this.client.workflowService.describeTaskQueue({
+          namespace: this.config.temporal.namespace,
+          taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+        }),
+      );
+      const now = Date.now();
+      return (answer.pollers ?? []).some((poller) => poller.lastAccessTime && now - tsToMs(poller.lastAccessTime) < pollerFreshMs);
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+// Entry point of `npm run api` and of the stack's API child process. Reads the configuration
+// named by KEYSYNC_CONFIG (else <KEYSYNC_HOME or .keysync>/config.json), listens on
+// KEYSYNC_API_PORT (else the configured port), and shuts down cleanly on SIGTERM/SIGINT.
+import 'reflect-metadata';
+import { join, resolve } from 'node:path';
+import { readConfigFile } from './config/read-config-file';
+import { createApi } from './create-api';
+import { ApiLogger, createLogger } from './logging/logger';
+
+function configPath(): string {
+  if (process.env.KEYSYNC_CONFIG) return resolve(process.env.KEYSYNC_CONFIG);
+  return join(resolve(process.env.KEYSYNC_HOME ?? '.keysync'), 'config.json');
+}
+
+function portFrom(config: { api?: { port?: number } }): number {
+  const fromEnv = process.env.KEYSYNC_API_PORT;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const port = Number(fromEnv);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new Error(`KEYSYNC_API_PORT must be a port number (0-65535); it is "${fromEnv}".`);
+    }
+    return port;
+  }
+  return config.api?.port ?? 3000;
+}
+
+async function main(): Promise<void> {
+  const logger = new ApiLogger(createLogger());
+  const path = configPath();
+  const config = readConfigFile(path);
+  const port = portFrom(config);
+  const host = process.env.KEYSYNC_API_HOST ?? '127.0.0.1';
+  const app = await createApi(config, { logger });
+  await app.listen(port, host);
+  logger.pino.info({ url: await app.getUrl(), config: path, temporal: config.temporal.address }, 'api listening');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`keysync api could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,33 @@
+// The OpenAPI document, built from the controllers and DTOs themselves: the same decorators that
+// validate a field document it, so the spec cannot drift from what the API accepts.
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const info = new DocumentBuilder()
+    .setTitle('KeySync API')
+    .setDescription(
+      'Keeps HSM key material identical across the members of a PKI appliance cluster. ' +
+        'Every error body is { code, message, correlationId }.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A principal’s token; the configuration stores its SHA-256.' })
+    .build();
+  return SwaggerModule.createDocument(app, info, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+}
+
+/** Stable text for the committed openapi.json: keys sorted, so regenerating it only changes what changed. */
+export function stableJson(value: unknown): string {
+  const sort = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(sort);
+    if (node && typeof node === 'object') {
+      return Object.fromEntries(
+        Object.entries(node as Record<string, unknown>)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([key, inner]) => [key, sort(inner)]),
+      );
+    }
+    return node;
+  };
+  return `${JSON.stringify(sort(value), null, 2)}\n`;
+}
