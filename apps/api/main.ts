@@ -1,34 +1,26 @@
 // Entry point of `npm run api` and of the stack's API child process. Reads the configuration
-// named by KEYSYNC_CONFIG (else <KEYSYNC_HOME or .keysync>/config.json), listens on
-// KEYSYNC_API_PORT (else the configured port), and shuts down cleanly on SIGTERM/SIGINT.
+// named by KEYSYNC_CONFIG (else <state folder>/config.json), listens on KEYSYNC_API_PORT (else the
+// configured port), and shuts down cleanly on SIGTERM/SIGINT (enableShutdownHooks in createApi).
 import 'reflect-metadata';
-import { join, resolve } from 'node:path';
-import { readConfigFile } from './config/read-config-file';
+import { configPath, loadConfig } from '../../libs/config';
 import { createApi } from './create-api';
 import { ApiLogger, createLogger } from './logging/logger';
 
-function configPath(): string {
-  if (process.env.KEYSYNC_CONFIG) return resolve(process.env.KEYSYNC_CONFIG);
-  return join(resolve(process.env.KEYSYNC_HOME ?? '.keysync'), 'config.json');
-}
-
-function portFrom(config: { api?: { port?: number } }): number {
+function portFrom(configured: number): number {
   const fromEnv = process.env.KEYSYNC_API_PORT;
-  if (fromEnv !== undefined && fromEnv !== '') {
-    const port = Number(fromEnv);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new Error(`KEYSYNC_API_PORT must be a port number (0-65535); it is "${fromEnv}".`);
-    }
-    return port;
+  if (fromEnv === undefined || fromEnv === '') return configured;
+  const port = Number(fromEnv);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`KEYSYNC_API_PORT must be a port number (0-65535); it is "${fromEnv}".`);
   }
-  return config.api?.port ?? 3000;
+  return port;
 }
 
 async function main(): Promise<void> {
   const logger = new ApiLogger(createLogger());
   const path = configPath();
-  const config = readConfigFile(path);
-  const port = portFrom(config);
+  const config = loadConfig(path);
+  const port = portFrom(config.api.port);
   const host = process.env.KEYSYNC_API_HOST ?? '127.0.0.1';
   const app = await createApi(config, { logger });
   await app.listen(port, host);
