@@ -1,0 +1,119 @@
+// The human-in-the-loop step of a memberSync or a join: message handlers plus a condition with a
+// timeout. The update's validator refuses a bad approval before it enters the history; the signal
+// (for the Temporal UI) records a bad one as refused and ignores it.
+import { condition, setHandler } from '@temporalio/workflow';
+import type { ApproverConfig } from '../libs/config/types';
+import { approvalChallenge, approvalOutcome, checkApproval, eligibleApprovers } from './approvals';
+import type { ApprovalContext, ApprovalOutcome } from './approvals';
+import { approveSignal, approveUpdate } from './messages';
+import type { ApprovalAccepted } from './messages';
+import type { Approval, ApprovalRecord, ApprovalStatus, ChallengeAnswer, RefusalCode } from './types';
+
+export interface ApprovalGateOptions {
+  workflowId: string;
+  member: string;
+  requestedBy: string;
+  approvers: ApproverConfig[];
+  required: number;
+  timeoutSeconds: number;
+}
+
+export type GateResult = 'approved' | 'rejected' | 'timeout' | 'unreachable';
+
+export class ApprovalGate {
+  readonly status: ApprovalStatus;
+  /** The package digest or transport fingerprint, once the operation has one to approve. */
+  private subject: string | null = null;
+  private open = false;
+
+  constructor(private readonly options: ApprovalGateOptions) {
+    this.status = { required: options.required, granted: [], refused: [] };
+  }
+
+  /** Registers the approve update and signal. Call once, at the start of the workflow. */
+  install(): void {
+    setHandler(approveUpdate, (approval) => this.accept(approval, 'update'), {
+      validator: (approval) => {
+        const refusal = this.refusal(approval);
+        if (refusal !== null) throw new Error(refusal.message);
+      },
+    });
+    setHandler(approveSignal, (approval) => {
+      const refusal = this.refusal(approval);
+      if (refusal === null) {
+        this.accept(approval, 'signal');
+        return;
+      }
+      const shape = (typeof approval === 'object' && approval !== null ? approval : {}) as Partial<Approval>;
+      this.status.refused.push({
+        approverId: String(shape.approverId ?? ''),
+        member: String(shape.member ?? ''),
+        decision: shape.decision === 'reject' ? 'reject' : 'approve',
+        code: refusal.code,
+        message: refusal.message,
+        at: new Date().toISOString(),
+      });
+    });
+  }
+
+  /** The challenge for `member`, or null while there is nothing to approve. */
+  challenge(member: string): ChallengeAnswer | null {
+    if (this.subject === null || member !== this.options.member) return null;
+    return {
+      challenge: approvalChallenge({ workflowId: this.options.workflowId, member, subject: this.subject, decision: 'approve' }),
+    };
+  }
+
+  /** Marks the approvals as given elsewhere (a join's cover its key sync). */
+  cover(operationId: string, approvals: ApprovalRecord[]): void {
+    this.status.coveredBy = operationId;
+    this.status.granted.push(...approvals.map((record) => ({ ...record, via: 'join' as const })));
+  }
+
+  /** True when this operation waits for approvers (not covered elsewhere, policy asks some). */
+  asksApproval(): boolean {
+    return this.options.required > 0;
+  }
+
+  /** Opens the gate for `subject` and waits until the policy decides or its time is up. */
+  async decide(subject: string): Promise<GateResult> {
+    this.subject = subject;
+    if (this.options.required <= 0) return 'approved';
+    if (eligibleApprovers(this.options.approvers, this.options.requestedBy) < this.options.required) return 'unreachable';
+    const timeoutMs = this.options.timeoutSeconds * 1000;
+    this.status.deadline = new Date(Date.now() + timeoutMs).toISOString();
+    this.open = true;
+    try {
+      const decided = await condition(() => this.outcome() !== 'pending', timeoutMs);
+      if (!decided) return 'timeout';
+      return this.outcome() === 'approved' ? 'approved' : 'rejected';
+    } finally {
+      this.open = false;
+      delete this.status.deadline;
+    }
+  }
+
+  outcome(): ApprovalOutcome {
+    return approvalOutcome(this.options.required, this.status.granted);
+  }
+
+  private context(): ApprovalContext | null {
+    if (this.subject === null) return null;
+    const { workflowId, member, requestedBy, approvers } = this.options;
+    return { workflowId, member, subject: this.subject, requestedBy, approvers };
+  }
+
+  private refusal(approval: unknown): { code: RefusalCode; message: string } | null {
+    const context = this.context();
+    if (!this.open || context === null) {
+      return { code: 'not-awaiting-approval', message: `${this.options.workflowId} is not awaiting approval now` };
+    }
+    const check = checkApproval(context, approval, this.status.granted);
+    return check.ok ? null : { code: check.code, message: check.message };
+  }
+
+  private accept(approval: Approval, via: 'update' | 'signal'): ApprovalAccepted {
+    this.status.granted.push({ approverId: approval.approverId, decision: approval.decision, at: new Date().toISOString(), via });
+    return { member: approval.member, approverId: approval.approverId, decision: approval.decision, approvals: this.status };
+  }
+}

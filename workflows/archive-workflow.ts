@@ -1,0 +1,48 @@
+// Audit archiving (DESIGN section 2). The rule: every KeySync workflow, as its last act, starts a
+// detached `archiveHistory` workflow for itself (parent close policy ABANDON). That workflow runs the
+// orchestrator's archiveHistory activity, which refuses (retryably) until the history is closed, and
+// retries until it is copied. So every history, a child's, a parent's or a standalone memberSync's,
+// is archived by one rule, durably, with no dependence on the API or on who awaits whom.
+import {
+  CancellationScope,
+  ParentClosePolicy,
+  log,
+  proxyActivities,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { OrchestratorActivities } from '../activities/types';
+import { orchestratorTaskQueue, workflowTypes } from './queues';
+
+export interface ArchiveHistoryInput {
+  workflowId: string;
+  runId: string;
+}
+
+export async function archiveHistoryWorkflow(input: ArchiveHistoryInput): Promise<{ digest: string }> {
+  const { archiveHistory } = proxyActivities<OrchestratorActivities>({
+    taskQueue: orchestratorTaskQueue,
+    startToCloseTimeout: '5 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+  return archiveHistory(input);
+}
+
+/** Starts the archiving of the current workflow's history; it runs once this workflow has closed. */
+export async function archiveThisHistoryWhenClosed(): Promise<void> {
+  const { workflowId, runId } = workflowInfo();
+  try {
+    // Not cancellable: a cancelled or failed operation's history is audit material too.
+    await CancellationScope.nonCancellable(() =>
+      startChild<typeof archiveHistoryWorkflow>(workflowTypes.archiveHistory, {
+        workflowId: `archive:${workflowId}:${runId}`,
+        taskQueue: orchestratorTaskQueue,
+        args: [{ workflowId, runId }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      }),
+    );
+  } catch (error) {
+    // Archiving must never change an operation's outcome; the history stays in Temporal meanwhile.
+    log.warn('could not start archiving this history', { error: error instanceof Error ? error.message : String(error) });
+  }
+}

@@ -1,0 +1,7 @@
+// The workflows the orchestrator registers (its workflowsPath points here). Each is exported under
+// its wire name from DESIGN section 5 (`workflowTypes` in ./queues): the name a history records and
+// the API, the CLI and auditors start and find it by. Never rename an export once released.
+export { keySyncWorkflow as keySync } from './key-sync-workflow';
+export { memberSyncWorkflow as memberSync } from './member-sync-workflow';
+export { joinWorkflow as join } from './join-workflow';
+export { archiveHistoryWorkflow as archiveHistory } from './archive-workflow';

@@ -1,0 +1,189 @@
+// join (`join:<cluster>:<member>`): the seed's "Synchronize HSM" for a new member (DESIGN section 3).
+// The joining token makes an RSA-3072 transport key; approvers sign its fingerprint, as on a PIN
+// pad; the sponsor wraps the cluster secrets under it (the blob goes to the package store, only its
+// ref enters this history); the joining member unwraps them and must report the sponsor's check
+// values; then a full keySync from the sponsor brings every key, covered by these approvals.
+import {
+  ApplicationFailure,
+  executeChild,
+  isCancellation,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ClusterSecretsKcv } from '../libs/hsm/types';
+import { callAgent } from './agent-call';
+import type { AgentCallOptions } from './agent-call';
+import { ApprovalGate } from './approval-gate';
+import { archiveThisHistoryWhenClosed } from './archive-workflow';
+import { adviceFor, reasonForFailureType } from './failure-reasons';
+import type { keySyncWorkflow } from './key-sync-workflow';
+import { challengeQuery, keySyncWorkflowId, operationStateQuery } from './messages';
+import { orchestratorTaskQueue, workflowTypes } from './queues';
+import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
+import { agentTiming } from './timing';
+import type { JoinInput, JoinPhase, JoinResult, JoinState, MemberFailureReason, MemberState, OperationStatus } from './types';
+
+const sameKcv = (a: ClusterSecretsKcv, b: ClusterSecretsKcv): boolean =>
+  a.ktkKcv.toLowerCase() === b.ktkKcv.toLowerCase() && a.pmkKcv.toLowerCase() === b.pmkKcv.toLowerCase();
+
+export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
+  const { workflowId } = workflowInfo();
+  const timing = agentTiming(input.timing);
+  const cluster = input.cluster;
+  validateJoinInput(input);
+
+  const gate = new ApprovalGate({
+    workflowId,
+    member: input.member,
+    requestedBy: input.requestedBy,
+    approvers: cluster.approvers,
+    required: cluster.policy.join.approvals,
+    timeoutSeconds: cluster.policy.join.timeoutSeconds,
+  });
+  const join: JoinState = {
+    operationId: workflowId,
+    kind: 'join',
+    cluster: cluster.id,
+    requestedBy: input.requestedBy,
+    reason: input.reason,
+    state: 'running',
+    package: null,
+    members: [{ member: input.member, state: 'pending', keysImported: 0, keysSkipped: 0, attempts: 0 }],
+    notExportable: [],
+    member: input.member,
+    sponsor: input.sponsor,
+    phase: 'transport-key',
+    transportFingerprint: null,
+    approvals: gate.status,
+    keySyncWorkflowId: null,
+  };
+  const summary = join.members[0] as JoinState['members'][number];
+  gate.install();
+  setHandler(operationStateQuery, () => join);
+  setHandler(challengeQuery, (member) => gate.challenge(member));
+  upsertSearchAttributes([
+    { key: KeySyncCluster, value: cluster.id },
+    { key: KeySyncMembers, value: [input.member, input.sponsor] },
+    { key: KeySyncKind, value: 'join' },
+    { key: KeySyncState, value: 'running' },
+  ]);
+
+  const enter = (phase: JoinPhase, state: MemberState): void => {
+    join.phase = phase;
+    summary.state = state;
+  };
+  const finish = (state: OperationStatus, message?: string): JoinResult => {
+    join.state = state;
+    if (message !== undefined) join.message = message;
+    upsertSearchAttributes([{ key: KeySyncState, value: state }]);
+    return join;
+  };
+  const fail = (reason: MemberFailureReason, detail: string): JoinResult => {
+    Object.assign(summary, { state: 'failed', reason, detail: `${detail} ${adviceFor(reason)}` });
+    return finish('failed', summary.detail);
+  };
+  const agentOptions = (member: string, working: MemberState): AgentCallOptions => ({
+    cluster: cluster.id,
+    member,
+    timing,
+    heartbeats: false,
+    hooks: {
+      // Only the joining member's own agent being away is its state; a sponsor away shows in the phase.
+      onWaitingForNode: () => {
+        if (member === input.member) summary.state = 'waiting-for-node';
+      },
+      onAttempt: () => {
+        if (member === input.member) summary.state = working;
+      },
+    },
+  });
+
+  try {
+    const sponsorKcv = await callAgent(agentOptions(input.sponsor, 'pending'), (agent) => agent.reportClusterSecrets());
+    if (sponsorKcv === null) return fail('wrong-cluster', `The sponsor ${input.sponsor} holds no cluster transfer secrets to give.`);
+    const memberKcv = await callAgent(agentOptions(input.member, 'pending'), (agent) => agent.reportClusterSecrets());
+    if (memberKcv !== null && !sameKcv(memberKcv, sponsorKcv)) {
+      return fail('wrong-cluster', `${input.member} already holds cluster transfer secrets of another cluster; its token must be initialized afresh to join.`);
+    }
+
+    const transport = await callAgent(agentOptions(input.member, 'pending'), (agent) => agent.createTransportKey());
+    join.transportFingerprint = transport.fingerprint;
+
+    enter('approval', gate.asksApproval() ? 'awaiting-approval' : 'pending');
+    const decision = await gate.decide(transport.fingerprint);
+    if (decision === 'rejected') {
+      const by = gate.status.granted.find((record) => record.decision === 'reject')?.approverId ?? 'an approver';
+      return fail('rejected', `${by} rejected the join of ${input.member}.`);
+    }
+    if (decision === 'timeout') {
+      return fail('approval-timeout', `The join of ${input.member} needed ${cluster.policy.join.approvals} approval(s) within ${cluster.policy.join.timeoutSeconds}s.`);
+    }
+    if (decision === 'unreachable') {
+      return fail('approval-timeout', `The join policy asks ${cluster.policy.join.approvals} approvals but fewer registered approvers may approve (the requester may not).`);
+    }
+
+    // A member that already holds these very secrets (a join run again after a failed key sync) skips the transfer.
+    if (memberKcv === null) {
+      enter('transfer-secrets', 'importing');
+      const wrapped = await callAgent(agentOptions(input.sponsor, 'importing'), (agent) =>
+        agent.wrapSecretsForJoin({ operationId: workflowId, transportPublicKeyDer: transport.publicKeyDer, transportFingerprint: transport.fingerprint }),
+      );
+      const received = await callAgent(agentOptions(input.member, 'importing'), (agent) =>
+        agent.receiveClusterSecrets({ operationId: workflowId, blob: wrapped.blob }),
+      );
+      enter('verify-secrets', 'verifying');
+      if (!sameKcv(received, sponsorKcv)) {
+        return fail('wrong-cluster', `${input.member} reports check values other than the sponsor's after the transfer.`);
+      }
+    }
+
+    enter('sync-keys', 'importing');
+    const keySyncId = keySyncWorkflowId(cluster.id, `join-${input.member}`);
+    join.keySyncWorkflowId = keySyncId;
+    const synced = await executeChild<typeof keySyncWorkflow>(workflowTypes.keySync, {
+      workflowId: keySyncId,
+      taskQueue: orchestratorTaskQueue,
+      args: [
+        {
+          cluster,
+          source: input.sponsor,
+          targets: [input.member],
+          requestedBy: input.requestedBy,
+          reason: `join of ${input.member}: ${input.reason}`,
+          preApprovals: [{ member: input.member, operationId: workflowId, approvals: gate.status.granted }],
+          timing: input.timing,
+        },
+      ],
+    });
+    const result = synced.members.find((member) => member.member === input.member);
+    join.package = synced.package;
+    join.notExportable = synced.notExportable;
+    if (result !== undefined) Object.assign(summary, { ...result, workflowId: result.workflowId ?? keySyncId });
+    join.phase = 'done';
+    return finish(synced.state === 'completed' ? 'completed' : 'failed', synced.message);
+  } catch (error) {
+    if (isCancellation(error)) {
+      Object.assign(summary, { state: 'failed', reason: 'cancelled', detail: `The join of ${input.member} was cancelled during ${join.phase}. ${adviceFor('cancelled')}` });
+      finish('cancelled');
+      throw error;
+    }
+    if (error instanceof ApplicationFailure && error.nonRetryable) {
+      return fail(reasonForFailureType(error.type ?? ''), `The join of ${input.member} failed during ${join.phase}: ${error.message}`);
+    }
+    throw error;
+  } finally {
+    await archiveThisHistoryWhenClosed();
+  }
+}
+
+function validateJoinInput(input: JoinInput): void {
+  const members = new Set(input.cluster.members);
+  const problems: string[] = [];
+  if (!members.has(input.member)) problems.push(`${input.member} is not configured as a member of cluster ${input.cluster.id}`);
+  if (!members.has(input.sponsor)) problems.push(`sponsor ${input.sponsor} is not a member of cluster ${input.cluster.id}`);
+  if (input.member === input.sponsor) problems.push('a member cannot sponsor its own join');
+  if (problems.length > 0) {
+    throw ApplicationFailure.create({ type: 'invalid-input', message: `Cannot start this join: ${problems.join('; ')}.`, nonRetryable: true });
+  }
+}

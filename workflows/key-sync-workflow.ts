@@ -1,0 +1,245 @@
+// keySync (`sync:<cluster>:<syncId>`): brings what the source holds to the targets that lack it.
+// Pre-flight (each target's cluster secrets against the source's), inventory of every member, a
+// plan, one package exported on the source with only what some target needs, one memberSync child
+// per target with bounded parallelism, and a summary (DESIGN section 5).
+//
+// The parent's `operation-state` query shows each member as the parent knows it: `pending` until
+// its memberSync returns (its `workflowId` is set once started). For a member's live state during
+// the sync, query that memberSync's `member-state`.
+import {
+  ApplicationFailure,
+  executeChild,
+  isCancellation,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PackageEntrySummary } from '../activities/types';
+import type { ApprovalPolicy } from '../libs/config/types';
+import type { ClusterSecretsKcv, KeyGroup } from '../libs/hsm/types';
+import { callAgent } from './agent-call';
+import type { AgentCallOptions } from './agent-call';
+import { approvalChallenge } from './approvals';
+import { archiveThisHistoryWhenClosed } from './archive-workflow';
+import { adviceFor, reasonForFailureType } from './failure-reasons';
+import type { memberSyncWorkflow } from './member-sync-workflow';
+import { challengeQuery, memberSyncWorkflowId, operationStateQuery } from './messages';
+import { keyRef, planSync } from './plan';
+import type { Inventories, TargetPlan } from './plan';
+import { runBounded } from './pool';
+import { orchestratorTaskQueue, workflowTypes } from './queues';
+import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
+import { agentTiming } from './timing';
+import type { KeySyncInput, KeySyncResult, MemberFailureReason, MemberSummary, OperationState, OperationStatus } from './types';
+
+const sameKcv = (a: ClusterSecretsKcv, b: ClusterSecretsKcv): boolean =>
+  a.ktkKcv.toLowerCase() === b.ktkKcv.toLowerCase() && a.pmkKcv.toLowerCase() === b.pmkKcv.toLowerCase();
+
+export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResult> {
+  const { workflowId } = workflowInfo();
+  const timing = agentTiming(input.timing);
+  const cluster = input.cluster;
+  const targets = input.targets ?? cluster.members.filter((member) => member !== input.source);
+  validateKeySyncInput(input, targets);
+
+  const operation: OperationState = {
+    operationId: workflowId,
+    kind: 'sync',
+    cluster: cluster.id,
+    requestedBy: input.requestedBy,
+    reason: input.reason,
+    state: 'running',
+    package: null,
+    members: targets.map((member) => ({ member, state: 'pending', keysImported: 0, keysSkipped: 0, attempts: 0 })),
+    notExportable: [],
+  };
+  const summaryOf = (member: string): MemberSummary => operation.members.find((summary) => summary.member === member) as MemberSummary;
+  const policyOf = (member: string): ApprovalPolicy => cluster.policy.members?.[member] ?? cluster.policy.sync;
+  const preApprovalOf = (member: string) => input.preApprovals?.find((approval) => approval.member === member);
+  const fail = (member: string, reason: MemberFailureReason, detail: string): void => {
+    Object.assign(summaryOf(member), { state: 'failed', reason, detail: `${detail} ${adviceFor(reason)}` });
+  };
+
+  setHandler(operationStateQuery, () => operation);
+  setHandler(challengeQuery, (member) => {
+    if (operation.package === null || !targets.includes(member) || preApprovalOf(member) || policyOf(member).approvals <= 0) return null;
+    const memberWorkflowId = memberSyncWorkflowId(workflowId, member);
+    return { challenge: approvalChallenge({ workflowId: memberWorkflowId, member, subject: operation.package.digest, decision: 'approve' }) };
+  });
+  upsertSearchAttributes([
+    { key: KeySyncCluster, value: cluster.id },
+    { key: KeySyncMembers, value: [input.source, ...targets] },
+    { key: KeySyncKind, value: 'sync' },
+    { key: KeySyncState, value: 'running' },
+  ]);
+  const finish = (state: OperationStatus, message?: string): KeySyncResult => {
+    operation.state = state;
+    if (message !== undefined) operation.message = message;
+    upsertSearchAttributes([{ key: KeySyncState, value: state }]);
+    return operation;
+  };
+  const agentOptions = (member: string): AgentCallOptions => ({ cluster: cluster.id, member, timing, heartbeats: false });
+
+  try {
+    // Pre-flight: nothing is exported before every reachable target has proved it shares the source's cluster secrets.
+    const sourceKcv = await callAgent(agentOptions(input.source), (agent) => agent.reportClusterSecrets());
+    if (sourceKcv === null) {
+      for (const member of targets) fail(member, 'wrong-cluster', `The source ${input.source} holds no cluster transfer secrets, so it cannot export.`);
+      return finish('failed', `The source ${input.source} holds no cluster transfer secrets; nothing was exported.`);
+    }
+    const inventories: Inventories = {};
+    const reachable: string[] = [];
+    const [sourceInventory] = await Promise.all([
+      callAgent(agentOptions(input.source), (agent) => agent.inventoryKeys()),
+      ...targets.map(async (member) => {
+        const known = await preflightTarget(member, sourceKcv);
+        if (known !== 'failed') reachable.push(member);
+        inventories[member] = known === 'failed' || known === 'unknown' ? null : known;
+      }),
+    ]);
+    inventories[input.source] = sourceInventory;
+
+    const plan = planSync({ source: input.source, targets: targets.filter((member) => reachable.includes(member)), keyIds: input.keyIds, inventories });
+    operation.notExportable = plan.notExportable;
+    const toSync: TargetPlan[] = [];
+    for (const target of plan.targets) {
+      if (target.missing.length > 0) {
+        toSync.push(target);
+      } else if (target.conflicts.length > 0) {
+        const ids = target.conflicts.map((conflict) => `${conflict.label} (${conflict.class} ${conflict.id})`).join(', ');
+        Object.assign(summaryOf(target.member), { state: 'failed', reason: 'conflict', detail: `${target.member} holds other keys under the ids of ${ids}. ${adviceFor('conflict')}` });
+      } else {
+        summaryOf(target.member).state = 'in-sync';
+      }
+    }
+    const notes = notesOf(plan.notExportable.length, plan.unknownKeyIds);
+    if (plan.selection.length === 0) {
+      const nothing = `Nothing to do: every reachable target already holds the selected keys.${notes}`;
+      return finish(overallState(operation), nothing);
+    }
+
+    const exported = await callAgent(agentOptions(input.source), (agent) =>
+      agent.exportKeys({ operationId: workflowId, keys: plan.selection, ttlSeconds: cluster.policy.packageTtlSeconds }),
+    );
+    operation.package = { digest: exported.package.digest, keyCount: exported.package.keyCount };
+    const packaged = new Map(exported.entries.map((entry) => [`${entry.class}:${entry.id.toLowerCase()}`, entry]));
+    for (const key of exported.notExportable) {
+      const group = sourceInventory.find((candidate) => candidate.class === key.class && candidate.id.toLowerCase() === key.id.toLowerCase());
+      if (group && !operation.notExportable.some((known) => known.class === key.class && known.id === keyRef(group).id)) {
+        operation.notExportable.push(keyRef(group));
+      }
+    }
+
+    await runBounded(toSync, cluster.policy.parallelism, async (target) => {
+      const summary = summaryOf(target.member);
+      const expected: PackageEntrySummary[] = target.missing
+        .map((key) => packaged.get(`${key.class}:${key.id}`))
+        .filter((entry): entry is PackageEntrySummary => entry !== undefined);
+      const childId = memberSyncWorkflowId(workflowId, target.member);
+      summary.workflowId = childId;
+      try {
+        const result = await executeChild<typeof memberSyncWorkflow>(workflowTypes.memberSync, {
+          workflowId: childId,
+          taskQueue: orchestratorTaskQueue,
+          args: [
+            {
+              cluster: cluster.id,
+              member: target.member,
+              operationId: workflowId,
+              requestedBy: input.requestedBy,
+              reason: input.reason,
+              package: exported.package,
+              expected,
+              knownConflicts: target.conflicts,
+              approvers: cluster.approvers,
+              policy: policyOf(target.member),
+              preApproval: preApprovalOf(target.member),
+              timing: input.timing,
+            },
+          ],
+        });
+        Object.assign(summary, {
+          state: result.state,
+          reason: result.reason,
+          detail: result.detail,
+          keysImported: result.keysImported,
+          keysSkipped: result.keysSkipped,
+          attempts: result.attempts,
+        });
+      } catch (error) {
+        if (isCancellation(error)) fail(target.member, 'cancelled', `The sync of ${target.member} was cancelled.`);
+        else fail(target.member, 'hsm-error', `The sync of ${target.member} ended abnormally: ${error instanceof Error ? error.message : String(error)}.`);
+      }
+    });
+    return finish(overallState(operation), notes.trim() || undefined);
+  } catch (error) {
+    if (isCancellation(error)) {
+      for (const summary of operation.members) {
+        if (summary.state !== 'in-sync' && summary.state !== 'failed') fail(summary.member, 'cancelled', `The sync of ${summary.member} was cancelled.`);
+      }
+      finish('cancelled');
+      throw error;
+    }
+    if (error instanceof ApplicationFailure && error.nonRetryable) {
+      // The source failed for good (bad PIN, HSM refusal...): no target can be synced from it.
+      const reason = reasonForFailureType(error.type ?? '');
+      for (const summary of operation.members) {
+        if (summary.state !== 'in-sync' && summary.state !== 'failed') fail(summary.member, reason, `The source ${input.source} failed: ${error.message}`);
+      }
+      return finish('failed', `The source ${input.source} failed: ${error.message}`);
+    }
+    throw error;
+  } finally {
+    await archiveThisHistoryWhenClosed();
+  }
+
+  /** A target's cluster secrets and inventory, `unknown` when its agent is away, `failed` when it cannot take part. */
+  async function preflightTarget(member: string, sourceKcv: ClusterSecretsKcv): Promise<KeyGroup[] | 'unknown' | 'failed'> {
+    const summary = summaryOf(member);
+    const options = { ...agentOptions(member), probeOnce: true as const, hooks: { onWaitingForNode: () => (summary.state = 'waiting-for-node') } };
+    try {
+      const report = await callAgent(options, async (agent) => ({ kcv: await agent.reportClusterSecrets() }));
+      if (report === null) return 'unknown';
+      if (report.kcv === null || !sameKcv(report.kcv, sourceKcv)) {
+        const what = report.kcv === null ? 'holds no cluster transfer secrets' : "holds cluster transfer secrets other than the source's";
+        fail(member, 'wrong-cluster', `${member} ${what} (check values differ); nothing was exported for it.`);
+        return 'failed';
+      }
+      const inventory = await callAgent(options, (agent) => agent.inventoryKeys());
+      summary.state = 'pending';
+      return inventory ?? 'unknown';
+    } catch (error) {
+      if (error instanceof ApplicationFailure && error.nonRetryable) {
+        fail(member, reasonForFailureType(error.type ?? ''), `${member} failed its pre-flight: ${error.message}`);
+        return 'failed';
+      }
+      throw error;
+    }
+  }
+}
+
+function overallState(operation: OperationState): OperationStatus {
+  return operation.members.every((member) => member.state === 'in-sync') ? 'completed' : 'failed';
+}
+
+function notesOf(notExportable: number, unknownKeyIds: readonly string[]): string {
+  let notes = '';
+  if (notExportable > 0) notes += ` ${notExportable} selected key(s) are not exportable (CKA_EXTRACTABLE false) and were left out: see notExportable.`;
+  if (unknownKeyIds.length > 0) notes += ` The source holds no key with id ${unknownKeyIds.join(', ')}.`;
+  return notes;
+}
+
+function validateKeySyncInput(input: KeySyncInput, targets: readonly string[]): void {
+  const members = new Set(input.cluster.members);
+  const problems: string[] = [];
+  if (!members.has(input.source)) problems.push(`source ${input.source} is not a member of cluster ${input.cluster.id}`);
+  for (const target of targets) {
+    if (!members.has(target)) problems.push(`target ${target} is not a member of cluster ${input.cluster.id}`);
+    if (target === input.source) problems.push(`target ${target} is the source`);
+  }
+  if (new Set(targets).size !== targets.length) problems.push('targets repeat a member');
+  if (targets.length === 0) problems.push('there is no target to sync to');
+  if (problems.length > 0) {
+    throw ApplicationFailure.create({ type: 'invalid-input', message: `Cannot start this key sync: ${problems.join('; ')}.`, nonRetryable: true });
+  }
+}

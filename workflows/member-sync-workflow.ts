@@ -1,0 +1,151 @@
+// memberSync (`sync:<cluster>:<syncId>:<member>`): one member of one key sync. It waits for the
+// member's approvals, imports the package on the member's own queue, verifies by inventory and
+// reports. Its history is that member's audit record of the operation (DESIGN section 5). It also
+// runs standalone, for a package uploaded by hand: the input carries the package ref and the
+// entries the member must end up holding.
+import {
+  ApplicationFailure,
+  isCancellation,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ImportResult, KeyGroup } from '../libs/hsm/types';
+import { callAgent } from './agent-call';
+import type { AgentCallHooks } from './agent-call';
+import { ApprovalGate } from './approval-gate';
+import { archiveThisHistoryWhenClosed } from './archive-workflow';
+import { adviceFor, reasonForFailureType } from './failure-reasons';
+import { challengeQuery, memberStateQuery } from './messages';
+import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
+import { agentTiming } from './timing';
+import type { KeyConflict, MemberFailureReason, MemberState, MemberStatus, MemberSyncInput, MemberSyncResult } from './types';
+
+export async function memberSyncWorkflow(input: MemberSyncInput): Promise<MemberSyncResult> {
+  const { workflowId } = workflowInfo();
+  const timing = agentTiming(input.timing);
+  const status: MemberStatus = {
+    member: input.member,
+    workflowId,
+    state: 'pending',
+    keysImported: 0,
+    keysSkipped: 0,
+    attempts: 0,
+    approvals: { required: input.policy.approvals, granted: [], refused: [] },
+    conflicts: [...(input.knownConflicts ?? [])],
+  };
+  const gate = new ApprovalGate({
+    workflowId,
+    member: input.member,
+    requestedBy: input.requestedBy,
+    approvers: input.approvers,
+    required: input.preApproval ? 0 : input.policy.approvals,
+    timeoutSeconds: input.policy.timeoutSeconds,
+  });
+  status.approvals = gate.status;
+  if (input.preApproval) gate.cover(input.preApproval.operationId, input.preApproval.approvals);
+  gate.install();
+  setHandler(memberStateQuery, () => status);
+  setHandler(challengeQuery, (member) => gate.challenge(member));
+
+  let publishedState: MemberState | null = null;
+  const enter = (state: MemberState): void => {
+    status.state = state;
+    if (state === publishedState) return;
+    publishedState = state;
+    upsertSearchAttributes([{ key: KeySyncState, value: state }]);
+  };
+  upsertSearchAttributes([
+    { key: KeySyncCluster, value: input.cluster },
+    { key: KeySyncMembers, value: [input.member] },
+    { key: KeySyncKind, value: 'member-sync' },
+  ]);
+  enter('pending');
+
+  const fail = (reason: MemberFailureReason, detail: string): MemberSyncResult => {
+    status.reason = reason;
+    status.detail = `${detail} ${adviceFor(reason)}`;
+    enter('failed');
+    return status;
+  };
+
+  /** Shows the member's progress: the working state while its agent works, waiting-for-node while it is away. */
+  const agentHooks = (working: MemberState): AgentCallHooks => ({
+    onWaitingForNode: () => enter('waiting-for-node'),
+    onAttempt: () => enter(working),
+    onRetry: (error) => {
+      status.lastError = error;
+    },
+  });
+  const agentOptions = { cluster: input.cluster, member: input.member, timing };
+
+  try {
+    if (gate.asksApproval()) enter('awaiting-approval');
+    const decision = await gate.decide(input.package.digest);
+    if (decision === 'rejected') {
+      const by = gate.status.granted.find((record) => record.decision === 'reject')?.approverId ?? 'an approver';
+      return fail('rejected', `${by} rejected the import of package ${input.package.digest} on ${input.member}.`);
+    }
+    if (decision === 'timeout') {
+      return fail('approval-timeout', `${input.member} needed ${input.policy.approvals} approval(s) within ${input.policy.timeoutSeconds}s.`);
+    }
+    if (decision === 'unreachable') {
+      return fail('approval-timeout', `The policy asks ${input.policy.approvals} approvals but fewer registered approvers may approve (the requester may not).`);
+    }
+
+    enter('importing');
+    const imported: ImportResult = await callAgent({ ...agentOptions, heartbeats: true, hooks: countAttempts(status, agentHooks('importing')) }, (agent) =>
+      agent.importPackage({ operationId: input.operationId, package: input.package }),
+    );
+    status.keysImported = imported.imported;
+    status.keysSkipped = imported.skipped;
+    for (const entry of imported.entries) {
+      if (entry.outcome !== 'conflict' || status.conflicts.some((known) => known.class === entry.class && known.id === entry.id)) continue;
+      status.conflicts.push({ class: entry.class, id: entry.id, label: entry.label, sourceFingerprint: entry.fingerprint });
+    }
+
+    enter('verifying');
+    const inventory: KeyGroup[] = await callAgent({ ...agentOptions, heartbeats: false, hooks: agentHooks('verifying') }, (agent) => agent.inventoryKeys());
+    const absent = missingAfterImport(input, status.conflicts, inventory);
+    if (absent.length > 0) {
+      return fail('hsm-error', `After the import ${input.member} still lacks ${absent.length} key(s): ${absent.join(', ')}.`);
+    }
+    if (status.conflicts.length > 0) {
+      const ids = status.conflicts.map((conflict) => `${conflict.label} (${conflict.class} ${conflict.id})`).join(', ');
+      return fail('conflict', `${input.member} holds other keys under the ids of ${ids}; those were left alone, every other key was imported.`);
+    }
+    enter('in-sync');
+    return status;
+  } catch (error) {
+    if (isCancellation(error)) {
+      fail('cancelled', `The sync of ${input.member} was cancelled while ${status.state}.`);
+      throw error;
+    }
+    if (error instanceof ApplicationFailure && error.nonRetryable) {
+      return fail(reasonForFailureType(error.type ?? ''), error.message);
+    }
+    throw error;
+  } finally {
+    await archiveThisHistoryWhenClosed();
+  }
+}
+
+function countAttempts(status: MemberStatus, hooks: AgentCallHooks): AgentCallHooks {
+  return {
+    ...hooks,
+    onAttempt: () => {
+      status.attempts += 1;
+      hooks.onAttempt?.();
+    },
+  };
+}
+
+/** Expected entries that the member's inventory does not show with the same class, id and fingerprint. */
+function missingAfterImport(input: MemberSyncInput, conflicts: readonly KeyConflict[], inventory: readonly KeyGroup[]): string[] {
+  const held = new Set(inventory.map((group) => `${group.class}:${group.id.toLowerCase()}:${group.fingerprint.toLowerCase()}`));
+  const conflicted = new Set(conflicts.map((conflict) => `${conflict.class}:${conflict.id.toLowerCase()}`));
+  return input.expected
+    .filter((entry) => !conflicted.has(`${entry.class}:${entry.id.toLowerCase()}`))
+    .filter((entry) => !held.has(`${entry.class}:${entry.id.toLowerCase()}:${entry.fingerprint.toLowerCase()}`))
+    .map((entry) => `${entry.label} (${entry.class} ${entry.id})`);
+}

@@ -1,0 +1,58 @@
+// Signals, updates and queries of the key sync workflows, defined once and imported by the worker,
+// the API and the CLI. Only definitions live here (no handlers), so importing this module pulls in
+// no workflow code. A wire name is recorded in every history: it never changes once released.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Approval, ApprovalStatus, ChallengeAnswer, MemberStatus, OperationState } from './types';
+
+/** What an accepted approval update answers. */
+export interface ApprovalAccepted {
+  member: string;
+  approverId: string;
+  decision: Approval['decision'];
+  approvals: ApprovalStatus;
+}
+
+/**
+ * Approve or reject (DESIGN section 6). The validator refuses a bad signature, an unknown approver,
+ * the requester, a duplicate, an approval for another member or operation, or one that comes when
+ * nothing awaits approval, before anything enters the history.
+ */
+export const approveUpdate = defineUpdate<ApprovalAccepted, [Approval]>('approve');
+
+/**
+ * The same approval as a signal, for senders that cannot send updates (the Temporal UI). A bad one
+ * cannot be refused to its sender: it is recorded in the state as refused and ignored.
+ */
+export const approveSignal = defineSignal<[Approval]>('approve-signal');
+
+/** A memberSync's live state. */
+export const memberStateQuery = defineQuery<MemberStatus>('member-state');
+
+/** A keySync's or join's live state. For a member's live state during a sync, query its memberSync. */
+export const operationStateQuery = defineQuery<OperationState>('operation-state');
+
+/** The string an approver signs for the given member (null while there is nothing to approve yet). */
+export const challengeQuery = defineQuery<ChallengeAnswer | null, [string]>('challenge');
+
+/** The id of a keySync: `sync:<cluster>:<syncId>`. */
+export function keySyncWorkflowId(cluster: string, syncId: string): string {
+  return `sync:${cluster}:${syncId}`;
+}
+
+/** The id of one member's sync inside a keySync: `sync:<cluster>:<syncId>:<member>`. */
+export function memberSyncWorkflowId(keySyncId: string, member: string): string {
+  return `${keySyncId}:${member}`;
+}
+
+/** The id of a join: `join:<cluster>:<member>`. */
+export function joinWorkflowId(cluster: string, member: string): string {
+  return `join:${cluster}:${member}`;
+}
+
+/**
+ * Which workflow receives approvals for `member` in operation `operationId`: a join takes them
+ * itself; a keySync's member approves its own memberSync.
+ */
+export function approvalWorkflowId(operationId: string, member: string): string {
+  return operationId.startsWith('join:') ? operationId : memberSyncWorkflowId(operationId, member);
+}

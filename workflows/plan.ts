@@ -1,0 +1,145 @@
+// What a key sync has to do, from the inventories of the members (DESIGN sections 3 and 5). Pure:
+// the keySync workflow runs it, and driftWatch, the API's inventory view and tests reuse it.
+import type { KeyGroup, KeySelector } from '../libs/hsm/types';
+import type { KeyConflict, KeyRef } from './types';
+
+/** A member's inventory, or null when its agent did not answer in time (its needs are unknown). */
+export type Inventories = Record<string, readonly KeyGroup[] | null>;
+
+export interface TargetPlan {
+  member: string;
+  /** False when the member's agent did not answer: it is offered every selected key, and its import skips what it holds. */
+  inventoryKnown: boolean;
+  /** Keys of the selection this member lacks. */
+  missing: KeyRef[];
+  /** Same class + id as a selected key, another fingerprint: never exported for this member. */
+  conflicts: KeyConflict[];
+}
+
+export interface SyncPlan {
+  source: string;
+  /** The union of what the targets lack: exported once, in one package. */
+  selection: KeySelector[];
+  /** Selected keys the source cannot wrap (CKA_EXTRACTABLE false): reported, never packaged. */
+  notExportable: KeyRef[];
+  /** Requested key ids that the source does not hold. */
+  unknownKeyIds: string[];
+  targets: TargetPlan[];
+}
+
+export interface PlanRequest {
+  source: string;
+  targets: readonly string[];
+  /** CKA_IDs (hex) to sync; absent: every key on the source. */
+  keyIds?: readonly string[];
+  inventories: Inventories;
+}
+
+const identity = (key: { class: string; id: string }): string => `${key.class}:${key.id.toLowerCase()}`;
+
+export function keyRef(group: KeyGroup): KeyRef {
+  return { class: group.class, id: group.id.toLowerCase(), label: group.label, fingerprint: group.fingerprint.toLowerCase() };
+}
+
+/** Source inventory restricted to the requested ids, in the source's order. */
+function selectedSourceKeys(source: readonly KeyGroup[], keyIds: readonly string[] | undefined): KeyGroup[] {
+  if (keyIds === undefined) return [...source];
+  const wanted = new Set(keyIds.map((id) => id.toLowerCase()));
+  return source.filter((group) => wanted.has(group.id.toLowerCase()));
+}
+
+export function planSync(request: PlanRequest): SyncPlan {
+  const sourceInventory = request.inventories[request.source];
+  if (sourceInventory === undefined || sourceInventory === null) {
+    throw new Error(`the inventory of the source ${request.source} is required to plan a sync`);
+  }
+  const selected = selectedSourceKeys(sourceInventory, request.keyIds);
+  const exportable = selected.filter((group) => group.exportable);
+  const notExportable = selected.filter((group) => !group.exportable).map(keyRef);
+  const held = new Set(sourceInventory.map((group) => group.id.toLowerCase()));
+  const unknownKeyIds = (request.keyIds ?? []).map((id) => id.toLowerCase()).filter((id) => !held.has(id));
+
+  const targets = request.targets.map((member): TargetPlan => {
+    const inventory = request.inventories[member];
+    if (inventory === undefined || inventory === null) {
+      return { member, inventoryKnown: false, missing: exportable.map(keyRef), conflicts: [] };
+    }
+    const fingerprintsById = new Map<string, Set<string>>();
+    for (const group of inventory) {
+      const key = identity(group);
+      const set = fingerprintsById.get(key) ?? new Set<string>();
+      set.add(group.fingerprint.toLowerCase());
+      fingerprintsById.set(key, set);
+    }
+    const missing: KeyRef[] = [];
+    const conflicts: KeyConflict[] = [];
+    for (const group of exportable) {
+      const ref = keyRef(group);
+      const present = fingerprintsById.get(identity(group));
+      if (present === undefined) {
+        missing.push(ref);
+      } else if (!present.has(ref.fingerprint)) {
+        conflicts.push({
+          class: ref.class,
+          id: ref.id,
+          label: ref.label,
+          sourceFingerprint: ref.fingerprint,
+          memberFingerprint: [...present].sort().join(','),
+        });
+      }
+    }
+    return { member, inventoryKnown: true, missing, conflicts };
+  });
+
+  const needed = new Set(targets.flatMap((target) => target.missing.map(identity)));
+  const selection = exportable
+    .filter((group) => needed.has(identity(group)))
+    .map((group): KeySelector => ({ class: group.class, id: group.id.toLowerCase() }));
+
+  return { source: request.source, selection, notExportable, unknownKeyIds, targets };
+}
+
+/** One key across the cluster: who holds it, with which fingerprint, and who lacks it. */
+export interface DriftEntry {
+  class: KeySelector['class'];
+  id: string;
+  label: string;
+  holders: { member: string; fingerprint: string; exportable: boolean }[];
+  missingOn: string[];
+  /** Members hold different keys under the same class + id: an operator must decide. */
+  conflicting: boolean;
+}
+
+/**
+ * Drift between members whose inventories are known: every key that is not held identically by
+ * all of them. Keys in sync everywhere are left out, so an empty result means no drift.
+ */
+export function computeDrift(inventories: Inventories): DriftEntry[] {
+  const members = Object.keys(inventories)
+    .filter((member) => inventories[member] !== null && inventories[member] !== undefined)
+    .sort();
+  const byIdentity = new Map<string, DriftEntry>();
+  for (const member of members) {
+    for (const group of inventories[member] ?? []) {
+      const key = identity(group);
+      const entry = byIdentity.get(key) ?? {
+        class: group.class,
+        id: group.id.toLowerCase(),
+        label: group.label,
+        holders: [],
+        missingOn: [],
+        conflicting: false,
+      };
+      entry.holders.push({ member, fingerprint: group.fingerprint.toLowerCase(), exportable: group.exportable });
+      byIdentity.set(key, entry);
+    }
+  }
+  const drift: DriftEntry[] = [];
+  for (const entry of byIdentity.values()) {
+    const holding = new Set(entry.holders.map((holder) => holder.member));
+    entry.missingOn = members.filter((member) => !holding.has(member));
+    entry.conflicting = new Set(entry.holders.map((holder) => holder.fingerprint)).size > 1;
+    if (entry.missingOn.length > 0 || entry.conflicting) drift.push(entry);
+  }
+  return drift.sort((a, b) => identity(a).localeCompare(identity(b)));
+}
