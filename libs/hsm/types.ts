@@ -82,4 +82,36 @@ export interface ImportResult {
   imported: number;
   skipped: number;
   conflicts: number;
+  /** True when shouldStop ended the import between two key groups; entries lists only those handled. */
+  stopped?: boolean;
+}
+
+/** What a package holds about one key, without its wrapped bytes: safe to log and to show. */
+export interface PackageEntrySummary {
+  class: KeyClass;
+  keyType: KeyType;
+  size?: number;
+  curve?: Curve;
+  label: string;
+  id: string;
+  fingerprint: string;
+  hasPublicKey: boolean;
+  hasCertificate: boolean;
+}
+
+/** A verified package's header and contents (format keysync.ksp/1), without any key bytes. */
+export interface PackageManifest {
+  format: string;
+  packageId: string;
+  clusterId: string;
+  sourceMember: string;
+  createdAt: string;
+  expiresAt: string;
+  ktkKcv: string;
+  pmkKcv: string;
+  /** SHA-256 of the file bytes, hex: the package's name in the store. */
+  digest: string;
+  size: number;
+  keyCount: number;
+  entries: PackageEntrySummary[];
 }

@@ -1,0 +1,96 @@
+// Export: wrap the selected keys under the KTK into one keysync.ksp/1 file, MACed by the PMK.
+import { randomUUID } from 'node:crypto';
+import * as pkcs11 from 'pkcs11js';
+import { clusterSecretsKcv, requireClusterSecrets } from '../cluster-secrets';
+import { HsmError } from '../errors';
+import { withReaderAsync } from '../key-operations';
+import type { HsmSession } from '../session';
+import type { KeySelector, PackageEntrySummary, PackageRef } from '../types';
+import { encodePackage, macInput, PACKAGE_FORMAT, packageDigest, summarizeEntry, WRAP_MECHANISM } from './format';
+import type { PackageBody, PackageEntry } from './format';
+import { packageMac } from './mac';
+
+export interface ExportOptions {
+  clusterId: string;
+  sourceMember: string;
+  keys: KeySelector[];
+  ttlSeconds: number;
+  now?: Date;
+}
+
+export interface ExportResult {
+  bytes: Buffer;
+  ref: PackageRef;
+  entries: PackageEntrySummary[];
+  /** Keys with CKA_EXTRACTABLE false (or whose public half is missing, so they cannot be identified): never packaged. */
+  notExportable: KeySelector[];
+  /** Selected keys that are not on the token (deleted since the inventory). */
+  missing: KeySelector[];
+}
+
+export async function exportPackage(session: HsmSession, tokenLabel: string, opts: ExportOptions): Promise<ExportResult> {
+  if (!Number.isInteger(opts.ttlSeconds) || opts.ttlSeconds <= 0) throw new HsmError('invalid-data', 'The package lifetime (ttlSeconds) must be a positive whole number of seconds.');
+  const { ktk, pmk } = requireClusterSecrets(session, tokenLabel);
+  const kcv = clusterSecretsKcv(session);
+  if (!kcv) throw new HsmError('key-not-found', `Token "${tokenLabel}" lost its cluster transfer secrets during the export.`);
+  const now = opts.now ?? new Date();
+  const entries: PackageEntry[] = [];
+  const notExportable: KeySelector[] = [];
+  const missing: KeySelector[] = [];
+  const seen = new Set<string>();
+
+  await withReaderAsync(session, async (reader) => {
+    for (const selector of opts.keys) {
+      const key = `${selector.class}:${selector.id.toLowerCase()}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const [group] = reader.find({ class: selector.class, id: selector.id.toLowerCase() });
+      if (!group) {
+        missing.push({ ...selector });
+        continue;
+      }
+      if (!group.exportable || group.fingerprint === '' || (group.class === 'private' && !group.publicKeyDer)) {
+        notExportable.push({ class: group.class, id: group.id });
+        continue;
+      }
+      const wrapped = await session.lib.C_WrapKeyAsync(session.handle, { mechanism: pkcs11.CKM_AES_KEY_WRAP_PAD }, ktk, group.handle, Buffer.alloc(16384));
+      const certificate = group.certificateHandle ? session.read(group.certificateHandle, [pkcs11.CKA_VALUE]).get(pkcs11.CKA_VALUE) : undefined;
+      entries.push({
+        class: group.class,
+        keyType: group.keyType,
+        ...(group.size !== undefined && group.keyType !== 'ec' ? { size: group.size } : {}),
+        ...(group.curve !== undefined ? { curve: group.curve } : {}),
+        label: group.label,
+        id: group.id,
+        fingerprint: group.fingerprint,
+        usages: [...group.usages],
+        ...(group.publicKeyDer ? { publicKeyDer: group.publicKeyDer.toString('base64') } : {}),
+        ...(certificate && certificate.length > 0 ? { certificateDer: certificate.toString('base64') } : {}),
+        wrappedKey: wrapped.toString('base64'),
+        wrapMechanism: WRAP_MECHANISM,
+      });
+    }
+  });
+
+  const body: PackageBody = {
+    header: {
+      format: PACKAGE_FORMAT,
+      packageId: randomUUID(),
+      clusterId: opts.clusterId,
+      sourceMember: opts.sourceMember,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + opts.ttlSeconds * 1000).toISOString(),
+      ktkKcv: kcv.ktkKcv,
+      pmkKcv: kcv.pmkKcv,
+    },
+    entries,
+  };
+  const bytes = encodePackage(body, await packageMac(session, pmk, macInput(body)));
+  return {
+    bytes,
+    ref: { digest: packageDigest(bytes), size: bytes.length, keyCount: entries.length },
+    entries: entries.map(summarizeEntry),
+    notExportable,
+    missing,
+  };
+}

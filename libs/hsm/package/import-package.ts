@@ -1,0 +1,107 @@
+// Import: verify everything first, then bring in each key group idempotently. Inside a group the
+// public key object is created before the private key and the certificate after it, so a crash at
+// any point leaves something a retry completes: the public object lets the retry recognise an EC
+// key, and "private key present with the same fingerprint" means only companions may be missing.
+import * as pkcs11 from 'pkcs11js';
+import { requireClusterSecrets } from '../cluster-secrets';
+import { certificateNames } from '../der';
+import { HsmError } from '../errors';
+import type { KeyGroupReader } from '../key-groups';
+import { withReaderAsync } from '../key-operations';
+import type { Handle, HsmSession } from '../session';
+import { publicKeyFacts, sha256Hex } from '../spki';
+import { certificateTemplate, publicKeyObjectTemplate, publicUsagesFor, unwrappedKeyTemplate } from '../templates';
+import type { ImportEntryOutcome, ImportResult } from '../types';
+import type { PackageEntry } from './format';
+import { verifyPackageFile } from './verify-package';
+import type { VerifyOptions } from './verify-package';
+
+export interface ImportOptions extends VerifyOptions {
+  onProgress?: (done: number, total: number) => void;
+  /** Asked between key groups only, so a cancel never leaves half a group. */
+  shouldStop?: () => boolean;
+}
+
+export async function importPackage(session: HsmSession, tokenLabel: string, bytes: Buffer, opts: ImportOptions): Promise<ImportResult> {
+  const { file, manifest } = await verifyPackageFile(session, tokenLabel, bytes, opts);
+  const { ktk } = requireClusterSecrets(session, tokenLabel);
+  const outcomes: ImportEntryOutcome[] = [];
+  let stopped = false;
+  await withReaderAsync(session, async (reader) => {
+    for (const entry of file.entries) {
+      if (opts.shouldStop?.()) {
+        stopped = true;
+        break;
+      }
+      const outcome = await importEntry(session, tokenLabel, reader, ktk, entry);
+      outcomes.push({ class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint, outcome });
+      opts.onProgress?.(outcomes.length, file.entries.length);
+    }
+  });
+  const count = (outcome: ImportEntryOutcome['outcome']) => outcomes.filter((entry) => entry.outcome === outcome).length;
+  return {
+    packageDigest: manifest.digest,
+    entries: outcomes,
+    imported: count('imported'),
+    skipped: count('skipped'),
+    conflicts: count('conflict'),
+    ...(stopped ? { stopped: true } : {}),
+  };
+}
+
+async function importEntry(session: HsmSession, tokenLabel: string, reader: KeyGroupReader, ktk: Handle, entry: PackageEntry): Promise<ImportEntryOutcome['outcome']> {
+  const id = Buffer.from(entry.id, 'hex');
+  const existing = reader.find({ class: entry.class, id: entry.id });
+  if (existing.length > 0) {
+    // PKCS#11 ids are not unique: any key with this id and this fingerprint means "already here".
+    const same = existing.find((group) => group.fingerprint !== '' && group.fingerprint === entry.fingerprint);
+    if (!same) return 'conflict';
+    completeCompanions(session, reader, entry, id);
+    return 'skipped';
+  }
+
+  const createdPublic = entry.class === 'private' ? ensurePublicKey(session, reader, entry, id) : undefined;
+  if (createdPublic === 'conflict') return 'conflict';
+  let key: Handle;
+  try {
+    key = await session.lib.C_UnwrapKeyAsync(session.handle, { mechanism: pkcs11.CKM_AES_KEY_WRAP_PAD }, ktk, Buffer.from(entry.wrappedKey, 'base64'), unwrappedKeyTemplate({ ...entry, id }));
+  } catch (error) {
+    if (createdPublic) session.destroy(createdPublic);
+    throw error;
+  }
+  const [arrived] = reader.find({ class: entry.class, id: entry.id });
+  if (!arrived || arrived.fingerprint !== entry.fingerprint) {
+    session.destroy(key);
+    if (createdPublic) session.destroy(createdPublic);
+    throw new HsmError('invalid-data', `Key ${entry.id} ("${entry.label}") unwrapped on token "${tokenLabel}" does not have the fingerprint the package states; it was removed again. Report this: the source HSM and this one disagree.`);
+  }
+  completeCompanions(session, reader, entry, id);
+  return 'imported';
+}
+
+/** Creates the public key and certificate objects of a group that the token lacks (a retry after a crash). */
+function completeCompanions(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer): void {
+  if (entry.class !== 'private') return;
+  ensurePublicKey(session, reader, entry, id);
+  if (entry.certificateDer && !reader.certificateHandle(entry.id)) {
+    const der = Buffer.from(entry.certificateDer, 'base64');
+    let names;
+    try {
+      names = certificateNames(der);
+    } catch {
+      throw new HsmError('invalid-data', `The certificate of key ${entry.id} in the package is not DER-encoded X.509.`);
+    }
+    session.lib.C_CreateObject(session.handle, certificateTemplate(der, names, entry.label, id));
+  }
+}
+
+/** The handle of a public object created now, undefined when a matching one was already there, 'conflict' for another key's. */
+function ensurePublicKey(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer): Handle | undefined | 'conflict' {
+  if (!entry.publicKeyDer) return undefined;
+  const der = Buffer.from(entry.publicKeyDer, 'base64');
+  if (sha256Hex(der) !== entry.fingerprint) throw new HsmError('invalid-data', `The public key of entry ${entry.id} does not match its fingerprint.`);
+  const publics = reader.publicHandles(entry.id);
+  if (publics.some((handle) => reader.publicKeyDer(handle)?.equals(der))) return undefined;
+  if (publics.length > 0) return 'conflict';
+  return session.lib.C_CreateObject(session.handle, publicKeyObjectTemplate(publicKeyFacts(der), entry.label, id, publicUsagesFor(entry.usages)));
+}

@@ -1,0 +1,66 @@
+// A PKCS#11 session with typed helpers for finding objects and reading attributes. One session
+// carries one operation at a time (PKCS#11 allows one active crypto operation per session), so
+// Token opens one per call and closes it in finally.
+import * as pkcs11 from 'pkcs11js';
+import { hasCkr } from './errors';
+
+export type Handle = Buffer;
+
+export class HsmSession {
+  constructor(
+    readonly lib: pkcs11.PKCS11,
+    readonly handle: Handle,
+  ) {}
+
+  find(template: pkcs11.Template): Handle[] {
+    this.lib.C_FindObjectsInit(this.handle, template);
+    try {
+      const found: Handle[] = [];
+      for (;;) {
+        const batch = this.lib.C_FindObjects(this.handle, 256);
+        if (batch.length === 0) return found;
+        found.push(...batch);
+      }
+    } finally {
+      this.lib.C_FindObjectsFinal(this.handle);
+    }
+  }
+
+  /** Reads attributes; one that the object lacks or keeps secret is left out instead of failing the rest. */
+  read(object: Handle, types: readonly number[]): Map<number, Buffer> {
+    const values = new Map<number, Buffer>();
+    try {
+      for (const attr of this.lib.C_GetAttributeValue(this.handle, object, types.map((type) => ({ type })))) values.set(attr.type, attr.value);
+      return values;
+    } catch (error) {
+      if (!hasCkr(error, pkcs11.CKR_ATTRIBUTE_TYPE_INVALID) && !hasCkr(error, pkcs11.CKR_ATTRIBUTE_SENSITIVE)) throw error;
+    }
+    for (const type of types) {
+      try {
+        const [attr] = this.lib.C_GetAttributeValue(this.handle, object, [{ type }]);
+        if (attr) values.set(type, attr.value);
+      } catch (error) {
+        if (!hasCkr(error, pkcs11.CKR_ATTRIBUTE_TYPE_INVALID) && !hasCkr(error, pkcs11.CKR_ATTRIBUTE_SENSITIVE)) throw error;
+      }
+    }
+    return values;
+  }
+
+  destroy(object: Handle): void {
+    this.lib.C_DestroyObject(this.handle, object);
+  }
+}
+
+export function asBool(value: Buffer | undefined): boolean | undefined {
+  return value === undefined || value.length === 0 ? undefined : value[0] !== 0;
+}
+
+/** CK_ULONG in host byte order (little-endian on the platforms this runs on). */
+export function asUlong(value: Buffer | undefined): number | undefined {
+  if (value === undefined || value.length === 0) return undefined;
+  return Number(value.length >= 8 ? value.readBigUInt64LE(0) : BigInt(value.readUIntLE(0, value.length)));
+}
+
+export function asText(value: Buffer | undefined): string {
+  return value === undefined ? '' : value.toString('utf8');
+}

@@ -1,0 +1,187 @@
+// A member's token, opened by module path and label. Every call opens its own session and closes
+// it in finally (one crypto operation per session at a time, and session objects such as
+// throw-away wrapping keys vanish with it); the login is held by one session for the token's
+// lifetime. Errors leave as HsmError or PackageRejectedError, never as raw PKCS#11 errors.
+import * as pkcs11 from 'pkcs11js';
+import * as clusterSecrets from './cluster-secrets';
+import { HsmError, toHsmError } from './errors';
+import { toKeyGroup } from './key-groups';
+import * as keyOps from './key-operations';
+import type { ModuleLease } from './module-registry';
+import { exportPackage } from './package/export-package';
+import type { ExportOptions, ExportResult } from './package/export-package';
+import { importPackage } from './package/import-package';
+import type { ImportOptions } from './package/import-package';
+import { verifyPackageFile } from './package/verify-package';
+import type { VerifyOptions } from './package/verify-package';
+import { HsmSession } from './session';
+import type { Handle } from './session';
+import type { ClusterSecretsKcv, Curve, ImportResult, KeyGroup, KeySelector, KeyType, KeyUsage, OaepHash, PackageManifest, TransportKeyInfo } from './types';
+
+export interface GenerateKeySpec {
+  keyType: KeyType;
+  /** Bits: RSA 2048/3072/4096, AES 128/192/256, generic secret (default 256). */
+  size?: number;
+  curve?: Curve;
+  label: string;
+  /** CKA_ID, hex. */
+  id: string;
+  /** Default true: the key can be synced. */
+  extractable?: boolean;
+  /** Default: RSA sign+decrypt, EC sign, AES encrypt+decrypt, generic secret sign+verify. */
+  usages?: KeyUsage[];
+}
+
+export interface Token {
+  readonly label: string;
+  close(): Promise<void>;
+  /** Every key group, without secret values; the cluster transfer secrets and the transport key are not listed. */
+  inventory(): Promise<KeyGroup[]>;
+  clusterSecretsKcv(): Promise<ClusterSecretsKcv | null>;
+  /** Founder only: generates the KTK and the PMK. HsmError 'already-exists' when the token has them. */
+  createClusterSecrets(): Promise<ClusterSecretsKcv>;
+  /** Joining token: an RSA-3072 pair whose private half never leaves the HSM. Idempotent. */
+  createTransportKey(): Promise<TransportKeyInfo>;
+  /** Sponsor: KTK and PMK under RSA-OAEP (SHA-256, or SHA-1 when the module refuses it). The blob goes to a file store only. */
+  wrapClusterSecretsForTransport(transportPublicKeyDer: Buffer): Promise<{ blob: Buffer; oaepHash: OaepHash }>;
+  /** Joining token: unwraps the blob with its transport key. Idempotent; the KCVs prove the transfer. */
+  unwrapClusterSecretsFromTransport(blob: Buffer): Promise<ClusterSecretsKcv>;
+  exportPackage(opts: ExportOptions): Promise<ExportResult>;
+  /** Every check, nothing unwrapped. Throws PackageRejectedError with the reason. */
+  verifyPackage(bytes: Buffer, opts: VerifyOptions): Promise<PackageManifest>;
+  readPackage(bytes: Buffer, opts: VerifyOptions): Promise<PackageManifest>;
+  importPackage(bytes: Buffer, opts: ImportOptions): Promise<ImportResult>;
+  generateKey(spec: GenerateKeySpec): Promise<KeyGroup>;
+  /** RSA PKCS#1 v1.5 SHA-256; EC ECDSA-SHA256 as IEEE P1363 r||s; generic secret HMAC-SHA256. */
+  sign(selector: KeySelector, data: Buffer): Promise<Buffer>;
+  /** SubjectPublicKeyInfo DER of a private key's public half; null for secret keys. */
+  publicKeyDer(selector: KeySelector): Promise<Buffer | null>;
+  /** AES-CBC-PAD; output is IV || ciphertext. */
+  encrypt(selector: KeySelector, data: Buffer): Promise<Buffer>;
+  decrypt(selector: KeySelector, data: Buffer): Promise<Buffer>;
+  /** Stores an X.509 certificate beside a private key (same CKA_ID and label). */
+  importCertificate(selector: KeySelector, certificateDer: Buffer): Promise<KeyGroup>;
+}
+
+export class Pkcs11Token implements Token {
+  private closed = false;
+
+  constructor(
+    private readonly lease: ModuleLease,
+    private readonly slot: Handle,
+    readonly label: string,
+    private readonly loginSession: Handle,
+  ) {}
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      // Closing the last session of the token logs it out; another open Token on the same slot keeps its login.
+      this.lease.lib.C_CloseSession(this.loginSession);
+    } catch {
+      // The session may already be gone with a removed token; the module is released either way.
+    } finally {
+      this.lease.release();
+    }
+  }
+
+  inventory(): Promise<KeyGroup[]> {
+    return this.run('inventory', (s) => keyOps.withReader(s, (reader) => reader.all().map(toKeyGroup)));
+  }
+
+  clusterSecretsKcv(): Promise<ClusterSecretsKcv | null> {
+    return this.run('read the cluster secrets check values', (s) => clusterSecrets.clusterSecretsKcv(s));
+  }
+
+  createClusterSecrets(): Promise<ClusterSecretsKcv> {
+    return this.run('create the cluster transfer secrets', (s) => clusterSecrets.createClusterSecrets(s, this.label));
+  }
+
+  createTransportKey(): Promise<TransportKeyInfo> {
+    return this.run('create the transport key', (s) => clusterSecrets.createTransportKey(s));
+  }
+
+  wrapClusterSecretsForTransport(transportPublicKeyDer: Buffer): Promise<{ blob: Buffer; oaepHash: OaepHash }> {
+    return this.run('wrap the cluster secrets for transport', (s) => clusterSecrets.wrapClusterSecretsForTransport(s, this.label, transportPublicKeyDer));
+  }
+
+  unwrapClusterSecretsFromTransport(blob: Buffer): Promise<ClusterSecretsKcv> {
+    return this.run('unwrap the cluster secrets', (s) => clusterSecrets.unwrapClusterSecretsFromTransport(s, this.label, blob));
+  }
+
+  exportPackage(opts: ExportOptions): Promise<ExportResult> {
+    return this.run('export a package', (s) => exportPackage(s, this.label, opts));
+  }
+
+  async verifyPackage(bytes: Buffer, opts: VerifyOptions): Promise<PackageManifest> {
+    return this.run('verify a package', async (s) => (await verifyPackageFile(s, this.label, bytes, opts)).manifest);
+  }
+
+  readPackage(bytes: Buffer, opts: VerifyOptions): Promise<PackageManifest> {
+    return this.verifyPackage(bytes, opts);
+  }
+
+  importPackage(bytes: Buffer, opts: ImportOptions): Promise<ImportResult> {
+    return this.run('import a package', (s) => importPackage(s, this.label, bytes, opts));
+  }
+
+  generateKey(spec: GenerateKeySpec): Promise<KeyGroup> {
+    if (!/^(?:[0-9a-fA-F]{2})+$/.test(spec.id)) return Promise.reject(new HsmError('invalid-data', `Key id "${spec.id}" is not hex.`));
+    return this.run('generate a key', (s) =>
+      keyOps.generateKey(s, this.label, {
+        keyType: spec.keyType,
+        ...(spec.size !== undefined ? { size: spec.size } : {}),
+        ...(spec.curve !== undefined ? { curve: spec.curve } : {}),
+        label: spec.label,
+        id: Buffer.from(spec.id, 'hex'),
+        extractable: spec.extractable ?? true,
+        ...(spec.usages ? { usages: [...spec.usages] } : {}),
+      }),
+    );
+  }
+
+  sign(selector: KeySelector, data: Buffer): Promise<Buffer> {
+    return this.run('sign', (s) => keyOps.sign(s, this.label, normalize(selector), data));
+  }
+
+  publicKeyDer(selector: KeySelector): Promise<Buffer | null> {
+    return this.run('read a public key', (s) => keyOps.locate(s, normalize(selector), this.label).publicKeyDer ?? null);
+  }
+
+  encrypt(selector: KeySelector, data: Buffer): Promise<Buffer> {
+    return this.run('encrypt', (s) => keyOps.encrypt(s, this.label, normalize(selector), data));
+  }
+
+  decrypt(selector: KeySelector, data: Buffer): Promise<Buffer> {
+    return this.run('decrypt', (s) => keyOps.decrypt(s, this.label, normalize(selector), data));
+  }
+
+  importCertificate(selector: KeySelector, certificateDer: Buffer): Promise<KeyGroup> {
+    return this.run('import a certificate', (s) => keyOps.importCertificate(s, this.label, normalize(selector), certificateDer));
+  }
+
+  private async run<T>(operation: string, fn: (session: HsmSession) => T | Promise<T>): Promise<T> {
+    if (this.closed) throw new HsmError('session', `Token "${this.label}" is closed: open it again.`);
+    const { lib } = this.lease;
+    let handle: Handle | undefined;
+    try {
+      handle = lib.C_OpenSession(this.slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
+      return await fn(new HsmSession(lib, handle));
+    } catch (error) {
+      throw toHsmError(error, operation, this.label);
+    } finally {
+      if (handle) {
+        try {
+          lib.C_CloseSession(handle);
+        } catch {
+          // Nothing to undo: a lost session takes its objects and operations with it.
+        }
+      }
+    }
+  }
+}
+
+function normalize(selector: KeySelector): KeySelector {
+  return { class: selector.class, id: selector.id.toLowerCase() };
+}
