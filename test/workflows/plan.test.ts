@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import type { KeyGroup } from '../../libs/hsm/types';
+import { computeDrift, planSync } from '../../workflows/plan';
+
+const key = (id: string, fingerprint: string, overrides: Partial<KeyGroup> = {}): KeyGroup => ({
+  class: 'private',
+  keyType: 'ec',
+  curve: 'P-256',
+  label: `key-${id}`,
+  id,
+  fingerprint,
+  usages: ['sign'],
+  hasPublicKey: true,
+  hasCertificate: false,
+  exportable: true,
+  ...overrides,
+});
+
+describe('planSync', () => {
+  it('gives each target what it lacks and exports the union once', () => {
+    const plan = planSync({
+      source: 'node1',
+      targets: ['node2', 'node3'],
+      inventories: {
+        node1: [key('01', 'f1'), key('02', 'f2'), key('03', 'f3')],
+        node2: [key('01', 'f1')],
+        node3: [key('01', 'f1'), key('02', 'f2')],
+      },
+    });
+    expect(plan.targets.map((target) => [target.member, target.missing.map((ref) => ref.id)])).toEqual([
+      ['node2', ['02', '03']],
+      ['node3', ['03']],
+    ]);
+    expect(plan.selection).toEqual([
+      { class: 'private', id: '02' },
+      { class: 'private', id: '03' },
+    ]);
+  });
+
+  it('selects nothing when every target holds every key', () => {
+    const inventory = [key('01', 'f1'), key('aa', 'f2', { class: 'secret', keyType: 'aes', size: 256 })];
+    const plan = planSync({ source: 'node1', targets: ['node2'], inventories: { node1: inventory, node2: inventory } });
+    expect(plan.selection).toEqual([]);
+    expect(plan.targets[0]?.missing).toEqual([]);
+  });
+
+  it('treats the same id under another class as another key', () => {
+    const plan = planSync({
+      source: 'node1',
+      targets: ['node2'],
+      inventories: { node1: [key('01', 'f1', { class: 'secret', keyType: 'aes' })], node2: [key('01', 'other')] },
+    });
+    expect(plan.targets[0]?.missing.map((ref) => ref.class)).toEqual(['secret']);
+    expect(plan.targets[0]?.conflicts).toEqual([]);
+  });
+
+  it('reports a conflict (same class and id, other fingerprint) and never exports it for that target', () => {
+    const plan = planSync({
+      source: 'node1',
+      targets: ['node2'],
+      inventories: { node1: [key('01', 'f1'), key('02', 'f2')], node2: [key('01', 'mine')] },
+    });
+    expect(plan.targets[0]?.conflicts).toEqual([{ class: 'private', id: '01', label: 'key-01', sourceFingerprint: 'f1', memberFingerprint: 'mine' }]);
+    expect(plan.targets[0]?.missing.map((ref) => ref.id)).toEqual(['02']);
+    expect(plan.selection).toEqual([{ class: 'private', id: '02' }]);
+  });
+
+  it('reports keys that are not exportable and still plans the others', () => {
+    const plan = planSync({
+      source: 'node1',
+      targets: ['node2'],
+      inventories: { node1: [key('01', 'f1', { exportable: false }), key('02', 'f2')], node2: [] },
+    });
+    expect(plan.notExportable.map((ref) => ref.id)).toEqual(['01']);
+    expect(plan.selection).toEqual([{ class: 'private', id: '02' }]);
+  });
+
+  it('restricts the plan to the requested key ids and names those the source lacks', () => {
+    const plan = planSync({
+      source: 'node1',
+      targets: ['node2'],
+      keyIds: ['02', 'FF'],
+      inventories: { node1: [key('01', 'f1'), key('02', 'f2')], node2: [] },
+    });
+    expect(plan.selection).toEqual([{ class: 'private', id: '02' }]);
+    expect(plan.unknownKeyIds).toEqual(['ff']);
+  });
+
+  it('offers every selected key to a target whose inventory is unknown (its import skips what it holds)', () => {
+    const plan = planSync({ source: 'node1', targets: ['node2'], inventories: { node1: [key('01', 'f1'), key('02', 'f2', { exportable: false })], node2: null } });
+    expect(plan.targets[0]).toMatchObject({ inventoryKnown: false, conflicts: [] });
+    expect(plan.targets[0]?.missing.map((ref) => ref.id)).toEqual(['01']);
+    expect(plan.selection).toEqual([{ class: 'private', id: '01' }]);
+  });
+
+  it('compares ids and fingerprints without regard to hex case', () => {
+    const plan = planSync({ source: 'node1', targets: ['node2'], inventories: { node1: [key('AB', 'F1')], node2: [key('ab', 'f1')] } });
+    expect(plan.selection).toEqual([]);
+  });
+
+  it('refuses to plan without the source inventory', () => {
+    expect(() => planSync({ source: 'node1', targets: ['node2'], inventories: { node1: null, node2: [] } })).toThrow(/inventory of the source node1/);
+  });
+});
+
+describe('computeDrift', () => {
+  it('is empty when every member holds the same keys', () => {
+    const inventory = [key('01', 'f1')];
+    expect(computeDrift({ node1: inventory, node2: inventory, node3: inventory })).toEqual([]);
+  });
+
+  it('lists a key missing on some members and a conflict, leaving out unknown members', () => {
+    const drift = computeDrift({
+      node1: [key('01', 'f1'), key('02', 'f2')],
+      node2: [key('01', 'f1'), key('02', 'other')],
+      node3: [],
+      node4: null,
+    });
+    expect(drift).toEqual([
+      {
+        class: 'private',
+        id: '01',
+        label: 'key-01',
+        holders: [
+          { member: 'node1', fingerprint: 'f1', exportable: true },
+          { member: 'node2', fingerprint: 'f1', exportable: true },
+        ],
+        missingOn: ['node3'],
+        conflicting: false,
+      },
+      {
+        class: 'private',
+        id: '02',
+        label: 'key-02',
+        holders: [
+          { member: 'node1', fingerprint: 'f2', exportable: true },
+          { member: 'node2', fingerprint: 'other', exportable: true },
+        ],
+        missingOn: ['node3'],
+        conflicting: true,
+      },
+    ]);
+  });
+});
