@@ -45,6 +45,8 @@ export function createNodeAgentActivities({ member, clusterId, packageStore, tok
       return run(async () => {
         const exported = await tokens.withToken((token) => token.exportPackage({ clusterId, sourceMember: member.id, keys, ttlSeconds }));
         const stored = await packageStore.put(exported.bytes);
+        // The store names the file by the same SHA-256 the package reference carries; a mismatch is a bug, not a retry.
+        if (stored.digest !== exported.ref.digest) throw new Error(`The package store named the package ${stored.digest}, the HSM layer ${exported.ref.digest}.`);
         return {
           package: { digest: stored.digest, size: stored.size, keyCount: exported.entries.length },
           entries: exported.entries.map(({ class: keyClass, id, label, fingerprint }) => ({ class: keyClass, id, label, fingerprint })),

@@ -4,7 +4,7 @@
 import { HsmError } from '../libs/hsm/errors';
 import type { HsmErrorKind } from '../libs/hsm/errors';
 import type { TokenRef } from '../libs/hsm/types';
-import type { Token } from './hsm-token';
+import type { Token } from '../libs/hsm/token';
 
 export type OpenToken = (ref: TokenRef) => Promise<Token>;
 

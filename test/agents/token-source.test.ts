@@ -2,7 +2,7 @@
 // session fault, closed on shutdown, and a failed open is not cached.
 import { describe, expect, it } from 'vitest';
 import { createTokenSource } from '../../activities/token-source';
-import type { Token } from '../../activities/hsm-token';
+import type { Token } from '../../libs/hsm/token';
 import { HsmError } from '../../libs/hsm/errors';
 import type { TokenRef } from '../../libs/hsm/types';
 

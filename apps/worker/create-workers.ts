@@ -1,0 +1,161 @@
+// Builds the Temporal workers of one process: the orchestrator (workflows and the archive activity
+// on `keysync`) and/or a node agent per member (its activities on `keysync.<cluster>.<member>`).
+// main.ts runs it as a CLI; tests call it in-process with their own queues and tokens.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createNodeAgentActivities } from '../../activities/node-agent';
+import { createOrchestratorActivities } from '../../activities/orchestrator';
+import { createTokenSource } from '../../activities/token-source';
+import type { OpenToken, TokenSource } from '../../activities/token-source';
+import { AuditArchive } from '../../libs/audit-archive';
+import type { ClusterConfig, KeySyncConfig, MemberConfig } from '../../libs/config/types';
+import { openToken as defaultOpenToken } from '../../libs/hsm/open-token';
+import { PackageStore } from '../../libs/package-store';
+import { memberTaskQueue, orchestratorTaskQueue } from '../../workflows/queues';
+
+export interface CreateWorkersOptions {
+  config: KeySyncConfig;
+  connection: NativeConnection;
+  /** Default: config.temporal.namespace. */
+  namespace?: string;
+  /** Member ids to run agents for. Default: every member of every cluster (the embedded shape). */
+  members?: string[];
+  /** Restricts `members` to one cluster. */
+  cluster?: string;
+  /** Run the orchestrator. Default: true when `members` is not given. */
+  orchestrator?: boolean;
+  /**
+   * Prefix of the orchestrator queue, for tests that start workflows on a queue of their own. The
+   * workflows still send archiving to the plain `keysync` queue.
+   */
+  taskQueuePrefix?: string;
+  /** How tokens are opened. Default: libs/hsm's openToken. */
+  openToken?: OpenToken;
+  logger?: Logger;
+}
+
+export interface AgentSpec {
+  cluster: ClusterConfig;
+  member: MemberConfig;
+}
+
+export interface KeySyncWorkers {
+  /** Queues polled by this process, for logs and tests. */
+  readonly taskQueues: string[];
+  /** Runs until shutdown() or a worker fails (then the others are shut down too). */
+  run(): Promise<void>;
+  /** Stops polling, lets running activities finish (up to the grace time), closes tokens. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/** The agents this process runs, with a clear error for a member the configuration lacks. */
+export function selectAgents(config: KeySyncConfig, members: string[] | undefined, clusterId: string | undefined): AgentSpec[] {
+  const clusters = clusterId === undefined ? config.clusters : config.clusters.filter((cluster) => cluster.id === clusterId);
+  if (clusterId !== undefined && clusters.length === 0) {
+    throw new Error(`Cluster "${clusterId}" is not in the configuration; known clusters: ${config.clusters.map((cluster) => cluster.id).join(', ') || 'none'}.`);
+  }
+  const all = clusters.flatMap((cluster) => cluster.members.map((member) => ({ cluster, member })));
+  if (members === undefined) return all;
+  return members.map((id) => {
+    const matches = all.filter((spec) => spec.member.id === id);
+    if (matches.length === 0) throw new Error(`Member "${id}" is not in the configuration${clusterId ? ` of cluster "${clusterId}"` : ''}; check --member and --cluster.`);
+    if (matches.length > 1) throw new Error(`Member "${id}" is in several clusters (${matches.map((spec) => spec.cluster.id).join(', ')}); name one with --cluster.`);
+    return matches[0]!;
+  });
+}
+
+/** workflows/index next to this file: compiled JS under dist, or the TypeScript source in tests. */
+export function workflowsPath(): string {
+  const base = join(__dirname, '..', '..', 'workflows', 'index');
+  for (const extension of ['.js', '.ts']) {
+    if (existsSync(base + extension)) return base + extension;
+  }
+  throw new Error(`The workflows are missing: neither ${base}.js nor ${base}.ts exists. Run \`npm run build\`.`);
+}
+
+export async function createWorkers(options: CreateWorkersOptions): Promise<KeySyncWorkers> {
+  const { config, connection, logger } = options;
+  const namespace = options.namespace ?? config.temporal.namespace;
+  const runOrchestrator = options.orchestrator ?? options.members === undefined;
+  const agents = selectAgents(config, options.members, options.cluster);
+  const packageStore = new PackageStore(config.packageStore.dir);
+  const openToken = options.openToken ?? defaultOpenToken;
+
+  const workers: Worker[] = [];
+  const tokens: TokenSource[] = [];
+  let client: Client | null = null;
+
+  try {
+    if (runOrchestrator) {
+      client = new Client({ connection: await Connection.connect({ address: config.temporal.address }), namespace });
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace,
+          taskQueue: `${options.taskQueuePrefix ?? ''}${orchestratorTaskQueue}`,
+          workflowsPath: workflowsPath(),
+          activities: createOrchestratorActivities({ client, archive: new AuditArchive(config.auditArchive.dir) }),
+        }),
+      );
+    }
+    for (const { cluster, member } of agents) {
+      const source = createTokenSource({ pkcs11Module: member.pkcs11Module, tokenLabel: member.tokenLabel, pin: member.pin }, openToken);
+      tokens.push(source);
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace,
+          taskQueue: memberTaskQueue(cluster.id, member.id),
+          activities: { ...createNodeAgentActivities({ member, clusterId: cluster.id, packageStore, tokens: source }) },
+        }),
+      );
+    }
+  } catch (error) {
+    await client?.connection.close();
+    throw error;
+  }
+
+  const taskQueues = workers.map((worker) => worker.options.taskQueue);
+  let running: Promise<void> | null = null;
+  let stopped: Promise<void> | null = null;
+
+  async function stop(): Promise<void> {
+    for (const worker of workers) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    }
+    await running?.catch(() => undefined);
+    await Promise.all(tokens.map((source) => source.close()));
+    await client?.connection.close();
+    logger?.info({ taskQueues }, 'workers stopped');
+  }
+
+  return {
+    taskQueues,
+    run() {
+      running ??= (async () => {
+        logger?.info({ taskQueues, namespace }, 'workers polling');
+        const runs = workers.map((worker) =>
+          worker.run().catch((error: unknown) => {
+            // One failed worker stops the process's others: a half-running agent helps nobody.
+            logger?.error({ err: error, taskQueue: worker.options.taskQueue }, 'worker failed');
+            for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+            throw error;
+          }),
+        );
+        // Every worker is awaited before reporting, so nothing keeps polling behind a failure.
+        const outcomes = await Promise.allSettled(runs);
+        const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        if (failed) throw failed.reason;
+      })();
+      return running;
+    },
+    shutdown() {
+      stopped ??= stop();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// The worker process. Default: the embedded shape, the orchestrator and a node agent for every
+// member in the configuration. `--member <id> [--cluster <id>]`: one node agent alone, as on each
+// appliance in production. `--orchestrator`: the workflows only. Stops cleanly on SIGTERM/SIGINT.
+import { Command } from 'commander';
+import { Runtime } from '@temporalio/worker';
+import { applySoftHsmEnvironment, configPath, loadConfig } from '../../libs/config';
+import { connectWorkerConnection } from '../../libs/temporal/connection';
+import { createWorkers } from './create-workers';
+import { createWorkerLogger, temporalLoggerFor } from './logger';
+
+interface WorkerArgs {
+  member?: string[];
+  cluster?: string;
+  orchestrator?: boolean;
+}
+
+function parseArgs(argv: string[]): WorkerArgs {
+  const program = new Command('keysync-worker')
+    .description('Runs the KeySync orchestrator and/or node agents.')
+    .option('--member <id...>', 'run the node agent of this member only (repeatable); with --orchestrator, also the orchestrator')
+    .option('--cluster <id>', 'the cluster of --member, when member ids repeat across clusters')
+    .option('--orchestrator', 'run the orchestrator (workflows); alone, no node agent')
+    .allowExcessArguments(false);
+  program.parse(argv);
+  return program.opts<WorkerArgs>();
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv);
+  const logger = createWorkerLogger({ component: args.member ? `agent:${args.member.join(',')}` : args.orchestrator ? 'orchestrator' : 'worker' });
+  // Signals are handled below, so shutdown also closes the tokens before the process exits.
+  Runtime.install({ logger: temporalLoggerFor(logger), shutdownSignals: [] });
+
+  const config = loadConfig(configPath());
+  // SoftHSM reads SOFTHSM2_CONF at its first C_Initialize: set it before any token is opened.
+  applySoftHsmEnvironment(config);
+  const connection = await connectWorkerConnection(config.temporal);
+  const workers = await createWorkers({
+    config,
+    connection,
+    members: args.member,
+    cluster: args.cluster,
+    orchestrator: args.orchestrator ?? args.member === undefined,
+    logger,
+  });
+
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) return;
+    signalled = true;
+    logger.info({ signal }, 'shutting down');
+    void workers.shutdown();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  try {
+    await workers.run();
+  } finally {
+    await workers.shutdown();
+    await connection.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', component: 'worker', msg: error instanceof Error ? error.message : String(error) })}\n`);
+    process.exit(1);
+  },
+);
