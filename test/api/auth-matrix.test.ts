@@ -1,0 +1,62 @@
+// Every endpoint, three ways: no token (401), a principal without the role (403), and a principal
+// with it (neither 401 nor 403: the answer the endpoint gives for that request).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiHarness, type PrincipalName, startApiHarness } from './support/api-harness';
+
+interface RouteCase {
+  method: 'GET' | 'POST';
+  path: (h: ApiHarness) => string;
+  /** null: any authenticated principal may call it, so there is no wrong role. */
+  wrongRole: PrincipalName | null;
+  rightRole: PrincipalName;
+  json?: unknown;
+  /** The status the right role gets for this request (unknown ids give 404, starts 202...). */
+  expected: number;
+}
+
+export const routeCases: RouteCase[] = [
+  { method: 'GET', path: () => '/v1/clusters', wrongRole: null, rightRole: 'auditor', expected: 200 },
+  { method: 'GET', path: (h) => `/v1/clusters/${h.cluster}`, wrongRole: null, rightRole: 'approver-1', expected: 200 },
+];
+
+describe('auth matrix', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApiHarness();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('GET /v1/health needs no token', async () => {
+    const answer = await api.request('GET', '/v1/health');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ temporal: { reachable: true } });
+  });
+
+  describe.each(routeCases.map((route) => [`${route.method} ${route.path({ cluster: '{cluster}' } as ApiHarness)}`, route] as const))('%s', (_name, route) => {
+    it('answers 401 with no token', async () => {
+      const answer = await api.request(route.method, route.path(api), { json: route.json });
+      expect(answer.status).toBe(401);
+      expect(answer.body.code).toBe('unauthenticated');
+    });
+
+    it('answers 401 with a token that maps to no principal', async () => {
+      const answer = await api.request(route.method, route.path(api), { token: 'not-a-known-token', json: route.json });
+      expect(answer.status).toBe(401);
+      expect(answer.body.code).toBe('unauthenticated');
+    });
+
+    it.runIf(route.wrongRole !== null)('answers 403 to a principal without the role', async () => {
+      const answer = await api.request(route.method, route.path(api), { as: route.wrongRole as PrincipalName, json: route.json });
+      expect(answer.status).toBe(403);
+      expect(answer.body.code).toBe('forbidden');
+      expect(String(answer.body.message)).toContain('needs the role');
+    });
+
+    it(`lets the right role through (${route.rightRole})`, async () => {
+      const answer = await api.request(route.method, route.path(api), { as: route.rightRole, json: route.json });
+      expect(answer.status).toBe(route.expected);
+    });
+  });
+});
