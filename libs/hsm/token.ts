@@ -61,6 +61,8 @@ export interface Token {
   decrypt(selector: KeySelector, data: Buffer): Promise<Buffer>;
   /** Stores an X.509 certificate beside a private key (same CKA_ID and label). */
   importCertificate(selector: KeySelector, certificateDer: Buffer): Promise<KeyGroup>;
+  /** How many token objects of every class the user can see: what an audit or a test compares before and after. */
+  countObjects(): Promise<number>;
 }
 
 export class Pkcs11Token implements Token {
@@ -159,6 +161,10 @@ export class Pkcs11Token implements Token {
 
   importCertificate(selector: KeySelector, certificateDer: Buffer): Promise<KeyGroup> {
     return this.run('import a certificate', (s) => keyOps.importCertificate(s, this.label, normalize(selector), certificateDer));
+  }
+
+  countObjects(): Promise<number> {
+    return this.run('count objects', (s) => s.find([{ type: pkcs11.CKA_TOKEN, value: true }]).length);
   }
 
   private async run<T>(operation: string, fn: (session: HsmSession) => T | Promise<T>): Promise<T> {
