@@ -27,6 +27,11 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /** Path of the `temporal` binary; default: found by requireTemporalCli. */
   cliPath?: string;
+  /**
+   * Run the server in its own process group, so a Ctrl-C in the terminal reaches only the parent,
+   * which then stops it last, after the processes that use it.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface DevServer {
@@ -36,6 +41,8 @@ export interface DevServer {
   uiUrl: string | null;
   namespace: string;
   pid: number;
+  /** Settles when the server process has exited (after stop(), or on its own). */
+  exited: Promise<void>;
   /** SIGTERM, then SIGKILL after the grace period; resolves once the process has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -152,7 +159,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const cli = options.cliPath ?? requireTemporalCli();
   await assertPortsFree(options);
 
-  const child = spawn(cli, devServerArgs(options), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cli, devServerArgs(options), { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (error) => reject(new Error(`Could not run the Temporal CLI at ${cli}: ${error.message}`)));
@@ -175,5 +182,5 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await stop();
     throw error;
   }
-  return { address, uiUrl, namespace, pid: child.pid ?? -1, stop };
+  return { address, uiUrl, namespace, pid: child.pid ?? -1, exited: waitForExit(child), stop };
 }

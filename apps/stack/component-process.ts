@@ -1,0 +1,38 @@
+// One child process of the stack (worker, API): started in its own process group so that the
+// stack, not the terminal's Ctrl-C, decides the order of shutdown; stopped with SIGTERM, then
+// SIGKILL after a grace period.
+import { spawn } from 'node:child_process';
+
+export interface ComponentExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ComponentProcess {
+  name: string;
+  pid: number;
+  /** Settles when the process has exited, for whatever reason. */
+  exited: Promise<ComponentExit>;
+  stop(graceMs?: number): Promise<ComponentExit>;
+}
+
+export async function startComponent(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<ComponentProcess> {
+  const child = spawn(process.execPath, ['--enable-source-maps', entry, ...args], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (error) => reject(new Error(`Could not start the ${name} (${entry}): ${error.message}`)));
+  });
+  const exited = new Promise<ComponentExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let stopping: Promise<ComponentExit> | null = null;
+  const stop = (graceMs = 10_000): Promise<ComponentExit> => {
+    stopping ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const exit = await exited;
+      clearTimeout(timer);
+      return exit;
+    })();
+    return stopping;
+  };
+  return { name, pid: child.pid ?? -1, exited, stop };
+}

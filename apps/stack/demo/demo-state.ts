@@ -1,0 +1,133 @@
+// Creates the state folder of DESIGN section 9 on first start and reuses it afterwards.
+// config.json is written last: a folder without it is a first start that did not finish, and its
+// demo parts are made again from scratch.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { parseConfigText } from '../../../libs/config/load-config';
+import type { StatePaths } from '../../../libs/config/paths';
+import type { StackPorts } from '../../../libs/config/ports';
+import type { ClusterConfig, KeySyncConfig, Role } from '../../../libs/config/types';
+import { createDemoApprover, createDemoPrincipal } from './demo-identities';
+import type { DemoApprover, DemoPrincipal } from './demo-identities';
+import { createDemoTokens } from './demo-tokens';
+import type { DemoTokens } from './demo-tokens';
+import { writeSecretFile } from './secret-file';
+
+export const DEMO_CLUSTER_ID = 'demo';
+const HOST = '127.0.0.1';
+const DAY_SECONDS = 86_400;
+
+/** What demo.json holds: everything a newcomer or a script needs to try the demo cluster. */
+export interface DemoFile {
+  apiUrl: string;
+  temporalUiUrl: string;
+  cluster: string;
+  softhsm2Conf: string;
+  pkcs11Module: string;
+  members: Array<{ id: string; tokenLabel: string; pin: string }>;
+  tokens: Record<'operator' | 'approver-1' | 'approver-2' | 'approver-3' | 'auditor' | 'admin', string>;
+  approverKeys: Record<string, string>;
+}
+
+const PRINCIPALS: Array<[keyof DemoFile['tokens'], Role[]]> = [
+  ['operator', ['operator']],
+  ['approver-1', ['approver']],
+  ['approver-2', ['approver']],
+  ['approver-3', ['approver']],
+  ['auditor', ['auditor']],
+  ['admin', ['admin']],
+];
+
+export const endpoints = (ports: StackPorts) => ({
+  temporalAddress: `${HOST}:${ports.temporal}`,
+  apiUrl: `http://${HOST}:${ports.api}`,
+  temporalUiUrl: `http://${HOST}:${ports.ui}`,
+});
+
+function demoCluster(tokens: DemoTokens, approvers: DemoApprover[]): ClusterConfig {
+  return {
+    id: DEMO_CLUSTER_ID,
+    founder: 'node1',
+    members: tokens.members.map(({ id, pkcs11Module, tokenLabel, pin }) => ({ id, pkcs11Module, tokenLabel, pin })),
+    approvers: approvers.map((a) => a.config),
+    // The PIN-pad flow of the seed: joining takes 2 of 3 approvers, a key sync 1 of 3 per member.
+    policy: {
+      join: { approvals: 2, timeoutSeconds: DAY_SECONDS },
+      sync: { approvals: 1, timeoutSeconds: DAY_SECONDS },
+      parallelism: 4,
+      packageTtlSeconds: DAY_SECONDS,
+      drift: { mode: 'alert', intervalSeconds: 60 },
+    },
+  };
+}
+
+function demoConfig(paths: StatePaths, ports: StackPorts, cluster: ClusterConfig, principals: DemoPrincipal[]): KeySyncConfig {
+  return {
+    temporal: { address: endpoints(ports).temporalAddress, namespace: 'default' },
+    api: { port: ports.api },
+    softhsm2Conf: paths.softhsm2Conf,
+    packageStore: { dir: paths.packages },
+    auditArchive: { dir: paths.audit },
+    clusters: [cluster],
+    principals: principals.map((p) => p.config),
+  };
+}
+
+function demoFile(ports: StackPorts, tokens: DemoTokens, principals: DemoPrincipal[], approvers: DemoApprover[]): DemoFile {
+  const { apiUrl, temporalUiUrl } = endpoints(ports);
+  return {
+    apiUrl,
+    temporalUiUrl,
+    cluster: DEMO_CLUSTER_ID,
+    softhsm2Conf: tokens.setup.confPath,
+    pkcs11Module: tokens.setup.modulePath,
+    members: tokens.members.map(({ id, tokenLabel, pinValue }) => ({ id, tokenLabel, pin: pinValue })),
+    tokens: Object.fromEntries(principals.map((p) => [p.config.id, p.token])) as DemoFile['tokens'],
+    approverKeys: Object.fromEntries(approvers.map((a) => [a.config.id, a.privateKeyPath])),
+  };
+}
+
+/** Removes what an unfinished first start left, so the demo is made whole or not at all. */
+function removeUnfinishedDemo(paths: StatePaths): void {
+  for (const leftover of [paths.demo, paths.softhsm2Conf, paths.tokens, paths.pins, paths.approvers]) {
+    rmSync(leftover, { recursive: true, force: true });
+  }
+}
+
+async function createDemoState(paths: StatePaths, ports: StackPorts): Promise<void> {
+  removeUnfinishedDemo(paths);
+  mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  for (const dir of [paths.pins, paths.approvers]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+  const tokens = await createDemoTokens(paths.home, paths.pins);
+  const approvers = ['approver-1', 'approver-2', 'approver-3'].map((id) => createDemoApprover(paths.approvers, id));
+  const principals = PRINCIPALS.map(([id, roles]) => createDemoPrincipal(id, roles));
+
+  writeSecretFile(paths.demo, `${JSON.stringify(demoFile(ports, tokens, principals, approvers), null, 2)}\n`);
+  writeSecretFile(paths.config, `${JSON.stringify(demoConfig(paths, ports, demoCluster(tokens, approvers), principals), null, 2)}\n`);
+}
+
+/** On a later start the ports may have moved: keep config.json and demo.json pointing at the running stack. */
+function refreshEndpoints(paths: StatePaths, ports: StackPorts): void {
+  const { temporalAddress, apiUrl, temporalUiUrl } = endpoints(ports);
+  const config = parseConfigText(readFileSync(paths.config, 'utf8'), paths.config) as KeySyncConfig;
+  if (config.temporal?.address !== temporalAddress || config.api?.port !== ports.api) {
+    config.temporal = { ...config.temporal, address: temporalAddress };
+    config.api = { ...config.api, port: ports.api };
+    writeSecretFile(paths.config, `${JSON.stringify(config, null, 2)}\n`);
+  }
+  if (existsSync(paths.demo)) {
+    const demo = parseConfigText(readFileSync(paths.demo, 'utf8'), paths.demo) as DemoFile;
+    if (demo.apiUrl !== apiUrl || demo.temporalUiUrl !== temporalUiUrl) {
+      writeSecretFile(paths.demo, `${JSON.stringify({ ...demo, apiUrl, temporalUiUrl }, null, 2)}\n`);
+    }
+  }
+}
+
+/** Makes the demo state on first start (returns true), or reuses it (false). Always ensures packages/, audit/, run/. */
+export async function ensureDemoState(paths: StatePaths, ports: StackPorts): Promise<boolean> {
+  const created = !existsSync(paths.config);
+  if (created) await createDemoState(paths, ports);
+  else refreshEndpoints(paths, ports);
+  for (const dir of [paths.packages, paths.audit, paths.run]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return created;
+}

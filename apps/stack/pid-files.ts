@@ -1,0 +1,46 @@
+// run/<component>.pid for each process `npm start` runs (DESIGN section 9), and the check that
+// refuses to start a second stack on the same state folder.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function pidFilePath(runDir: string, component: string): string {
+  return join(runDir, `${component}.pid`);
+}
+
+export function writePidFile(runDir: string, component: string, pid: number): void {
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(pidFilePath(runDir, component), `${pid}\n`);
+}
+
+export function removePidFile(runDir: string, component: string): void {
+  rmSync(pidFilePath(runDir, component), { force: true });
+}
+
+/**
+ * Refuses to start when a process named in run/ is still alive (another stack on this state
+ * folder, or a child a killed stack left behind); removes pid files of processes that are gone.
+ */
+export function claimRunDir(runDir: string): void {
+  if (!existsSync(runDir)) return;
+  const alive: string[] = [];
+  for (const file of readdirSync(runDir).filter((name) => name.endsWith('.pid'))) {
+    const pid = Number(readFileSync(join(runDir, file), 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) alive.push(`${file.replace(/\.pid$/, '')} (pid ${pid})`);
+    else rmSync(join(runDir, file), { force: true });
+  }
+  if (alive.length > 0) {
+    throw new Error(
+      `KeySync already runs on this state folder: ${alive.join(', ')} per ${runDir}. ` +
+        'Stop it first (Ctrl-C in its terminal, or kill those pids), or use another KEYSYNC_HOME.',
+    );
+  }
+}

@@ -1,0 +1,136 @@
+// The embedded stack of `npm start` (DESIGN section 9): state folder, Temporal dev server, worker
+// and API, each recorded in run/<component>.pid, stopped in reverse order.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../libs/config/load-config';
+import { configPath, statePaths } from '../../libs/config/paths';
+import type { StatePaths } from '../../libs/config/paths';
+import type { StackPorts } from '../../libs/config/ports';
+import { isPortFree } from '../../libs/config/ports';
+import { startDevServer } from '../../libs/temporal/dev-server';
+import type { DevServer } from '../../libs/temporal/dev-server';
+import { startComponent } from './component-process';
+import type { ComponentExit, ComponentProcess } from './component-process';
+import { ensureDemoState, endpoints } from './demo/demo-state';
+import { claimRunDir, removePidFile, writePidFile } from './pid-files';
+
+export interface StackOptions {
+  home: string;
+  ports: StackPorts;
+  /** A configuration of the user's (KEYSYNC_CONFIG); without it the demo's config.json is used, made on first start. */
+  configFile?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningStack {
+  paths: StatePaths;
+  configFile: string;
+  demoCreated: boolean;
+  temporal: DevServer;
+  /** Components that run, and those whose compiled entry does not exist (yet). */
+  started: string[];
+  missing: Array<{ name: string; entry: string }>;
+  apiUrl: string;
+  /** Settles with a description when any component exits without being asked to. */
+  failed: Promise<string>;
+  stop(): Promise<void>;
+}
+
+const COMPONENTS = [
+  { name: 'worker', entry: join(__dirname, '..', 'worker', 'main.js') },
+  { name: 'api', entry: join(__dirname, '..', 'api', 'main.js') },
+];
+
+function describeExit(name: string, exit: ComponentExit): string {
+  return `the ${name} exited on its own (${exit.signal ? `signal ${exit.signal}` : `code ${String(exit.code)}`})`;
+}
+
+async function waitForHealth(apiUrl: string, component: ComponentProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void component.exited.then(() => (exited = true));
+  while (Date.now() < deadline && !exited) {
+    try {
+      const response = await fetch(`${apiUrl}/v1/health`, { signal: AbortSignal.timeout(2_000) });
+      if (response.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(exited ? 'The API exited before it answered /v1/health; its output is above.' : `The API did not answer ${apiUrl}/v1/health within ${timeoutMs} ms.`);
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[keysync] ${line}\n`));
+  const paths = statePaths(options.home);
+  claimRunDir(paths.run);
+  if (!(await isPortFree(options.ports.api))) {
+    throw new Error(`Port ${options.ports.api} (API) is already in use. Stop whatever listens there, or move the API with KEYSYNC_API_PORT.`);
+  }
+
+  const demoCreated = await ensureDemoState(paths, options.ports);
+  if (demoCreated) log(`created the demo cluster in ${paths.home}`);
+  const configFile = options.configFile ?? configPath({ KEYSYNC_HOME: options.home });
+  const config = loadConfig(configFile);
+  writePidFile(paths.run, 'stack', process.pid);
+
+  const stopped: Array<() => Promise<unknown>> = [async () => removePidFile(paths.run, 'stack')];
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    // Reverse order: the API and worker first, Temporal last, then the stack's own pid file.
+    for (const step of stopped.splice(0).reverse()) await step();
+  };
+
+  let reportFailure: (reason: string) => void = () => undefined;
+  const failed = new Promise<string>((resolve) => (reportFailure = resolve));
+  try {
+    const temporal = await startDevServer({
+      port: options.ports.temporal,
+      uiPort: options.ports.ui,
+      dbFile: paths.temporalDb,
+      namespace: config.temporal.namespace,
+      logFile: join(paths.run, 'temporal.log'),
+      ownProcessGroup: true,
+    });
+    writePidFile(paths.run, 'temporal', temporal.pid);
+    stopped.push(async () => {
+      await temporal.stop();
+      removePidFile(paths.run, 'temporal');
+    });
+    void temporal.exited.then(() => !stopping && reportFailure(`the Temporal dev server exited on its own (see ${join(paths.run, 'temporal.log')})`));
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      KEYSYNC_HOME: paths.home,
+      KEYSYNC_CONFIG: configFile,
+      SOFTHSM2_CONF: config.softhsm2Conf ?? process.env.SOFTHSM2_CONF ?? paths.softhsm2Conf,
+      KEYSYNC_API_PORT: String(options.ports.api),
+      KEYSYNC_TEMPORAL_PORT: String(options.ports.temporal),
+      KEYSYNC_UI_PORT: String(options.ports.ui),
+    };
+    const started: string[] = [];
+    const missing: RunningStack['missing'] = [];
+    const { apiUrl } = endpoints(options.ports);
+    for (const { name, entry } of COMPONENTS) {
+      if (!existsSync(entry)) {
+        missing.push({ name, entry });
+        continue;
+      }
+      const component = await startComponent(name, entry, [], env);
+      writePidFile(paths.run, name, component.pid);
+      stopped.push(async () => {
+        await component.stop();
+        removePidFile(paths.run, name);
+      });
+      void component.exited.then((exit) => !stopping && reportFailure(describeExit(name, exit)));
+      started.push(name);
+      if (name === 'api') await waitForHealth(apiUrl, component, 60_000);
+    }
+    return { paths, configFile, demoCreated, temporal, started, missing, apiUrl, failed, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
