@@ -12,7 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { OrchestratorActivities } from '../activities/types';
-import { orchestratorTaskQueue, workflowTypes } from './queues';
+import { workflowTypes } from './queues';
 
 export interface ArchiveHistoryInput {
   workflowId: string;
@@ -21,7 +21,6 @@ export interface ArchiveHistoryInput {
 
 export async function archiveHistoryWorkflow(input: ArchiveHistoryInput): Promise<{ digest: string }> {
   const { archiveHistory } = proxyActivities<OrchestratorActivities>({
-    taskQueue: orchestratorTaskQueue,
     startToCloseTimeout: '5 minutes',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
@@ -36,7 +35,6 @@ export async function archiveThisHistoryWhenClosed(): Promise<void> {
     await CancellationScope.nonCancellable(() =>
       startChild<typeof archiveHistoryWorkflow>(workflowTypes.archiveHistory, {
         workflowId: `archive:${workflowId}:${runId}`,
-        taskQueue: orchestratorTaskQueue,
         args: [{ workflowId, runId }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       }),

@@ -19,7 +19,7 @@ import { archiveThisHistoryWhenClosed } from './archive-workflow';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
 import type { keySyncWorkflow } from './key-sync-workflow';
 import { challengeQuery, keySyncWorkflowId, operationStateQuery } from './messages';
-import { orchestratorTaskQueue, workflowTypes } from './queues';
+import { workflowTypes } from './queues';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
 import type { JoinInput, JoinPhase, JoinResult, JoinState, MemberFailureReason, MemberState, OperationStatus } from './types';
@@ -143,7 +143,6 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
     join.keySyncWorkflowId = keySyncId;
     const synced = await executeChild<typeof keySyncWorkflow>(workflowTypes.keySync, {
       workflowId: keySyncId,
-      taskQueue: orchestratorTaskQueue,
       args: [
         {
           cluster,

@@ -27,7 +27,7 @@ import { challengeQuery, memberSyncWorkflowId, operationStateQuery } from './mes
 import { keyRef, planSync } from './plan';
 import type { Inventories, TargetPlan } from './plan';
 import { runBounded } from './pool';
-import { orchestratorTaskQueue, workflowTypes } from './queues';
+import { workflowTypes } from './queues';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
 import type { KeySyncInput, KeySyncResult, MemberFailureReason, MemberSummary, OperationState, OperationStatus } from './types';
@@ -140,7 +140,6 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
       try {
         const result = await executeChild<typeof memberSyncWorkflow>(workflowTypes.memberSync, {
           workflowId: childId,
-          taskQueue: orchestratorTaskQueue,
           args: [
             {
               cluster: cluster.id,

@@ -1,0 +1,164 @@
+// A real cluster for workflow tests: SoftHSM tokens per member (PINs in files), a configuration,
+// the agent engineer's workers (orchestrator on a queue of this test's own, a node agent per
+// member), and a client. Each fixture has its own cluster id, so member queues never collide with
+// another test file's on the shared dev server.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import { createWorkers } from '../../../apps/worker/create-workers';
+import type { KeySyncWorkers } from '../../../apps/worker/create-workers';
+import type { ApprovalPolicy, ClusterConfig, KeySyncConfig, MemberConfig } from '../../../libs/config/types';
+import { openToken } from '../../../libs/hsm';
+import type { Token } from '../../../libs/hsm';
+import { initSoftHsmToken, prepareSoftHsm } from '../../../libs/hsm/softhsm';
+import type { ClusterSnapshot } from '../../../workflows/types';
+import { connectTestClient, connectTestWorkerConnection, testTemporalAddress } from '../../support/temporal';
+import { makeApprover } from './approvers';
+import type { TestApprover } from './approvers';
+
+export interface FixtureOptions {
+  members: string[];
+  /** Members whose tokens get the cluster secrets at setup (the founder creates them, the others join by hand). */
+  withSecrets: string[];
+  syncPolicy?: ApprovalPolicy;
+  joinPolicy?: ApprovalPolicy;
+  memberPolicies?: Record<string, ApprovalPolicy>;
+  parallelism?: number;
+}
+
+export interface ClusterFixture {
+  dir: string;
+  clusterId: string;
+  config: KeySyncConfig;
+  cluster: ClusterConfig;
+  approvers: TestApprover[];
+  /** User PINs by member: history scans look for them. */
+  pins: Record<string, string>;
+  orchestratorQueue: string;
+  client: Client;
+  connection: NativeConnection;
+  snapshot(): ClusterSnapshot;
+  /** Opens a member's token in this process (for setup and proofs); close it after. */
+  withToken<T>(member: string, use: (token: Token) => Promise<T>): Promise<T>;
+  /** Starts workers: by default the orchestrator and every member's agent. */
+  startWorkers(options?: { members?: string[]; orchestrator?: boolean }): Promise<KeySyncWorkers>;
+  close(): Promise<void>;
+}
+
+function distinctivePin(): string {
+  return `pin${randomBytes(6).toString('hex')}`;
+}
+
+export async function createClusterFixture(options: FixtureOptions): Promise<ClusterFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'keysync-wf-'));
+  const setup = prepareSoftHsm(dir);
+  process.env.SOFTHSM2_CONF = setup.confPath;
+  const clusterId = `wf${randomBytes(4).toString('hex')}`;
+  const pins: Record<string, string> = {};
+  const members: MemberConfig[] = [];
+  mkdirSync(join(dir, 'pins'));
+  for (const id of options.members) {
+    const pin = distinctivePin();
+    const label = `${clusterId}-${id}`;
+    await initSoftHsmToken(setup, label, pin, distinctivePin());
+    const pinFile = join(dir, 'pins', id);
+    writeFileSync(pinFile, pin, { mode: 0o600 });
+    pins[id] = pin;
+    members.push({ id, pkcs11Module: setup.modulePath, tokenLabel: label, pin: { file: pinFile } });
+  }
+  const approvers = ['approver-1', 'approver-2', 'approver-3'].map(makeApprover);
+  const cluster: ClusterConfig = {
+    id: clusterId,
+    founder: options.members[0] ?? '',
+    members,
+    approvers: approvers.map((approver) => approver.config),
+    policy: {
+      sync: options.syncPolicy ?? { approvals: 0, timeoutSeconds: 60 },
+      join: options.joinPolicy ?? { approvals: 2, timeoutSeconds: 60 },
+      members: options.memberPolicies,
+      parallelism: options.parallelism ?? 2,
+      packageTtlSeconds: 3600,
+      drift: { mode: 'off', intervalSeconds: 60 },
+    },
+  };
+  const config: KeySyncConfig = {
+    temporal: { address: testTemporalAddress(), namespace: 'default' },
+    api: { port: 0 },
+    packageStore: { dir: join(dir, 'packages') },
+    auditArchive: { dir: join(dir, 'audit') },
+    clusters: [cluster],
+    principals: [],
+  };
+
+  const withToken = async <T>(member: string, use: (token: Token) => Promise<T>): Promise<T> => {
+    const memberConfig = members.find((candidate) => candidate.id === member);
+    if (!memberConfig) throw new Error(`no member ${member} in this fixture`);
+    const token = await openToken(memberConfig);
+    try {
+      return await use(token);
+    } finally {
+      await token.close();
+    }
+  };
+
+  // The founder makes the cluster secrets; the others get them through the real join path of libs/hsm.
+  const [founder, ...others] = options.withSecrets;
+  if (founder !== undefined) {
+    await withToken(founder, (token) => token.createClusterSecrets());
+    for (const member of others) {
+      const transport = await withToken(member, (token) => token.createTransportKey());
+      const wrapped = await withToken(founder, (token) => token.wrapClusterSecretsForTransport(transport.publicKeyDer));
+      await withToken(member, (token) => token.unwrapClusterSecretsFromTransport(wrapped.blob));
+    }
+  }
+
+  const client = await connectTestClient();
+  const connection = await connectTestWorkerConnection();
+  const prefix = `${randomUUID()}-`;
+  const running: { workers: KeySyncWorkers; run: Promise<void> }[] = [];
+
+  return {
+    dir,
+    clusterId,
+    config,
+    cluster,
+    approvers,
+    pins,
+    orchestratorQueue: `${prefix}keysync`,
+    client,
+    connection,
+    snapshot: () => ({
+      id: cluster.id,
+      members: members.map((member) => member.id),
+      approvers: cluster.approvers,
+      policy: cluster.policy,
+    }),
+    withToken,
+    async startWorkers(start = {}) {
+      const workers = await createWorkers({
+        config,
+        connection,
+        taskQueuePrefix: prefix,
+        members: start.members ?? options.members,
+        orchestrator: start.orchestrator ?? true,
+      });
+      const run = workers.run().catch((error: unknown) => {
+        console.error('workers failed', error);
+      });
+      running.push({ workers, run });
+      return workers;
+    },
+    async close() {
+      for (const { workers, run } of running) {
+        await workers.shutdown();
+        await run;
+      }
+      await connection.close();
+      await client.connection.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// Workflow histories for the tests: fetch them as the SDK's proto JSON (what the audit archive and
+// replay use), read them as text with every payload decoded (payload data is base64 in that JSON,
+// so a plain search would miss a secret), scan them for secrets, and record them for replay tests.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { decodePackage } from '../../../libs/hsm';
+
+export const historiesDir = join(__dirname, '..', 'histories');
+
+export async function fetchHistoryJson(client: Client, workflowId: string, runId?: string): Promise<string> {
+  return historyToJSON(await client.workflow.getHandle(workflowId, runId).fetchHistory());
+}
+
+/** The history's JSON followed by the decoded text of each of its payloads. */
+export function readableHistory(historyJson: string): string {
+  const decoded: string[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+    } else if (typeof value === 'object' && value !== null) {
+      const record = value as Record<string, unknown>;
+      if (typeof record.data === 'string' && typeof record.metadata === 'object') {
+        decoded.push(Buffer.from(record.data, 'base64').toString('utf8'));
+      }
+      Object.values(record).forEach(visit);
+    }
+  };
+  visit(JSON.parse(historyJson));
+  return [historyJson, ...decoded].join('\n');
+}
+
+/** What must never be in a history: the PINs, each wrapped key of each package, each join blob. */
+export function secretsToLookFor(pins: Record<string, string>, packageDir: string): string[] {
+  const secrets = Object.values(pins);
+  let files: string[] = [];
+  try {
+    files = readdirSync(packageDir).filter((name) => !name.startsWith('.'));
+  } catch {
+    files = [];
+  }
+  for (const name of files) {
+    const bytes = readFileSync(join(packageDir, name));
+    try {
+      for (const entry of decodePackage(bytes).entries) secrets.push(entry.wrappedKey.slice(0, 40));
+    } catch {
+      // Not a package: a join's wrapped-secrets blob. Its bytes must not appear in any encoding.
+      secrets.push(bytes.toString('base64').slice(0, 40), bytes.toString('hex').slice(0, 40));
+    }
+  }
+  return secrets;
+}
+
+/** The secrets found in a history (empty when it is clean). Reports which kind, never the value. */
+export function secretsIn(historyJson: string, secrets: readonly string[]): number {
+  const text = readableHistory(historyJson);
+  return secrets.filter((secret) => secret.length >= 8 && text.includes(secret)).length;
+}
+
+/** Writes a history under test/workflows/histories when KEYSYNC_RECORD_HISTORIES is set (see replay.test.ts). */
+export function recordHistory(name: string, historyJson: string): void {
+  if (!process.env.KEYSYNC_RECORD_HISTORIES) return;
+  writeFileSync(join(historiesDir, `${name}.json`), JSON.stringify(JSON.parse(historyJson), null, 1) + '\n');
+}
