@@ -1,6 +1,9 @@
 // One loaded and initialized PKCS#11 module per module path in this process, shared by every open
 // token and reference counted. The module is finalized only by whoever initialized it: if another
 // library in the process already did (CKR_CRYPTOKI_ALREADY_INITIALIZED), it is left alone.
+// Initialized when the first token of a module opens, finalized when the last one closes: SoftHSM
+// lists tokens as they were at C_Initialize, so a token created meanwhile is seen from the next
+// first open. Re-initializing under open tokens would kill their sessions, so it is never done.
 import * as pkcs11 from 'pkcs11js';
 import { HsmError, hasCkr } from './errors';
 
@@ -16,8 +19,6 @@ const modules = new Map<string, LoadedModule>();
 export interface ModuleLease {
   readonly lib: pkcs11.PKCS11;
   readonly modulePath: string;
-  /** Re-reads the token list when nothing else holds the module: SoftHSM lists tokens as at C_Initialize. */
-  rescanIfSoleUser(): boolean;
   release(): void;
 }
 
@@ -40,12 +41,6 @@ export function acquireModule(modulePath: string): ModuleLease {
   return {
     lib: held.lib,
     modulePath,
-    rescanIfSoleUser() {
-      if (held.refs !== 1 || !held.ownsInit) return false;
-      held.lib.C_Finalize();
-      held.ownsInit = initialize(held.lib, modulePath);
-      return true;
-    },
     release() {
       if (released) return;
       released = true;

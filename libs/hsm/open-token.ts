@@ -30,14 +30,12 @@ export async function openToken(ref: TokenRef): Promise<Token> {
   let session: Handle | undefined;
   try {
     const pin = await readPin(ref.pin, ref.tokenLabel);
-    let found = findSlot(lease, ref.tokenLabel);
-    // A token initialised after this process's C_Initialize is invisible until the module re-initialises.
-    if (!found.slot && lease.rescanIfSoleUser()) found = findSlot(lease, ref.tokenLabel);
+    const found = findSlot(lease, ref.tokenLabel);
     if (!found.slot) {
       const seen = found.labels.length > 0 ? found.labels.map((label) => `"${label}"`).join(', ') : 'none';
       throw new HsmError(
         'token-not-found',
-        `No token labelled "${ref.tokenLabel}" in ${ref.pkcs11Module} (tokens seen: ${seen}): check the label in the member configuration; a token created while this process had other tokens open is seen after a restart.`,
+        `No token labelled "${ref.tokenLabel}" in ${ref.pkcs11Module} (tokens seen: ${seen}): check the label in the member configuration; a token created while this process had tokens of that module open is seen once they are all closed (or after a restart).`,
       );
     }
     session = lease.lib.C_OpenSession(found.slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);

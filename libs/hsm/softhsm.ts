@@ -3,8 +3,9 @@
 //
 // SoftHSM reads SOFTHSM2_CONF when the module is C_Initialize'd, so a process must set
 // `process.env.SOFTHSM2_CONF = setup.confPath` BEFORE its first openToken() on that module.
-// SoftHSM also lists tokens only as they were at C_Initialize: openToken() re-initializes the
-// module once when a label is missing and no other token of this process holds it open.
+// SoftHSM also lists tokens only as they were at C_Initialize: this layer initializes a module when
+// the process's first token of it opens and finalizes it when the last closes, so create tokens
+// before opening any, or close them all before opening a token created since.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,14 +50,25 @@ export function prepareSoftHsm(dir: string): SoftHsmSetup {
   return { confPath, tokensDir, modulePath: findSoftHsmModule() };
 }
 
+// softhsm2-util --free picks the free slot by reading the tokens folder: two at once in one folder
+// race for the same slot, so initialisations are queued per configuration file.
+const initQueues = new Map<string, Promise<unknown>>();
+
 export async function initSoftHsmToken(setup: SoftHsmSetup, label: string, userPin: string, soPin: string): Promise<void> {
+  const previous = initQueues.get(setup.confPath) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => runInitToken(setup, label, userPin, soPin));
+  initQueues.set(setup.confPath, next);
+  return next;
+}
+
+async function runInitToken(setup: SoftHsmSetup, label: string, userPin: string, soPin: string): Promise<void> {
   const args = ['--init-token', '--free', '--label', label, '--pin', userPin, '--so-pin', soPin, '--module', setup.modulePath];
   await new Promise<void>((resolve, reject) => {
     execFile('softhsm2-util', args, { env: { ...process.env, SOFTHSM2_CONF: setup.confPath } }, (error, _stdout, stderr) => {
       if (!error) return resolve();
       // The command line holds the PINs: report only the label and softhsm2-util's own words.
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      const detail = missing ? 'softhsm2-util is not installed (Debian: apt-get install softhsm2)' : redact(stderr.trim(), [userPin, soPin]) || `exit code ${String(error.code)}`;
+      const detail = missing ? 'softhsm2-util is not installed (Debian: apt-get install softhsm2)' : redact(stderr.trim().replace(/\.+$/, ''), [userPin, soPin]) || `exit code ${String(error.code)}`;
       reject(new HsmError('device-error', `Could not initialise SoftHSM token "${label}" in ${setup.tokensDir}: ${detail}.`));
     });
   });
