@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  stack = await startStack({ home: stateDir(), ports: stackPorts(), configFile: process.env.KEYSYNC_CONFIG });
+  stack = await startStack({ home: stateDir(), ports: stackPorts(), configFile: process.env.KEYSYNC_CONFIG || undefined });
   if (stopRequested) return stopAndExit(0);
   process.stdout.write(stackBanner(stack));
   const reason = await stack.failed;

@@ -1,6 +1,6 @@
 // The embedded stack of `npm start` (DESIGN section 9): state folder, Temporal dev server, worker
 // and API, each recorded in run/<component>.pid, stopped in reverse order.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../libs/config/load-config';
 import { configPath, statePaths } from '../../libs/config/paths';
@@ -69,10 +69,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     throw new Error(`Port ${options.ports.api} (API) is already in use. Stop whatever listens there, or move the API with KEYSYNC_API_PORT.`);
   }
 
-  const demoCreated = await ensureDemoState(paths, options.ports);
+  // The demo cluster is made only when no configuration of the user's is given.
+  const demoCreated = options.configFile ? false : await ensureDemoState(paths, options.ports);
   if (demoCreated) log(`created the demo cluster in ${paths.home}`);
+  mkdirSync(paths.run, { recursive: true, mode: 0o700 });
   const configFile = options.configFile ?? configPath({ KEYSYNC_HOME: options.home });
   const config = loadConfig(configFile);
+  const embeddedAddress = endpoints(options.ports).temporalAddress;
+  if (config.temporal.address !== embeddedAddress) {
+    log(`note: ${configFile} names Temporal at ${config.temporal.address}, but the embedded server runs on ${embeddedAddress}`);
+  }
   writePidFile(paths.run, 'stack', process.pid);
 
   const stopped: Array<() => Promise<unknown>> = [async () => removePidFile(paths.run, 'stack')];
