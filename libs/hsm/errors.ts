@@ -57,8 +57,10 @@ export class PackageRejectedError extends Error {
   }
 }
 
+// Under some ESM interop layers (vitest) the namespace's constants are only on its `default`.
+const pkcs11Exports: object = { ...((pkcs11 as { default?: object }).default ?? {}), ...pkcs11 };
 const CKR_NAMES: ReadonlyMap<number, string> = new Map(
-  Object.entries(pkcs11)
+  Object.entries(pkcs11Exports)
     .filter((entry): entry is [string, number] => entry[0].startsWith('CKR_') && typeof entry[1] === 'number')
     .map(([name, code]) => [code, name]),
 );

@@ -1,0 +1,161 @@
+// Opening tokens (by label, PIN from env or file, typed errors that never show the PIN) and the
+// cluster transfer secrets: founding, the transport key, and the transfer to a joining token.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HsmError, openToken } from '../../libs/hsm';
+import type { Token, TokenRef } from '../../libs/hsm';
+import { createSoftHsmFixture } from './support/softhsm-fixture';
+
+const CLUSTER = 'secrets-cluster';
+const fx = createSoftHsmFixture('secrets');
+
+let founderRef: TokenRef & { pinValue: string };
+let joinerRef: TokenRef & { pinValue: string };
+let strangerRef: TokenRef & { pinValue: string };
+let founder: Token;
+let joiner: Token;
+
+beforeAll(async () => {
+  founderRef = await fx.createToken('secrets-founder');
+  joinerRef = await fx.createToken('secrets-joiner');
+  strangerRef = await fx.createToken('secrets-stranger');
+});
+
+afterAll(() => fx.dispose());
+
+async function failure(promise: Promise<unknown>): Promise<HsmError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(HsmError);
+  return error as HsmError;
+}
+
+describe('opening a token', () => {
+  it('a wrong PIN is a non-retryable pin-incorrect error whose message does not contain the PIN', async () => {
+    const wrongPin = `${founderRef.pinValue}-wrong`;
+    process.env.KEYSYNC_TEST_WRONG_PIN = wrongPin;
+    const error = await failure(openToken({ ...founderRef, pin: { env: 'KEYSYNC_TEST_WRONG_PIN' } }));
+    expect(error).toMatchObject({ kind: 'pin-incorrect', retryable: false, ckr: { name: 'CKR_PIN_INCORRECT' } });
+    expect(error.message).toContain('secrets-founder');
+    expect(error.message).not.toContain(wrongPin);
+    expect(error.message).not.toContain(founderRef.pinValue);
+    expect(JSON.stringify(error)).not.toContain(wrongPin);
+  });
+
+  it('a missing PIN variable or file is pin-unavailable, naming the source but no value', async () => {
+    const fromEnv = await failure(openToken({ ...founderRef, pin: { env: 'KEYSYNC_TEST_NO_SUCH_VARIABLE' } }));
+    expect(fromEnv).toMatchObject({ kind: 'pin-unavailable', retryable: false });
+    expect(fromEnv.message).toContain('KEYSYNC_TEST_NO_SUCH_VARIABLE');
+    const fromFile = await failure(openToken({ ...founderRef, pin: { file: join(fx.dir, 'absent.pin') } }));
+    expect(fromFile).toMatchObject({ kind: 'pin-unavailable' });
+  });
+
+  it('an unknown label is token-not-found and lists the labels it saw', async () => {
+    const error = await failure(openToken({ ...founderRef, tokenLabel: 'no-such-token' }));
+    expect(error).toMatchObject({ kind: 'token-not-found', retryable: false });
+    expect(error.message).toContain('"secrets-founder"');
+    expect(error.message).not.toContain(founderRef.pinValue);
+  });
+
+  it('opens by label with the PIN from a file (final newline allowed), and a second open of the same token is fine (already logged in)', async () => {
+    const pinFile = join(fx.dir, 'founder.pin');
+    writeFileSync(pinFile, `${founderRef.pinValue}\n`, { mode: 0o600 });
+    founder = await fx.open({ ...founderRef, pin: { file: pinFile } });
+    const again = await openToken(founderRef);
+    expect(again.label).toBe('secrets-founder');
+    expect(await again.inventory()).toEqual([]);
+    await again.close();
+    // Closing one handle keeps the other's login.
+    expect(await founder.inventory()).toEqual([]);
+    joiner = await fx.open(joinerRef);
+  });
+
+  it('a token created while tokens of the module are open is not seen until they are all closed, and the error says so', async () => {
+    await fx.createToken('secrets-late');
+    const error = await failure(openToken({ ...joinerRef, tokenLabel: 'secrets-late' }));
+    expect(error.kind).toBe('token-not-found');
+    expect(error.message).toMatch(/created while/);
+  });
+
+  it('a closed token refuses further calls with a session error', async () => {
+    const extra = await openToken(strangerRef);
+    await extra.close();
+    await expect(extra.inventory()).rejects.toMatchObject({ kind: 'session', retryable: true });
+  });
+});
+
+describe('cluster transfer secrets', () => {
+  it('a fresh token has none; the founder creates KTK and PMK once, a second time is refused', async () => {
+    expect(await founder.clusterSecretsKcv()).toBeNull();
+    const kcv = await founder.createClusterSecrets();
+    expect(kcv.ktkKcv).toMatch(/^[0-9a-f]{6}$/);
+    expect(kcv.pmkKcv).toMatch(/^[0-9a-f]{6}$/);
+    expect(await founder.clusterSecretsKcv()).toEqual(kcv);
+    const error = await failure(founder.createClusterSecrets());
+    expect(error).toMatchObject({ kind: 'already-exists', retryable: false });
+    expect(await founder.inventory()).toEqual([]);
+  });
+
+  it('the transport key is RSA-3072, stable across calls, and its fingerprint is the SHA-256 of its public key', async () => {
+    const first = await joiner.createTransportKey();
+    const second = await joiner.createTransportKey();
+    expect(second.fingerprint).toBe(first.fingerprint);
+    const { createHash, createPublicKey } = await import('node:crypto');
+    expect(createHash('sha256').update(first.publicKeyDer).digest('hex')).toBe(first.fingerprint);
+    expect(createPublicKey({ key: first.publicKeyDer, format: 'der', type: 'spki' }).asymmetricKeyDetails?.modulusLength).toBe(3072);
+  });
+
+  it('the transfer to a joining token yields the same check values, reports the OAEP hash used, and is idempotent', async () => {
+    const transport = await joiner.createTransportKey();
+    const { blob, oaepHash } = await founder.wrapClusterSecretsForTransport(transport.publicKeyDer);
+    // SoftHSM does OAEP with SHA-1 only (DESIGN 11): SHA-256 was asked first, then the fallback.
+    expect(oaepHash).toBe('sha1');
+    expect(await joiner.clusterSecretsKcv()).toBeNull();
+    const received = await joiner.unwrapClusterSecretsFromTransport(blob);
+    expect(received).toEqual(await founder.clusterSecretsKcv());
+    expect(await joiner.clusterSecretsKcv()).toEqual(received);
+    const objects = await joiner.countObjects();
+    expect(await joiner.unwrapClusterSecretsFromTransport(blob)).toEqual(received);
+    expect(await joiner.countObjects()).toBe(objects);
+    expect(await joiner.inventory()).toEqual([]);
+  });
+
+  it('the joined token then imports a package from the founder, and the keys work there', async () => {
+    await founder.generateKey({ keyType: 'generic-secret', size: 256, label: 'shared hmac', id: '0a' });
+    const exported = await founder.exportPackage({ clusterId: CLUSTER, sourceMember: 'node1', keys: [{ class: 'secret', id: '0a' }], ttlSeconds: 600 });
+    const result = await joiner.importPackage(exported.bytes, { clusterId: CLUSTER, expectedDigest: exported.ref.digest });
+    expect(result.imported).toBe(1);
+    const data = Buffer.from('same key, same MAC');
+    expect(await joiner.sign({ class: 'secret', id: '0a' }, data)).toEqual(await founder.sign({ class: 'secret', id: '0a' }, data));
+  });
+
+  it('a token that already holds another cluster secrets refuses the transfer and keeps its own', async () => {
+    const stranger = await fx.open(strangerRef);
+    const own = await stranger.createClusterSecrets();
+    const transport = await stranger.createTransportKey();
+    const { blob } = await founder.wrapClusterSecretsForTransport(transport.publicKeyDer);
+    const error = await failure(stranger.unwrapClusterSecretsFromTransport(blob));
+    expect(error.kind).toBe('already-exists');
+    expect(await stranger.clusterSecretsKcv()).toEqual(own);
+  });
+
+  it('a transfer wrapped for another token transport key is refused', async () => {
+    const transport = await joiner.createTransportKey();
+    const { blob } = await founder.wrapClusterSecretsForTransport(transport.publicKeyDer);
+    const other = await fx.open(strangerRef);
+    await other.createTransportKey();
+    const error = await failure(other.unwrapClusterSecretsFromTransport(blob));
+    expect(error.kind).toBe('invalid-data');
+    expect(error.message).toMatch(/another transport key/);
+  });
+
+  it('a short or non-RSA transport key is refused before anything is wrapped', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
+    expect((await failure(founder.wrapClusterSecretsForTransport(ec))).kind).toBe('invalid-data');
+    expect((await failure(founder.wrapClusterSecretsForTransport(Buffer.from('not a key')))).kind).toBe('invalid-data');
+  });
+});
