@@ -74,10 +74,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   if (demoCreated) log(`created the demo cluster in ${paths.home}`);
   mkdirSync(paths.run, { recursive: true, mode: 0o700 });
   const configFile = options.configFile ?? configPath({ KEYSYNC_HOME: options.home });
-  const config = loadConfig(configFile);
+  // The embedded Temporal is the one every process uses: an address from the environment would mislead them.
+  const config = loadConfig(configFile, { ...process.env, KEYSYNC_TEMPORAL_ADDRESS: '' });
   const embeddedAddress = endpoints(options.ports).temporalAddress;
   if (config.temporal.address !== embeddedAddress) {
-    log(`note: ${configFile} names Temporal at ${config.temporal.address}, but the embedded server runs on ${embeddedAddress}`);
+    log(`note: ${configFile} names Temporal at ${config.temporal.address}; the stack's processes use the embedded server at ${embeddedAddress}`);
   }
   writePidFile(paths.run, 'stack', process.pid);
 
@@ -115,6 +116,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       KEYSYNC_API_PORT: String(options.ports.api),
       KEYSYNC_TEMPORAL_PORT: String(options.ports.temporal),
       KEYSYNC_UI_PORT: String(options.ports.ui),
+      KEYSYNC_TEMPORAL_ADDRESS: temporal.address,
     };
     const started: string[] = [];
     const missing: RunningStack['missing'] = [];

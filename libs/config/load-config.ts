@@ -19,8 +19,12 @@ export function parseConfigText(text: string, source: string): unknown {
   }
 }
 
-/** Loads and validates the configuration at `file`; throws ConfigError naming every bad field. */
-export function loadConfig(file: string): KeySyncConfig {
+/**
+ * Loads and validates the configuration at `file`; throws ConfigError naming every bad field.
+ * KEYSYNC_TEMPORAL_ADDRESS, when set, replaces temporal.address (containers reach Temporal by
+ * service name, not by the address the file was written with).
+ */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): KeySyncConfig {
   const absolute = resolve(file);
   let text: string;
   try {
@@ -29,7 +33,15 @@ export function loadConfig(file: string): KeySyncConfig {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ConfigError(absolute, [{ field: '(file)', problem: `cannot be read (${code}); run \`npm start\` once to create the demo configuration, or set KEYSYNC_CONFIG` }]);
   }
-  return validateConfig(parseConfigText(text, absolute), absolute, dirname(absolute));
+  const config = validateConfig(parseConfigText(text, absolute), absolute, dirname(absolute));
+  const address = env.KEYSYNC_TEMPORAL_ADDRESS;
+  if (address) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(address)) {
+      throw new ConfigError(absolute, [{ field: 'temporal.address', problem: 'KEYSYNC_TEMPORAL_ADDRESS, which replaces it, must be host:port' }]);
+    }
+    config.temporal.address = address;
+  }
+  return config;
 }
 
 /** Sets SOFTHSM2_CONF from the configuration unless the environment already names one. */

@@ -3,11 +3,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { Connection } from '@temporalio/client';
 import { isPortFree } from '../config/ports';
 import { requireTemporalCli } from './find-cli';
-import { DEFAULT_RETENTION_DAYS, ensureRetention } from './retention';
-import { ensureSearchAttributes, KEYSYNC_SEARCH_ATTRIBUTES, searchAttributeFlags } from './search-attributes';
+import { prepareNamespace, waitForTemporal } from './prepare-namespace';
+import { DEFAULT_RETENTION_DAYS } from './retention';
+import { searchAttributeFlags } from './search-attributes';
 
 export interface DevServerOptions {
   /** Frontend gRPC port. */
@@ -108,32 +108,6 @@ function stopper(child: ChildProcess): (graceMs?: number) => Promise<void> {
   };
 }
 
-/** Resolves once the frontend answers for the namespace; rejects if the process exits first or time runs out. */
-async function connectWhenReady(child: ChildProcess, address: string, namespace: string, timeoutMs: number, output: () => string): Promise<Connection> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown = null;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`The Temporal dev server exited (${child.exitCode ?? child.signalCode}) before it answered. Its output:\n${output()}`);
-    }
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      try {
-        await connection.workflowService.describeNamespace({ namespace });
-        return connection;
-      } catch (error) {
-        await connection.close();
-        throw error;
-      }
-    } catch (error) {
-      lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  const reason = lastError instanceof Error ? lastError.message : String(lastError);
-  throw new Error(`The Temporal dev server did not answer on ${address} within ${timeoutMs} ms (last error: ${reason}). Its output:\n${output()}`);
-}
-
 async function waitForUi(uiUrl: string, deadline: number): Promise<void> {
   let lastError = '';
   while (Date.now() < deadline) {
@@ -170,10 +144,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const uiUrl = options.headless ? null : `http://${HOST}:${options.uiPort ?? options.port + 1000}`;
   try {
     await spawned;
-    const connection = await connectWhenReady(child, address, namespace, timeoutMs, output);
+    const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+    const connection = await waitForTemporal(address, namespace, timeoutMs, exited).catch((error: unknown) => {
+      const why = exited() ? `The Temporal dev server exited (${String(child.exitCode ?? child.signalCode)}) before it answered.` : (error as Error).message;
+      throw new Error(`${why} Its output:\n${output()}`);
+    });
     try {
-      await ensureSearchAttributes(connection, namespace, KEYSYNC_SEARCH_ATTRIBUTES);
-      await ensureRetention(connection, namespace, options.retentionDays ?? DEFAULT_RETENTION_DAYS);
+      await prepareNamespace(connection, namespace, options.retentionDays ?? DEFAULT_RETENTION_DAYS);
     } finally {
       await connection.close();
     }

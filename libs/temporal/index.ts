@@ -6,3 +6,4 @@ export { cachedTemporalCliPath, findTemporalCli, requireTemporalCli, TEMPORAL_CL
 export { DEFAULT_RETENTION_DAYS, ensureRetention } from './retention';
 export { ensureSearchAttributes, KEYSYNC_SEARCH_ATTRIBUTES, searchAttributeFlags } from './search-attributes';
 export type { SearchAttributeKind } from './search-attributes';
+export { prepareNamespace, waitForTemporal } from './prepare-namespace';

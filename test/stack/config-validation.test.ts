@@ -113,6 +113,14 @@ describe('configuration validation', () => {
     expect(config.packageStore.dir).toBe(join(dir, 'packages'));
   });
 
+  it('lets KEYSYNC_TEMPORAL_ADDRESS replace the Temporal address, and checks it', () => {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify(validConfig()));
+    expect(loadConfig(file, {}).temporal.address).toBe('127.0.0.1:7233');
+    expect(loadConfig(file, { KEYSYNC_TEMPORAL_ADDRESS: 'temporal:7233' }).temporal.address).toBe('temporal:7233');
+    expect(() => loadConfig(file, { KEYSYNC_TEMPORAL_ADDRESS: 'temporal' })).toThrow(/temporal\.address: KEYSYNC_TEMPORAL_ADDRESS, which replaces it, must be host:port/);
+  });
+
   it('reports a file that does not parse by position, without quoting its text', () => {
     const file = join(dir, 'broken.json');
     writeFileSync(file, '{ "pin": "55501234" oops }');
