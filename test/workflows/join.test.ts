@@ -1,0 +1,96 @@
+// join on the real dev server and real tokens: a fresh token makes its transport key, two of three
+// approvers sign its fingerprint, the sponsor wraps the cluster secrets for it, and the full key
+// sync that follows needs no second approval. After it the new member reports the sponsor's check
+// values and holds every key.
+import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { joinWorkflow } from '../../workflows/join-workflow';
+import { approveUpdate, challengeQuery, joinWorkflowId, memberSyncWorkflowId, operationStateQuery } from '../../workflows/messages';
+import { workflowTypes } from '../../workflows/queues';
+import type { JoinState } from '../../workflows/types';
+import { waitFor } from '../support/wait-for';
+import { signApproval } from './support/approvers';
+import { createClusterFixture } from './support/cluster-fixture';
+import type { ClusterFixture } from './support/cluster-fixture';
+import { fetchHistoryJson, recordHistory, secretsIn, secretsToLookFor } from './support/histories';
+
+describe('join of a fresh token', () => {
+  let fixture: ClusterFixture;
+  let handle: WorkflowHandle<typeof joinWorkflow>;
+
+  beforeAll(async () => {
+    // node3's token is fresh: no cluster secrets, no keys. The sync policy would ask approvals for every member.
+    fixture = await createClusterFixture({
+      members: ['node1', 'node2', 'node3'],
+      withSecrets: ['node1', 'node2'],
+      joinPolicy: { approvals: 2, timeoutSeconds: 300 },
+      syncPolicy: { approvals: 1, timeoutSeconds: 300 },
+    });
+    await fixture.withToken('node1', async (token) => {
+      await token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'ca-key', id: 'e1' });
+      await token.generateKey({ keyType: 'rsa', size: 2048, label: 'signer-key', id: 'e2' });
+      await token.generateKey({ keyType: 'aes', size: 256, label: 'data-key', id: 'e3' });
+    });
+    await fixture.startWorkers();
+    handle = await fixture.client.workflow.start<typeof joinWorkflow>(workflowTypes.join, {
+      taskQueue: fixture.orchestratorQueue,
+      workflowId: joinWorkflowId(fixture.clusterId, 'node3'),
+      args: [{ cluster: fixture.snapshot(), member: 'node3', sponsor: 'node1', requestedBy: 'admin', reason: 'join test', timing: { nodeProbeSeconds: 10 } }],
+    });
+  });
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('waits for approvals bound to the transport key fingerprint, then gives the new member the same check values and every key', async () => {
+    const waiting: JoinState = await waitFor(
+      async () => {
+        const state = await handle.query(operationStateQuery);
+        return state.members[0]?.state === 'awaiting-approval' ? (state as JoinState) : null;
+      },
+      { description: 'the join awaiting approval' },
+    );
+    expect(waiting.phase).toBe('approval');
+    expect(waiting.transportFingerprint).toMatch(/^[0-9a-f]{64}$/);
+    const fingerprint = waiting.transportFingerprint!;
+    const target = { workflowId: handle.workflowId, member: 'node3', subject: fingerprint };
+    expect(await handle.query(challengeQuery, 'node3')).toEqual({ challenge: `keysync-approval/1|${handle.workflowId}|node3|${fingerprint}|approve` });
+
+    // An approval of another transport key (someone else's token) is refused.
+    const wrongKey = await handle
+      .executeUpdate(approveUpdate, { args: [signApproval(fixture.approvers[0]!, { ...target, subject: '00'.repeat(32) })] })
+      .catch((error: unknown) => error);
+    expect(wrongKey).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(await fixture.withToken('node3', (token) => token.clusterSecretsKcv())).toBeNull();
+
+    await handle.executeUpdate(approveUpdate, { args: [signApproval(fixture.approvers[0]!, target)] });
+    await handle.executeUpdate(approveUpdate, { args: [signApproval(fixture.approvers[1]!, target)] });
+    const result = await handle.result();
+
+    expect(result).toMatchObject({ kind: 'join', state: 'completed', phase: 'done', member: 'node3' });
+    expect(result.members[0]).toMatchObject({ member: 'node3', state: 'in-sync', keysImported: 3 });
+    const sponsorKcv = await fixture.withToken('node1', (token) => token.clusterSecretsKcv());
+    expect(await fixture.withToken('node3', (token) => token.clusterSecretsKcv())).toEqual(sponsorKcv);
+    const identities = (groups: { class: string; id: string; fingerprint: string }[]) => groups.map((group) => `${group.class}:${group.id}:${group.fingerprint}`).sort();
+    const founderKeys = await fixture.withToken('node1', (token) => token.inventory());
+    expect(identities(await fixture.withToken('node3', (token) => token.inventory()))).toEqual(identities(founderKeys));
+
+    // The key sync was covered by the join's approvals: its member sync asked for none.
+    const memberSync = await fixture.client.workflow.getHandle(memberSyncWorkflowId(result.keySyncWorkflowId!, 'node3')).result();
+    expect(memberSync.approvals).toMatchObject({ coveredBy: handle.workflowId, refused: [] });
+    expect(memberSync.approvals.granted.map((record: { approverId: string }) => record.approverId)).toEqual(['approver-1', 'approver-2']);
+  });
+
+  it('leaves no PIN, no wrapped secrets and no wrapped key bytes in its histories', async () => {
+    const state = await handle.query(operationStateQuery);
+    expect(state.state).toBe('completed');
+    const keySyncId = (state as JoinState).keySyncWorkflowId!;
+    const secrets = secretsToLookFor(fixture.pins, fixture.config.packageStore.dir);
+    for (const id of [handle.workflowId, keySyncId, memberSyncWorkflowId(keySyncId, 'node3')]) {
+      expect(secretsIn(await fetchHistoryJson(fixture.client, id), secrets), `secrets in ${id}`).toBe(0);
+    }
+    recordHistory('join', await fetchHistoryJson(fixture.client, handle.workflowId));
+  });
+});
