@@ -78,6 +78,11 @@ export class KeyGroupReader {
     }
   }
 
+  /** The group of one key object, e.g. one just unwrapped; undefined for reserved or unsupported keys. */
+  describe(keyClass: KeyClass, handle: Handle): LocatedKeyGroup | undefined {
+    return this.read(keyClass, handle);
+  }
+
   private read(keyClass: KeyClass, handle: Handle): LocatedKeyGroup | undefined {
     const usageTypes = USAGES_OF[keyClass].map((usage) => USAGE_ATTRIBUTE[usage]);
     const attrs = this.session.read(handle, [...KEY_ATTRIBUTES, ...usageTypes]);

@@ -69,13 +69,14 @@ async function importEntry(session: HsmSession, tokenLabel: string, reader: KeyG
     if (createdPublic) session.destroy(createdPublic);
     throw error;
   }
-  const [arrived] = reader.find({ class: entry.class, id: entry.id });
+  const arrived = reader.describe(entry.class, key);
   if (!arrived || arrived.fingerprint !== entry.fingerprint) {
     session.destroy(key);
     if (createdPublic) session.destroy(createdPublic);
     throw new HsmError('invalid-data', `Key ${entry.id} ("${entry.label}") unwrapped on token "${tokenLabel}" does not have the fingerprint the package states; it was removed again. Report this: the source HSM and this one disagree.`);
   }
-  completeCompanions(session, reader, entry, id);
+  // The public object was ensured above, before the private key.
+  ensureCertificate(session, reader, entry, id);
   return 'imported';
 }
 
@@ -83,6 +84,10 @@ async function importEntry(session: HsmSession, tokenLabel: string, reader: KeyG
 function completeCompanions(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer): void {
   if (entry.class !== 'private') return;
   ensurePublicKey(session, reader, entry, id);
+  ensureCertificate(session, reader, entry, id);
+}
+
+function ensureCertificate(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer): void {
   if (entry.certificateDer && !reader.certificateHandle(entry.id)) {
     const der = Buffer.from(entry.certificateDer, 'base64');
     let names;
