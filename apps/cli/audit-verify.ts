@@ -1,0 +1,222 @@
+// Offline verification of exported histories (`keysync audit verify`), needing neither the API nor
+// Temporal: each history must replay against the workflow code, and every approval in it must be
+// signed by a registered approver over the exact operation it names (workflow id, member, package
+// digest or transport key fingerprint, decision). The registered keys come from outside the
+// histories (the export's approvers.json or a configuration file), so a history that brings its
+// own approver keys is caught too. The replay itself is passed in, so this logic is unit-testable.
+import { approvalChallenge, verifyEd25519 } from '../../workflows/approvals';
+import { workflowTypes } from '../../workflows/queues';
+import type { Approval } from '../../workflows/types';
+import { readHistoryFacts } from './history-events';
+import type { DeliveredApproval, HistoryFacts } from './history-events';
+
+export interface TrustedApprovers {
+  /** Where the keys came from, for the report. */
+  source: string;
+  /** Approver id -> Ed25519 public key (32 raw bytes, base64). */
+  keys: Map<string, string>;
+}
+
+export interface HistoryToVerify {
+  /** The workflow id the export recorded for this history (null: take the history's own). */
+  workflowId: string | null;
+  runId?: string;
+  file?: string;
+  history: unknown;
+}
+
+/** Replays the histories against the workflow code: a message per history that fails, null when it replays. */
+export type Replayer = (histories: Array<{ workflowId: string; history: unknown }>) => Promise<Array<string | null>>;
+
+export type ApprovalVerdict = 'valid' | 'refused-by-workflow' | 'invalid';
+
+export interface ApprovalFinding {
+  eventId: string;
+  via: DeliveredApproval['via'];
+  approverId: string;
+  member: string;
+  decision: string;
+  verdict: ApprovalVerdict;
+  /** Why it is not valid. */
+  reason?: string;
+}
+
+export interface HistoryReport {
+  workflowId: string;
+  runId?: string;
+  file?: string;
+  workflowType: string;
+  replay: { ok: boolean; error?: string };
+  /** What approvals sign for this workflow: the package digest or the transport key fingerprint. */
+  subject?: string;
+  approvals: ApprovalFinding[];
+  problems: string[];
+  ok: boolean;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  approversSource: string;
+  histories: HistoryReport[];
+}
+
+interface ApprovalContext {
+  member: string;
+  requestedBy: string;
+  subject: string | null;
+  /** The approver keys the workflow itself checked against (from its input). */
+  inputApprovers: Array<{ id: string; publicKey: string }>;
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+/** A string field as text; anything else (absent, an object) as the fallback. */
+function text(value: unknown, fallback = ''): string {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : fallback;
+}
+
+function approversIn(value: unknown): Array<{ id: string; publicKey: string }> {
+  if (!Array.isArray(value)) return [];
+  return value.map(record).filter((a): a is { id: string; publicKey: string } => typeof a.id === 'string' && typeof a.publicKey === 'string');
+}
+
+/** Who approves what in this workflow type; null for workflows that take no approvals (keySync, archiveHistory). */
+function approvalContext(facts: HistoryFacts): ApprovalContext | null {
+  const input = record(facts.input);
+  if (facts.workflowType === workflowTypes.memberSync) {
+    const digest = record(input.package).digest;
+    return {
+      member: text(input.member),
+      requestedBy: text(input.requestedBy),
+      subject: typeof digest === 'string' ? digest : null,
+      inputApprovers: approversIn(input.approvers),
+    };
+  }
+  if (facts.workflowType === workflowTypes.join) {
+    const transport = facts.activityResults.find((activity) => activity.activityType === 'createTransportKey');
+    const fingerprint = record(transport?.result).fingerprint;
+    return {
+      member: text(input.member),
+      requestedBy: text(input.requestedBy),
+      subject: typeof fingerprint === 'string' ? fingerprint : null,
+      inputApprovers: approversIn(record(input.cluster).approvers),
+    };
+  }
+  return null;
+}
+
+function isApproval(value: unknown): value is Approval {
+  const candidate = record(value);
+  return (
+    typeof candidate.member === 'string' &&
+    typeof candidate.approverId === 'string' &&
+    (candidate.decision === 'approve' || candidate.decision === 'reject') &&
+    typeof candidate.signature === 'string'
+  );
+}
+
+/** Why this approval is not a valid one for this operation, or null when it is. */
+function approvalProblem(workflowId: string, context: ApprovalContext, approval: unknown, trusted: TrustedApprovers): string | null {
+  if (!isApproval(approval)) return 'malformed approval (not {member, approverId, decision, signature})';
+  const key = trusted.keys.get(approval.approverId);
+  if (key === undefined) return `${approval.approverId} is not a registered approver`;
+  if (approval.member !== context.member) return `it names member ${approval.member}, but this workflow is ${context.member}'s`;
+  if (context.subject === null) return 'nothing was awaiting approval (no package digest or transport key in this history)';
+  if (approval.approverId === context.requestedBy) return `${approval.approverId} requested the operation and cannot approve it (four eyes)`;
+  const challenge = approvalChallenge({ workflowId, member: context.member, subject: context.subject, decision: approval.decision });
+  if (!verifyEd25519(key, challenge, approval.signature)) return `the signature does not verify with ${approval.approverId}'s registered key over ${challenge}`;
+  return null;
+}
+
+/** The approvals the workflow's own result says it granted (by signal or update) and refused. */
+function decidedByWorkflow(facts: HistoryFacts): { granted: Array<Record<string, unknown>>; refused: Array<Record<string, unknown>> } | null {
+  if (facts.closed !== 'completed') return null;
+  const approvals = record(record(facts.result).approvals);
+  const list = (value: unknown) => (Array.isArray(value) ? value.map(record) : []);
+  return { granted: list(approvals.granted).filter((grant) => grant.via === 'signal' || grant.via === 'update'), refused: list(approvals.refused) };
+}
+
+export function checkApprovals(workflowId: string, facts: HistoryFacts, trusted: TrustedApprovers): Pick<HistoryReport, 'subject' | 'approvals' | 'problems'> {
+  const problems: string[] = [];
+  const context = approvalContext(facts);
+  const inputApprovers = context?.inputApprovers ?? approversIn(record(record(facts.input).cluster).approvers);
+  for (const approver of inputApprovers) {
+    const registered = trusted.keys.get(approver.id);
+    if (registered === undefined) problems.push(`the workflow input lists approver ${approver.id}, who is not registered (${trusted.source})`);
+    else if (registered !== approver.publicKey) problems.push(`the workflow input carries a key for ${approver.id} other than the registered one (${trusted.source})`);
+  }
+  if (context === null) {
+    if (facts.approvals.length > 0) problems.push(`${facts.approvals.length} approval(s) were delivered to a ${facts.workflowType ?? 'unknown'} workflow, which takes none`);
+    return { approvals: [], problems };
+  }
+
+  const decided = decidedByWorkflow(facts);
+  const approvals: ApprovalFinding[] = facts.approvals.map((delivered) => {
+    const payload = record(delivered.payload);
+    const finding = {
+      eventId: delivered.eventId,
+      via: delivered.via,
+      approverId: text(payload.approverId, '?'),
+      member: text(payload.member, '?'),
+      decision: text(payload.decision, '?'),
+    };
+    const problem = approvalProblem(workflowId, context, delivered.payload, trusted);
+    if (problem === null) return { ...finding, verdict: 'valid' as const };
+    // A bad signal is recorded and ignored by the workflow: fine if its own result shows it refused.
+    const refused =
+      delivered.via === 'signal' && decided?.refused.some((entry) => entry.approverId === finding.approverId && entry.decision === finding.decision);
+    if (refused) return { ...finding, verdict: 'refused-by-workflow' as const, reason: problem };
+    problems.push(`event ${delivered.eventId} (${delivered.via}) by ${finding.approverId}: ${problem}`);
+    return { ...finding, verdict: 'invalid' as const, reason: problem };
+  });
+  for (const grant of decided?.granted ?? []) {
+    const backed = approvals.some(
+      (finding) => finding.verdict === 'valid' && finding.approverId === grant.approverId && finding.decision === grant.decision && finding.via === grant.via,
+    );
+    if (!backed) problems.push(`the result counts a ${String(grant.decision)} by ${String(grant.approverId)} (${String(grant.via)}) that no valid signed approval in the history backs`);
+  }
+  return { subject: context.subject ?? undefined, approvals, problems };
+}
+
+export async function verifyHistories(histories: HistoryToVerify[], trusted: TrustedApprovers, replay: Replayer): Promise<VerifyReport> {
+  const prepared = histories.map((item) => {
+    const problems: string[] = [];
+    let facts: HistoryFacts | null = null;
+    try {
+      facts = readHistoryFacts(item.history);
+    } catch (error) {
+      problems.push(`unreadable history: ${(error as Error).message}`);
+    }
+    const workflowId = item.workflowId ?? facts?.workflowId ?? '';
+    if (facts?.workflowId && item.workflowId && facts.workflowId !== item.workflowId) {
+      problems.push(`the export names it ${item.workflowId}, but the history started ${facts.workflowId}`);
+    }
+    if (!workflowId) problems.push('no workflow id: neither the export nor the history names it');
+    return { item, facts, workflowId, problems };
+  });
+  const replayable = prepared.filter((entry) => entry.facts !== null && entry.workflowId);
+  const replayErrors = replayable.length > 0 ? await replay(replayable.map((entry) => ({ workflowId: entry.workflowId, history: entry.item.history }))) : [];
+  const errorOf = new Map(replayable.map((entry, index) => [entry, replayErrors[index] ?? null]));
+
+  const reports: HistoryReport[] = prepared.map((entry) => {
+    const problems = [...entry.problems];
+    const replayError = entry.facts === null ? 'not replayed: unreadable' : (errorOf.get(entry) ?? null);
+    if (replayError !== null) problems.push(`replay failed: ${replayError}`);
+    const checked = entry.facts ? checkApprovals(entry.workflowId, entry.facts, trusted) : { approvals: [], problems: [] };
+    problems.push(...checked.problems);
+    return {
+      workflowId: entry.workflowId,
+      ...(entry.item.runId ? { runId: entry.item.runId } : {}),
+      ...(entry.item.file ? { file: entry.item.file } : {}),
+      workflowType: entry.facts?.workflowType ?? 'unknown',
+      replay: replayError === null ? { ok: true } : { ok: false, error: replayError },
+      ...(checked.subject ? { subject: checked.subject } : {}),
+      approvals: checked.approvals,
+      problems,
+      ok: problems.length === 0,
+    };
+  });
+  return { ok: reports.length > 0 && reports.every((report) => report.ok), approversSource: trusted.source, histories: reports };
+}

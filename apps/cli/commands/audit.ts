@@ -1,0 +1,149 @@
+// The auditor's commands: a member's trail across operations, the export of an operation's
+// histories (with the registered approver keys beside them), and their offline verification.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { readTrustedApprovers, loadHistories, readHistoryAnswer, writeExport } from '../audit-bundle';
+import { verifyHistories } from '../audit-verify';
+import type { HistoryReport, TrustedApprovers, VerifyReport } from '../audit-verify';
+import { clusterOfOperation, run } from '../cli-context';
+import type { Cli } from '../cli-context';
+import { CliError, exitCodes } from '../cli-error';
+import { table } from '../output';
+import type { Palette } from '../output';
+import { replayHistories } from '../replay';
+import { clusterOrDemo } from './operations';
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+function firstString(entry: Record<string, unknown>, fields: string[]): string {
+  for (const field of fields) if (typeof entry[field] === 'string' && entry[field]) return entry[field];
+  return '';
+}
+
+/** The trail's entries, whatever the list is called in the answer (operations, entries...). */
+function trailEntries(answer: unknown): Array<Record<string, unknown>> {
+  if (Array.isArray(answer)) return answer.map(record);
+  const root = record(answer);
+  const list = ['operations', 'entries', 'trail', 'items', 'workflows'].map((field) => root[field]).find(Array.isArray);
+  return (list ?? []).map(record);
+}
+
+async function memberTrail(cli: Cli, options: { cluster?: string; member: string }): Promise<number> {
+  const cluster = clusterOrDemo(options.cluster);
+  const answer = await cli.api('auditor').memberAudit(cluster, options.member);
+  const entries = trailEntries(answer);
+  cli.out.result(answer, () => {
+    if (entries.length === 0) return `No operation has touched ${options.member} of ${cluster} yet.`;
+    const rows = entries.map((entry) => [
+      firstString(entry, ['workflowId', 'operationId']),
+      firstString(entry, ['kind', 'workflowType', 'type']),
+      firstString(entry, ['state', 'status']),
+      firstString(entry, ['startTime', 'startedAt', 'start']),
+      firstString(entry, ['closeTime', 'closedAt', 'archivedAt', 'end']),
+    ]);
+    return [`Audit trail of ${options.member} in ${cluster}:`, table(['WORKFLOW', 'KIND', 'STATE', 'STARTED', 'CLOSED'], rows)].join('\n');
+  });
+  return exitCodes.ok;
+}
+
+async function exportOperation(cli: Cli, operationId: string, options: { out: string }): Promise<number> {
+  const api = cli.api('auditor');
+  const histories = readHistoryAnswer(await api.history(operationId), operationId);
+  const clusterId = clusterOfOperation(operationId);
+  const cluster = await api.cluster(clusterId);
+  const dir = resolve(options.out);
+  const manifest = writeExport(dir, operationId, `GET /v1/operations/${operationId}/history`, histories, {
+    cluster: clusterId,
+    approvers: cluster.approvers.map(({ id, publicKey }) => ({ id, publicKey })),
+  });
+  cli.out.result({ dir, ...manifest }, () =>
+    [
+      `Exported ${manifest.histories.length} histor${manifest.histories.length === 1 ? 'y' : 'ies'} of ${operationId} to ${dir}:`,
+      ...manifest.histories.map((entry) => `  ${entry.file}  ${entry.workflowId}`),
+      `  approvers.json  the ${cluster.approvers.length} registered approver key(s) of ${clusterId}`,
+      `Verify offline with: keysync audit verify ${dir}`,
+    ].join('\n'),
+  );
+  return exitCodes.ok;
+}
+
+interface VerifyOptions {
+  approvers?: string;
+  config?: string;
+  cluster?: string;
+}
+
+async function verify(cli: Cli, path: string, options: VerifyOptions): Promise<number> {
+  const bundle = loadHistories(path);
+  let trusted: TrustedApprovers;
+  if (options.approvers) trusted = readTrustedApprovers(options.approvers, options.cluster);
+  else if (options.config) trusted = readTrustedApprovers(options.config, options.cluster);
+  else if (bundle.approversPath) trusted = readTrustedApprovers(bundle.approversPath);
+  else {
+    throw new CliError(
+      'no-approver-keys',
+      `No registered approver keys to check signatures against: ${path} has no approvers.json beside it. Pass --approvers <file> or --config <keysync config>.`,
+      exitCodes.usage,
+    );
+  }
+  const report = await verifyHistories(bundle.histories, trusted, replayHistories);
+  for (const file of bundle.digestMismatches) {
+    const history = report.histories.find((candidate) => candidate.file === file);
+    history?.problems.unshift('the file no longer matches the digest the export recorded in manifest.json: it was changed after export');
+    if (history) history.ok = false;
+    report.ok = false;
+  }
+  cli.out.result(report, () => reportText(report, cli.out.paint));
+  return report.ok ? exitCodes.ok : exitCodes.failed;
+}
+
+function historyText(history: HistoryReport, paint: Palette): string[] {
+  const lines = [`${history.ok ? paint.ok('OK  ') : paint.bad('FAIL')} ${history.workflowId} (${history.workflowType})${history.file ? paint.dim(`  ${history.file}`) : ''}`];
+  lines.push(`     replay: ${history.replay.ok ? 'matches the workflow code' : paint.bad(history.replay.error ?? 'failed')}`);
+  if (history.subject) lines.push(`     approvals sign: ${history.subject}`);
+  for (const approval of history.approvals) {
+    const verdict =
+      approval.verdict === 'valid' ? paint.ok('valid signature') : approval.verdict === 'refused-by-workflow' ? paint.warn(`refused by the workflow: ${approval.reason ?? ''}`) : paint.bad(`INVALID: ${approval.reason ?? ''}`);
+    lines.push(`     ${approval.decision} of ${approval.member} by ${approval.approverId} (${approval.via}, event ${approval.eventId}): ${verdict}`);
+  }
+  for (const problem of history.problems) lines.push(`     ${paint.bad('problem:')} ${problem}`);
+  return lines;
+}
+
+function reportText(report: VerifyReport, paint: Palette): string {
+  const failed = report.histories.filter((history) => !history.ok).length;
+  const approvals = report.histories.reduce((sum, history) => sum + history.approvals.filter((approval) => approval.verdict === 'valid').length, 0);
+  return [
+    `Registered approver keys: ${report.approversSource}`,
+    ...report.histories.flatMap((history) => historyText(history, paint)),
+    report.ok
+      ? paint.ok(`Verified ${report.histories.length} histor${report.histories.length === 1 ? 'y' : 'ies'}: all replay, ${approvals} signed approval(s) valid.`)
+      : paint.bad(`${failed} of ${report.histories.length} histor${report.histories.length === 1 ? 'y' : 'ies'} failed verification.`),
+  ].join('\n');
+}
+
+export function registerAuditCommands(program: Command): void {
+  const audit = program.command('audit').description('Audit trails, history export and offline verification');
+  audit
+    .command('member')
+    .description('A member’s audit trail across all operations')
+    .option('--cluster <id>', 'the cluster (default: the demo cluster)')
+    .requiredOption('--member <member>', 'the member')
+    .action(run(memberTrail));
+  audit
+    .command('export')
+    .description('Write an operation’s workflow histories and the registered approver keys to a folder')
+    .argument('<operation>', 'the operation id')
+    .requiredOption('--out <dir>', 'the folder to write')
+    .action(run(exportOperation));
+  audit
+    .command('verify')
+    .description('Offline: replay exported histories against the workflow code and check every approval signature')
+    .argument('<path>', 'an export folder, a folder of history JSON files, or one history file')
+    .option('--approvers <file>', 'registered approver keys (approvers.json, or a list of {id, publicKey})')
+    .option('--config <file>', 'take the registered approver keys from a KeySync configuration file')
+    .option('--cluster <id>', 'with --config: only this cluster’s approvers')
+    .action(run(verify));
+}

@@ -1,0 +1,71 @@
+// How an operation reads for people: one line per member (state, keys imported of total,
+// attempts, what it waits for) and a verdict. Shared by sync, join, status and package upload.
+import type { Operation, OperationMember } from './api-client';
+import type { Palette } from './output';
+
+const finalStates = new Set(['in-sync', 'failed']);
+
+export function isFinished(operation: Operation): boolean {
+  return operation.state !== 'running' && operation.members.every((member) => finalStates.has(member.state));
+}
+
+/** True only when every member is in-sync: the exit code 0 of `--wait`. */
+export function allInSync(operation: Operation): boolean {
+  return operation.members.length > 0 && operation.members.every((member) => member.state === 'in-sync');
+}
+
+function waitingFor(member: OperationMember, operation: Operation): string {
+  if (member.state === 'awaiting-approval') {
+    const approvals = member.approvals ?? (operation.join?.member === member.member ? operation.join.approvals : undefined);
+    if (!approvals) return 'awaiting approval';
+    const granted = approvals.granted.filter((record) => record.decision === 'approve').length;
+    const until = approvals.deadline ? ` until ${approvals.deadline}` : '';
+    return `awaiting approval: ${granted} of ${approvals.required}${until} (keysync approve ${operation.operationId} --member ${member.member} --key <approver.pem>)`;
+  }
+  if (member.state === 'waiting-for-node') return `waiting for the node: its agent is not polling keysync.${operation.cluster}.${member.member}`;
+  return '';
+}
+
+export function memberLine(member: OperationMember, operation: Operation, paint: Palette): string {
+  const total = operation.package?.keyCount;
+  const keys = `keys ${member.keysImported}${total === undefined ? '' : ` of ${total}`} imported${member.keysSkipped > 0 ? `, ${member.keysSkipped} already there` : ''}`;
+  const state =
+    member.state === 'in-sync' ? paint.ok(member.state) : member.state === 'failed' ? paint.bad(`failed (${member.reason ?? 'unknown'})`) : paint.warn(member.state);
+  const parts = [`${member.member}`, state, keys, `attempts ${member.attempts}`];
+  const waiting = waitingFor(member, operation);
+  if (waiting) parts.push(waiting);
+  if (member.state === 'failed' && member.detail) parts.push(member.detail);
+  return parts.join('  ');
+}
+
+export function memberLines(operation: Operation, paint: Palette): Array<{ key: string; text: string }> {
+  return operation.members.map((member) => ({ key: member.member, text: `  ${memberLine(member, operation, paint)}` }));
+}
+
+export function operationHeader(operation: Operation, paint: Palette): string {
+  const state =
+    operation.state === 'completed' ? paint.ok(operation.state) : operation.state === 'running' ? paint.warn(operation.state) : paint.bad(operation.state);
+  const lines = [`${paint.bold(operation.operationId)}  ${operation.kind}  ${state}  requested by ${operation.requestedBy || '?'}`];
+  if (operation.package) lines.push(`  package ${operation.package.digest} (${operation.package.keyCount} keys)`);
+  if (operation.join) {
+    const join = operation.join;
+    lines.push(`  join of ${join.member} sponsored by ${join.sponsor}, phase ${join.phase}`);
+    if (join.transportFingerprint) lines.push(`  transport key fingerprint ${join.transportFingerprint} (what approvers confirm)`);
+  }
+  return lines.join('\n');
+}
+
+export function operationText(operation: Operation, paint: Palette): string {
+  const lines = [operationHeader(operation, paint), ...memberLines(operation, paint).map((line) => line.text)];
+  for (const key of operation.notExportable ?? []) {
+    lines.push(paint.warn(`  not exportable (CKA_EXTRACTABLE false), left out: ${key.label} (${key.class} ${key.id})`));
+  }
+  if (operation.message) lines.push(`  ${operation.message}`);
+  return lines.join('\n');
+}
+
+export function verdict(operation: Operation, paint: Palette): string {
+  if (allInSync(operation)) return paint.ok(`${operation.operationId}: every member is in-sync.`);
+  const failed = operation.members.filter((member) => member.state !== 'in-sync').map((member) => `${member.member} (${member.reason ?? member.state})`);
+  return paint.bad(`${operation.operationId} ended ${operation.state}: not in-sync: ${failed.join(', ')}.`);
+}
