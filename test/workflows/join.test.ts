@@ -6,6 +6,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { joinWorkflow } from '../../workflows/join-workflow';
+import type { memberSyncWorkflow } from '../../workflows/member-sync-workflow';
 import { approveUpdate, challengeQuery, joinWorkflowId, memberSyncWorkflowId, operationStateQuery } from '../../workflows/messages';
 import { workflowTypes } from '../../workflows/queues';
 import type { JoinState } from '../../workflows/types';
@@ -78,9 +79,9 @@ describe('join of a fresh token', () => {
     expect(identities(await fixture.withToken('node3', (token) => token.inventory()))).toEqual(identities(founderKeys));
 
     // The key sync was covered by the join's approvals: its member sync asked for none.
-    const memberSync = await fixture.client.workflow.getHandle(memberSyncWorkflowId(result.keySyncWorkflowId!, 'node3')).result();
+    const memberSync = await fixture.client.workflow.getHandle<typeof memberSyncWorkflow>(memberSyncWorkflowId(result.keySyncWorkflowId!, 'node3')).result();
     expect(memberSync.approvals).toMatchObject({ coveredBy: handle.workflowId, refused: [] });
-    expect(memberSync.approvals.granted.map((record: { approverId: string }) => record.approverId)).toEqual(['approver-1', 'approver-2']);
+    expect(memberSync.approvals.granted.map((record) => record.approverId)).toEqual(['approver-1', 'approver-2']);
   });
 
   it('leaves no PIN, no wrapped secrets and no wrapped key bytes in its histories', async () => {
