@@ -12,6 +12,17 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** A pid from an old file may have been reused by an unrelated process: count it only if it looks like one of ours. */
+function isOurs(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return commandLine.includes('start-dev') || /apps[/\\](stack|worker|api)[/\\]/.test(commandLine);
+  } catch {
+    return true; // no /proc here: trust the pid file
+  }
+}
+
 export function pidFilePath(runDir: string, component: string): string {
   return join(runDir, `${component}.pid`);
 }
@@ -34,7 +45,7 @@ export function claimRunDir(runDir: string): void {
   const alive: string[] = [];
   for (const file of readdirSync(runDir).filter((name) => name.endsWith('.pid'))) {
     const pid = Number(readFileSync(join(runDir, file), 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) alive.push(`${file.replace(/\.pid$/, '')} (pid ${pid})`);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isOurs(pid)) alive.push(`${file.replace(/\.pid$/, '')} (pid ${pid})`);
     else rmSync(join(runDir, file), { force: true });
   }
   if (alive.length > 0) {

@@ -15,6 +15,7 @@ import { KEYSYNC_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes
 import type { DemoFile } from '../../apps/stack/demo/demo-state';
 import { sha256Hex } from '../../apps/stack/demo/demo-identities';
 import { freeStackPorts, startStackProcess } from '../support/stack-process';
+import { waitFor } from '../support/wait-for';
 import type { StackUnderTest } from '../support/stack-process';
 
 const home = mkdtempSync(join(tmpdir(), 'keysync-home-'));
@@ -177,8 +178,18 @@ describe('npm start', () => {
     expect(await response.json()).toMatchObject({ temporal: { reachable: true } });
   });
 
+  it('refuses a second stack on the same state folder while the first runs', async () => {
+    const second = startStackProcess(home, await freeStackPorts());
+    running.push(second);
+    const code = await waitFor(() => second.child.exitCode ?? null, { timeoutMs: 30_000, description: 'the second stack to give up' });
+    expect(code).toBe(1);
+    expect(second.output()).toMatch(/KeySync already runs on this state folder: .*stack \(pid \d+\)/);
+    for (const pid of Object.values(pidFiles())) expect(isAlive(pid)).toBe(true);
+  });
+
   it('stops every process it started on SIGTERM and removes their pid files', async () => {
     const pids = pidFiles();
+    expect(Object.keys(pids)).toEqual(expect.arrayContaining(['stack', 'temporal']));
     const exit = await running[0]!.terminate();
     expect(exit).toEqual({ code: 0, signal: null });
     for (const [component, pid] of Object.entries(pids)) expect(isAlive(pid), `${component} (pid ${pid})`).toBe(false);
@@ -199,8 +210,20 @@ describe('npm start', () => {
     expect(after.apiUrl).toBe(`http://127.0.0.1:${ports.api}`);
     expect(loadConfig(join(home, 'config.json')).temporal.address).toBe(`127.0.0.1:${ports.temporal}`);
     expect((await fetch(after.temporalUiUrl)).status).toBe(200);
+  });
 
-    expect(await stack.terminate()).toEqual({ code: 0, signal: null });
+  it('stops the whole stack, and says why, when one of its processes dies', async () => {
+    const stack = running[running.length - 1]!;
+    const pids = pidFiles();
+    const victim = pids.worker ?? pids.temporal!;
+    process.kill(victim, 'SIGKILL');
+    const exit = await waitFor(() => (stack.child.exitCode !== null ? stack.child.exitCode : null), {
+      timeoutMs: 60_000,
+      description: 'the stack to stop after one of its processes died',
+    });
+    expect(exit).toBe(1);
+    expect(stack.output()).toMatch(/the (worker|Temporal dev server) exited on its own.*: stopping the stack/);
+    for (const [component, pid] of Object.entries(pids)) expect(isAlive(pid), `${component} (pid ${pid})`).toBe(false);
     expect(pidFiles()).toEqual({});
   });
 });
