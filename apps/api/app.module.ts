@@ -3,6 +3,10 @@
 import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import type { KeySyncConfig } from '../../libs/config/types';
+import { AuditArchive } from '../../libs/audit-archive';
+import { PackageStore } from '../../libs/package-store';
+import { AuditController } from './audit/audit.controller';
+import { AuditService } from './audit/audit.service';
 import { AuthGuard } from './auth/auth.guard';
 import { ClustersController } from './clusters/clusters.controller';
 import { ApiConfig } from './config/api-config';
@@ -11,6 +15,14 @@ import { validationFailed } from './errors/validation-error';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ApiLogger } from './logging/logger';
+import { MembersController } from './members/members.controller';
+import { ApprovalsService } from './operations/approvals.service';
+import { HistoryService } from './operations/history.service';
+import { OperationReader } from './operations/operation-reader';
+import { OperationsController } from './operations/operations.controller';
+import { PackagesController } from './packages/packages.controller';
+import { SyncsController } from './syncs/syncs.controller';
+import { OperationStarter } from './temporal/operation-starter';
 import { TemporalClientCloser, temporalClientProvider } from './temporal/temporal-client.provider';
 
 export const validationPipe = () =>
@@ -28,13 +40,20 @@ export class AppModule {
   static forRoot(config: KeySyncConfig, logger: ApiLogger): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, ClustersController],
+      controllers: [HealthController, ClustersController, SyncsController, MembersController, OperationsController, PackagesController, AuditController],
       providers: [
         { provide: ApiConfig, useValue: new ApiConfig(config) },
         { provide: ApiLogger, useValue: logger },
         temporalClientProvider,
         TemporalClientCloser,
         HealthService,
+        OperationStarter,
+        OperationReader,
+        ApprovalsService,
+        HistoryService,
+        AuditService,
+        { provide: PackageStore, useFactory: (api: ApiConfig) => new PackageStore(api.keysync.packageStore.dir), inject: [ApiConfig] },
+        { provide: AuditArchive, useFactory: (api: ApiConfig) => new AuditArchive(api.keysync.auditArchive.dir), inject: [ApiConfig] },
         { provide: APP_PIPE, useFactory: validationPipe },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },

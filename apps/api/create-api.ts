@@ -12,6 +12,8 @@ import { buildOpenApiDocument } from './openapi/openapi-document';
 
 /** JSON bodies here are small (a sync request, an approval): anything larger is refused with 413. */
 export const jsonBodyLimit = '64kb';
+/** Package files carry wrapped keys and certificates: thousands of keys fit well under this. */
+export const packageBodyLimit = '64mb';
 
 export interface CreateApiOptions {
   logger?: ApiLogger;
@@ -26,6 +28,7 @@ export async function createApi(config: KeySyncConfig, options: CreateApiOptions
   // Before the body parser, so even a malformed body gets a correlation id.
   app.use(requestContext(logger.pino));
   app.useBodyParser('json', { limit: jsonBodyLimit });
+  app.useBodyParser('raw', { type: 'application/octet-stream', limit: packageBodyLimit });
   app.setGlobalPrefix('v1');
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {

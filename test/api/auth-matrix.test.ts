@@ -14,9 +14,30 @@ interface RouteCase {
   expected: number;
 }
 
+const unknownOperation = (h: ApiHarness) => `sync:${h.cluster}:no-such-sync`;
+const zeroDigest = '0'.repeat(64);
+const signature = `${'A'.repeat(86)}==`;
+
 export const routeCases: RouteCase[] = [
   { method: 'GET', path: () => '/v1/clusters', wrongRole: null, rightRole: 'auditor', expected: 200 },
   { method: 'GET', path: (h) => `/v1/clusters/${h.cluster}`, wrongRole: null, rightRole: 'approver-1', expected: 200 },
+  { method: 'POST', path: (h) => `/v1/clusters/${h.cluster}/syncs`, wrongRole: 'auditor', rightRole: 'operator', json: { source: 'node1', reason: 'matrix' }, expected: 202 },
+  { method: 'POST', path: (h) => `/v1/clusters/${h.cluster}/members`, wrongRole: 'operator', rightRole: 'admin', json: { member: 'node3', sponsor: 'node1' }, expected: 202 },
+  { method: 'GET', path: (h) => `/v1/operations/${unknownOperation(h)}`, wrongRole: null, rightRole: 'auditor', expected: 404 },
+  { method: 'GET', path: (h) => `/v1/operations/${unknownOperation(h)}/approvals/node2/challenge`, wrongRole: 'operator', rightRole: 'approver-1', expected: 404 },
+  {
+    method: 'POST',
+    path: (h) => `/v1/operations/${unknownOperation(h)}/approvals`,
+    wrongRole: 'operator',
+    rightRole: 'approver-2',
+    json: { member: 'node2', decision: 'approve', signature },
+    expected: 404,
+  },
+  { method: 'POST', path: (h) => `/v1/operations/${unknownOperation(h)}/cancel`, wrongRole: 'approver-1', rightRole: 'operator', expected: 404 },
+  { method: 'GET', path: (h) => `/v1/operations/${unknownOperation(h)}/history`, wrongRole: 'operator', rightRole: 'auditor', expected: 404 },
+  { method: 'GET', path: (h) => `/v1/clusters/${h.cluster}/members/node2/audit`, wrongRole: 'operator', rightRole: 'auditor', expected: 200 },
+  { method: 'GET', path: () => `/v1/packages/${zeroDigest}`, wrongRole: 'auditor', rightRole: 'operator', expected: 404 },
+  { method: 'POST', path: (h) => `/v1/clusters/${h.cluster}/members/node2/packages?digest=${zeroDigest}`, wrongRole: 'admin', rightRole: 'operator', expected: 415 },
 ];
 
 describe('auth matrix', () => {

@@ -7,7 +7,7 @@ import type { KeySyncConfig, Role } from '../../../libs/config/types';
 import { sha256Hex } from '../../../apps/api/auth/token-index';
 import { createApi } from '../../../apps/api/create-api';
 import { ApiLogger, createLogger } from '../../../apps/api/logging/logger';
-import { testTemporalAddress } from '../../support/temporal';
+import { connectTestClient, testTemporalAddress } from '../../support/temporal';
 
 export const principalRoles = {
   operator: ['operator'],
@@ -100,6 +100,8 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
   const app: INestApplication = await createApi(config, { logger: new ApiLogger(createLogger({ level: 'info', destination: sink })) });
   await app.listen(0, '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  /** Operations this harness started: terminated on close, so no test leaves work for another's worker. */
+  const started = new Set<string>();
 
   return {
     baseUrl,
@@ -125,10 +127,23 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
       } catch {
         parsed = {};
       }
+      if (response.status === 202 && typeof parsed.operationId === 'string') started.add(parsed.operationId);
       return { status: response.status, headers: response.headers, body: parsed, text };
     },
     async close() {
       await app.close();
+      if (started.size === 0) return;
+      const client = await connectTestClient();
+      try {
+        for (const operationId of started) {
+          await client.workflow
+            .getHandle(operationId)
+            .terminate('test over')
+            .catch(() => undefined);
+        }
+      } finally {
+        await client.connection.close();
+      }
     },
   };
 }

@@ -1,0 +1,27 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/auth-decorators';
+import { MemberParams } from '../clusters/cluster-params.dto';
+import { ApiConfig } from '../config/api-config';
+import { ErrorBodyDto } from '../errors/error-body.dto';
+import { AuditTrailDto } from './audit.dto';
+import { AuditService } from './audit.service';
+
+@ApiTags('audit')
+@Controller('clusters/:cluster/members/:member/audit')
+export class AuditController {
+  constructor(
+    private readonly config: ApiConfig,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Get()
+  @Roles('auditor')
+  @ApiOperation({ summary: 'A member’s audit trail across all operations, from Temporal visibility and the audit archive (auditor).' })
+  @ApiOkResponse({ type: AuditTrailDto })
+  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster or member.' })
+  async trail(@Param() params: MemberParams): Promise<AuditTrailDto> {
+    this.config.member(params.cluster, params.member);
+    return this.audit.trail(params.cluster, params.member);
+  }
+}

@@ -1,0 +1,65 @@
+import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { joinWorkflowId } from '../../../workflows/messages';
+import { workflowTypes } from '../../../workflows/queues';
+import type { JoinInput } from '../../../workflows/types';
+import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
+import { ClusterParams } from '../clusters/cluster-params.dto';
+import { ApiConfig } from '../config/api-config';
+import { ApiError } from '../errors/api-error';
+import { ErrorBodyDto } from '../errors/error-body.dto';
+import type { ApiResponse, Principal } from '../http/api-request';
+import { operationLocation } from '../operations/operation-id';
+import { StartedOperationDto } from '../operations/operation.dto';
+import { clusterSnapshot } from '../temporal/cluster-snapshot';
+import { OperationStarter } from '../temporal/operation-starter';
+import { JoinRequestDto } from './join-request.dto';
+
+@ApiTags('operations')
+@Controller('clusters/:cluster/members')
+export class MembersController {
+  constructor(
+    private readonly config: ApiConfig,
+    private readonly starter: OperationStarter,
+  ) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Join a member (Synchronize HSM): transfer the cluster secrets after approval, then sync every key to it (admin).',
+    description: 'The operation id is join:<cluster>:<member>, so a retried request finds the same operation; a failed join may be started again.',
+  })
+  @ApiAcceptedResponse({ type: StartedOperationDto })
+  @ApiBadRequestResponse({ type: ErrorBodyDto })
+  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster or member.' })
+  @ApiConflictResponse({ type: ErrorBodyDto, description: 'A join of that member exists for a different request.' })
+  async join(
+    @Param() params: ClusterParams,
+    @Body() body: JoinRequestDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: ApiResponse,
+  ): Promise<StartedOperationDto> {
+    const cluster = this.config.cluster(params.cluster);
+    this.config.member(cluster.id, body.member);
+    this.config.member(cluster.id, body.sponsor);
+    if (body.member === body.sponsor) {
+      throw ApiError.badRequest('invalid-input', 'The sponsor must be another member than the one that joins. Name a member that holds the cluster secrets.', [
+        { field: 'sponsor', reason: 'is the joining member' },
+      ]);
+    }
+    const reason = body.reason ?? `join ${body.member}`;
+    const input: JoinInput = { cluster: clusterSnapshot(cluster), member: body.member, sponsor: body.sponsor, requestedBy: principal.id, reason };
+    const { operationId } = await this.starter.startOnce({
+      workflowType: workflowTypes.join,
+      workflowId: joinWorkflowId(cluster.id, body.member),
+      args: [input],
+      request: { cluster: cluster.id, member: body.member, sponsor: body.sponsor, reason },
+      memo: { requestedBy: principal.id, cluster: cluster.id, members: [body.member, body.sponsor] },
+      kind: 'join',
+      reusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    });
+    response.setHeader('location', operationLocation(operationId));
+    return { operationId, kind: 'join' };
+  }
+}

@@ -1,0 +1,104 @@
+// Challenges and approvals, delivered to the workflow that owns the member's approval step. The
+// update's validator in the workflow decides; a refusal comes back as a 409 with its reason.
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { Client, isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { approvalWorkflowId, approveUpdate, challengeQuery, memberSyncWorkflowId, type ApprovalAccepted } from '../../../workflows/messages';
+import type { Approval } from '../../../workflows/types';
+import { ApiConfig } from '../config/api-config';
+import { ApiError } from '../errors/api-error';
+import type { Principal } from '../http/api-request';
+import { OperationReader, type ResolvedOperation } from './operation-reader';
+import type { ApprovalRequestDto, ChallengeDto } from './approval.dto';
+
+const deadlineMs = 30_000;
+const grpcDeadlineExceeded: readonly number[] = [4];
+
+function causeMessage(error: Error): string {
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error ? cause.message : error.message;
+}
+
+@Injectable()
+export class ApprovalsService {
+  constructor(
+    private readonly client: Client,
+    private readonly config: ApiConfig,
+    private readonly reader: OperationReader,
+  ) {}
+
+  async challenge(operationId: string, member: string): Promise<ChallengeDto> {
+    const resolved = await this.reader.resolve(operationId);
+    this.config.member(resolved.parsed.cluster, member);
+    this.assertRunning(resolved);
+    let answer: { challenge: string } | null;
+    try {
+      answer = await this.client.connection.withDeadline(Date.now() + deadlineMs, () => resolved.handle.query(challengeQuery, member));
+    } catch (error) {
+      throw this.unanswered(error);
+    }
+    if (!answer) {
+      throw ApiError.conflict(
+        'nothing-to-approve',
+        `Operation ${operationId} has nothing for ${member} to approve right now (not a member of it, approvals not asked, or not yet at that step). Retry when GET ${operationId} shows ${member} awaiting-approval.`,
+      );
+    }
+    return { challenge: answer.challenge };
+  }
+
+  async approve(operationId: string, body: ApprovalRequestDto, principal: Principal): Promise<ApprovalAccepted> {
+    const resolved = await this.reader.resolve(operationId);
+    const cluster = this.config.cluster(resolved.parsed.cluster);
+    this.config.member(cluster.id, body.member);
+    if (!cluster.approvers.some((approver) => approver.id === principal.id)) {
+      throw new ApiError(
+        HttpStatus.FORBIDDEN,
+        'not-a-registered-approver',
+        `Principal "${principal.id}" is not a registered approver of cluster ${cluster.id}: an approval is checked against the public key registered under the principal's id. Ask an admin to register it.`,
+      );
+    }
+    this.assertRunning(resolved);
+    const approval: Approval = { member: body.member, approverId: principal.id, decision: body.decision, signature: body.signature };
+    const targetId = this.approvalTarget(resolved, body.member);
+    try {
+      return await this.client.connection.withDeadline(Date.now() + deadlineMs, () =>
+        this.client.workflow.getHandle(targetId).executeUpdate(approveUpdate, { args: [approval] }),
+      );
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        throw ApiError.conflict('approval-refused', `The approval was refused: ${causeMessage(error)}. Fetch the challenge again, sign it with your registered key, and send it once.`);
+      }
+      if (error instanceof WorkflowNotFoundError) {
+        throw ApiError.conflict('nothing-to-approve', `Nothing awaits ${body.member}'s approval in ${operationId} yet. Retry when the operation shows it awaiting-approval.`);
+      }
+      throw this.unanswered(error);
+    }
+  }
+
+  /** The workflow that owns the member's approval step. */
+  private approvalTarget({ parsed, description }: ResolvedOperation, member: string): string {
+    if (parsed.kind === 'member-sync') {
+      if (parsed.member !== member) {
+        throw ApiError.conflict('nothing-to-approve', `Operation ${description.workflowId} imports to ${parsed.member} only; approve member ${parsed.member}.`);
+      }
+      return description.workflowId;
+    }
+    return parsed.kind === 'join' ? approvalWorkflowId(description.workflowId, member) : memberSyncWorkflowId(description.workflowId, member);
+  }
+
+  private assertRunning({ description }: ResolvedOperation): void {
+    if (description.status.name !== 'RUNNING') {
+      throw ApiError.conflict('operation-closed', `Operation ${description.workflowId} has ended (${description.status.name.toLowerCase()}); there is nothing left to approve.`);
+    }
+  }
+
+  private unanswered(error: unknown): unknown {
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || (isGrpcServiceError(error) && grpcDeadlineExceeded.includes(error.code))) {
+      return new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'orchestrator-unavailable',
+        'The operation did not answer in time: no orchestrator worker is polling. Check GET /v1/health, start the worker, then retry.',
+      );
+    }
+    return error;
+  }
+}

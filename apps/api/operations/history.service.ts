@@ -1,0 +1,57 @@
+// The raw histories of an operation, for replay: the operation's workflow, then each member's
+// memberSync (and for a join, its key sync and that sync's members).
+import { Injectable } from '@nestjs/common';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { memberSyncWorkflowId } from '../../../workflows/messages';
+import type { OperationMemo } from '../temporal/operation-starter';
+import type { HistoriesDto, WorkflowHistoryDto } from './approval.dto';
+import { parseOperationId } from './operation-id';
+import { OperationReader } from './operation-reader';
+
+@Injectable()
+export class HistoryService {
+  constructor(
+    private readonly client: Client,
+    private readonly reader: OperationReader,
+  ) {}
+
+  async histories(operationId: string): Promise<HistoriesDto> {
+    const resolved = await this.reader.resolve(operationId);
+    const ids = [operationId, ...(await this.memberWorkflowIds(operationId, (resolved.description.memo ?? {})))];
+    const histories: WorkflowHistoryDto[] = [];
+    for (const workflowId of new Set(ids)) {
+      const history = await this.fetch(workflowId);
+      if (history) histories.push(history);
+    }
+    return { operationId, histories };
+  }
+
+  private async memberWorkflowIds(operationId: string, memo: Partial<OperationMemo>): Promise<string[]> {
+    const parsed = parseOperationId(operationId);
+    if (parsed.kind === 'member-sync') return [];
+    if (parsed.kind === 'sync') {
+      // Member ids are deterministic, so this works without asking a worker.
+      return (memo.members ?? []).slice(1).map((member) => memberSyncWorkflowId(operationId, member));
+    }
+    const view = await this.reader.read(operationId);
+    const keySyncId = view.join?.keySyncWorkflowId;
+    if (!keySyncId) return [];
+    const child = await this.client.workflow.getHandle(keySyncId).describe().catch(() => null);
+    const childMembers = child ? await this.memberWorkflowIds(keySyncId, (child.memo ?? {})) : [];
+    const fromState = await this.reader.read(keySyncId).then((sync) => sync.members.flatMap((member) => (member.workflowId ? [member.workflowId] : [])), () => []);
+    return [keySyncId, ...childMembers, ...fromState];
+  }
+
+  private async fetch(workflowId: string): Promise<WorkflowHistoryDto | null> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    try {
+      const description = await handle.describe();
+      const history = await handle.fetchHistory();
+      return { workflowId, runId: description.runId, history: JSON.parse(historyToJSON(history)) as Record<string, unknown> };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,176 @@
+// Builds an operation's view (DESIGN section 7) from Temporal alone: the workflow's state query
+// while it can answer, its result once completed, and the memo the API wrote at start when
+// neither is available (no orchestrator polling). Members show their memberSync's live state.
+import { Injectable } from '@nestjs/common';
+import { Client, type WorkflowExecutionDescription, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import { memberStateQuery, operationStateQuery } from '../../../workflows/messages';
+import { workflowTypes } from '../../../workflows/queues';
+import type { JoinState, MemberStatus, MemberSummary, OperationState } from '../../../workflows/types';
+import { ApiError } from '../errors/api-error';
+import type { OperationMemo } from '../temporal/operation-starter';
+import { parseOperationId, type ParsedOperationId } from './operation-id';
+import type { OperationDto, OperationMemberDto } from './operation.dto';
+
+/** A query needs a worker to answer; without one, give up quickly and fall back to the memo. */
+const queryDeadlineMs = 5_000;
+const finalMemberStates = new Set(['in-sync', 'failed']);
+
+export interface ResolvedOperation {
+  parsed: ParsedOperationId;
+  handle: WorkflowHandle;
+  description: WorkflowExecutionDescription;
+}
+
+@Injectable()
+export class OperationReader {
+  constructor(private readonly client: Client) {}
+
+  /** The operation's workflow, or a 404 that says where operation ids come from. */
+  async resolve(operationId: string): Promise<ResolvedOperation> {
+    const parsed = parseOperationId(operationId);
+    const handle = this.client.workflow.getHandle(operationId);
+    try {
+      return { parsed, handle, description: await handle.describe() };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        throw ApiError.notFound('operation-not-found', `There is no operation ${operationId}. Use the operationId (or Location) a start request returned.`);
+      }
+      throw error;
+    }
+  }
+
+  async read(operationId: string): Promise<OperationDto> {
+    const resolved = await this.resolve(operationId);
+    if (resolved.description.type === workflowTypes.memberSync) return this.readMemberSync(resolved);
+    const state = await this.operationState(resolved);
+    if (!state) return this.fromMemo(resolved);
+    const members = await Promise.all(state.members.map((member) => this.liveMember(member, state.state === 'running')));
+    const view: OperationDto = {
+      operationId,
+      kind: state.kind,
+      cluster: state.cluster,
+      requestedBy: state.requestedBy,
+      state: state.state,
+      ...(state.message !== undefined ? { message: state.message } : {}),
+      package: state.package ? { digest: state.package.digest, keyCount: state.package.keyCount } : null,
+      members,
+      notExportable: state.notExportable.map((key) => ({ class: key.class, id: key.id, label: key.label, fingerprint: key.fingerprint })),
+    };
+    if (state.kind === 'join') {
+      const join = state as JoinState;
+      view.join = {
+        member: join.member,
+        sponsor: join.sponsor,
+        phase: join.phase,
+        transportFingerprint: join.transportFingerprint,
+        approvals: approvalsView(join.approvals),
+        keySyncWorkflowId: join.keySyncWorkflowId,
+      };
+    }
+    return view;
+  }
+
+  /** The parent's state: its query (live, or replayed by a worker once closed), else its result. */
+  private async operationState({ handle, description }: ResolvedOperation): Promise<OperationState | null> {
+    if (description.status.name === 'COMPLETED') {
+      try {
+        return (await handle.result()) as OperationState;
+      } catch {
+        // fall through to the query
+      }
+    }
+    return this.query(() => handle.query(operationStateQuery));
+  }
+
+  private async query<T>(ask: () => Promise<T>): Promise<T | null> {
+    try {
+      return await this.client.connection.withDeadline(Date.now() + queryDeadlineMs, ask);
+    } catch {
+      return null;
+    }
+  }
+
+  private async liveMember(summary: MemberSummary, running: boolean): Promise<OperationMemberDto> {
+    const view = memberView(summary);
+    if (!summary.workflowId || !running || finalMemberStates.has(summary.state)) return view;
+    const live = await this.query(() => this.client.workflow.getHandle(summary.workflowId as string).query(memberStateQuery));
+    return live ? memberView(live) : view;
+  }
+
+  private async readMemberSync(resolved: ResolvedOperation): Promise<OperationDto> {
+    const { handle, description } = resolved;
+    const memo = memoOf(description);
+    const live =
+      description.status.name === 'COMPLETED'
+        ? ((await handle.result().catch(() => null)) as MemberStatus | null)
+        : await this.query(() => handle.query(memberStateQuery));
+    if (!live) return this.fromMemo(resolved);
+    const state = live.state === 'in-sync' ? 'completed' : live.state === 'failed' ? (live.reason === 'cancelled' ? 'cancelled' : 'failed') : 'running';
+    return {
+      operationId: description.workflowId,
+      kind: 'sync',
+      cluster: memo.cluster ?? resolved.parsed.cluster,
+      requestedBy: memo.requestedBy ?? '',
+      state: description.status.name === 'CANCELLED' ? 'cancelled' : state,
+      package: memo.package ?? null,
+      members: [memberView(live)],
+      notExportable: [],
+    };
+  }
+
+  /** What the API itself recorded at start: all it can say while no worker answers queries. */
+  private fromMemo({ parsed, description }: ResolvedOperation): OperationDto {
+    const memo = memoOf(description);
+    const status = description.status.name;
+    const state = status === 'RUNNING' ? 'running' : status === 'COMPLETED' ? 'completed' : status === 'CANCELLED' ? 'cancelled' : 'failed';
+    const members = parsed.kind === 'sync' ? (memo.members ?? []).slice(1) : parsed.kind === 'member-sync' ? [parsed.member] : [parsed.member];
+    return {
+      operationId: description.workflowId,
+      kind: parsed.kind === 'join' ? 'join' : 'sync',
+      cluster: memo.cluster ?? parsed.cluster,
+      requestedBy: memo.requestedBy ?? '',
+      state,
+      message:
+        state === 'running'
+          ? 'The live state is unavailable: no orchestrator worker answered. Check GET /v1/health and start the worker.'
+          : `The workflow ended ${status.toLowerCase()}; its history has the details (GET .../history).`,
+      package: memo.package ?? null,
+      members: members.map((member) => ({
+        member,
+        state: state === 'running' ? 'pending' : state === 'completed' ? 'in-sync' : 'failed',
+        ...(state === 'cancelled' ? { reason: 'cancelled' as const } : {}),
+        keysImported: 0,
+        keysSkipped: 0,
+        attempts: 0,
+      })),
+      notExportable: [],
+    };
+  }
+}
+
+function memoOf(description: WorkflowExecutionDescription): Partial<OperationMemo> {
+  return (description.memo ?? {});
+}
+
+function approvalsView(status: MemberStatus['approvals']): NonNullable<OperationMemberDto['approvals']> {
+  return {
+    required: status.required,
+    granted: status.granted.map((record) => ({ approverId: record.approverId, decision: record.decision, at: record.at, via: record.via })),
+    ...(status.deadline ? { deadline: status.deadline } : {}),
+    ...(status.coveredBy ? { coveredBy: status.coveredBy } : {}),
+  };
+}
+
+function memberView(member: MemberSummary | MemberStatus): OperationMemberDto {
+  return {
+    member: member.member,
+    state: member.state,
+    ...(member.reason ? { reason: member.reason } : {}),
+    ...(member.detail ? { detail: member.detail } : {}),
+    keysImported: member.keysImported,
+    keysSkipped: member.keysSkipped,
+    attempts: member.attempts,
+    ...(member.workflowId ? { workflowId: member.workflowId } : {}),
+    ...('approvals' in member && member.approvals ? { approvals: approvalsView(member.approvals) } : {}),
+  };
+}

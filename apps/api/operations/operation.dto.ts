@@ -1,0 +1,144 @@
+// The operation shape of DESIGN section 7, documented once for the OpenAPI spec.
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export const memberStates = ['pending', 'awaiting-approval', 'waiting-for-node', 'importing', 'verifying', 'in-sync', 'failed'] as const;
+export const failureReasons = ['rejected', 'approval-timeout', 'conflict', 'tampered-package', 'wrong-cluster', 'hsm-error', 'cancelled', 'expired-package'] as const;
+
+export class StartedOperationDto {
+  @ApiProperty({ example: 'sync:demo:0b6f5c1e-9c1b-4c4e-9d61-3f4f0f8f9d2a' })
+  operationId!: string;
+
+  @ApiProperty({ enum: ['sync', 'join'] })
+  kind!: 'sync' | 'join';
+}
+
+export class PackageSummaryDto {
+  @ApiProperty({ description: 'SHA-256 of the package file, hex: its name in the package store.' })
+  digest!: string;
+
+  @ApiProperty()
+  keyCount!: number;
+}
+
+export class ApprovalRecordDto {
+  @ApiProperty({ example: 'approver-1' })
+  approverId!: string;
+
+  @ApiProperty({ enum: ['approve', 'reject'] })
+  decision!: 'approve' | 'reject';
+
+  @ApiProperty({ description: 'When the workflow accepted it, ISO 8601.' })
+  at!: string;
+
+  @ApiProperty({ enum: ['update', 'signal', 'join'] })
+  via!: 'update' | 'signal' | 'join';
+}
+
+export class ApprovalStatusDto {
+  @ApiProperty({ description: 'Approvals the policy asks for.' })
+  required!: number;
+
+  @ApiProperty({ type: [ApprovalRecordDto] })
+  granted!: ApprovalRecordDto[];
+
+  @ApiPropertyOptional({ description: 'When the wait ends in approval-timeout, ISO 8601.' })
+  deadline?: string;
+
+  @ApiPropertyOptional({ description: 'The operation whose approvals cover this one (a join covers its key sync).' })
+  coveredBy?: string;
+}
+
+export class OperationMemberDto {
+  @ApiProperty({ example: 'node2' })
+  member!: string;
+
+  @ApiProperty({ enum: memberStates })
+  state!: (typeof memberStates)[number];
+
+  @ApiPropertyOptional({ enum: failureReasons })
+  reason?: (typeof failureReasons)[number];
+
+  @ApiPropertyOptional({ description: 'What happened and what to do, for an operator.' })
+  detail?: string;
+
+  @ApiProperty()
+  keysImported!: number;
+
+  @ApiProperty()
+  keysSkipped!: number;
+
+  @ApiProperty({ description: 'Import attempts an agent started.' })
+  attempts!: number;
+
+  @ApiPropertyOptional({ description: 'The memberSync workflow that is this member’s audit record of the operation.' })
+  workflowId?: string;
+
+  @ApiPropertyOptional({ type: ApprovalStatusDto, description: 'Live approvals, while the member’s workflow can be asked.' })
+  approvals?: ApprovalStatusDto;
+}
+
+export class KeyRefDto {
+  @ApiProperty({ enum: ['private', 'secret'] })
+  class!: 'private' | 'secret';
+
+  @ApiProperty({ description: 'CKA_ID, hex.' })
+  id!: string;
+
+  @ApiProperty()
+  label!: string;
+
+  @ApiProperty()
+  fingerprint!: string;
+}
+
+export class JoinDetailDto {
+  @ApiProperty({ description: 'The member that joins.' })
+  member!: string;
+
+  @ApiProperty({ description: 'The member that hands over the cluster transfer secrets.' })
+  sponsor!: string;
+
+  @ApiProperty({ enum: ['transport-key', 'approval', 'transfer-secrets', 'verify-secrets', 'sync-keys', 'done'] })
+  phase!: string;
+
+  @ApiProperty({ nullable: true, type: String, description: 'SHA-256 of the joining token’s transport public key: what approvers confirm.' })
+  transportFingerprint!: string | null;
+
+  @ApiProperty({ type: ApprovalStatusDto })
+  approvals!: ApprovalStatusDto;
+
+  @ApiProperty({ nullable: true, type: String, description: 'The key sync that brings every key to the new member.' })
+  keySyncWorkflowId!: string | null;
+}
+
+export class OperationDto {
+  @ApiProperty()
+  operationId!: string;
+
+  @ApiProperty({ enum: ['sync', 'join'] })
+  kind!: 'sync' | 'join';
+
+  @ApiProperty()
+  cluster!: string;
+
+  @ApiProperty({ description: 'The principal that started it.' })
+  requestedBy!: string;
+
+  @ApiProperty({ enum: ['running', 'completed', 'failed', 'cancelled'] })
+  state!: 'running' | 'completed' | 'failed' | 'cancelled';
+
+  @ApiPropertyOptional({ description: 'A sentence for the operator, e.g. that there was nothing to do.' })
+  message?: string;
+
+  @ApiProperty({ type: PackageSummaryDto, nullable: true })
+  package!: PackageSummaryDto | null;
+
+  @ApiProperty({ type: [OperationMemberDto] })
+  members!: OperationMemberDto[];
+
+  @ApiProperty({ type: [KeyRefDto], description: 'Selected keys left out because they are not extractable.' })
+  notExportable!: KeyRefDto[];
+
+  @ApiPropertyOptional({ type: JoinDetailDto })
+  join?: JoinDetailDto;
+}

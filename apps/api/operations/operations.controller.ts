@@ -1,0 +1,74 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentPrincipal, Roles } from '../auth/auth-decorators';
+import { ApiError } from '../errors/api-error';
+import { ErrorBodyDto } from '../errors/error-body.dto';
+import type { Principal } from '../http/api-request';
+import { ApprovalAcceptedDto, ApprovalRequestDto, CancelAcceptedDto, ChallengeDto, ChallengeParams, HistoriesDto, OperationParams } from './approval.dto';
+import { ApprovalsService } from './approvals.service';
+import { HistoryService } from './history.service';
+import { OperationReader } from './operation-reader';
+import { OperationDto } from './operation.dto';
+
+@ApiTags('operations')
+@Controller('operations/:operationId')
+@ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such operation.' })
+@ApiBadRequestResponse({ type: ErrorBodyDto, description: 'Not an operation id, or invalid input.' })
+export class OperationsController {
+  constructor(
+    private readonly reader: OperationReader,
+    private readonly approvals: ApprovalsService,
+    private readonly historyService: HistoryService,
+  ) {}
+
+  @Get()
+  @Authenticated()
+  @ApiOperation({ summary: 'A sync or a join: its state and each member’s (any role).' })
+  @ApiOkResponse({ type: OperationDto })
+  async get(@Param() params: OperationParams): Promise<OperationDto> {
+    return this.reader.read(params.operationId);
+  }
+
+  @Get('approvals/:member/challenge')
+  @Roles('approver')
+  @ApiOperation({ summary: 'The challenge an approver signs for this member’s step (approver).' })
+  @ApiOkResponse({ type: ChallengeDto })
+  @ApiConflictResponse({ type: ErrorBodyDto, description: 'Nothing to approve for that member now, or the operation has ended.' })
+  async challenge(@Param() params: ChallengeParams): Promise<ChallengeDto> {
+    return this.approvals.challenge(params.operationId, params.member);
+  }
+
+  @Post('approvals')
+  @HttpCode(HttpStatus.OK)
+  @Roles('approver')
+  @ApiOperation({ summary: 'Approve or reject a member’s step with a signed challenge (approver).' })
+  @ApiOkResponse({ type: ApprovalAcceptedDto, description: 'Accepted by the workflow; approvals shows the tally.' })
+  @ApiConflictResponse({ type: ErrorBodyDto, description: 'Refused by the workflow (bad signature, duplicate, requester, not awaiting approval): the message says why.' })
+  @ApiServiceUnavailableResponse({ type: ErrorBodyDto, description: 'No orchestrator worker answered.' })
+  async approve(@Param() params: OperationParams, @Body() body: ApprovalRequestDto, @CurrentPrincipal() principal: Principal): Promise<ApprovalAcceptedDto> {
+    return this.approvals.approve(params.operationId, body, principal);
+  }
+
+  @Post('cancel')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Roles('operator')
+  @ApiOperation({ summary: 'Cancel what has not finished (operator); members already in sync stay so.' })
+  @ApiAcceptedResponse({ type: CancelAcceptedDto })
+  @ApiConflictResponse({ type: ErrorBodyDto, description: 'The operation has already ended.' })
+  async cancel(@Param() params: OperationParams): Promise<CancelAcceptedDto> {
+    const { handle, description } = await this.reader.resolve(params.operationId);
+    if (description.status.name !== 'RUNNING') {
+      throw ApiError.conflict('operation-closed', `Operation ${params.operationId} has already ended (${description.status.name.toLowerCase()}); there is nothing to cancel.`);
+    }
+    await handle.cancel();
+    return { operationId: params.operationId, state: 'cancelling' };
+  }
+
+  @Get('history')
+  @Roles('auditor')
+  @ApiOperation({ summary: 'The raw workflow histories of the operation, for replay (auditor).' })
+  @ApiOkResponse({ type: HistoriesDto })
+  async history(@Param() params: OperationParams): Promise<HistoriesDto> {
+    return this.historyService.histories(params.operationId);
+  }
+}

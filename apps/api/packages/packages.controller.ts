@@ -1,0 +1,107 @@
+// The seed's manual path: download a package on one side, upload it for a member the source
+// cannot reach. An upload starts a memberSync of its own; its id derives from the package digest
+// and the member, so uploading the same file twice starts nothing new.
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConsumes, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { BlobNotFoundError, PackageStore } from '../../../libs/package-store';
+import { memberSyncWorkflowId, keySyncWorkflowId } from '../../../workflows/messages';
+import { workflowTypes } from '../../../workflows/queues';
+import type { MemberSyncInput } from '../../../workflows/types';
+import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
+import { MemberParams } from '../clusters/cluster-params.dto';
+import { ApiConfig } from '../config/api-config';
+import { ApiError } from '../errors/api-error';
+import { ErrorBodyDto } from '../errors/error-body.dto';
+import type { ApiRequest, ApiResponse, Principal } from '../http/api-request';
+import { operationLocation } from '../operations/operation-id';
+import { StartedOperationDto } from '../operations/operation.dto';
+import { syncPolicyOf } from '../temporal/cluster-snapshot';
+import { OperationStarter } from '../temporal/operation-starter';
+import { PackageDigestParams, PackageUploadQuery } from './package-params.dto';
+import { checkUploadedPackage } from './package-upload';
+
+export const packageMediaType = 'application/octet-stream';
+
+@ApiTags('packages')
+@Controller()
+export class PackagesController {
+  constructor(
+    private readonly config: ApiConfig,
+    private readonly store: PackageStore,
+    private readonly starter: OperationStarter,
+  ) {}
+
+  @Get('packages/:digest')
+  @Roles('operator')
+  @ApiOperation({ summary: 'Download a package: wrapped keys and public data only (operator).' })
+  @ApiProduces(packageMediaType)
+  @ApiOkResponse({ description: 'The package file, named by its digest.', schema: { type: 'string', format: 'binary' } })
+  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No package with that digest.' })
+  async download(@Param() params: PackageDigestParams, @Res({ passthrough: true }) response: ApiResponse): Promise<StreamableFile> {
+    let bytes: Buffer;
+    try {
+      bytes = await this.store.get(params.digest);
+    } catch (error) {
+      if (error instanceof BlobNotFoundError) {
+        throw ApiError.notFound('package-not-found', `There is no package ${params.digest} in the store. Use the digest an operation reports under package.digest.`);
+      }
+      throw error;
+    }
+    response.setHeader('content-disposition', `attachment; filename="${params.digest}.ksp"`);
+    return new StreamableFile(bytes, { type: packageMediaType, length: bytes.length });
+  }
+
+  @Post('clusters/:cluster/members/:member/packages')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Roles('operator')
+  @ApiOperation({ summary: 'Upload a package file to import on that member: starts a memberSync (operator).' })
+  @ApiConsumes(packageMediaType)
+  @ApiBody({ description: 'The package file, as downloaded.', schema: { type: 'string', format: 'binary' } })
+  @ApiAcceptedResponse({ type: StartedOperationDto })
+  @ApiBadRequestResponse({ type: ErrorBodyDto, description: 'Not a package, tampered, another cluster’s, or expired: nothing is imported.' })
+  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster or member.' })
+  async upload(
+    @Param() params: MemberParams,
+    @Query() query: PackageUploadQuery,
+    @Req() request: ApiRequest,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: ApiResponse,
+  ): Promise<StartedOperationDto> {
+    const cluster = this.config.cluster(params.cluster);
+    this.config.member(cluster.id, params.member);
+    if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
+      throw new ApiError(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        'unsupported-media-type',
+        `Send the package file itself as the body, with Content-Type: ${packageMediaType} (curl --data-binary @<digest>.ksp).`,
+      );
+    }
+    const file = checkUploadedPackage(request.body, query.digest, cluster.id);
+    const stored = await this.store.put(request.body);
+    const reason = query.reason ?? `package ${stored.digest.slice(0, 12)} uploaded for ${params.member}`;
+    const workflowId = memberSyncWorkflowId(keySyncWorkflowId(cluster.id, `upload-${stored.digest.slice(0, 32)}`), params.member);
+    const packageRef = { digest: stored.digest, size: stored.size, keyCount: file.entries.length };
+    const input: MemberSyncInput = {
+      cluster: cluster.id,
+      member: params.member,
+      operationId: workflowId,
+      requestedBy: principal.id,
+      reason,
+      package: packageRef,
+      expected: file.entries.map((entry) => ({ class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint })),
+      approvers: cluster.approvers.map((approver) => ({ id: approver.id, publicKey: approver.publicKey })),
+      policy: syncPolicyOf(cluster, params.member),
+    };
+    const { operationId } = await this.starter.startOnce({
+      workflowType: workflowTypes.memberSync,
+      workflowId,
+      args: [input],
+      request: { cluster: cluster.id, member: params.member, digest: stored.digest },
+      memo: { requestedBy: principal.id, cluster: cluster.id, members: [params.member], package: { digest: stored.digest, keyCount: packageRef.keyCount } },
+      kind: 'member-sync',
+      reusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    });
+    response.setHeader('location', operationLocation(operationId));
+    return { operationId, kind: 'sync' };
+  }
+}
