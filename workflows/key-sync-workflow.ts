@@ -8,6 +8,8 @@
 // the sync, query that memberSync's `member-state`.
 import {
   ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
   executeChild,
   isCancellation,
   setHandler,
@@ -170,6 +172,8 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
         else fail(target.member, 'hsm-error', `The sync of ${target.member} ended abnormally: ${error instanceof Error ? error.message : String(error)}.`);
       }
     });
+    // Every lane has waited for its child to stop; a cancelled operation ends cancelled, not failed.
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('the key sync was cancelled');
     return finish(overallState(operation), notes.trim() || undefined);
   } catch (error) {
     if (isCancellation(error)) {

@@ -1,0 +1,89 @@
+// A member whose agent is down waits as `waiting-for-node` while the others finish, and completes
+// once its agent is back (DESIGN section 2). A cancelled sync stops its members and imports nothing
+// more.
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
+import type { memberSyncWorkflow } from '../../workflows/member-sync-workflow';
+import { keySyncWorkflowId, memberStateQuery, memberSyncWorkflowId, operationStateQuery } from '../../workflows/messages';
+import { workflowTypes } from '../../workflows/queues';
+import type { KeySyncInput } from '../../workflows/types';
+import { waitFor } from '../support/wait-for';
+import { createClusterFixture } from './support/cluster-fixture';
+import type { ClusterFixture } from './support/cluster-fixture';
+
+describe('members that cannot go on', () => {
+  let fixture: ClusterFixture;
+
+  const input = (targets: string[]): KeySyncInput => ({
+    cluster: fixture.snapshot(),
+    source: 'node1',
+    targets,
+    requestedBy: 'operator',
+    reason: 'node down test',
+    timing: { nodeProbeSeconds: 2, nodeProbeMaxSeconds: 4, heartbeatSeconds: 10, retryInitialSeconds: 1, retryMaxSeconds: 2 },
+  });
+  const memberHandle = (syncId: string, member: string) =>
+    fixture.client.workflow.getHandle<typeof memberSyncWorkflow>(memberSyncWorkflowId(keySyncWorkflowId(fixture.clusterId, syncId), member));
+
+  beforeAll(async () => {
+    fixture = await createClusterFixture({
+      members: ['node1', 'node2', 'node3', 'node4'],
+      withSecrets: ['node1', 'node2', 'node3', 'node4'],
+      memberPolicies: { node4: { approvals: 1, timeoutSeconds: 300 } },
+    });
+    await fixture.withToken('node1', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'k', id: 'f1' }));
+    // node3's agent is not running.
+    await fixture.startWorkers({ members: ['node1', 'node2', 'node4'] });
+  });
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('shows a member whose agent is down as waiting-for-node while the other completes, and completes it once the agent is back', async () => {
+    const handle = await fixture.client.workflow.start<typeof keySyncWorkflow>(workflowTypes.keySync, {
+      taskQueue: fixture.orchestratorQueue,
+      workflowId: keySyncWorkflowId(fixture.clusterId, 'down'),
+      args: [input(['node2', 'node3'])],
+    });
+
+    // node2's memberSync starts once the pre-flight has given up waiting for node3's agent.
+    const node2 = await waitFor(() => memberHandle('down', 'node2').result(), { description: "node2's member sync result" });
+    expect(node2).toMatchObject({ state: 'in-sync', keysImported: 1 });
+    await waitFor(async () => (await memberHandle('down', 'node3').query(memberStateQuery)).state === 'waiting-for-node', {
+      description: 'node3 waiting for its agent',
+    });
+    expect((await handle.query(operationStateQuery)).state).toBe('running');
+
+    await fixture.startWorkers({ members: ['node3'], orchestrator: false });
+    const result = await handle.result();
+    expect(result.state).toBe('completed');
+    expect(result.members.find((member) => member.member === 'node3')).toMatchObject({ state: 'in-sync', keysImported: 1, attempts: 1 });
+    const ids = (await fixture.withToken('node3', (token) => token.inventory())).map((group) => group.id);
+    expect(ids).toEqual(['f1']);
+  });
+
+  it('cancels a sync that awaits approval: the member ends failed as cancelled and nothing is imported', async () => {
+    const handle = await fixture.client.workflow.start<typeof keySyncWorkflow>(workflowTypes.keySync, {
+      taskQueue: fixture.orchestratorQueue,
+      workflowId: keySyncWorkflowId(fixture.clusterId, 'cancel'),
+      args: [input(['node4'])],
+    });
+    await waitFor(async () => (await memberHandle('cancel', 'node4').query(memberStateQuery)).state === 'awaiting-approval', {
+      description: 'node4 awaiting approval',
+    });
+
+    await handle.cancel();
+    const error = await handle.result().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(await handle.query(operationStateQuery)).toMatchObject({
+      state: 'cancelled',
+      members: [expect.objectContaining({ member: 'node4', state: 'failed', reason: 'cancelled' })],
+    });
+    expect(await memberHandle('cancel', 'node4').query(memberStateQuery)).toMatchObject({ state: 'failed', reason: 'cancelled', keysImported: 0 });
+    expect(await fixture.withToken('node4', (token) => token.inventory())).toEqual([]);
+  });
+});
