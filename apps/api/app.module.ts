@@ -9,7 +9,7 @@ import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
 import { AuthGuard } from './auth/auth.guard';
 import { ClustersController } from './clusters/clusters.controller';
-import { ApiConfig } from './config/api-config';
+import { ApiConfig, type ApiRuntimeOptions } from './config/api-config';
 import { ErrorFilter } from './errors/error-filter';
 import { validationFailed } from './errors/validation-error';
 import { HealthController } from './health/health.controller';
@@ -37,12 +37,12 @@ export const validationPipe = () =>
 
 @Module({})
 export class AppModule {
-  static forRoot(config: KeySyncConfig, logger: ApiLogger): DynamicModule {
+  static forRoot(config: KeySyncConfig, logger: ApiLogger, runtime: ApiRuntimeOptions = {}): DynamicModule {
     return {
       module: AppModule,
       controllers: [HealthController, ClustersController, SyncsController, MembersController, OperationsController, PackagesController, AuditController],
       providers: [
-        { provide: ApiConfig, useValue: new ApiConfig(config) },
+        { provide: ApiConfig, useValue: new ApiConfig(config, runtime) },
         { provide: ApiLogger, useValue: logger },
         temporalClientProvider,
         TemporalClientCloser,

@@ -6,6 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { KeySyncConfig } from '../../libs/config/types';
 import { AppModule } from './app.module';
+import type { ApiRuntimeOptions } from './config/api-config';
 import { requestContext } from './http/request-context';
 import { ApiLogger, createLogger, PinoNestLogger } from './logging/logger';
 import { buildOpenApiDocument } from './openapi/openapi-document';
@@ -15,13 +16,13 @@ export const jsonBodyLimit = '64kb';
 /** Package files carry wrapped keys and certificates: thousands of keys fit well under this. */
 export const packageBodyLimit = '64mb';
 
-export interface CreateApiOptions {
+export interface CreateApiOptions extends ApiRuntimeOptions {
   logger?: ApiLogger;
 }
 
 export async function createApi(config: KeySyncConfig, options: CreateApiOptions = {}): Promise<INestApplication> {
   const logger = options.logger ?? new ApiLogger(createLogger());
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger, { orchestratorTaskQueue: options.orchestratorTaskQueue }), {
     bodyParser: false,
     logger: new PinoNestLogger(logger.pino),
   });

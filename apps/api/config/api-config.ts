@@ -1,10 +1,23 @@
 // The configuration the API runs on, as an injectable class: controllers and services ask for
 // ApiConfig by type instead of a string token, and look clusters up in one place.
 import type { ClusterConfig, KeySyncConfig, MemberConfig } from '../../../libs/config/types';
+import { orchestratorTaskQueue } from '../../../workflows/queues';
 import { ApiError } from '../errors/api-error';
 
+export interface ApiRuntimeOptions {
+  /** The queue the orchestrator polls; tests that run their own orchestrator give theirs. */
+  orchestratorTaskQueue?: string;
+}
+
 export class ApiConfig {
-  constructor(readonly keysync: KeySyncConfig) {}
+  readonly orchestratorTaskQueue: string;
+
+  constructor(
+    readonly keysync: KeySyncConfig,
+    options: ApiRuntimeOptions = {},
+  ) {
+    this.orchestratorTaskQueue = options.orchestratorTaskQueue ?? orchestratorTaskQueue;
+  }
 
   get temporal(): KeySyncConfig['temporal'] {
     return this.keysync.temporal;

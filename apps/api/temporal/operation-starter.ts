@@ -7,8 +7,8 @@ import { Injectable } from '@nestjs/common';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { SearchAttributePair, WorkflowIdReusePolicy } from '@temporalio/common';
 import { canonicalJson } from '../../../libs/hsm/package/format';
-import { orchestratorTaskQueue } from '../../../workflows/queues';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from '../../../workflows/search-attributes';
+import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
 
 /** What the API records in each operation's memo: enough to answer for it without the worker. */
@@ -38,7 +38,10 @@ export function requestHash(request: unknown): string {
 
 @Injectable()
 export class OperationStarter {
-  constructor(private readonly client: Client) {}
+  constructor(
+    private readonly client: Client,
+    private readonly config: ApiConfig,
+  ) {}
 
   /** Starts the workflow, or finds the one this same request started before. */
   async startOnce(start: StartRequest): Promise<{ operationId: string; created: boolean }> {
@@ -52,7 +55,7 @@ export class OperationStarter {
     ];
     try {
       await this.client.workflow.start(start.workflowType, {
-        taskQueue: orchestratorTaskQueue,
+        taskQueue: this.config.orchestratorTaskQueue,
         workflowId: start.workflowId,
         args: start.args,
         memo: { ...memo },

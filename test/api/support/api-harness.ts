@@ -1,6 +1,7 @@
 // Runs the real API in-process on a free port, over a test cluster of its own and the run's real
 // Temporal dev server. Tokens are made per harness; the configuration holds only their SHA-256.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { INestApplication } from '@nestjs/common';
 import type { KeySyncConfig, Role } from '../../../libs/config/types';
@@ -51,11 +52,16 @@ export interface HarnessOptions {
   /** Edits the generated configuration (approvers, policy, directories) before the API starts. */
   configure?: (config: KeySyncConfig) => void;
   members?: string[];
+  /** Run over this configuration's cluster and directories (principals are added). */
+  baseConfig?: KeySyncConfig;
+  /** The orchestrator queue of a test's own workers. */
+  orchestratorTaskQueue?: string;
 }
 
 export async function startApiHarness(options: HarnessOptions = {}): Promise<ApiHarness> {
-  const cluster = `api-${randomUUID().slice(0, 8)}`;
-  const members = options.members ?? ['node1', 'node2', 'node3'];
+  const base = options.baseConfig?.clusters[0];
+  const cluster = base?.id ?? `api-${randomUUID().slice(0, 8)}`;
+  const members = base?.members.map((member) => member.id) ?? options.members ?? ['node1', 'node2', 'node3'];
   const tokens = Object.fromEntries(Object.keys(principalRoles).map((name) => [name, randomBytes(24).toString('base64url')])) as Record<PrincipalName, string>;
   const config: KeySyncConfig = {
     temporal: { address: testTemporalAddress(), namespace: 'default' },
@@ -97,7 +103,10 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
       done();
     },
   });
-  const app: INestApplication = await createApi(config, { logger: new ApiLogger(createLogger({ level: 'info', destination: sink })) });
+  const app: INestApplication = await createApi(config, {
+    logger: new ApiLogger(createLogger({ level: 'info', destination: sink })),
+    orchestratorTaskQueue: options.orchestratorTaskQueue,
+  });
   await app.listen(0, '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   /** Operations this harness started: terminated on close, so no test leaves work for another's worker. */
@@ -132,6 +141,7 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
     },
     async close() {
       await app.close();
+      if (!options.baseConfig) rmSync(`/tmp/${cluster}`, { recursive: true, force: true });
       if (started.size === 0) return;
       const client = await connectTestClient();
       try {
