@@ -12,6 +12,7 @@ export function stackBanner(stack: RunningStack): string {
     `  Configuration  ${stack.configFile}`,
     `  Demo credentials (API tokens, token PINs, approver keys): ${stack.paths.demo}`,
   ];
+  lines.push(`  Logs           ${stack.paths.run}/{${['temporal', ...stack.started].join(',')}}.log (warnings and errors also show here)`);
   for (const { name, entry } of stack.missing) lines.push(`  Not started: the ${name} (${entry} does not exist yet)`);
   lines.push('Press Ctrl-C to stop.', '');
   return lines.join('\n');

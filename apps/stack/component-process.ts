@@ -1,7 +1,8 @@
 // One child process of the stack (worker, API): started in its own process group so that the
 // stack, not the terminal's Ctrl-C, decides the order of shutdown; stopped with SIGTERM, then
-// SIGKILL after a grace period.
+// SIGKILL after a grace period. Its output goes to run/<component>.log (see component-output.ts).
 import { spawn } from 'node:child_process';
+import { routeOutput } from './component-output';
 
 export interface ComponentExit {
   code: number | null;
@@ -16,8 +17,10 @@ export interface ComponentProcess {
   stop(graceMs?: number): Promise<ComponentExit>;
 }
 
-export async function startComponent(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<ComponentProcess> {
-  const child = spawn(process.execPath, ['--enable-source-maps', entry, ...args], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+/** Starts `node <entry> <args>`; its output goes to `logFile`, warnings and errors also to the terminal. */
+export async function startComponent(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<ComponentProcess> {
+  const child = spawn(process.execPath, ['--enable-source-maps', entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  routeOutput(name, [child.stdout, child.stderr], logFile);
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (error) => reject(new Error(`Could not start the ${name} (${entry}): ${error.message}`)));

@@ -58,7 +58,7 @@ async function waitForHealth(apiUrl: string, component: ComponentProcess, timeou
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(exited ? 'The API exited before it answered /v1/health; its output is above.' : `The API did not answer ${apiUrl}/v1/health within ${timeoutMs} ms.`);
+  throw new Error(exited ? 'The API exited before it answered /v1/health; see its errors above, or run/api.log.' : `The API did not answer ${apiUrl}/v1/health within ${timeoutMs} ms.`);
 }
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
@@ -126,7 +126,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         missing.push({ name, entry });
         continue;
       }
-      const component = await startComponent(name, entry, [], env);
+      const component = await startComponent(name, entry, [], env, join(paths.run, `${name}.log`));
       writePidFile(paths.run, name, component.pid);
       stopped.push(async () => {
         await component.stop();

@@ -81,7 +81,15 @@ describe('npm start', () => {
 
     demo = readJson<DemoFile>(join(home, 'demo.json'));
     const secrets = [...Object.values(demo.tokens), ...demo.members.map((m) => m.pin)];
-    for (const secret of secrets) expect(stack.output()).not.toContain(secret);
+    const logs = readdirSync(join(home, 'run'))
+      .filter((name) => name.endsWith('.log'))
+      .map((name) => readFileSync(join(home, 'run', name), 'utf8'))
+      .join('\n');
+    expect(logs).toContain('"component":"api"');
+    for (const secret of secrets) {
+      expect(stack.output()).not.toContain(secret);
+      expect(logs).not.toContain(secret);
+    }
   });
 
   it('lays out the state folder of DESIGN section 9, secrets readable by the owner only', () => {
