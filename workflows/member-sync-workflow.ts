@@ -59,8 +59,9 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
     { key: KeySyncCluster, value: input.cluster },
     { key: KeySyncMembers, value: [input.member] },
     { key: KeySyncKind, value: 'member-sync' },
+    { key: KeySyncState, value: 'pending' },
   ]);
-  enter('pending');
+  publishedState = 'pending';
 
   const fail = (reason: MemberFailureReason, detail: string): MemberSyncResult => {
     status.reason = reason;

@@ -133,7 +133,7 @@ describe('approvals of a key sync', () => {
     for (const id of [parent.workflowId, ...['node2', 'node3', 'node4'].map((member) => memberSyncWorkflowId(parent.workflowId, member))]) {
       expect(secretsIn(await fetchHistoryJson(fixture.client, id), secrets), `secrets in ${id}`).toBe(0);
     }
-    recordHistory('member-sync-approved', await fetchHistoryJson(fixture.client, memberSyncWorkflowId(parent.workflowId, 'node2')));
-    recordHistory('key-sync-approvals', await fetchHistoryJson(fixture.client, parent.workflowId));
+    recordHistory('member-sync-approved', memberSyncWorkflowId(parent.workflowId, 'node2'), await fetchHistoryJson(fixture.client, memberSyncWorkflowId(parent.workflowId, 'node2')));
+    recordHistory('key-sync-approvals', parent.workflowId, await fetchHistoryJson(fixture.client, parent.workflowId));
   });
 });

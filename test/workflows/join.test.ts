@@ -92,6 +92,6 @@ describe('join of a fresh token', () => {
     for (const id of [handle.workflowId, keySyncId, memberSyncWorkflowId(keySyncId, 'node3')]) {
       expect(secretsIn(await fetchHistoryJson(fixture.client, id), secrets), `secrets in ${id}`).toBe(0);
     }
-    recordHistory('join', await fetchHistoryJson(fixture.client, handle.workflowId));
+    recordHistory('join', handle.workflowId, await fetchHistoryJson(fixture.client, handle.workflowId));
   });
 });

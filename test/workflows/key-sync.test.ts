@@ -155,9 +155,9 @@ describe('keySync on real tokens', () => {
       expect(secretsIn(history, secrets), `secrets in the history of ${id}`).toBe(0);
     }
     expect(scanned).toBeGreaterThanOrEqual(startedIds.length + 3);
-    recordHistory('key-sync', await fetchHistoryJson(fixture.client, startedIds[0]!));
-    recordHistory('member-sync', await fetchHistoryJson(fixture.client, memberSyncWorkflowId(startedIds[0]!, 'node2')));
-    recordHistory('key-sync-nothing-to-do', await fetchHistoryJson(fixture.client, startedIds[1]!));
+    recordHistory('key-sync', startedIds[0]!, await fetchHistoryJson(fixture.client, startedIds[0]!));
+    recordHistory('member-sync', memberSyncWorkflowId(startedIds[0]!, 'node2'), await fetchHistoryJson(fixture.client, memberSyncWorkflowId(startedIds[0]!, 'node2')));
+    recordHistory('key-sync-nothing-to-do', startedIds[1]!, await fetchHistoryJson(fixture.client, startedIds[1]!));
   });
 });
 

@@ -58,8 +58,23 @@ export function secretsIn(historyJson: string, secrets: readonly string[]): numb
   return secrets.filter((secret) => secret.length >= 8 && text.includes(secret)).length;
 }
 
+/** Where each recorded history's workflow id is kept: replay needs the id the history ran under. */
+export const historyIndexPath = join(historiesDir, 'workflow-ids.json');
+
+export function readHistoryIndex(): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(historyIndexPath, 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
 /** Writes a history under test/workflows/histories when KEYSYNC_RECORD_HISTORIES is set (see replay.test.ts). */
-export function recordHistory(name: string, historyJson: string): void {
+export function recordHistory(name: string, workflowId: string, historyJson: string): void {
   if (!process.env.KEYSYNC_RECORD_HISTORIES) return;
   writeFileSync(join(historiesDir, `${name}.json`), JSON.stringify(JSON.parse(historyJson), null, 1) + '\n');
+  // Test files record in parallel: read, add and write back at once to keep every entry.
+  const index = { ...readHistoryIndex(), [name]: workflowId };
+  const sorted = Object.fromEntries(Object.entries(index).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(historyIndexPath, JSON.stringify(sorted, null, 2) + '\n');
 }
