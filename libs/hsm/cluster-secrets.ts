@@ -43,7 +43,11 @@ export function kcvOf(session: HsmSession, handle: Handle, keyType: 'aes' | 'gen
 export function clusterSecretsKcv(session: HsmSession): ClusterSecretsKcv | null {
   const { ktk, pmk } = findClusterSecrets(session);
   if (!ktk || !pmk) return null;
-  return { ktkKcv: kcvOf(session, ktk, 'aes'), pmkKcv: kcvOf(session, pmk, 'generic-secret') };
+  return kcvOfSecrets(session, { ktk, pmk });
+}
+
+export function kcvOfSecrets(session: HsmSession, secrets: Required<ClusterSecretHandles>): ClusterSecretsKcv {
+  return { ktkKcv: kcvOf(session, secrets.ktk, 'aes'), pmkKcv: kcvOf(session, secrets.pmk, 'generic-secret') };
 }
 
 export function requireClusterSecrets(session: HsmSession, tokenLabel: string): Required<ClusterSecretHandles> {
@@ -113,8 +117,7 @@ export async function wrapClusterSecretsForTransport(session: HsmSession, tokenL
   }
   if (facts.keyType !== 'rsa' || facts.size < 3072) throw new HsmError('invalid-data', 'The transport public key must be RSA of at least 3072 bits: the joining member must create its transport key with KeySync.');
   const { ktk, pmk } = requireClusterSecrets(session, tokenLabel);
-  const kcv = clusterSecretsKcv(session);
-  if (!kcv) throw new HsmError('key-not-found', `Token "${tokenLabel}" lost its cluster transfer secrets during the transfer.`);
+  const kcv = kcvOfSecrets(session, { ktk, pmk });
   const { lib, handle } = session;
   const wrappingKey = lib.C_CreateObject(handle, sessionRsaWrappingKeyTemplate(facts.modulus, facts.publicExponent));
   try {

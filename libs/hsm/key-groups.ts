@@ -17,25 +17,38 @@ export interface LocatedKeyGroup extends KeyGroup {
 }
 
 const KEY_ATTRIBUTES = [pkcs11.CKA_ID, pkcs11.CKA_LABEL, pkcs11.CKA_KEY_TYPE, pkcs11.CKA_EXTRACTABLE];
+const X509 = [{ type: pkcs11.CKA_CERTIFICATE_TYPE, value: pkcs11.CKC_X_509 }];
 
+/** The object classes a key group is made of. */
+const GROUP_CLASSES = [pkcs11.CKO_PRIVATE_KEY, pkcs11.CKO_SECRET_KEY, pkcs11.CKO_PUBLIC_KEY, pkcs11.CKO_CERTIFICATE];
+
+/**
+ * Reads key groups in one session. SoftHSM's file backend re-checks every object file on each
+ * C_FindObjects (about 50 ms with a few hundred objects, measured), so bulk work (inventory,
+ * export, import) indexes the token once, by class and CKA_ID, and keeps the index up to date with
+ * what it creates; a single-key call does one targeted find instead.
+ */
 export class KeyGroupReader {
   private readonly checkValues: CheckValueCalculator;
-  private readonly publicByHex = new Map<string, Handle[]>();
-  private readonly certificateByHex = new Map<string, Handle>();
-  private indexed = false;
+  private index: Map<number, Map<string, Handle[]>> | undefined;
 
-  constructor(private readonly session: HsmSession) {
+  constructor(
+    private readonly session: HsmSession,
+    private readonly bulk = false,
+  ) {
     this.checkValues = new CheckValueCalculator(session);
   }
 
   /** Every key group of the token, reserved objects (cluster secrets, transport key) left out. */
   all(): LocatedKeyGroup[] {
-    this.index();
+    const index = this.buildIndex();
     const groups: LocatedKeyGroup[] = [];
     for (const keyClass of ['private', 'secret'] as const) {
-      for (const handle of this.session.find(findTemplate(CKO_OF_CLASS[keyClass]))) {
-        const group = this.read(keyClass, handle);
-        if (group) groups.push(group);
+      for (const handles of index.get(CKO_OF_CLASS[keyClass])?.values() ?? []) {
+        for (const handle of handles) {
+          const group = this.read(keyClass, handle);
+          if (group) groups.push(group);
+        }
       }
     }
     return groups.sort((a, b) => a.class.localeCompare(b.class) || a.id.localeCompare(b.id) || a.label.localeCompare(b.label));
@@ -43,39 +56,53 @@ export class KeyGroupReader {
 
   /** The key objects of that class and id (PKCS#11 does not make ids unique, so possibly several). */
   find(selector: KeySelector): LocatedKeyGroup[] {
-    const id = Buffer.from(selector.id, 'hex');
-    return this.session
-      .find(findTemplate(CKO_OF_CLASS[selector.class], id))
+    return this.handles(CKO_OF_CLASS[selector.class], selector.id)
       .map((handle) => this.read(selector.class, handle))
       .filter((group): group is LocatedKeyGroup => group !== undefined);
   }
 
-  /** Public key objects with that id: from the index during a full scan, else looked up now (import creates objects as it goes). */
   publicHandles(idHex: string): Handle[] {
-    if (this.indexed) return this.publicByHex.get(idHex) ?? [];
-    return this.session.find(findTemplate(pkcs11.CKO_PUBLIC_KEY, Buffer.from(idHex, 'hex')));
+    return this.handles(pkcs11.CKO_PUBLIC_KEY, idHex);
   }
 
   certificateHandle(idHex: string): Handle | undefined {
-    if (this.indexed) return this.certificateByHex.get(idHex);
-    return this.session.find(findTemplate(pkcs11.CKO_CERTIFICATE, Buffer.from(idHex, 'hex'), [{ type: pkcs11.CKA_CERTIFICATE_TYPE, value: pkcs11.CKC_X_509 }]))[0];
+    return this.handles(pkcs11.CKO_CERTIFICATE, idHex)[0];
+  }
+
+  /** Tells the index about an object this session just created. */
+  created(objectClass: number, idHex: string, handle: Handle): void {
+    const byId = this.index?.get(objectClass);
+    if (byId) byId.set(idHex, [...(byId.get(idHex) ?? []), handle]);
+  }
+
+  /** Tells the index about an object this session just destroyed. */
+  destroyed(objectClass: number, idHex: string, handle: Handle): void {
+    const byId = this.index?.get(objectClass);
+    if (byId) byId.set(idHex, (byId.get(idHex) ?? []).filter((candidate) => !candidate.equals(handle)));
   }
 
   dispose(): void {
     this.checkValues.dispose();
   }
 
-  private index(): void {
-    if (this.indexed) return;
-    this.indexed = true;
-    for (const handle of this.session.find(findTemplate(pkcs11.CKO_PUBLIC_KEY))) {
-      const idHex = (this.session.read(handle, [pkcs11.CKA_ID]).get(pkcs11.CKA_ID) ?? Buffer.alloc(0)).toString('hex');
-      this.publicByHex.set(idHex, [...(this.publicByHex.get(idHex) ?? []), handle]);
+  private handles(objectClass: number, idHex: string): Handle[] {
+    if (this.bulk) return [...(this.buildIndex().get(objectClass)?.get(idHex) ?? [])];
+    return this.session.find(findTemplate(objectClass, Buffer.from(idHex, 'hex'), objectClass === pkcs11.CKO_CERTIFICATE ? X509 : []));
+  }
+
+  private buildIndex(): Map<number, Map<string, Handle[]>> {
+    if (this.index) return this.index;
+    const index = new Map<number, Map<string, Handle[]>>();
+    for (const objectClass of GROUP_CLASSES) {
+      const byId = new Map<string, Handle[]>();
+      for (const handle of this.session.find(findTemplate(objectClass, undefined, objectClass === pkcs11.CKO_CERTIFICATE ? X509 : []))) {
+        const idHex = (this.session.read(handle, [pkcs11.CKA_ID]).get(pkcs11.CKA_ID) ?? Buffer.alloc(0)).toString('hex');
+        byId.set(idHex, [...(byId.get(idHex) ?? []), handle]);
+      }
+      index.set(objectClass, byId);
     }
-    for (const handle of this.session.find(findTemplate(pkcs11.CKO_CERTIFICATE, undefined, [{ type: pkcs11.CKA_CERTIFICATE_TYPE, value: pkcs11.CKC_X_509 }]))) {
-      const idHex = (this.session.read(handle, [pkcs11.CKA_ID]).get(pkcs11.CKA_ID) ?? Buffer.alloc(0)).toString('hex');
-      if (!this.certificateByHex.has(idHex)) this.certificateByHex.set(idHex, handle);
-    }
+    this.index = index;
+    return index;
   }
 
   /** The group of one key object, e.g. one just unwrapped; undefined for reserved or unsupported keys. */

@@ -11,8 +11,9 @@ import { certificateTemplate, keyPairTemplates, secretKeyTemplate } from './temp
 import type { GenerateSpec } from './templates';
 import type { KeyGroup, KeySelector } from './types';
 
-export function withReader<T>(session: HsmSession, fn: (reader: KeyGroupReader) => T): T {
-  const reader = new KeyGroupReader(session);
+/** `bulk`: index the token once for many lookups (inventory, export, import); else one find per lookup. */
+export function withReader<T>(session: HsmSession, fn: (reader: KeyGroupReader) => T, bulk = false): T {
+  const reader = new KeyGroupReader(session, bulk);
   try {
     return fn(reader);
   } finally {
@@ -20,8 +21,8 @@ export function withReader<T>(session: HsmSession, fn: (reader: KeyGroupReader) 
   }
 }
 
-export async function withReaderAsync<T>(session: HsmSession, fn: (reader: KeyGroupReader) => Promise<T>): Promise<T> {
-  const reader = new KeyGroupReader(session);
+export async function withReaderAsync<T>(session: HsmSession, fn: (reader: KeyGroupReader) => Promise<T>, bulk = false): Promise<T> {
+  const reader = new KeyGroupReader(session, bulk);
   try {
     return await fn(reader);
   } finally {
@@ -50,14 +51,17 @@ export async function generateKey(session: HsmSession, tokenLabel: string, spec:
   if (withReader(session, (reader) => reader.find(selector)).length > 0) {
     throw new HsmError('already-exists', `Token "${tokenLabel}" already has a ${keyClass} key with id ${selector.id}: choose another id.`);
   }
+  let handle;
   if (keyClass === 'private') {
     const { mechanism, publicKey, privateKey } = keyPairTemplates(spec);
-    await session.lib.C_GenerateKeyPairAsync(session.handle, { mechanism }, publicKey, privateKey);
+    handle = (await session.lib.C_GenerateKeyPairAsync(session.handle, { mechanism }, publicKey, privateKey)).privateKey;
   } else {
     const { mechanism, template } = secretKeyTemplate(spec);
-    await session.lib.C_GenerateKeyAsync(session.handle, { mechanism }, template);
+    handle = await session.lib.C_GenerateKeyAsync(session.handle, { mechanism }, template);
   }
-  return toKeyGroup(locate(session, selector, tokenLabel));
+  const generated = withReader(session, (reader) => reader.describe(keyClass, handle));
+  if (!generated) throw new HsmError('device-error', `The key generated on token "${tokenLabel}" cannot be read back.`);
+  return toKeyGroup(generated);
 }
 
 /** Attaches an X.509 certificate to a private key group (same CKA_ID and label), as a CA would after issuance. */

@@ -89,7 +89,7 @@ export class Pkcs11Token implements Token {
   }
 
   inventory(): Promise<KeyGroup[]> {
-    return this.run('inventory', (s) => keyOps.withReader(s, (reader) => reader.all().map(toKeyGroup)));
+    return this.run('inventory', (s) => keyOps.withReader(s, (reader) => reader.all().map(toKeyGroup), true));
   }
 
   clusterSecretsKcv(): Promise<ClusterSecretsKcv | null> {

@@ -1,7 +1,7 @@
 // Export: wrap the selected keys under the KTK into one keysync.ksp/1 file, MACed by the PMK.
 import { randomUUID } from 'node:crypto';
 import * as pkcs11 from 'pkcs11js';
-import { clusterSecretsKcv, requireClusterSecrets } from '../cluster-secrets';
+import { kcvOfSecrets, requireClusterSecrets } from '../cluster-secrets';
 import { HsmError } from '../errors';
 import { withReaderAsync } from '../key-operations';
 import type { HsmSession } from '../session';
@@ -31,8 +31,7 @@ export interface ExportResult {
 export async function exportPackage(session: HsmSession, tokenLabel: string, opts: ExportOptions): Promise<ExportResult> {
   if (!Number.isInteger(opts.ttlSeconds) || opts.ttlSeconds <= 0) throw new HsmError('invalid-data', 'The package lifetime (ttlSeconds) must be a positive whole number of seconds.');
   const { ktk, pmk } = requireClusterSecrets(session, tokenLabel);
-  const kcv = clusterSecretsKcv(session);
-  if (!kcv) throw new HsmError('key-not-found', `Token "${tokenLabel}" lost its cluster transfer secrets during the export.`);
+  const kcv = kcvOfSecrets(session, { ktk, pmk });
   const now = opts.now ?? new Date();
   const entries: PackageEntry[] = [];
   const notExportable: KeySelector[] = [];
@@ -70,7 +69,7 @@ export async function exportPackage(session: HsmSession, tokenLabel: string, opt
         wrapMechanism: WRAP_MECHANISM,
       });
     }
-  });
+  }, true);
 
   const body: PackageBody = {
     header: {

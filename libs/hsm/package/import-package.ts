@@ -3,14 +3,13 @@
 // any point leaves something a retry completes: the public object lets the retry recognise an EC
 // key, and "private key present with the same fingerprint" means only companions may be missing.
 import * as pkcs11 from 'pkcs11js';
-import { requireClusterSecrets } from '../cluster-secrets';
 import { certificateNames } from '../der';
 import { HsmError } from '../errors';
 import type { KeyGroupReader } from '../key-groups';
 import { withReaderAsync } from '../key-operations';
 import type { Handle, HsmSession } from '../session';
 import { publicKeyFacts, sha256Hex } from '../spki';
-import { certificateTemplate, publicKeyObjectTemplate, publicUsagesFor, unwrappedKeyTemplate } from '../templates';
+import { certificateTemplate, CKO_OF_CLASS, publicKeyObjectTemplate, publicUsagesFor, unwrappedKeyTemplate } from '../templates';
 import type { ImportEntryOutcome, ImportResult } from '../types';
 import type { PackageEntry } from './format';
 import { verifyPackageFile } from './verify-package';
@@ -23,8 +22,8 @@ export interface ImportOptions extends VerifyOptions {
 }
 
 export async function importPackage(session: HsmSession, tokenLabel: string, bytes: Buffer, opts: ImportOptions): Promise<ImportResult> {
-  const { file, manifest } = await verifyPackageFile(session, tokenLabel, bytes, opts);
-  const { ktk } = requireClusterSecrets(session, tokenLabel);
+  const { file, manifest, secrets } = await verifyPackageFile(session, tokenLabel, bytes, opts);
+  const { ktk } = secrets;
   const outcomes: ImportEntryOutcome[] = [];
   let stopped = false;
   await withReaderAsync(session, async (reader) => {
@@ -37,7 +36,7 @@ export async function importPackage(session: HsmSession, tokenLabel: string, byt
       outcomes.push({ class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint, outcome });
       opts.onProgress?.(outcomes.length, file.entries.length);
     }
-  });
+  }, true);
   const count = (outcome: ImportEntryOutcome['outcome']) => outcomes.filter((entry) => entry.outcome === outcome).length;
   return {
     packageDigest: manifest.digest,
@@ -62,19 +61,25 @@ async function importEntry(session: HsmSession, tokenLabel: string, reader: KeyG
 
   const createdPublic = entry.class === 'private' ? ensurePublicKey(session, reader, entry, id) : undefined;
   if (createdPublic === 'conflict') return 'conflict';
+  const undoPublic = () => {
+    if (!createdPublic) return;
+    session.destroy(createdPublic);
+    reader.destroyed(pkcs11.CKO_PUBLIC_KEY, entry.id, createdPublic);
+  };
   let key: Handle;
   try {
     key = await session.lib.C_UnwrapKeyAsync(session.handle, { mechanism: pkcs11.CKM_AES_KEY_WRAP_PAD }, ktk, Buffer.from(entry.wrappedKey, 'base64'), unwrappedKeyTemplate({ ...entry, id }));
   } catch (error) {
-    if (createdPublic) session.destroy(createdPublic);
+    undoPublic();
     throw error;
   }
   const arrived = reader.describe(entry.class, key);
   if (!arrived || arrived.fingerprint !== entry.fingerprint) {
     session.destroy(key);
-    if (createdPublic) session.destroy(createdPublic);
+    undoPublic();
     throw new HsmError('invalid-data', `Key ${entry.id} ("${entry.label}") unwrapped on token "${tokenLabel}" does not have the fingerprint the package states; it was removed again. Report this: the source HSM and this one disagree.`);
   }
+  reader.created(CKO_OF_CLASS[entry.class], entry.id, key);
   // The public object was ensured above, before the private key.
   ensureCertificate(session, reader, entry, id);
   return 'imported';
@@ -96,7 +101,7 @@ function ensureCertificate(session: HsmSession, reader: KeyGroupReader, entry: P
     } catch {
       throw new HsmError('invalid-data', `The certificate of key ${entry.id} in the package is not DER-encoded X.509.`);
     }
-    session.lib.C_CreateObject(session.handle, certificateTemplate(der, names, entry.label, id));
+    reader.created(pkcs11.CKO_CERTIFICATE, entry.id, session.lib.C_CreateObject(session.handle, certificateTemplate(der, names, entry.label, id)));
   }
 }
 
@@ -108,5 +113,7 @@ function ensurePublicKey(session: HsmSession, reader: KeyGroupReader, entry: Pac
   const publics = reader.publicHandles(entry.id);
   if (publics.some((handle) => reader.publicKeyDer(handle)?.equals(der))) return undefined;
   if (publics.length > 0) return 'conflict';
-  return session.lib.C_CreateObject(session.handle, publicKeyObjectTemplate(publicKeyFacts(der), entry.label, id, publicUsagesFor(entry.usages)));
+  const created = session.lib.C_CreateObject(session.handle, publicKeyObjectTemplate(publicKeyFacts(der), entry.label, id, publicUsagesFor(entry.usages)));
+  reader.created(pkcs11.CKO_PUBLIC_KEY, entry.id, created);
+  return created;
 }

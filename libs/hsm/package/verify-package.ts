@@ -3,7 +3,8 @@
 // values, the MAC (inside this token's HSM, with its PMK), and last the expiry (so an edited expiry
 // date reads as tampering, and only a genuine old package reads as expired).
 import { timingSafeEqual } from 'node:crypto';
-import { clusterSecretsKcv, requireClusterSecrets } from '../cluster-secrets';
+import { findClusterSecrets, kcvOfSecrets } from '../cluster-secrets';
+import type { ClusterSecretHandles } from '../cluster-secrets';
 import { PackageRejectedError } from '../errors';
 import type { HsmSession } from '../session';
 import type { PackageManifest } from '../types';
@@ -17,7 +18,14 @@ export interface VerifyOptions {
   now?: Date;
 }
 
-export async function verifyPackageFile(session: HsmSession, tokenLabel: string, bytes: Buffer, opts: VerifyOptions): Promise<{ file: PackageFile; manifest: PackageManifest }> {
+export interface VerifiedPackage {
+  file: PackageFile;
+  manifest: PackageManifest;
+  /** The cluster secrets the package was checked against, for the import that follows. */
+  secrets: Required<ClusterSecretHandles>;
+}
+
+export async function verifyPackageFile(session: HsmSession, tokenLabel: string, bytes: Buffer, opts: VerifyOptions): Promise<VerifiedPackage> {
   const digest = packageDigest(bytes);
   if (opts.expectedDigest !== undefined && opts.expectedDigest.toLowerCase() !== digest) {
     throw new PackageRejectedError('digest-mismatch', `The package file's SHA-256 is ${digest}, not the expected ${opts.expectedDigest}: the file was changed or replaced in the store. Export it again from the source member.`);
@@ -27,18 +35,18 @@ export async function verifyPackageFile(session: HsmSession, tokenLabel: string,
   if (header.clusterId !== opts.clusterId) {
     throw new PackageRejectedError('wrong-cluster', `The package belongs to cluster "${header.clusterId}", not "${opts.clusterId}": import it only on members of its own cluster.`);
   }
-  const local = clusterSecretsKcv(session);
-  if (!local) {
+  const secrets = findClusterSecrets(session);
+  if (!secrets.ktk || !secrets.pmk) {
     throw new PackageRejectedError('wrong-cluster', `Token "${tokenLabel}" holds no cluster transfer secrets, so it cannot check or open a package of cluster "${opts.clusterId}": join this member to the cluster first.`);
   }
+  const local = kcvOfSecrets(session, { ktk: secrets.ktk, pmk: secrets.pmk });
   if (local.ktkKcv !== header.ktkKcv || local.pmkKcv !== header.pmkKcv) {
     throw new PackageRejectedError(
       'wrong-cluster',
       `The package was made with cluster secrets (KTK ${header.ktkKcv}, PMK ${header.pmkKcv}) other than token "${tokenLabel}"'s (KTK ${local.ktkKcv}, PMK ${local.pmkKcv}): this member belongs to another cluster or was re-initialised; join it again before syncing.`,
     );
   }
-  const { pmk } = requireClusterSecrets(session, tokenLabel);
-  const expected = await packageMac(session, pmk, macInput(file));
+  const expected = await packageMac(session, secrets.pmk, macInput(file));
   const claimed = Buffer.from(file.trailer.mac, 'hex');
   if (claimed.length !== expected.length || !timingSafeEqual(claimed, expected)) {
     throw new PackageRejectedError('tampered', `The package's MAC does not match its contents: it was altered after export (or its MAC comes from another package). Nothing was imported; export it again from the source member.`);
@@ -47,5 +55,5 @@ export async function verifyPackageFile(session: HsmSession, tokenLabel: string,
   if (now.getTime() > Date.parse(header.expiresAt)) {
     throw new PackageRejectedError('expired', `The package expired at ${header.expiresAt} (made ${header.createdAt} on ${header.sourceMember}); an old package could bring back retired keys. Start a new sync to export a fresh one.`);
   }
-  return { file, manifest: manifestOf(file, bytes) };
+  return { file, manifest: manifestOf(file, bytes), secrets: { ktk: secrets.ktk, pmk: secrets.pmk } };
 }
