@@ -81,10 +81,25 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     return operation;
   };
   const agentOptions = (member: string): AgentCallOptions => ({ cluster: cluster.id, member, timing, heartbeats: false });
+  // The source is not a target, so it has no member state: its absence shows in the operation's message.
+  const sourceOptions: AgentCallOptions = {
+    ...agentOptions(input.source),
+    hooks: {
+      onWaitingForNode: () => {
+        operation.message = `Waiting for the agent of the source ${input.source}: start it (npm run worker -- --member ${input.source}).`;
+      },
+      onAttempt: () => {
+        delete operation.message;
+      },
+      onRetry: (error) => {
+        operation.message = `The source ${input.source} failed (${error.type}: ${error.message}); retrying.`;
+      },
+    },
+  };
 
   try {
     // Pre-flight: nothing is exported before every reachable target has proved it shares the source's cluster secrets.
-    const sourceKcv = await callAgent(agentOptions(input.source), (agent) => agent.reportClusterSecrets());
+    const sourceKcv = await callAgent(sourceOptions, (agent) => agent.reportClusterSecrets());
     if (sourceKcv === null) {
       for (const member of targets) fail(member, 'wrong-cluster', `The source ${input.source} holds no cluster transfer secrets, so it cannot export.`);
       return finish('failed', `The source ${input.source} holds no cluster transfer secrets; nothing was exported.`);
@@ -92,7 +107,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     const inventories: Inventories = {};
     const reachable: string[] = [];
     const [sourceInventory] = await Promise.all([
-      callAgent(agentOptions(input.source), (agent) => agent.inventoryKeys()),
+      callAgent(sourceOptions, (agent) => agent.inventoryKeys()),
       ...targets.map(async (member) => {
         const known = await preflightTarget(member, sourceKcv);
         if (known !== 'failed') reachable.push(member);
@@ -120,7 +135,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
       return finish(overallState(operation), nothing);
     }
 
-    const exported = await callAgent(agentOptions(input.source), (agent) =>
+    const exported = await callAgent(sourceOptions, (agent) =>
       agent.exportKeys({ operationId: workflowId, keys: plan.selection, ttlSeconds: cluster.policy.packageTtlSeconds }),
     );
     operation.package = { digest: exported.package.digest, keyCount: exported.package.keyCount };

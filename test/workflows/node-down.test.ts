@@ -1,6 +1,6 @@
 // A member whose agent is down waits as `waiting-for-node` while the others finish, and completes
-// once its agent is back (DESIGN section 2). A cancelled sync stops its members and imports nothing
-// more.
+// once its agent is back (DESIGN section 2). A member of another cluster fails its pre-flight as
+// `wrong-cluster` and gets nothing. A cancelled sync stops its members and imports nothing more.
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,13 +29,15 @@ describe('members that cannot go on', () => {
 
   beforeAll(async () => {
     fixture = await createClusterFixture({
-      members: ['node1', 'node2', 'node3', 'node4'],
+      members: ['node1', 'node2', 'node3', 'node4', 'node5'],
       withSecrets: ['node1', 'node2', 'node3', 'node4'],
       memberPolicies: { node4: { approvals: 1, timeoutSeconds: 300 } },
     });
     await fixture.withToken('node1', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'k', id: 'f1' }));
+    // node5 belongs to another cluster: its own transfer secrets.
+    await fixture.withToken('node5', (token) => token.createClusterSecrets());
     // node3's agent is not running.
-    await fixture.startWorkers({ members: ['node1', 'node2', 'node4'] });
+    await fixture.startWorkers({ members: ['node1', 'node2', 'node4', 'node5'] });
   });
 
   afterAll(async () => {
@@ -85,5 +87,23 @@ describe('members that cannot go on', () => {
     });
     expect(await memberHandle('cancel', 'node4').query(memberStateQuery)).toMatchObject({ state: 'failed', reason: 'cancelled', keysImported: 0 });
     expect(await fixture.withToken('node4', (token) => token.inventory())).toEqual([]);
+  });
+
+  it('fails a member of another cluster as wrong-cluster at pre-flight, before any export, and syncs the others', async () => {
+    await fixture.withToken('node1', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'k2', id: 'f2' }));
+    const result = await fixture.client.workflow.execute<typeof keySyncWorkflow>(workflowTypes.keySync, {
+      taskQueue: fixture.orchestratorQueue,
+      workflowId: keySyncWorkflowId(fixture.clusterId, 'stranger'),
+      args: [input(['node2', 'node5'])],
+    });
+
+    expect(result.state).toBe('failed');
+    const node5 = result.members.find((member) => member.member === 'node5');
+    expect(node5).toMatchObject({ state: 'failed', reason: 'wrong-cluster', keysImported: 0 });
+    expect(node5?.workflowId).toBeUndefined();
+    expect(node5?.detail).toMatch(/check values differ.*join it to this cluster first/);
+    expect(result.members.find((member) => member.member === 'node2')).toMatchObject({ state: 'in-sync' });
+    expect(result.package?.keyCount).toBe(1);
+    expect(await fixture.withToken('node5', (token) => token.inventory())).toEqual([]);
   });
 });
