@@ -94,6 +94,11 @@ export async function startApiHarness(options: HarnessOptions = {}): Promise<Api
       tokenSha256: sha256Hex(tokens[name]),
     })),
   };
+  if (options.baseConfig) {
+    config.clusters = options.baseConfig.clusters;
+    config.packageStore = options.baseConfig.packageStore;
+    config.auditArchive = options.baseConfig.auditArchive;
+  }
   options.configure?.(config);
 
   let logs = '';
