@@ -52,6 +52,49 @@ describe('bad input', () => {
     expect(answer.body.code).toBe('body-too-large');
   });
 
+  it.each([
+    ['a text/plain body', { body: 'source=node1', headers: { 'content-type': 'text/plain' } }],
+    ['a JSON array', { body: '[1,2,3]', headers: { 'content-type': 'application/json' } }],
+    ['JSON null', { body: 'null', headers: { 'content-type': 'application/json' } }],
+    ['no body at all', {}],
+  ])('%s where an object is expected is a 4xx naming what is missing', async (_name, options) => {
+    const answer = await api.request('POST', `/v1/clusters/${api.cluster}/syncs`, { as: 'operator', ...options });
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+    expect(typeof answer.body.code).toBe('string');
+    expect(String(answer.body.message).length).toBeGreaterThan(20);
+  });
+
+  it('a broken percent-encoding in the path is a 400, not a 500', async () => {
+    const answer = await api.request('GET', '/v1/clusters/%E0%A4%A', { as: 'operator' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.correlationId).toEqual(expect.any(String));
+  });
+
+  it('an unknown operation is a 404 operation-not-found, a malformed operation id a 400', async () => {
+    const unknown = await api.request('GET', `/v1/operations/sync:${api.cluster}:never-started`, { as: 'auditor' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('operation-not-found');
+    const malformed = await api.request('GET', '/v1/operations/DROP%20TABLE', { as: 'auditor' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.code).toBe('invalid-operation-id');
+  });
+
+  it('an approval with a signature that is not 64 bytes of base64 is a 400 naming signature', async () => {
+    const answer = await api.request('POST', `/v1/operations/sync:${api.cluster}:x/approvals`, {
+      as: 'approver-1',
+      json: { member: 'node2', decision: 'maybe', signature: 'short' },
+    });
+    expect(answer.status).toBe(400);
+    const fields = (answer.body.details as { field: string }[]).map((detail) => detail.field);
+    expect(fields).toEqual(expect.arrayContaining(['decision', 'signature']));
+  });
+
+  it('an unknown package digest is a 404; a malformed one a 400', async () => {
+    expect((await api.request('GET', `/v1/packages/${'ab'.repeat(32)}`, { as: 'operator' })).body.code).toBe('package-not-found');
+    expect((await api.request('GET', '/v1/packages/..%2F..%2Fetc%2Fpasswd', { as: 'operator' })).status).toBe(400);
+  });
+
   it('every error body has code, message and correlationId, and the response echoes the id', async () => {
     const answer = await api.request('GET', '/v1/clusters');
     expect(Object.keys(answer.body).sort()).toEqual(['code', 'correlationId', 'message']);
