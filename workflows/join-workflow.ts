@@ -61,7 +61,7 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
   const summary = join.members[0] as JoinState['members'][number];
   gate.install();
   setHandler(operationStateQuery, () => join);
-  setHandler(challengeQuery, (member) => gate.challenge(member));
+  setHandler(challengeQuery, (member) => gate.challenge(member ?? input.member));
   upsertSearchAttributes([
     { key: KeySyncCluster, value: cluster.id },
     { key: KeySyncMembers, value: [input.member, input.sponsor] },

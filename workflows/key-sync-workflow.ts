@@ -64,7 +64,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
 
   setHandler(operationStateQuery, () => operation);
   setHandler(challengeQuery, (member) => {
-    if (operation.package === null || !targets.includes(member) || preApprovalOf(member) || policyOf(member).approvals <= 0) return null;
+    if (member === undefined || operation.package === null || !targets.includes(member) || preApprovalOf(member) || policyOf(member).approvals <= 0) return null;
     const memberWorkflowId = memberSyncWorkflowId(workflowId, member);
     return { challenge: approvalChallenge({ workflowId: memberWorkflowId, member, subject: operation.package.digest, decision: 'approve' }) };
   });

@@ -46,7 +46,7 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
   if (input.preApproval) gate.cover(input.preApproval.operationId, input.preApproval.approvals);
   gate.install();
   setHandler(memberStateQuery, () => status);
-  setHandler(challengeQuery, (member) => gate.challenge(member));
+  setHandler(challengeQuery, (member) => gate.challenge(member ?? input.member));
 
   let publishedState: MemberState | null = null;
   const enter = (state: MemberState): void => {

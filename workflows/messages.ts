@@ -31,8 +31,11 @@ export const memberStateQuery = defineQuery<MemberStatus>('member-state');
 /** A keySync's or join's live state. For a member's live state during a sync, query its memberSync. */
 export const operationStateQuery = defineQuery<OperationState>('operation-state');
 
-/** The string an approver signs for the given member (null while there is nothing to approve yet). */
-export const challengeQuery = defineQuery<ChallengeAnswer | null, [string]>('challenge');
+/**
+ * The string an approver signs for the given member (null while there is nothing to approve yet).
+ * A memberSync or a join answers for its own member when none is named (as the Temporal UI may send).
+ */
+export const challengeQuery = defineQuery<ChallengeAnswer | null, [member?: string]>('challenge');
 
 /** The id of a keySync: `sync:<cluster>:<syncId>`. */
 export function keySyncWorkflowId(cluster: string, syncId: string): string {

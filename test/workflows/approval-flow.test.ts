@@ -76,6 +76,8 @@ describe('approvals of a key sync', () => {
   it('shows the challenge to sign, bound to the member sync and the package digest', async () => {
     const expected = `keysync-approval/1|${memberSyncWorkflowId(parent.workflowId, 'node2')}|node2|${digest}|approve`;
     expect(await memberHandle('node2').query(challengeQuery, 'node2')).toEqual({ challenge: expected });
+    expect(await memberHandle('node2').query(challengeQuery)).toEqual({ challenge: expected });
+    expect(await memberHandle('node2').query(challengeQuery, 'node3')).toBeNull();
     expect(await parent.query(challengeQuery, 'node2')).toEqual({ challenge: expected });
   });
 
