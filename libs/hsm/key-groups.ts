@@ -160,9 +160,9 @@ export class KeyGroupReader {
     const curve: Curve | undefined = ecParams ? curveFromParams(ecParams)?.curve : undefined;
     if (!ecParams || !curve) return undefined;
     for (const publicHandle of publics) {
-      const der = this.publicKeyDer(publicHandle);
-      if (der && ecParams.equals(this.session.read(publicHandle, [pkcs11.CKA_EC_PARAMS]).get(pkcs11.CKA_EC_PARAMS) ?? Buffer.alloc(0))) {
-        return { ...base, curve, fingerprint: sha256Hex(der), publicKeyDer: der, hasPublicKey: true, publicHandle, ...withCertificate };
+      const publicKey = this.publicKey(publicHandle);
+      if (publicKey?.ecParams?.equals(ecParams)) {
+        return { ...base, curve, fingerprint: sha256Hex(publicKey.der), publicKeyDer: publicKey.der, hasPublicKey: true, publicHandle, ...withCertificate };
       }
     }
     return { ...base, curve, fingerprint: '', hasPublicKey: false, ...withCertificate };
@@ -170,13 +170,24 @@ export class KeyGroupReader {
 
   /** SPKI DER of a public key object, or undefined when it is neither RSA nor EC on a known curve. */
   publicKeyDer(publicHandle: Handle): Buffer | undefined {
-    const attrs = this.session.read(publicHandle, [pkcs11.CKA_KEY_TYPE, pkcs11.CKA_MODULUS, pkcs11.CKA_PUBLIC_EXPONENT, pkcs11.CKA_EC_PARAMS, pkcs11.CKA_EC_POINT]);
-    const modulus = attrs.get(pkcs11.CKA_MODULUS);
-    const exponent = attrs.get(pkcs11.CKA_PUBLIC_EXPONENT);
-    if (modulus && exponent) return rsaSpki(modulus, exponent);
-    const params = attrs.get(pkcs11.CKA_EC_PARAMS);
-    const point = attrs.get(pkcs11.CKA_EC_POINT);
-    if (params && point && curveFromParams(params)) return ecSpki(params, point).der;
+    return this.publicKey(publicHandle)?.der;
+  }
+
+  /** Reads the key type first, then only the attributes that type has (a missing one makes the module fail the whole read). */
+  private publicKey(publicHandle: Handle): { der: Buffer; ecParams?: Buffer } | undefined {
+    const keyType = keyTypeOfCkk(asUlong(this.session.read(publicHandle, [pkcs11.CKA_KEY_TYPE]).get(pkcs11.CKA_KEY_TYPE)));
+    if (keyType === 'rsa') {
+      const attrs = this.session.read(publicHandle, [pkcs11.CKA_MODULUS, pkcs11.CKA_PUBLIC_EXPONENT]);
+      const modulus = attrs.get(pkcs11.CKA_MODULUS);
+      const exponent = attrs.get(pkcs11.CKA_PUBLIC_EXPONENT);
+      return modulus && exponent ? { der: rsaSpki(modulus, exponent) } : undefined;
+    }
+    if (keyType === 'ec') {
+      const attrs = this.session.read(publicHandle, [pkcs11.CKA_EC_PARAMS, pkcs11.CKA_EC_POINT]);
+      const ecParams = attrs.get(pkcs11.CKA_EC_PARAMS);
+      const point = attrs.get(pkcs11.CKA_EC_POINT);
+      return ecParams && point && curveFromParams(ecParams) ? { der: ecSpki(ecParams, point).der, ecParams } : undefined;
+    }
     return undefined;
   }
 
