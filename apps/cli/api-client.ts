@@ -114,8 +114,10 @@ export class ApiClient {
     return this.json('GET', `/v1/operations/${seg(operationId)}/approvals/${seg(member)}/challenge`);
   }
 
+  /** The API takes the approver from the token's principal, so the body is {member, decision, signature}. */
   approve(operationId: string, approval: Approval): Promise<Record<string, unknown>> {
-    return this.json('POST', `/v1/operations/${seg(operationId)}/approvals`, { json: approval });
+    const { member, decision, signature } = approval;
+    return this.json('POST', `/v1/operations/${seg(operationId)}/approvals`, { json: { member, decision, signature } });
   }
 
   cancel(operationId: string): Promise<Record<string, unknown>> {
@@ -135,8 +137,10 @@ export class ApiClient {
     return Buffer.from(await response.arrayBuffer());
   }
 
-  uploadPackage(cluster: string, member: string, bytes: Uint8Array): Promise<StartedOperation & Record<string, unknown>> {
-    return this.json('POST', `/v1/clusters/${seg(cluster)}/members/${seg(member)}/packages`, { bytes, contentType: 'application/octet-stream' });
+  /** `digest` is the SHA-256 the operator expects: the API refuses bytes that do not hash to it. */
+  uploadPackage(cluster: string, member: string, bytes: Uint8Array, digest: string, reason?: string): Promise<StartedOperation> {
+    const query = new URLSearchParams({ digest, ...(reason ? { reason } : {}) });
+    return this.json('POST', `/v1/clusters/${seg(cluster)}/members/${seg(member)}/packages?${query.toString()}`, { bytes, contentType: 'application/octet-stream' });
   }
 
   private async json<T>(method: string, path: string, body?: Body, headers: Record<string, string> = {}): Promise<T> {

@@ -175,7 +175,9 @@ export function checkApprovals(workflowId: string, facts: HistoryFacts, trusted:
     const backed = approvals.some(
       (finding) => finding.verdict === 'valid' && finding.approverId === grant.approverId && finding.decision === grant.decision && finding.via === grant.via,
     );
-    if (!backed) problems.push(`the result counts a ${String(grant.decision)} by ${String(grant.approverId)} (${String(grant.via)}) that no valid signed approval in the history backs`);
+    if (!backed) {
+      problems.push(`the workflow's result counts ${text(grant.approverId, '?')}'s ${text(grant.decision, '?')} (by ${text(grant.via, '?')}), but no valid signed approval in the history backs it`);
+    }
   }
   return { subject: context.subject ?? undefined, approvals, problems };
 }

@@ -45,9 +45,10 @@ export function readDemoFile(env: NodeJS.ProcessEnv = process.env): DemoFile | n
  * needs (operator for a sync, auditor for an export...): used only when no token is given at all.
  */
 export function connect(flags: ConnectionFlags, defaultPrincipal: string, env: NodeJS.ProcessEnv = process.env): ApiClient {
-  const explicitApi = flags.api ?? env.KEYSYNC_API_URL;
+  // An empty variable counts as unset (a shell's `KEYSYNC_TOKEN= keysync ...`).
+  const explicitApi = flags.api || env.KEYSYNC_API_URL || undefined;
   // --as names a demo principal, so it wins over a token from the environment.
-  let token = flags.as === undefined ? (flags.token ?? env.KEYSYNC_TOKEN) : undefined;
+  let token = flags.as === undefined ? flags.token || env.KEYSYNC_TOKEN || undefined : undefined;
   const demo = explicitApi && token ? null : readDemoFile(env);
   const baseUrl = explicitApi ?? demo?.apiUrl;
   if (!baseUrl) {

@@ -41,9 +41,10 @@ async function memberTrail(cli: Cli, options: { cluster?: string; member: string
       firstString(entry, ['kind', 'workflowType', 'type']),
       firstString(entry, ['state', 'status']),
       firstString(entry, ['startTime', 'startedAt', 'start']),
-      firstString(entry, ['closeTime', 'closedAt', 'archivedAt', 'end']),
+      firstString(entry, ['closeTime', 'closedAt', 'end']),
+      firstString(record(entry.archived), ['digest']).slice(0, 12) || '-',
     ]);
-    return [`Audit trail of ${options.member} in ${cluster}:`, table(['WORKFLOW', 'KIND', 'STATE', 'STARTED', 'CLOSED'], rows)].join('\n');
+    return [`Audit trail of ${options.member} in ${cluster}:`, table(['WORKFLOW', 'KIND', 'STATE', 'STARTED', 'CLOSED', 'ARCHIVED'], rows)].join('\n');
   });
   return exitCodes.ok;
 }
@@ -51,6 +52,13 @@ async function memberTrail(cli: Cli, options: { cluster?: string; member: string
 async function exportOperation(cli: Cli, operationId: string, options: { out: string }): Promise<number> {
   const api = cli.api('auditor');
   const histories = readHistoryAnswer(await api.history(operationId), operationId);
+  // Each member's memberSync is its audit record: make sure the export holds every one the
+  // operation names, including those of an operation started elsewhere (the Temporal UI).
+  const operation = await api.operation(operationId);
+  for (const member of operation.members) {
+    if (!member.workflowId || histories.some((history) => history.workflowId === member.workflowId)) continue;
+    histories.push(...readHistoryAnswer(await api.history(member.workflowId), member.workflowId).filter((history) => !histories.some((known) => known.workflowId === history.workflowId)));
+  }
   const clusterId = clusterOfOperation(operationId);
   const cluster = await api.cluster(clusterId);
   const dir = resolve(options.out);
@@ -105,7 +113,7 @@ function historyText(history: HistoryReport, paint: Palette): string[] {
   if (history.subject) lines.push(`     approvals sign: ${history.subject}`);
   for (const approval of history.approvals) {
     const verdict =
-      approval.verdict === 'valid' ? paint.ok('valid signature') : approval.verdict === 'refused-by-workflow' ? paint.warn(`refused by the workflow: ${approval.reason ?? ''}`) : paint.bad(`INVALID: ${approval.reason ?? ''}`);
+      approval.verdict === 'valid' ? paint.ok('valid signature') : approval.verdict === 'refused-by-workflow' ? paint.warn(`refused by the workflow: ${approval.reason ?? ''}`) : paint.bad('INVALID (see the problem below)');
     lines.push(`     ${approval.decision} of ${approval.member} by ${approval.approverId} (${approval.via}, event ${approval.eventId}): ${verdict}`);
   }
   for (const problem of history.problems) lines.push(`     ${paint.bad('problem:')} ${problem}`);

@@ -21,7 +21,7 @@ async function download(cli: Cli, digest: string, options: { out?: string }): Pr
   return exitCodes.ok;
 }
 
-async function upload(cli: Cli, file: string, options: { cluster?: string; member: string; wait?: boolean }): Promise<number> {
+async function upload(cli: Cli, file: string, options: { cluster?: string; member: string; reason?: string; wait?: boolean }): Promise<number> {
   const cluster = clusterOrDemo(options.cluster);
   let bytes: Buffer;
   try {
@@ -29,8 +29,9 @@ async function upload(cli: Cli, file: string, options: { cluster?: string; membe
   } catch (error) {
     throw new CliError('file-unreadable', `Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, exitCodes.usage);
   }
-  const started = await cli.api('operator').uploadPackage(cluster, options.member, bytes);
-  cli.out.info(`uploaded ${createHash('sha256').update(bytes).digest('hex')}; started ${started.operationId}`);
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  const started = await cli.api('operator').uploadPackage(cluster, options.member, bytes, digest, options.reason);
+  cli.out.info(`uploaded ${digest}; started ${started.operationId}`);
   return reportOperation(cli, started.operationId, options.wait === true, 'operator');
 }
 
@@ -48,6 +49,7 @@ export function registerPackageCommands(program: Command): void {
     .argument('<file>', 'the package file')
     .option('--cluster <id>', 'the cluster (default: the demo cluster)')
     .requiredOption('--member <member>', 'the member to import it on')
+    .option('--reason <text>', 'why, for the audit trail')
     .option('--wait', 'follow the import until it is final; exit 0 only when in-sync')
     .action(run(upload));
 }
