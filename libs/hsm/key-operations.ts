@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as pkcs11 from 'pkcs11js';
 import { certificateNames } from './der';
-import { HsmError } from './errors';
+import { HsmError, hasCkr } from './errors';
 import { KeyGroupReader, toKeyGroup } from './key-groups';
 import type { LocatedKeyGroup } from './key-groups';
 import type { HsmSession } from './session';
@@ -79,12 +79,22 @@ export function importCertificate(session: HsmSession, tokenLabel: string, selec
   return toKeyGroup(locate(session, selector, tokenLabel));
 }
 
+/** DER of DigestInfo { sha256, OCTET STRING (32 bytes) } up to the hash itself (RFC 8017, 9.2 note 1). */
+const SHA256_DIGEST_INFO_PREFIX = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+
 /** RSA: PKCS#1 v1.5 with SHA-256. EC: ECDSA over SHA-256 (hashed here; SoftHSM lacks CKM_ECDSA_SHA256), IEEE P1363 r||s. Generic secret: HMAC-SHA256. */
 export async function sign(session: HsmSession, tokenLabel: string, selector: KeySelector, data: Buffer): Promise<Buffer> {
   const group = locate(session, selector, tokenLabel);
   const { lib, handle } = session;
   if (group.keyType === 'rsa') {
-    lib.C_SignInit(handle, { mechanism: pkcs11.CKM_SHA256_RSA_PKCS }, group.handle);
+    try {
+      lib.C_SignInit(handle, { mechanism: pkcs11.CKM_SHA256_RSA_PKCS }, group.handle);
+    } catch (error) {
+      if (!hasCkr(error, pkcs11.CKR_MECHANISM_INVALID)) throw error;
+      // Modules without the combined mechanism: hash here, sign the DigestInfo with raw PKCS#1 v1.5.
+      lib.C_SignInit(handle, { mechanism: pkcs11.CKM_RSA_PKCS }, group.handle);
+      return lib.C_SignAsync(handle, Buffer.concat([SHA256_DIGEST_INFO_PREFIX, createHash('sha256').update(data).digest()]), Buffer.alloc(1024));
+    }
     return lib.C_SignAsync(handle, data, Buffer.alloc(1024));
   }
   if (group.keyType === 'ec') {

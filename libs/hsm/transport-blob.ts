@@ -1,6 +1,7 @@
 // The sealed transfer of the cluster secrets to a joining member: KTK and PMK wrapped with
 // RSA-OAEP under the joining token's transport public key. Opaque to everyone else; it goes to a
 // file store, never into a log or a workflow history.
+import { createHash } from 'node:crypto';
 import { HsmError } from './errors';
 import type { ClusterSecretsKcv, OaepHash } from './types';
 
@@ -15,6 +16,17 @@ export interface TransportBlob extends ClusterSecretsKcv {
   wrappedPmk: Buffer;
 }
 
+/**
+ * Detects a blob damaged in storage or transit before the HSM sees it, so a corrupted transfer is
+ * a clear non-retryable error instead of the module's CKR_GENERAL_ERROR. Not a security control:
+ * a forged blob cannot produce keys with the sponsor's check values, which are checked after unwrap.
+ */
+function checksum(fields: Omit<TransportBlob, 'format'>): string {
+  return createHash('sha256')
+    .update([fields.oaepHash, fields.transportFingerprint, fields.ktkKcv, fields.pmkKcv, fields.wrappedKtk.toString('base64'), fields.wrappedPmk.toString('base64')].join('|'))
+    .digest('hex');
+}
+
 export function encodeTransportBlob(blob: TransportBlob): Buffer {
   return Buffer.from(
     JSON.stringify({
@@ -25,6 +37,7 @@ export function encodeTransportBlob(blob: TransportBlob): Buffer {
       pmkKcv: blob.pmkKcv,
       wrappedKtk: blob.wrappedKtk.toString('base64'),
       wrappedPmk: blob.wrappedPmk.toString('base64'),
+      checksum: checksum(blob),
     }),
     'utf8',
   );
@@ -44,7 +57,7 @@ export function decodeTransportBlob(bytes: Buffer): TransportBlob {
   for (const [name, field] of Object.entries({ transportFingerprint, ktkKcv, pmkKcv, wrappedKtk, wrappedPmk })) {
     if (typeof field !== 'string' || field === '') throw invalid(`${name} missing`);
   }
-  return {
+  const blob: TransportBlob = {
     format: TRANSPORT_FORMAT,
     oaepHash,
     transportFingerprint: transportFingerprint as string,
@@ -53,4 +66,6 @@ export function decodeTransportBlob(bytes: Buffer): TransportBlob {
     wrappedKtk: Buffer.from(wrappedKtk as string, 'base64'),
     wrappedPmk: Buffer.from(wrappedPmk as string, 'base64'),
   };
+  if (value.checksum !== checksum(blob)) throw invalid('damaged: its checksum does not match');
+  return blob;
 }

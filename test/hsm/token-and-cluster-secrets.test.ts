@@ -152,6 +152,21 @@ describe('cluster transfer secrets', () => {
     expect(error.message).toMatch(/another transport key/);
   });
 
+  it('a transfer damaged on the way is refused as invalid data before the HSM unwraps anything', async () => {
+    const stranger = await fx.open(strangerRef);
+    const transport = await stranger.createTransportKey();
+    const { blob } = await founder.wrapClusterSecretsForTransport(transport.publicKeyDer);
+    const value = JSON.parse(blob.toString('utf8')) as { wrappedKtk: string };
+    const wrapped = Buffer.from(value.wrappedKtk, 'base64');
+    wrapped[10] = wrapped[10]! ^ 0x04;
+    value.wrappedKtk = wrapped.toString('base64');
+    const before = await stranger.countObjects();
+    const error = await failure(stranger.unwrapClusterSecretsFromTransport(Buffer.from(JSON.stringify(value))));
+    expect(error).toMatchObject({ kind: 'invalid-data', retryable: false });
+    expect(error.message).not.toContain(value.wrappedKtk.slice(0, 16));
+    expect(await stranger.countObjects()).toBe(before);
+  });
+
   it('a short or non-RSA transport key is refused before anything is wrapped', async () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
