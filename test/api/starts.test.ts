@@ -41,6 +41,14 @@ describe('starting operations', () => {
     expect(other.body.code).toBe('idempotency-conflict');
   });
 
+  it('two identical requests with one Idempotency-Key at the same moment start one operation', async () => {
+    const send = () =>
+      api.request('POST', syncs(), { as: 'operator', json: { source: 'node1', reason: 'race' }, headers: { 'idempotency-key': 'race-1' } });
+    const [a, b] = await Promise.all([send(), send()]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    expect(a.body.operationId).toBe(b.body.operationId);
+  });
+
   it('syncs without an Idempotency-Key are separate operations', async () => {
     const body = { source: 'node1', reason: 'no key' };
     const first = await api.request('POST', syncs(), { as: 'operator', json: body });

@@ -118,6 +118,20 @@ describe('walkthrough over HTTP', () => {
     digest = (done.package as { digest: string }).digest;
   }, 600_000);
 
+  it('cancels a sync waiting for approval: it reads cancelled, and a second cancel is a 409', async () => {
+    await fixture.withToken('node1', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'cancelled-key', id: 'c3' }));
+    const started = await api.request('POST', `/v1/clusters/${api.cluster}/syncs`, { as: 'operator', json: { source: 'node1', keyIds: ['c3'], reason: 'to be cancelled' } });
+    const operationId = started.body.operationId as string;
+    await challengeFor(operationId, 'node2', 'approver-1');
+    expect((await api.request('POST', `/v1/operations/${operationId}/cancel`, { as: 'operator' })).status).toBe(202);
+    const done = await until(operationId, (view) => view.state !== 'running', 'the sync to end cancelled');
+    expect(done.state).toBe('cancelled');
+    expect(done.members.every((member) => member.state === 'failed')).toBe(true);
+    const again = await api.request('POST', `/v1/operations/${operationId}/cancel`, { as: 'operator' });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('operation-closed');
+  }, 300_000);
+
   it('gives the auditor the raw histories (no PIN in them) and each member’s audit trail', async () => {
     const answer = await api.request('GET', `/v1/operations/${syncId}/history`, { as: 'auditor' });
     expect(answer.status).toBe(200);
