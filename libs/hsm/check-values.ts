@@ -33,14 +33,14 @@ export class CheckValueCalculator {
     const { lib, handle } = this.session;
     let wrapped: Buffer | undefined;
     if (attrs.extractable) {
-      wrapped = lib.C_WrapKey(handle, WRAP_PAD, this.wrapper(), key, Buffer.alloc(1024));
+      wrapped = attempt(() => lib.C_WrapKey(handle, WRAP_PAD, this.wrapper(), key, Buffer.alloc(1024)));
       // RFC 5649 output is the key padded to 8 bytes plus an 8-byte integrity block: exact for AES and for whole-word secrets.
-      sizeBits ??= (wrapped.length - 8) * 8;
+      if (wrapped) sizeBits ??= (wrapped.length - 8) * 8;
     }
     if (!kcv) {
-      if (attrs.keyType === 'generic-secret') kcv = this.digestKeyKcv(key);
-      else if (attrs.canEncrypt) kcv = this.aesKcv(key);
-      else if (wrapped) kcv = this.aesKcvOfCopy(wrapped);
+      if (attrs.keyType === 'generic-secret') kcv = attempt(() => this.digestKeyKcv(key));
+      else if (attrs.canEncrypt) kcv = attempt(() => this.aesKcv(key));
+      if (!kcv && attrs.keyType === 'aes' && wrapped) kcv = attempt(() => this.aesKcvOfCopy(wrapped));
     }
     return { ...(kcv ? { kcv } : {}), ...(sizeBits ? { sizeBits } : {}) };
   }
@@ -73,15 +73,24 @@ export class CheckValueCalculator {
     }
   }
 
-  private digestKeyKcv(key: Handle): string | undefined {
+  private digestKeyKcv(key: Handle): string {
     const { lib, handle } = this.session;
-    try {
-      lib.C_DigestInit(handle, { mechanism: pkcs11.CKM_SHA_1 });
-      lib.C_DigestKey(handle, key);
-      return lib.C_DigestFinal(handle, Buffer.alloc(20)).subarray(0, 3).toString('hex');
-    } catch {
-      // Some HSMs refuse to digest a sensitive key: the KCV is then unknown, not invented.
-      return undefined;
-    }
+    lib.C_DigestInit(handle, { mechanism: pkcs11.CKM_SHA_1 });
+    lib.C_DigestKey(handle, key);
+    return lib.C_DigestFinal(handle, Buffer.alloc(20)).subarray(0, 3).toString('hex');
+  }
+}
+
+/**
+ * A key's policy may forbid a way of computing its facts (CKA_WRAP_WITH_TRUSTED, allowed
+ * mechanisms, an HSM that will not digest a sensitive key): the fact is then unknown, never
+ * invented, and one such key does not fail the listing of the others.
+ */
+function attempt<T>(compute: () => T): T | undefined {
+  try {
+    return compute();
+  } catch (error) {
+    if (error instanceof pkcs11.Pkcs11Error) return undefined;
+    throw error;
   }
 }

@@ -2,13 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import * as pkcs11 from 'pkcs11js';
 import { kcvOfSecrets, requireClusterSecrets } from '../cluster-secrets';
-import { HsmError } from '../errors';
+import { HsmError, hasCkr } from '../errors';
 import { withReaderAsync } from '../key-operations';
 import type { HsmSession } from '../session';
 import type { KeySelector, PackageEntrySummary, PackageRef } from '../types';
 import { encodePackage, macInput, PACKAGE_FORMAT, packageDigest, summarizeEntry, WRAP_MECHANISM } from './format';
 import type { PackageBody, PackageEntry } from './format';
 import { packageMac } from './mac';
+
+const UNWRAPPABLE = [pkcs11.CKR_KEY_NOT_WRAPPABLE, pkcs11.CKR_KEY_UNEXTRACTABLE, pkcs11.CKR_KEY_FUNCTION_NOT_PERMITTED];
 
 export interface ExportOptions {
   clusterId: string;
@@ -52,7 +54,15 @@ export async function exportPackage(session: HsmSession, tokenLabel: string, opt
         notExportable.push({ class: group.class, id: group.id });
         continue;
       }
-      const wrapped = await session.lib.C_WrapKeyAsync(session.handle, { mechanism: pkcs11.CKM_AES_KEY_WRAP_PAD }, ktk, group.handle, Buffer.alloc(16384));
+      let wrapped: Buffer;
+      try {
+        wrapped = await session.lib.C_WrapKeyAsync(session.handle, { mechanism: pkcs11.CKM_AES_KEY_WRAP_PAD }, ktk, group.handle, Buffer.alloc(16384));
+      } catch (error) {
+        // Extractable but only under a trusted wrapping key (CKA_WRAP_WITH_TRUSTED), or otherwise not wrappable by the KTK.
+        if (!UNWRAPPABLE.some((code) => hasCkr(error, code))) throw error;
+        notExportable.push({ class: group.class, id: group.id });
+        continue;
+      }
       const certificate = group.certificateHandle ? session.read(group.certificateHandle, [pkcs11.CKA_VALUE]).get(pkcs11.CKA_VALUE) : undefined;
       entries.push({
         class: group.class,
