@@ -1,0 +1,75 @@
+// Pure parts of the CLI: the challenge it agrees to sign, the inventory table's drift, and output
+// that redraws on a terminal but prints plain changed lines elsewhere.
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { inventoryRows, readInventory } from '../../apps/cli/inventory-table';
+import { Output } from '../../apps/cli/output';
+import { challengeFor } from '../../apps/cli/signing';
+
+function capture(isTTY: boolean): { stream: PassThrough & { isTTY?: boolean }; text: () => string } {
+  const stream = new PassThrough() as PassThrough & { isTTY?: boolean };
+  stream.isTTY = isTTY;
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  return { stream, text: () => text };
+}
+
+describe('the challenge the CLI signs', () => {
+  it('signs a rejection over the same string ending in reject', () => {
+    expect(challengeFor('keysync-approval/1|sync:c:s:node2|node2|abcd|approve', 'reject')).toBe('keysync-approval/1|sync:c:s:node2|node2|abcd|reject');
+  });
+
+  it('refuses to sign anything that is not a KeySync approval challenge', () => {
+    expect(() => challengeFor('pay bob 100 EUR', 'approve')).toThrow(/not a KeySync approval challenge/);
+    expect(() => challengeFor('keysync-approval/1|w|m|s|reject', 'approve')).toThrow(/nothing was signed/);
+  });
+});
+
+describe('inventory table', () => {
+  it('marks a key missing on one member, or held there with another fingerprint, as drift', () => {
+    const members = readInventory({
+      members: [
+        { member: 'node1', keys: [{ class: 'private', id: 'AA01', label: 'ca', keyType: 'ec', fingerprint: 'f1' }, { class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k1' }] },
+        { member: 'node2', keys: [{ class: 'private', id: 'aa01', label: 'ca', keyType: 'ec', fingerprint: 'f1' }, { class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k2' }] },
+        { member: 'node3', keys: [{ class: 'private', id: 'aa01', label: 'ca', keyType: 'ec', fingerprint: 'f1' }] },
+        { member: 'node4', keys: null, error: 'agent down' },
+      ],
+    });
+    const rows = inventoryRows(members);
+    expect(rows.map((row) => [row.label, row.members, row.drift])).toEqual([
+      ['ca', { node1: 'present', node2: 'present', node3: 'present', node4: 'unknown' }, false],
+      ['db', { node1: 'present', node2: 'different', node3: 'missing', node4: 'unknown' }, true],
+    ]);
+    expect(members[3]).toEqual({ member: 'node4', keys: null, note: 'agent down' });
+  });
+});
+
+describe('output', () => {
+  it('prints a member’s line again only when it changed, without escape codes, when stdout is not a terminal', () => {
+    const { stream, text } = capture(false);
+    const out = new Output({ json: false, stdout: stream, env: {} });
+    out.live([{ key: 'node2', text: 'node2 pending' }]);
+    out.live([{ key: 'node2', text: 'node2 pending' }]);
+    out.live([{ key: 'node2', text: 'node2 in-sync' }]);
+    expect(text()).toBe('node2 pending\nnode2 in-sync\n');
+  });
+
+  it('redraws the block in place, in colour, on a terminal (and not with NO_COLOR)', () => {
+    const { stream, text } = capture(true);
+    const out = new Output({ json: false, stdout: stream, env: {} });
+    out.live([{ key: 'a', text: out.paint.ok('a in-sync') }, { key: 'b', text: 'b pending' }]);
+    out.live([{ key: 'a', text: 'a in-sync' }, { key: 'b', text: 'b in-sync' }]);
+    expect(text()).toContain('\u001b[32ma in-sync\u001b[0m');
+    expect(text()).toContain('\u001b[2A');
+    expect(new Output({ json: false, stdout: capture(true).stream, env: { NO_COLOR: '1' } }).paint.ok('x')).toBe('x');
+  });
+
+  it('keeps stdout one JSON document with --json: no progress lines', () => {
+    const { stream, text } = capture(true);
+    const out = new Output({ json: true, stdout: stream, env: {} });
+    out.info('started');
+    out.live([{ key: 'a', text: 'a' }]);
+    out.result({ ok: true }, () => 'ok');
+    expect(JSON.parse(text())).toEqual({ ok: true });
+  });
+});
