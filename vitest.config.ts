@@ -9,6 +9,7 @@ export default defineConfig({
     pool: 'forks',
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/support/quiet-temporal-logs.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: true,
