@@ -21,8 +21,11 @@ import type { AgentTiming } from './timing';
 import type { LastError } from './types';
 
 export interface AgentCallHooks {
-  /** The activity sat on the member's queue for the whole probe window: its agent is not polling. */
-  onWaitingForNode?(): void;
+  /**
+   * The activity sat on the member's queue for the whole probe window: its agent is not polling.
+   * May continue the workflow as new (it throws out of the call) when the wait grows the history.
+   */
+  onWaitingForNode?(): void | Promise<void>;
   /** An agent started an attempt (it succeeded, failed or died). */
   onAttempt?(): void;
   /** An attempt failed with a fault worth retrying; the next one comes after a pause. */
@@ -95,7 +98,7 @@ export async function callAgent<T>(options: AgentCallOptions, call: (agent: Node
     } catch (error) {
       if (isCancellation(error)) throw error;
       if (isScheduleToStartTimeout(error)) {
-        hooks?.onWaitingForNode?.();
+        await hooks?.onWaitingForNode?.();
         if (options.probeOnce) return null;
         probeSeconds = Math.min(probeSeconds * 2, timing.nodeProbeMaxSeconds);
         continue;

@@ -70,6 +70,12 @@ export class ApprovalGate {
     this.status.granted.push(...approvals.map((record) => ({ ...record, via: 'join' as const })));
   }
 
+  /** Takes over the approvals a previous run of this workflow decided (after a continue-as-new). */
+  restore(previous: ApprovalStatus): void {
+    Object.assign(this.status, { required: previous.required, granted: [...previous.granted], refused: [...previous.refused] });
+    if (previous.coveredBy !== undefined) this.status.coveredBy = previous.coveredBy;
+  }
+
   /** True when this operation waits for approvers (not covered elsewhere, policy asks some). */
   asksApproval(): boolean {
     return this.options.required > 0;

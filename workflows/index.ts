@@ -5,3 +5,5 @@ export { keySyncWorkflow as keySync } from './key-sync-workflow';
 export { memberSyncWorkflow as memberSync } from './member-sync-workflow';
 export { joinWorkflow as join } from './join-workflow';
 export { archiveHistoryWorkflow as archiveHistory } from './archive-workflow';
+export { driftWatchWorkflow as driftWatch } from './drift-watch-workflow';
+export { keyAvailabilityWorkflow as keyAvailability } from './key-availability-workflow';

@@ -10,6 +10,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
+  continueAsNew,
   executeChild,
   isCancellation,
   setHandler,
@@ -85,8 +86,10 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
   const sourceOptions: AgentCallOptions = {
     ...agentOptions(input.source),
     hooks: {
-      onWaitingForNode: () => {
+      onWaitingForNode: async () => {
         operation.message = `Waiting for the agent of the source ${input.source}: start it (npm run worker -- --member ${input.source}).`;
+        // Nothing has been exported or started before the source answers: a new run with the same input loses nothing.
+        if (workflowInfo().historyLength >= timing.continueAsNewAfterEvents) await continueAsNew<typeof keySyncWorkflow>(input);
       },
       onAttempt: () => {
         delete operation.message;
@@ -214,7 +217,10 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
   /** A target's cluster secrets and inventory, `unknown` when its agent is away, `failed` when it cannot take part. */
   async function preflightTarget(member: string, sourceKcv: ClusterSecretsKcv): Promise<KeyGroup[] | 'unknown' | 'failed'> {
     const summary = summaryOf(member);
-    const options = { ...agentOptions(member), probeOnce: true as const, hooks: { onWaitingForNode: () => (summary.state = 'waiting-for-node') } };
+    const onWaitingForNode = (): void => {
+      summary.state = 'waiting-for-node';
+    };
+    const options = { ...agentOptions(member), probeOnce: true as const, hooks: { onWaitingForNode } };
     try {
       const report = await callAgent(options, async (agent) => ({ kcv: await agent.reportClusterSecrets() }));
       if (report === null) return 'unknown';

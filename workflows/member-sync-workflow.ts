@@ -5,6 +5,7 @@
 // entries the member must end up holding.
 import {
   ApplicationFailure,
+  continueAsNew,
   isCancellation,
   setHandler,
   upsertSearchAttributes,
@@ -19,31 +20,42 @@ import { adviceFor, reasonForFailureType } from './failure-reasons';
 import { challengeQuery, memberStateQuery } from './messages';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
-import type { KeyConflict, MemberFailureReason, MemberState, MemberStatus, MemberSyncInput, MemberSyncResult } from './types';
+import type {
+  KeyConflict,
+  MemberFailureReason,
+  MemberState,
+  MemberStatus,
+  MemberSyncInput,
+  MemberSyncResult,
+  MemberSyncResume,
+} from './types';
 
 export async function memberSyncWorkflow(input: MemberSyncInput): Promise<MemberSyncResult> {
   const { workflowId } = workflowInfo();
   const timing = agentTiming(input.timing);
+  const resumed = input.resume;
   const status: MemberStatus = {
     member: input.member,
     workflowId,
     state: 'pending',
-    keysImported: 0,
-    keysSkipped: 0,
-    attempts: 0,
+    keysImported: resumed?.status.keysImported ?? 0,
+    keysSkipped: resumed?.status.keysSkipped ?? 0,
+    attempts: resumed?.status.attempts ?? 0,
     approvals: { required: input.policy.approvals, granted: [], refused: [] },
-    conflicts: [...(input.knownConflicts ?? [])],
+    conflicts: [...(resumed?.status.conflicts ?? input.knownConflicts ?? [])],
   };
   const gate = new ApprovalGate({
     workflowId,
     member: input.member,
     requestedBy: input.requestedBy,
     approvers: input.approvers,
-    required: input.preApproval ? 0 : input.policy.approvals,
+    // A run that continues a previous one has its approvals already; a join's cover its key sync.
+    required: input.preApproval || resumed ? 0 : input.policy.approvals,
     timeoutSeconds: input.policy.timeoutSeconds,
   });
   status.approvals = gate.status;
-  if (input.preApproval) gate.cover(input.preApproval.operationId, input.preApproval.approvals);
+  if (resumed) gate.restore(resumed.status.approvals);
+  else if (input.preApproval) gate.cover(input.preApproval.operationId, input.preApproval.approvals);
   gate.install();
   setHandler(memberStateQuery, () => status);
   setHandler(challengeQuery, (member) => gate.challenge(member ?? input.member));
@@ -70,9 +82,17 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
     return status;
   };
 
-  /** Shows the member's progress: the working state while its agent works, waiting-for-node while it is away. */
-  const agentHooks = (working: MemberState): AgentCallHooks => ({
-    onWaitingForNode: () => enter('waiting-for-node'),
+  /**
+   * Shows the member's progress: the working state while its agent works, waiting-for-node while it
+   * is away. A long wait continues as new, carrying the approvals and the progress.
+   */
+  const agentHooks = (working: MemberState, phase: MemberSyncResume['phase']): AgentCallHooks => ({
+    onWaitingForNode: async () => {
+      enter('waiting-for-node');
+      if (workflowInfo().historyLength >= timing.continueAsNewAfterEvents) {
+        await continueAsNew<typeof memberSyncWorkflow>({ ...input, resume: { phase, status } });
+      }
+    },
     onAttempt: () => enter(working),
     onRetry: (error) => {
       status.lastError = error;
@@ -94,19 +114,22 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
       return fail('approval-timeout', `The policy asks ${input.policy.approvals} approvals but fewer registered approvers may approve (the requester may not).`);
     }
 
-    enter('importing');
-    const imported: ImportResult = await callAgent({ ...agentOptions, heartbeats: true, hooks: countAttempts(status, agentHooks('importing')) }, (agent) =>
-      agent.importPackage({ operationId: input.operationId, package: input.package }),
-    );
-    status.keysImported = imported.imported;
-    status.keysSkipped = imported.skipped;
-    for (const entry of imported.entries) {
-      if (entry.outcome !== 'conflict' || status.conflicts.some((known) => known.class === entry.class && known.id === entry.id)) continue;
-      status.conflicts.push({ class: entry.class, id: entry.id, label: entry.label, sourceFingerprint: entry.fingerprint });
+    if (resumed?.phase !== 'verify') {
+      enter('importing');
+      const imported: ImportResult = await callAgent(
+        { ...agentOptions, heartbeats: true, hooks: countAttempts(status, agentHooks('importing', 'import')) },
+        (agent) => agent.importPackage({ operationId: input.operationId, package: input.package }),
+      );
+      status.keysImported = imported.imported;
+      status.keysSkipped = imported.skipped;
+      for (const entry of imported.entries) {
+        if (entry.outcome !== 'conflict' || status.conflicts.some((known) => known.class === entry.class && known.id === entry.id)) continue;
+        status.conflicts.push({ class: entry.class, id: entry.id, label: entry.label, sourceFingerprint: entry.fingerprint });
+      }
     }
 
     enter('verifying');
-    const inventory: KeyGroup[] = await callAgent({ ...agentOptions, heartbeats: false, hooks: agentHooks('verifying') }, (agent) => agent.inventoryKeys());
+    const inventory: KeyGroup[] = await callAgent({ ...agentOptions, heartbeats: false, hooks: agentHooks('verifying', 'verify') }, (agent) => agent.inventoryKeys());
     const absent = missingAfterImport(input, status.conflicts, inventory);
     if (absent.length > 0) {
       return fail('hsm-error', `After the import ${input.member} still lacks ${absent.length} key(s): ${absent.join(', ')}.`);

@@ -19,6 +19,11 @@ export interface AgentTiming {
   /** First pause before retrying an HSM or transport fault; doubles up to retryMaxSeconds. */
   retryInitialSeconds: number;
   retryMaxSeconds: number;
+  /**
+   * A workflow that has waited this many events for a node continues as new (same id, a new run)
+   * carrying its progress, so an outage of weeks never reaches Temporal's history limits.
+   */
+  continueAsNewAfterEvents: number;
 }
 
 export const defaultAgentTiming: AgentTiming = {
@@ -29,6 +34,7 @@ export const defaultAgentTiming: AgentTiming = {
   callSeconds: 300,
   retryInitialSeconds: 1,
   retryMaxSeconds: 60,
+  continueAsNewAfterEvents: 5000,
 };
 
 export function agentTiming(overrides: Partial<AgentTiming> | undefined): AgentTiming {

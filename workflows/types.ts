@@ -209,6 +209,14 @@ export interface MemberSyncInput {
   policy: ApprovalPolicy;
   preApproval?: PreApproval;
   timing?: Partial<AgentTiming>;
+  /** Set only by the workflow itself when it continues as new during a long wait for its node. */
+  resume?: MemberSyncResume;
+}
+
+/** What a memberSync carries into its next run: approvals already decided, attempts, and how far it got. */
+export interface MemberSyncResume {
+  phase: 'import' | 'verify';
+  status: MemberStatus;
 }
 
 export type MemberSyncResult = MemberStatus;

@@ -16,13 +16,13 @@ import type { ClusterFixture } from './support/cluster-fixture';
 describe('members that cannot go on', () => {
   let fixture: ClusterFixture;
 
-  const input = (targets: string[]): KeySyncInput => ({
+  const input = (targets: string[], continueAsNewAfterEvents = 5000): KeySyncInput => ({
     cluster: fixture.snapshot(),
     source: 'node1',
     targets,
     requestedBy: 'operator',
     reason: 'node down test',
-    timing: { nodeProbeSeconds: 2, nodeProbeMaxSeconds: 4, heartbeatSeconds: 10, retryInitialSeconds: 1, retryMaxSeconds: 2 },
+    timing: { nodeProbeSeconds: 2, nodeProbeMaxSeconds: 4, heartbeatSeconds: 10, retryInitialSeconds: 1, retryMaxSeconds: 2, continueAsNewAfterEvents },
   });
   const memberHandle = (syncId: string, member: string) =>
     fixture.client.workflow.getHandle<typeof memberSyncWorkflow>(memberSyncWorkflowId(keySyncWorkflowId(fixture.clusterId, syncId), member));
@@ -45,10 +45,11 @@ describe('members that cannot go on', () => {
   });
 
   it('shows a member whose agent is down as waiting-for-node while the other completes, and completes it once the agent is back', async () => {
+    // A tiny event budget makes node3's memberSync continue as new while it waits, as a weeks-long outage would.
     const handle = await fixture.client.workflow.start<typeof keySyncWorkflow>(workflowTypes.keySync, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: keySyncWorkflowId(fixture.clusterId, 'down'),
-      args: [input(['node2', 'node3'])],
+      args: [input(['node2', 'node3'], 15)],
     });
 
     // node2's memberSync starts once the pre-flight has given up waiting for node3's agent.
@@ -58,6 +59,9 @@ describe('members that cannot go on', () => {
       description: 'node3 waiting for its agent',
     });
     expect((await handle.query(operationStateQuery)).state).toBe('running');
+    await waitFor(async () => (await latestRunContinues(memberHandle('down', 'node3').workflowId)) && (await memberHandle('down', 'node3').query(memberStateQuery)).state === 'waiting-for-node', {
+      description: "node3's memberSync continued as new, still waiting",
+    });
 
     await fixture.startWorkers({ members: ['node3'], orchestrator: false });
     const result = await handle.result();
@@ -66,6 +70,12 @@ describe('members that cannot go on', () => {
     const ids = (await fixture.withToken('node3', (token) => token.inventory())).map((group) => group.id);
     expect(ids).toEqual(['f1']);
   });
+
+  /** True when the latest run of the workflow was started by a continue-as-new. */
+  async function latestRunContinues(workflowId: string): Promise<boolean> {
+    const history = await fixture.client.workflow.getHandle(workflowId).fetchHistory();
+    return Boolean(history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId);
+  }
 
   it('cancels a sync that awaits approval: the member ends failed as cancelled and nothing is imported', async () => {
     const handle = await fixture.client.workflow.start<typeof keySyncWorkflow>(workflowTypes.keySync, {

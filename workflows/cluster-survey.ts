@@ -1,0 +1,51 @@
+// One look at every member of a cluster: its cluster-secret check values and its key inventory,
+// asked in parallel through the agent-call helper with a single probe. A member whose agent does
+// not pick the call up within the probe window, or keeps failing past the member's deadline, is
+// reported unreachable and never holds up the others (DESIGN section 2). Used by driftWatch and
+// keyAvailability.
+import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
+import type { ClusterSecretsKcv, KeyGroup } from '../libs/hsm/types';
+import { callAgent } from './agent-call';
+import type { AgentTiming, ClusterSnapshot, LastError } from './types';
+
+export interface MemberSurvey {
+  member: string;
+  /** Null when the agent did not answer (see `problem`). */
+  inventory: KeyGroup[] | null;
+  kcv: ClusterSecretsKcv | null;
+  problem?: LastError;
+}
+
+/** Longest a member may take (retrying HSM faults included) before it counts as unreachable for this look. */
+export function surveyDeadlineSeconds(timing: AgentTiming): number {
+  return timing.nodeProbeSeconds * 2 + 30;
+}
+
+export async function surveyCluster(cluster: ClusterSnapshot, timing: AgentTiming, members: readonly string[] = cluster.members): Promise<MemberSurvey[]> {
+  return Promise.all(members.map((member) => surveyMember(cluster.id, member, timing)));
+}
+
+async function surveyMember(cluster: string, member: string, timing: AgentTiming): Promise<MemberSurvey> {
+  const options = { cluster, member, timing, heartbeats: false, probeOnce: true as const };
+  try {
+    return await CancellationScope.withTimeout(surveyDeadlineSeconds(timing) * 1000, async () => {
+      const report = await callAgent(options, async (agent) => ({ kcv: await agent.reportClusterSecrets() }));
+      if (report === null) return unreachable(member, 'waiting-for-node', `the agent of ${member} did not pick the call up within ${timing.nodeProbeSeconds}s`);
+      const inventory = await callAgent(options, (agent) => agent.inventoryKeys());
+      if (inventory === null) return unreachable(member, 'waiting-for-node', `the agent of ${member} stopped answering`);
+      return { member, inventory, kcv: report.kcv };
+    });
+  } catch (error) {
+    if (isCancellation(error)) {
+      // Our own deadline, not a cancel of the whole workflow: report and go on.
+      if (CancellationScope.current().consideredCancelled) throw error;
+      return unreachable(member, 'timeout', `${member} did not answer within ${surveyDeadlineSeconds(timing)}s (its HSM calls keep failing)`);
+    }
+    if (error instanceof ApplicationFailure) return unreachable(member, error.type ?? 'error', error.message);
+    throw error;
+  }
+}
+
+function unreachable(member: string, type: string, message: string): MemberSurvey {
+  return { member, inventory: null, kcv: null, problem: { type, message } };
+}
