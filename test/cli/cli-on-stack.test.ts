@@ -22,6 +22,7 @@ import { cliJson, documentedArgs, runCli, startCli } from './support/run-cli';
 
 /** The demo's EC key on node1 (apps/stack/demo/demo-tokens.ts): the first sync brings only it. */
 const demoEcKeyId = '4943000000000001';
+const demoRsaKeyId = '4d43000000000001';
 
 const home = mkdtempSync(join(tmpdir(), 'keysync-cli-'));
 const scratch = mkdtempSync(join(tmpdir(), 'keysync-cli-files-'));
@@ -146,6 +147,18 @@ describe('keysync on the real stack', () => {
     expect(result.stdout).toMatch(/ended failed: not in-sync: node3 \(wrong-cluster\)/);
   });
 
+  it('approve --reject fails the member with reason rejected, and sync --wait exits 1', async () => {
+    const sync = startCli(['sync', '--from', 'node1', '--to', 'node2', '--keys', demoRsaKeyId, '--wait'], env);
+    const [, operationId] = await sync.waitForStdout(/started (sync:demo:\S+)/);
+    await memberAwaitingApproval(operationId as string, 'node2');
+    const rejection = await runCli(['approve', operationId as string, '--member', 'node2', '--key', demo.approverKeys['approver-2']!, '--reject'], env);
+    expect(rejection.code, rejection.stderr).toBe(0);
+    expect(rejection.stdout).toContain(`approver-2 rejected node2 in ${operationId as string}`);
+    const finished = await sync.exited;
+    expect(finished.code).toBe(1);
+    expect(finished.stdout).toMatch(/node2 {2}failed \(rejected\) .*approver-2 rejected/);
+  });
+
   it('prints the API’s error code and message, and exits 1, for an operation that does not exist', async () => {
     const human = await runCli(['status', 'sync:demo:no-such-sync'], env);
     expect(human.code).toBe(1);
@@ -236,6 +249,21 @@ describe('keysync on the real stack', () => {
     expect(member.problems.join('\n')).toContain('carries a key for approver-1 other than the registered one');
   });
 
+  it('join --wait brings node3 in once two approvers sign the transport key, and exits 0', async () => {
+    const join = startCli(['join', '--member', 'node3', '--sponsor', 'node1', '--wait'], env);
+    const [, operationId] = await join.waitForStdout(/started (join:demo:node3)/);
+    await memberAwaitingApproval(operationId as string, 'node3');
+    for (const approver of ['approver-1', 'approver-2']) {
+      const approval = await runCli(['approve', operationId as string, '--member', 'node3', '--key', demo.approverKeys[approver]!], env);
+      expect(approval.code, approval.stderr).toBe(0);
+      expect(approval.stdout).toContain(`${approver} approved node3 in join:demo:node3`);
+    }
+    const finished = await join.exited;
+    expect(finished.code, finished.stdout + finished.stderr).toBe(0);
+    expect(finished.stdout).toMatch(/node3 {2}awaiting-approval .*awaiting approval: 0 of 2/);
+    expect(finished.stdout).toMatch(/node3 {2}in-sync {2}keys 3 of 3 imported/);
+  });
+
   it('package download writes the sync’s package, checked against its digest', async () => {
     const { package: exported } = await apiOperation(syncedOperation);
     const out = join(scratch, 'package.ksp');
@@ -243,6 +271,16 @@ describe('keysync on the real stack', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(exported!.digest);
     expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+
+  it('package upload imports a downloaded package on node3 after approval; keys it holds already are skipped', async () => {
+    const upload = startCli(['package', 'upload', join(scratch, 'package.ksp'), '--member', 'node3', '--wait'], env);
+    const [, operationId] = await upload.waitForStdout(/started (sync:demo:\S+)/);
+    await memberAwaitingApproval(operationId as string, 'node3');
+    expect((await runCli(['approve', operationId as string, '--member', 'node3', '--key', demo.approverKeys['approver-3']!], env)).code).toBe(0);
+    const finished = await upload.exited;
+    expect(finished.code, finished.stdout + finished.stderr).toBe(0);
+    expect(finished.stdout).toMatch(/node3 {2}in-sync {2}keys 0 of 1 imported, 1 already there/);
   });
 
   it('audit member lists node2’s memberSync of that sync', async () => {
