@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { Runtime } from '@temporalio/worker';
 import { applySoftHsmEnvironment, configPath, loadConfig } from '../../libs/config';
 import { connectWorkerConnection } from '../../libs/temporal/connection';
+import { writeDriftSchedules } from '../../libs/temporal/drift-schedules';
 import { createWorkers } from './create-workers';
 import { createWorkerLogger, temporalLoggerFor } from './logger';
 
@@ -43,6 +44,14 @@ async function main(): Promise<void> {
     orchestrator: args.orchestrator ?? args.member === undefined,
     logger,
   });
+
+  // The orchestrator owns the drift watch: it (re)writes each cluster's schedule from this configuration.
+  if (args.orchestrator ?? args.member === undefined) {
+    await writeDriftSchedules(config).then(
+      (schedules) => logger.info({ schedules }, 'drift watch schedules written'),
+      (error: unknown) => logger.error({ err: error }, 'drift watch schedules not written: drift is not watched until the next start'),
+    );
+  }
 
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {

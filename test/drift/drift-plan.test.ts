@@ -1,0 +1,63 @@
+// The pure part of the drift watch: which syncs close a drift, which keys it must never touch.
+import { describe, expect, it } from 'vitest';
+import { automaticSyncId, clusterKcv, planDriftSyncs } from '../../workflows/drift-plan';
+import type { DriftEntry } from '../../workflows/plan';
+
+const members = ['node1', 'node2', 'node3'];
+const entry = (id: string, holders: [string, string, boolean?][], missingOn: string[]): DriftEntry => ({
+  class: 'private',
+  id,
+  label: `key-${id}`,
+  holders: holders.map(([member, fingerprint, exportable]) => ({ member, fingerprint, exportable: exportable ?? true })),
+  missingOn,
+  conflicting: new Set(holders.map(([, fingerprint]) => fingerprint)).size > 1,
+});
+
+describe('planDriftSyncs', () => {
+  it('takes every key one member can give in one sync to the members that lack any of them', () => {
+    const plan = planDriftSyncs([entry('01', [['node2', 'f1']], ['node1', 'node3']), entry('02', [['node2', 'f2'], ['node3', 'f2']], ['node1'])], members);
+    expect(plan.syncs).toEqual([{ source: 'node2', keyIds: ['01', '02'], targets: ['node1', 'node3'] }]);
+  });
+
+  it('uses several sources when no member holds everything', () => {
+    const plan = planDriftSyncs([entry('01', [['node1', 'f1']], ['node2', 'node3']), entry('03', [['node3', 'f3']], ['node1', 'node2'])], members);
+    expect(plan.syncs).toEqual([
+      { source: 'node1', keyIds: ['01'], targets: ['node2', 'node3'] },
+      { source: 'node3', keyIds: ['03'], targets: ['node1', 'node2'] },
+    ]);
+  });
+
+  it('never syncs a conflicting id, even its other classes, and reports keys no holder can wrap', () => {
+    const conflict = entry('07', [['node1', 'fa'], ['node3', 'fb']], ['node2']);
+    const publicTwin: DriftEntry = { ...entry('07', [['node1', 'fp']], ['node2', 'node3']), class: 'secret' };
+    const locked = entry('09', [['node1', 'f9', false]], ['node2', 'node3']);
+    const plan = planDriftSyncs([conflict, publicTwin, locked], members);
+    expect(plan.syncs).toEqual([]);
+    expect(plan.notExportable).toEqual([{ class: 'private', id: '09', label: 'key-09', fingerprint: 'f9' }]);
+  });
+
+  it('skips a holder that cannot wrap the key for one that can', () => {
+    const plan = planDriftSyncs([entry('05', [['node1', 'f5', false], ['node2', 'f5']], ['node3'])], members);
+    expect(plan.syncs).toEqual([{ source: 'node2', keyIds: ['05'], targets: ['node3'] }]);
+  });
+});
+
+describe('automaticSyncId', () => {
+  it('is the same for the same gap in any order and differs for another gap', () => {
+    const a = automaticSyncId('drift', { source: 'node1', keyIds: ['02', '01'], targets: ['node3', 'node2'] });
+    const b = automaticSyncId('drift', { source: 'node1', keyIds: ['01', '02'], targets: ['node2', 'node3'] });
+    const c = automaticSyncId('drift', { source: 'node1', keyIds: ['01'], targets: ['node2', 'node3'] });
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+    expect(a).toMatch(/^drift-[0-9a-f]{16}$/);
+  });
+});
+
+describe('clusterKcv', () => {
+  it('takes the check values most members report and ignores members without secrets', () => {
+    const ours = { ktkKcv: 'aa', pmkKcv: 'bb' };
+    const theirs = { ktkKcv: 'cc', pmkKcv: 'dd' };
+    expect(clusterKcv([{ member: 'node1', kcv: theirs }, { member: 'node2', kcv: ours }, { member: 'node3', kcv: { ktkKcv: 'AA', pmkKcv: 'BB' } }, { member: 'node4', kcv: null }])).toEqual(ours);
+    expect(clusterKcv([{ member: 'node1', kcv: null }])).toBeNull();
+  });
+});
