@@ -8,6 +8,7 @@ import { PackageStore } from '../../libs/package-store';
 import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
 import { AuthGuard } from './auth/auth.guard';
+import { AvailabilityController } from './availability/availability.controller';
 import { ClustersController } from './clusters/clusters.controller';
 import { ApiConfig, type ApiRuntimeOptions } from './config/api-config';
 import { ErrorFilter } from './errors/error-filter';
@@ -16,6 +17,8 @@ import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ApiLogger } from './logging/logger';
 import { MembersController } from './members/members.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
 import { ApprovalsService } from './operations/approvals.service';
 import { HistoryService } from './operations/history.service';
 import { OperationReader } from './operations/operation-reader';
@@ -40,7 +43,7 @@ export class AppModule {
   static forRoot(config: KeySyncConfig, logger: ApiLogger, runtime: ApiRuntimeOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, ClustersController, SyncsController, MembersController, OperationsController, PackagesController, AuditController],
+      controllers: [HealthController, ClustersController, SyncsController, MembersController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController],
       providers: [
         { provide: ApiConfig, useValue: new ApiConfig(config, runtime) },
         { provide: ApiLogger, useValue: logger },
@@ -52,6 +55,7 @@ export class AppModule {
         ApprovalsService,
         HistoryService,
         AuditService,
+        MetricsService,
         { provide: PackageStore, useFactory: (api: ApiConfig) => new PackageStore(api.keysync.packageStore.dir), inject: [ApiConfig] },
         { provide: AuditArchive, useFactory: (api: ApiConfig) => new AuditArchive(api.keysync.auditArchive.dir), inject: [ApiConfig] },
         { provide: APP_PIPE, useFactory: validationPipe },

@@ -7,14 +7,11 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { KeySyncConfig } from '../../libs/config/types';
 import { AppModule } from './app.module';
 import type { ApiRuntimeOptions } from './config/api-config';
+import { jsonBodyLimit, packageBodyLimit } from './http/body-limits';
 import { requestContext } from './http/request-context';
 import { ApiLogger, createLogger, PinoNestLogger } from './logging/logger';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 
-/** JSON bodies here are small (a sync request, an approval): anything larger is refused with 413. */
-export const jsonBodyLimit = '64kb';
-/** Package files carry wrapped keys and certificates: thousands of keys fit well under this. */
-export const packageBodyLimit = '64mb';
 
 export interface CreateApiOptions extends ApiRuntimeOptions {
   logger?: ApiLogger;
@@ -30,7 +27,8 @@ export async function createApi(config: KeySyncConfig, options: CreateApiOptions
   app.use(requestContext(logger.pino));
   app.useBodyParser('json', { limit: jsonBodyLimit });
   app.useBodyParser('raw', { type: 'application/octet-stream', limit: packageBodyLimit });
-  app.setGlobalPrefix('v1');
+  // /metrics stays at the root, where Prometheus scrapers look for it.
+  app.setGlobalPrefix('v1', { exclude: ['metrics'] });
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'v1/openapi.json',

@@ -5,6 +5,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import { isGrpcServiceError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import type { ApiRequest, ApiResponse } from '../http/api-request';
 import { requestIdOf } from '../http/request-context';
+import { jsonBodyLimit, packageBodyLimit } from '../http/body-limits';
 import { ApiLogger } from '../logging/logger';
 import { ApiError, type ApiErrorDetail } from './api-error';
 
@@ -29,7 +30,10 @@ function fromHttpException(error: HttpException): Omit<ErrorBody, 'correlationId
     return { code: 'malformed-json', message: 'The request body is not valid JSON. Fix its syntax and send it again.' };
   }
   if (status === 413) {
-    return { code: 'body-too-large', message: 'The request body is larger than this endpoint accepts. Send a smaller body.' };
+    return {
+      code: 'body-too-large',
+      message: `The request body is larger than the API accepts (${jsonBodyLimit} for JSON, ${packageBodyLimit} for a package file). Send a smaller body.`,
+    };
   }
   if (status === 415) {
     return { code: 'unsupported-media-type', message: `${error.message}. Send the body with a supported Content-Type.` };

@@ -57,8 +57,10 @@ export class OperationsController {
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'The operation has already ended.' })
   async cancel(@Param() params: OperationParams): Promise<CancelAcceptedDto> {
     const { handle, description } = await this.reader.resolve(params.operationId);
-    if (description.status.name !== 'RUNNING') {
-      throw ApiError.conflict('operation-closed', `Operation ${params.operationId} has already ended (${description.status.name.toLowerCase()}); there is nothing to cancel.`);
+    // A workflow still archiving its history runs on after its operation has ended: ask for both.
+    const ended = description.status.name !== 'RUNNING' ? description.status.name.toLowerCase() : (await this.reader.read(params.operationId)).state;
+    if (ended !== 'running') {
+      throw ApiError.conflict('operation-closed', `Operation ${params.operationId} has already ended (${ended}); there is nothing to cancel.`);
     }
     await handle.cancel();
     return { operationId: params.operationId, state: 'cancelling' };

@@ -3,6 +3,7 @@
 import { Injectable, type OnApplicationShutdown, type FactoryProvider } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import { ApiConfig } from '../config/api-config';
+import { ApiLogger } from '../logging/logger';
 
 export const temporalClientProvider: FactoryProvider<Client> = {
   provide: Client,
@@ -14,9 +15,13 @@ export const temporalClientProvider: FactoryProvider<Client> = {
 /** Closes the connection when Nest shuts down (SIGTERM with enableShutdownHooks, or app.close()). */
 @Injectable()
 export class TemporalClientCloser implements OnApplicationShutdown {
-  constructor(private readonly client: Client) {}
+  constructor(
+    private readonly client: Client,
+    private readonly log: ApiLogger,
+  ) {}
 
-  async onApplicationShutdown(): Promise<void> {
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    this.log.pino.info({ signal }, 'api stopping: closing the Temporal connection');
     await this.client.connection.close();
   }
 }

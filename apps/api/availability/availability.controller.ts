@@ -1,0 +1,92 @@
+// The availability gate (DESIGN section 7): a CA renewal script or a change tool asks whether a
+// key is on every member, and may wait (bounded) until it is. The API holds no HSM and no state:
+// it runs a short keyAvailability workflow on the orchestrator, which asks every member's agent,
+// and answers with that workflow's result.
+import { randomUUID } from 'node:crypto';
+import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import { TimeoutFailure } from '@temporalio/common';
+import type { KeyAvailabilityInput, KeyAvailabilityResult } from '../../../workflows/drift-types';
+import { keyAvailabilityWorkflowId, keyAvailabilityWorkflowType } from '../../../workflows/key-availability-workflow';
+import type { keyAvailabilityWorkflow } from '../../../workflows/key-availability-workflow';
+import { KeySyncCluster, KeySyncKind } from '../../../workflows/search-attributes';
+import { Authenticated, CurrentPrincipal } from '../auth/auth-decorators';
+import { ApiConfig } from '../config/api-config';
+import { ApiError } from '../errors/api-error';
+import { ErrorBodyDto } from '../errors/error-body.dto';
+import type { Principal } from '../http/api-request';
+import { clusterSnapshot } from '../temporal/cluster-snapshot';
+import { AvailabilityQueryDto, KeyAvailabilityDto, KeyParams, maxWaitSeconds, waitSeconds } from './availability.dto';
+
+/** Beyond the caller's wait: time for one look at every member (a down one is probed for 3 s). */
+const answerMarginSeconds = 30;
+
+@ApiTags('clusters')
+@Authenticated()
+@Controller('clusters')
+export class AvailabilityController {
+  constructor(
+    private readonly config: ApiConfig,
+    private readonly client: Client,
+  ) {}
+
+  @Get(':cluster/keys/:keyId/availability')
+  @ApiOperation({
+    summary: 'Whether a key is on every member; with wait, answers as soon as it is, or with who lacks it when the wait ends (any role; sync=true: operator).',
+  })
+  @ApiOkResponse({ type: KeyAvailabilityDto, description: 'available tells whether the key is usable everywhere.' })
+  @ApiBadRequestResponse({ type: ErrorBodyDto })
+  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster.' })
+  @ApiServiceUnavailableResponse({ type: ErrorBodyDto, description: 'No orchestrator answered in time.' })
+  async availability(@Param() params: KeyParams, @Query() query: AvailabilityQueryDto, @CurrentPrincipal() principal: Principal): Promise<KeyAvailabilityDto> {
+    const cluster = this.config.cluster(params.cluster);
+    const wait = waitSeconds(query.wait);
+    if (wait === null) {
+      throw ApiError.badRequest('invalid-input', `wait is at most ${maxWaitSeconds}s: ask again when it ends.`, [{ field: 'wait', reason: `must be at most ${maxWaitSeconds}s` }]);
+    }
+    const sync = query.sync === 'true';
+    if (sync && !principal.roles.includes('operator')) {
+      throw new ApiError(
+        HttpStatus.FORBIDDEN,
+        'forbidden',
+        `sync=true starts a key sync, which needs the role operator; principal "${principal.id}" has ${principal.roles.join(', ') || 'no roles'}. Ask without sync, or with an operator's token.`,
+      );
+    }
+    const keyId = params.keyId.toLowerCase();
+    const input: KeyAvailabilityInput = { cluster: clusterSnapshot(cluster), keyId, waitSeconds: wait, sync, requestedBy: principal.id };
+    const handle = await this.client.workflow.start<typeof keyAvailabilityWorkflow>(keyAvailabilityWorkflowType, {
+      taskQueue: this.config.orchestratorTaskQueue,
+      workflowId: keyAvailabilityWorkflowId(cluster.id, keyId, randomUUID()),
+      args: [input],
+      workflowExecutionTimeout: `${Math.ceil(wait) + answerMarginSeconds}s`,
+      typedSearchAttributes: [
+        { key: KeySyncCluster, value: cluster.id },
+        { key: KeySyncKind, value: 'availability' },
+      ],
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const noAnswer = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), (Math.ceil(wait) + answerMarginSeconds) * 1000);
+    });
+    try {
+      const result: KeyAvailabilityResult | null = await Promise.race([handle.result(), noAnswer]);
+      if (result === null) throw unavailable();
+      return result;
+    } catch (error) {
+      // The execution timeout ended it: nobody ran it in time.
+      if (error instanceof WorkflowFailedError && error.cause instanceof TimeoutFailure) throw unavailable();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function unavailable(): ApiError {
+  return new ApiError(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    'orchestrator-unavailable',
+    'No orchestrator answered the availability check in time. Start the worker (npm run worker) and ask again.',
+  );
+}
