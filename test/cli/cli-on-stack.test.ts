@@ -159,6 +159,18 @@ describe('keysync on the real stack', () => {
     expect(finished.stdout).toMatch(/node2 {2}failed \(rejected\) .*approver-2 rejected/);
   });
 
+  it('cancel stops a sync awaiting approval; status --wait then reports it cancelled and exits 1', async () => {
+    const started = await cliJson<Operation>(['sync', '--from', 'node1', '--to', 'node2', '--keys', demoRsaKeyId], env);
+    await memberAwaitingApproval(started.operationId, 'node2');
+    const cancel = await runCli(['cancel', started.operationId], env);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(cancel.stdout).toContain(`cancel requested for ${started.operationId}`);
+    const status = await runCli(['status', started.operationId, '--wait'], env);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/node2 {2}failed \(cancelled\)/);
+    expect(status.stdout).toMatch(/ended cancelled/);
+  });
+
   it('prints the API’s error code and message, and exits 1, for an operation that does not exist', async () => {
     const human = await runCli(['status', 'sync:demo:no-such-sync'], env);
     expect(human.code).toBe(1);
