@@ -20,6 +20,7 @@ import { keySyncWorkflowId } from '../workflows/messages';
 import type { keySyncWorkflow } from '../workflows/key-sync-workflow';
 import type { BaselineInput, BaselineResult } from './bare-baseline';
 import { createBenchCluster } from './bench-cluster';
+import { activityTimes, formatTimes } from './phases';
 import type { BenchCluster } from './bench-cluster';
 
 interface BenchOptions {
@@ -114,13 +115,26 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
   try {
+    const sync = (keyIds?: string[]) =>
+      client.workflow.execute<typeof keySyncWorkflow>('keySync', {
+        taskQueue: 'keysync',
+        workflowId: keySyncWorkflowId('bench', randomUUID()),
+        args: [
+          {
+            cluster: { id: 'bench', members: config.clusters[0]!.members.map((member) => member.id), approvers: [], policy: config.clusters[0]!.policy },
+            source: cluster.founder.member.id,
+            ...(keyIds ? { keyIds } : {}),
+            requestedBy: 'bench',
+            reason: 'npm run bench',
+          },
+        ],
+      });
+    // A running stack is warm: a first sync with nothing to do loads the workflow code and opens the tokens.
+    say('stack: warm-up sync (a key id no member holds: nothing to do)...');
+    await sync(['ffffffff']);
     say('stack: syncing through Temporal...');
     const started = performance.now();
-    const result = await client.workflow.execute<typeof keySyncWorkflow>('keySync', {
-      taskQueue: 'keysync',
-      workflowId: keySyncWorkflowId('bench', randomUUID()),
-      args: [{ cluster: { id: 'bench', members: config.clusters[0]!.members.map((member) => member.id), approvers: [], policy: config.clusters[0]!.policy }, source: cluster.founder.member.id, requestedBy: 'bench', reason: 'npm run bench' }],
-    });
+    const result = await sync();
     const stackMs = performance.now() - started;
     clearInterval(sampler);
     const imported = result.members.reduce((sum, member) => sum + member.keysImported, 0);
@@ -149,6 +163,13 @@ async function main(): Promise<void> {
     say('');
     say(`baseline split: wrap ${(baseline.wrapMs / 1000).toFixed(2)} s, unwrap ${(baseline.unwrapMs / 1000).toFixed(2)} s`);
     say(`ratio stack / baseline: ${(stackMs / baseline.totalMs).toFixed(2)}x (target at most 1.10x for 600 keys to 4 members)`);
+    const parent = await activityTimes(client, result.operationId);
+    say(`stack phases: keySync ${(parent.totalMs / 1000).toFixed(2)} s in all; its activities: ${formatTimes(parent.times)}`);
+    for (const member of result.members) {
+      if (!member.workflowId) continue;
+      const child = await activityTimes(client, member.workflowId);
+      say(`  memberSync ${member.member}: ${(child.totalMs / 1000).toFixed(2)} s; ${formatTimes(child.times)}`);
+    }
     say(`worker process peak RSS during the sync: ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
   } finally {
     clearInterval(sampler);
