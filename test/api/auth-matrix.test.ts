@@ -55,6 +55,15 @@ describe('auth matrix', () => {
     expect(answer.body).toMatchObject({ temporal: { reachable: true } });
   });
 
+  // The availability gate (added by the drift work) waits on an orchestrator, so here only its gate is checked.
+  it('GET .../keys/{keyId}/availability answers 401 without a token and 403 to sync=true without the operator role', async () => {
+    const path = `/v1/clusters/${api.cluster}/keys/0a0b/availability`;
+    expect((await api.request('GET', path)).status).toBe(401);
+    const answer = await api.request('GET', `${path}?sync=true`, { as: 'auditor' });
+    expect(answer.status).toBe(403);
+    expect(answer.body.code).toBe('forbidden');
+  });
+
   describe.each(routeCases.map((route) => [`${route.method} ${route.path({ cluster: '{cluster}' } as ApiHarness)}`, route] as const))('%s', (_name, route) => {
     it('answers 401 with no token', async () => {
       const answer = await api.request(route.method, route.path(api), { json: route.json });
