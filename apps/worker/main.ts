@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { Runtime } from '@temporalio/worker';
 import { applySoftHsmEnvironment, configPath, loadConfig } from '../../libs/config';
+import { workerTelemetryOptions } from '../../libs/metrics/worker-telemetry';
 import { connectWorkerConnection } from '../../libs/temporal/connection';
 import { writeDriftSchedules } from '../../libs/temporal/drift-schedules';
 import { createWorkers } from './create-workers';
@@ -30,7 +31,9 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv);
   const logger = createWorkerLogger({ component: args.member ? `agent:${args.member.join(',')}` : args.orchestrator ? 'orchestrator' : 'worker' });
   // Signals are handled below, so shutdown also closes the tokens before the process exits.
-  Runtime.install({ logger: temporalLoggerFor(logger), shutdownSignals: [] });
+  // KEYSYNC_WORKER_METRICS_PORT: HSM call latency (per activity and member queue) on this process's own /metrics.
+  const telemetryOptions = workerTelemetryOptions();
+  Runtime.install({ logger: temporalLoggerFor(logger), shutdownSignals: [], ...(telemetryOptions ? { telemetryOptions } : {}) });
 
   const config = loadConfig(configPath());
   // SoftHSM reads SOFTHSM2_CONF at its first C_Initialize: set it before any token is opened.

@@ -69,7 +69,7 @@ export class MetricsService {
         metrics.driftLastCheck.set({ cluster }, Date.parse(result.checkedAt) / 1000);
       }
       for (const { kind, state, count } of counts[index] ?? []) metrics.operations.set({ cluster, kind, state }, count);
-      for (const seconds of healed[index] ?? []) metrics.detectionToInSync.observe({ cluster }, seconds);
+      for (const { trigger, seconds } of healed[index] ?? []) metrics.detectionToInSync.observe({ cluster, trigger }, seconds);
     });
     this.refreshedAt = Date.now();
   }
@@ -101,17 +101,19 @@ export class MetricsService {
     );
   }
 
-  /** Seconds from detection to completion of the drift-started syncs that completed since the last look. */
-  private async healedSince(cluster: string): Promise<number[]> {
+  /** Seconds from detection to completion of the automatic syncs that completed since the last look. */
+  private async healedSince(cluster: string): Promise<{ trigger: string; seconds: number }[]> {
     const query = `KeySyncCluster = '${cluster}' AND KeySyncKind = 'sync' AND ExecutionStatus = 'Completed' AND CloseTime > '${this.startedAt.toISOString()}'`;
-    const durations: number[] = [];
+    const durations: { trigger: string; seconds: number }[] = [];
     for await (const execution of this.client.workflow.list({ query })) {
-      const detectedAt = (execution.memo as { detectedAt?: unknown } | undefined)?.detectedAt;
+      const memo = execution.memo as { detectedAt?: unknown; automatic?: unknown } | undefined;
+      const detectedAt = memo?.detectedAt;
       const key = `${execution.workflowId}/${execution.runId}`;
       if (typeof detectedAt !== 'string' || !execution.closeTime || this.observed.has(key)) continue;
       if (execution.typedSearchAttributes.get(KeySyncState) !== 'completed') continue;
       this.remember(key);
-      durations.push(Math.max(0, (execution.closeTime.getTime() - Date.parse(detectedAt)) / 1000));
+      const trigger = memo?.automatic === 'avail' ? 'availability' : 'drift';
+      durations.push({ trigger, seconds: Math.max(0, (execution.closeTime.getTime() - Date.parse(detectedAt)) / 1000) });
     }
     return durations;
   }

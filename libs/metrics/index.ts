@@ -1,0 +1,3 @@
+export { createKeySyncMetrics, operationStates } from './keysync-metrics';
+export type { KeySyncMetrics } from './keysync-metrics';
+export { workerTelemetryOptions } from './worker-telemetry';
