@@ -5,6 +5,7 @@
 // values; then a full keySync from the sponsor brings every key, covered by these approvals.
 import {
   ApplicationFailure,
+  continueAsNew,
   executeChild,
   isCancellation,
   setHandler,
@@ -22,7 +23,7 @@ import { challengeQuery, keySyncWorkflowId, operationStateQuery } from './messag
 import { workflowTypes } from './queues';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
-import type { JoinInput, JoinPhase, JoinResult, JoinState, MemberFailureReason, MemberState, OperationStatus } from './types';
+import type { JoinInput, JoinPhase, JoinResult, JoinResume, JoinState, MemberFailureReason, MemberState, OperationStatus } from './types';
 
 const sameKcv = (a: ClusterSecretsKcv, b: ClusterSecretsKcv): boolean =>
   a.ktkKcv.toLowerCase() === b.ktkKcv.toLowerCase() && a.pmkKcv.toLowerCase() === b.pmkKcv.toLowerCase();
@@ -38,9 +39,13 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
     member: input.member,
     requestedBy: input.requestedBy,
     approvers: cluster.approvers,
-    required: cluster.policy.join.approvals,
+    // A run that continues an approved one carries its approvals: they are not asked twice.
+    required: input.resume ? 0 : cluster.policy.join.approvals,
     timeoutSeconds: cluster.policy.join.timeoutSeconds,
   });
+  if (input.resume) gate.restore(input.resume.approvals);
+  /** Set once approved: what a continue-as-new carries. */
+  let approved: JoinResume | undefined = input.resume;
   const join: JoinState = {
     operationId: workflowId,
     kind: 'join',
@@ -53,7 +58,8 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
     notExportable: [],
     member: input.member,
     sponsor: input.sponsor,
-    phase: 'transport-key',
+    // A continued run resumes the transfer: its approvals are carried, its checks run again.
+    phase: input.resume ? 'transfer-secrets' : 'transport-key',
     transportFingerprint: null,
     approvals: gate.status,
     keySyncWorkflowId: null,
@@ -90,8 +96,12 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
     heartbeats: false,
     hooks: {
       // Only the joining member's own agent being away is its state; a sponsor away shows in the phase.
-      onWaitingForNode: () => {
+      onWaitingForNode: async () => {
         if (member === input.member) summary.state = 'waiting-for-node';
+        // Before approval a new run loses nothing (the transport key is made idempotently); after, it carries the approvals.
+        if (workflowInfo().historyLength >= timing.continueAsNewAfterEvents) {
+          await continueAsNew<typeof joinWorkflow>({ ...input, resume: approved });
+        }
       },
       onAttempt: () => {
         if (member === input.member) summary.state = working;
@@ -107,7 +117,7 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
       return fail('wrong-cluster', `${input.member} already holds cluster transfer secrets of another cluster; its token must be initialized afresh to join.`);
     }
 
-    const transport = await callAgent(agentOptions(input.member, 'pending'), (agent) => agent.createTransportKey());
+    const transport = input.resume?.transport ?? (await callAgent(agentOptions(input.member, 'pending'), (agent) => agent.createTransportKey()));
     join.transportFingerprint = transport.fingerprint;
 
     enter('approval', gate.asksApproval() ? 'awaiting-approval' : 'pending');
@@ -122,6 +132,7 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
     if (decision === 'unreachable') {
       return fail('approval-timeout', `The join policy asks ${cluster.policy.join.approvals} approvals but fewer registered approvers may approve (the requester may not).`);
     }
+    approved = { approvals: gate.status, transport };
 
     // A member that already holds these very secrets (a join run again after a failed key sync) skips the transfer.
     if (memberKcv === null) {

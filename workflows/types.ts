@@ -2,7 +2,7 @@
 // the worker, the API and the CLI can import it without pulling in workflow code. Everything here
 // is recorded in workflow histories: references, fingerprints, digests, signatures and counts,
 // never key bytes and never a PIN.
-import type { PackageEntrySummary } from '../activities/types';
+import type { PackageEntrySummary, TransportKeyResult } from '../activities/types';
 import type { ApprovalPolicy, ApproverConfig } from '../libs/config/types';
 import type { KeySelector, PackageRef } from '../libs/hsm/types';
 import type { AgentTiming } from './timing';
@@ -236,6 +236,14 @@ export interface JoinInput {
   requestedBy: string;
   reason: string;
   timing?: Partial<AgentTiming>;
+  /** Set only by the workflow itself when it continues as new after its approvals, during a long wait for a node. */
+  resume?: JoinResume;
+}
+
+/** What a join carries into its next run once approved: the approvals and the transport key they approved. */
+export interface JoinResume {
+  approvals: ApprovalStatus;
+  transport: TransportKeyResult;
 }
 
 export interface JoinState extends OperationState {

@@ -95,3 +95,55 @@ describe('join of a fresh token', () => {
     recordHistory('join', handle.workflowId, await fetchHistoryJson(fixture.client, handle.workflowId));
   });
 });
+
+describe('a join whose sponsor goes away after the approvals', () => {
+  let fixture: ClusterFixture;
+
+  beforeAll(async () => {
+    fixture = await createClusterFixture({ members: ['node1', 'node2'], withSecrets: ['node1'], joinPolicy: { approvals: 1, timeoutSeconds: 300 } });
+    await fixture.withToken('node1', (token) => token.generateKey({ keyType: 'ec', curve: 'P-384', label: 'late-key', id: 'e9' }));
+  });
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('continues as new while it waits, keeps its approvals, and completes once the sponsor is back', async () => {
+    await fixture.startWorkers({ members: [], orchestrator: true });
+    await fixture.startWorkers({ members: ['node2'], orchestrator: false });
+    const sponsor = await fixture.startWorkers({ members: ['node1'], orchestrator: false });
+    const handle = await fixture.client.workflow.start<typeof joinWorkflow>(workflowTypes.join, {
+      taskQueue: fixture.orchestratorQueue,
+      workflowId: joinWorkflowId(fixture.clusterId, 'node2'),
+      // A small event budget stands in for a wait of weeks.
+      args: [{ cluster: fixture.snapshot(), member: 'node2', sponsor: 'node1', requestedBy: 'admin', reason: 'join test', timing: { nodeProbeSeconds: 2, nodeProbeMaxSeconds: 2, continueAsNewAfterEvents: 40 } }],
+    });
+    const waiting = await waitFor(
+      async () => {
+        const state = (await handle.query(operationStateQuery)) as JoinState;
+        return state.phase === 'approval' && state.members[0]?.state === 'awaiting-approval' ? state : null;
+      },
+      { description: 'the join awaiting approval' },
+    );
+    await sponsor.shutdown();
+    const target = { workflowId: handle.workflowId, member: 'node2', subject: waiting.transportFingerprint! };
+    await handle.executeUpdate(approveUpdate, { args: [signApproval(fixture.approvers[1]!, target)] });
+
+    await waitFor(
+      async () => {
+        const history = await fixture.client.workflow.getHandle(handle.workflowId).fetchHistory();
+        const continued = Boolean(history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId);
+        const state = (await handle.query(operationStateQuery)) as JoinState;
+        return continued && state.phase === 'transfer-secrets';
+      },
+      { timeoutMs: 60_000, description: 'the join continued as new, waiting for its sponsor' },
+    );
+    await fixture.startWorkers({ members: ['node1'], orchestrator: false });
+    const result = await fixture.client.workflow.getHandle<typeof joinWorkflow>(handle.workflowId).result();
+
+    expect(result).toMatchObject({ state: 'completed', transportFingerprint: waiting.transportFingerprint });
+    expect(result.approvals.granted.map((record) => record.approverId)).toEqual(['approver-2']);
+    expect(await fixture.withToken('node2', (token) => token.clusterSecretsKcv())).toEqual(await fixture.withToken('node1', (token) => token.clusterSecretsKcv()));
+    expect((await fixture.withToken('node2', (token) => token.inventory())).map((group) => group.id)).toEqual(['e9']);
+  });
+});
