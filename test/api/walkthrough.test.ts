@@ -86,6 +86,11 @@ describe('walkthrough over HTTP', () => {
     const done = await until(operationId, (view) => view.state !== 'running', 'the join to finish');
     expect(done.state).toBe('completed');
     expect(done.members).toEqual([expect.objectContaining({ member: 'node3', state: 'in-sync' })]);
+
+    // The join's histories: its own, then its key sync's and that sync's member sync for node3.
+    const keySyncId = (done as unknown as { join: { keySyncWorkflowId: string } }).join.keySyncWorkflowId;
+    const histories = await api.request('GET', `/v1/operations/${operationId}/history`, { as: 'auditor' });
+    expect((histories.body.histories as { workflowId: string }[]).map((history) => history.workflowId)).toEqual([operationId, keySyncId, `${keySyncId}:node3`]);
   }, 600_000);
 
   let syncId = '';
