@@ -2,7 +2,7 @@
 // opens that member's token. Inputs and outputs are references, fingerprints and counts (see
 // activities/types.ts); bytes go through the package store.
 import { createHash } from 'node:crypto';
-import { Context } from '@temporalio/activity';
+import { Context, asyncLocalStorage } from '@temporalio/activity';
 import { FailureTypes } from '../libs/contract/failure-types';
 import type { MemberConfig } from '../libs/config/types';
 import type { ClusterSecretsKcv, ImportResult, KeyGroup } from '../libs/hsm/types';
@@ -26,6 +26,14 @@ export interface NodeAgentDeps {
   tokens: TokenSource;
 }
 
+/**
+ * An activity's log line (through the worker's pino logger, with the activity's ids): counts,
+ * digests and fingerprints only. Silent when called outside an activity, as unit tests do.
+ */
+function note(message: string, meta: Record<string, unknown>): void {
+  asyncLocalStorage.getStore()?.log.info(message, meta);
+}
+
 /** Import progress is heartbeated at most this often, and on the last entry. */
 const HEARTBEAT_EVERY_MS = 1_000;
 
@@ -47,6 +55,7 @@ export function createNodeAgentActivities({ member, clusterId, packageStore, tok
         const stored = await packageStore.put(exported.bytes);
         // The store names the file by the same SHA-256 the package reference carries; a mismatch is a bug, not a retry.
         if (stored.digest !== exported.ref.digest) throw new Error(`The package store named the package ${stored.digest}, the HSM layer ${exported.ref.digest}.`);
+        note('package exported', { member: member.id, digest: stored.digest, keyCount: exported.entries.length, notExportable: exported.notExportable.length, missing: exported.missing.length });
         return {
           package: { digest: stored.digest, size: stored.size, keyCount: exported.entries.length },
           entries: exported.entries.map(({ class: keyClass, id, label, fingerprint }) => ({ class: keyClass, id, label, fingerprint })),
@@ -76,7 +85,11 @@ export function createNodeAgentActivities({ member, clusterId, packageStore, tok
           }),
         );
         // The import stopped between two key groups because the activity was cancelled: report it as such.
-        if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
+        if (context.cancellationSignal.aborted) {
+          note('import stopped by cancellation', { member: member.id, digest: ref.digest, handled: result.entries.length });
+          throw context.cancellationSignal.reason ?? new Error('cancelled');
+        }
+        note('package imported', { member: member.id, digest: ref.digest, imported: result.imported, skipped: result.skipped, conflicts: result.conflicts });
         return result;
       });
     },
@@ -101,6 +114,7 @@ export function createNodeAgentActivities({ member, clusterId, packageStore, tok
         }
         const wrapped = await tokens.withToken((token) => token.wrapClusterSecretsForTransport(der));
         const stored = await packageStore.put(wrapped.blob);
+        note('cluster secrets wrapped for a joining member', { member: member.id, transportFingerprint: fingerprint, blobDigest: stored.digest, oaepHash: wrapped.oaepHash });
         return { blob: { digest: stored.digest, size: stored.size, keyCount: 2 }, oaepHash: wrapped.oaepHash };
       });
     },
@@ -108,7 +122,9 @@ export function createNodeAgentActivities({ member, clusterId, packageStore, tok
     async receiveClusterSecrets({ blob }: { operationId: string; blob: { digest: string } }): Promise<ClusterSecretsKcv> {
       return run(async () => {
         const bytes = await packageStore.get(blob.digest);
-        return tokens.withToken((token) => token.unwrapClusterSecretsFromTransport(bytes));
+        const kcv = await tokens.withToken((token) => token.unwrapClusterSecretsFromTransport(bytes));
+        note('cluster secrets received', { member: member.id, blobDigest: blob.digest, ktkKcv: kcv.ktkKcv, pmkKcv: kcv.pmkKcv });
+        return kcv;
       });
     },
   };
