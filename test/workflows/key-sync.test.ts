@@ -129,6 +129,24 @@ describe('keySync on real tokens', () => {
     expect(ids).not.toContain('c203');
   });
 
+  it('leaves a conflicting key alone, fails only that member as conflict, and still imports its other keys', async () => {
+    const theirs = await fixture.withToken('node3', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'clash', id: 'c301' }));
+    await fixture.withToken('node1', async (token) => {
+      await token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'clash', id: 'c301' });
+      await token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'fresh', id: 'c302' });
+    });
+    const result = await runSync('conflict', syncInput({ keyIds: ['c301', 'c302'] }));
+
+    expect(result.state).toBe('failed');
+    expect(result.members.find((member) => member.member === 'node2')).toMatchObject({ state: 'in-sync', keysImported: 2 });
+    const node3 = result.members.find((member) => member.member === 'node3');
+    expect(node3).toMatchObject({ state: 'failed', reason: 'conflict', keysImported: 1 });
+    expect(node3?.detail).toMatch(/clash \(private c301\).*an operator must decide/);
+    const node3Keys = await fixture.withToken('node3', (token) => token.inventory());
+    expect(node3Keys.filter((group) => group.id === 'c301').map((group) => group.fingerprint)).toEqual([theirs.fingerprint]);
+    expect(node3Keys.map((group) => group.id)).toContain('c302');
+  });
+
   it('archives every history it produced, parents and children', async () => {
     const archive = new AuditArchive(fixture.config.auditArchive.dir);
     // The "nothing to do" run started no memberSync; the one-key run had node2 only.
