@@ -11,7 +11,7 @@ import { generateFounderKeys, startKeySync } from './support/sync-helpers';
 import { startWorkerProcess, stopWorkerProcess, writeWorkerConfig } from './support/worker-process';
 import type { WorkerProcess } from './support/worker-process';
 
-const EC_KEYS = 120;
+const EC_KEYS = 80;
 const RSA_KEYS = 4;
 const TOTAL = EC_KEYS + RSA_KEYS;
 /** CKA_ID prefix "keysync." in hex: the cluster secrets and a joined token's transport key, not synced keys. */
