@@ -119,7 +119,10 @@ export class ApprovalGate {
   }
 
   private accept(approval: Approval, via: 'update' | 'signal'): ApprovalAccepted {
-    this.status.granted.push({ approverId: approval.approverId, decision: approval.decision, at: new Date().toISOString(), via });
+    // Validators and handlers run back to back, so this cannot happen today; it keeps "one count
+    // per approver" true even if a handler ever awaits before recording.
+    const counted = this.status.granted.some((record) => record.approverId === approval.approverId);
+    if (!counted) this.status.granted.push({ approverId: approval.approverId, decision: approval.decision, at: new Date().toISOString(), via });
     return { member: approval.member, approverId: approval.approverId, decision: approval.decision, approvals: this.status };
   }
 }
