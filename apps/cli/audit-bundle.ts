@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { AuditArchive } from '../../libs/audit-archive';
+import type { ChainReport } from '../../libs/audit-archive';
 import type { HistoryToVerify, TrustedApprovers } from './audit-verify';
 import { CliError, exitCodes } from './cli-error';
 
@@ -99,6 +101,33 @@ export interface LoadedBundle {
   approversPath: string | null;
   /** Files whose bytes no longer match the manifest's digest. */
   digestMismatches: string[];
+}
+
+const archiveIndexFile = 'index.jsonl';
+
+export function isAuditArchive(path: string): boolean {
+  return statSync(path).isDirectory() && existsSync(join(path, archiveIndexFile));
+}
+
+/**
+ * Reads the stack's audit archive (DESIGN section 2): every history its index lists, and the
+ * index's own hash chain, so an entry edited, removed or reordered is reported too.
+ */
+export async function loadArchive(path: string): Promise<LoadedBundle & { chain: ChainReport }> {
+  const archive = new AuditArchive(resolve(path));
+  const chain = await archive.verifyChain();
+  const entries = await archive.list();
+  const histories = entries.map((entry) => {
+    const file = archive.historyPath(entry.digest);
+    let history: unknown = { events: null };
+    try {
+      history = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    } catch {
+      // Reported by the chain check (missing or altered file) and as unreadable by the verification.
+    }
+    return { workflowId: entry.workflowId, runId: entry.runId, file, history };
+  });
+  return { histories, approversPath: null, digestMismatches: [], chain };
 }
 
 /** Reads a folder (an export, or any folder of history JSON files) or one history file. */

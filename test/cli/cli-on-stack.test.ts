@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoFile } from '../../apps/stack/demo/demo-state';
 import type { Operation } from '../../apps/cli/api-client';
 import type { VerifyReport } from '../../apps/cli/audit-verify';
+import { AuditArchive } from '../../libs/audit-archive';
 import { repoRoot } from '../../libs/config/paths';
 import { freePort } from '../support/free-port';
 import { freeStackPorts, startStackProcess } from '../support/stack-process';
@@ -354,5 +355,24 @@ describe('the Temporal UI path of docs/temporal-ui.md', () => {
     expect(verified.code, verified.stdout).toBe(0);
     const member = (JSON.parse(verified.stdout) as VerifyReport).histories.find((history) => history.workflowType === 'memberSync')!;
     expect(member.approvals).toEqual([expect.objectContaining({ approverId: 'approver-1', via: 'signal', verdict: 'valid' })]);
+  });
+});
+
+describe('audit verify on the stack’s own audit archive', () => {
+  it('replays every archived history, finds every approval valid against config.json’s approvers, and the index chain intact', async () => {
+    const archive = new AuditArchive(join(home, 'audit'));
+    // Archiving runs after each workflow closes: wait until this file's operations are all in.
+    await waitFor(async () => (await archive.list({ kind: 'join' })).length > 0 && (await archive.list({ member: 'node3' })).length >= 3, {
+      timeoutMs: 60_000,
+      description: 'the join and node3’s syncs to be archived',
+    });
+    const result = await runCli(['audit', 'verify', join(home, 'audit'), '--config', join(home, 'config.json'), '--json'], env);
+    const report = JSON.parse(result.stdout) as VerifyReport & { archiveChain: { ok: boolean; entries: number } };
+    expect(result.code, JSON.stringify(report.histories.filter((history) => !history.ok), null, 2)).toBe(0);
+    expect(report.archiveChain).toMatchObject({ ok: true });
+    expect(report.histories.length).toBe(report.archiveChain.entries);
+    const verdicts = report.histories.flatMap((history) => history.approvals.map((approval) => `${history.workflowType}:${approval.via}:${approval.decision}:${approval.verdict}`));
+    // The key-file approvals and the rejection by update, the join's two, and the Temporal UI's signal.
+    expect(verdicts).toEqual(expect.arrayContaining(['memberSync:update:approve:valid', 'memberSync:update:reject:valid', 'join:update:approve:valid', 'memberSync:signal:approve:valid']));
   });
 });

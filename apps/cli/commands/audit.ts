@@ -2,7 +2,9 @@
 // histories (with the registered approver keys beside them), and their offline verification.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readTrustedApprovers, loadHistories, readHistoryAnswer, writeExport } from '../audit-bundle';
+import { isAuditArchive, loadArchive, loadHistories, readHistoryAnswer, readTrustedApprovers, writeExport } from '../audit-bundle';
+import type { LoadedBundle } from '../audit-bundle';
+import type { ChainReport } from '../../../libs/audit-archive';
 import { verifyHistories } from '../audit-verify';
 import type { HistoryReport, TrustedApprovers, VerifyReport } from '../audit-verify';
 import { clusterOfOperation, run } from '../cli-context';
@@ -84,7 +86,13 @@ interface VerifyOptions {
 }
 
 async function verify(cli: Cli, path: string, options: VerifyOptions): Promise<number> {
-  const bundle = loadHistories(path);
+  let chain: ChainReport | undefined;
+  let bundle: LoadedBundle;
+  if (isAuditArchive(path)) {
+    ({ chain, ...bundle } = await loadArchive(path));
+  } else {
+    bundle = loadHistories(path);
+  }
   let trusted: TrustedApprovers;
   if (options.approvers) trusted = readTrustedApprovers(options.approvers, options.cluster);
   else if (options.config) trusted = readTrustedApprovers(options.config, options.cluster);
@@ -92,11 +100,15 @@ async function verify(cli: Cli, path: string, options: VerifyOptions): Promise<n
   else {
     throw new CliError(
       'no-approver-keys',
-      `No registered approver keys to check signatures against: ${path} has no approvers.json beside it. Pass --approvers <file> or --config <keysync config>.`,
+      `No registered approver keys to check signatures against: ${path} has no approvers.json beside it. Pass --approvers <file> or --config <keysync config>${chain ? ' (for the stack’s archive: --config .keysync/config.json)' : ''}.`,
       exitCodes.usage,
     );
   }
-  const report = await verifyHistories(bundle.histories, trusted, replayHistories);
+  const report: VerifyReport & { archiveChain?: ChainReport } = await verifyHistories(bundle.histories, trusted, replayHistories);
+  if (chain) {
+    report.archiveChain = chain;
+    if (!chain.ok) report.ok = false;
+  }
   for (const file of bundle.digestMismatches) {
     const history = report.histories.find((candidate) => candidate.file === file);
     history?.problems.unshift('the file no longer matches the digest the export recorded in manifest.json: it was changed after export');
@@ -120,15 +132,22 @@ function historyText(history: HistoryReport, paint: Palette): string[] {
   return lines;
 }
 
-function reportText(report: VerifyReport, paint: Palette): string {
+function chainText(chain: ChainReport | undefined, paint: Palette): string[] {
+  if (!chain) return [];
+  if (chain.ok) return [`Archive index: ${chain.entries} entries, hash chain intact.`];
+  return [paint.bad(`Archive index: hash chain broken:`), ...chain.problems.map((problem) => `     ${paint.bad('problem:')} index line ${problem.line}: ${problem.problem}`)];
+}
+
+function reportText(report: VerifyReport & { archiveChain?: ChainReport }, paint: Palette): string {
   const failed = report.histories.filter((history) => !history.ok).length;
   const approvals = report.histories.reduce((sum, history) => sum + history.approvals.filter((approval) => approval.verdict === 'valid').length, 0);
   return [
     `Registered approver keys: ${report.approversSource}`,
+    ...chainText(report.archiveChain, paint),
     ...report.histories.flatMap((history) => historyText(history, paint)),
     report.ok
       ? paint.ok(`Verified ${report.histories.length} histor${report.histories.length === 1 ? 'y' : 'ies'}: all replay, ${approvals} signed approval(s) valid.`)
-      : paint.bad(`${failed} of ${report.histories.length} histor${report.histories.length === 1 ? 'y' : 'ies'} failed verification.`),
+      : paint.bad(`${failed} of ${report.histories.length} histor${report.histories.length === 1 ? 'y' : 'ies'} failed verification${report.archiveChain?.ok === false ? ', and the archive index is broken' : ''}.`),
   ].join('\n');
 }
 
@@ -149,7 +168,7 @@ export function registerAuditCommands(program: Command): void {
   audit
     .command('verify')
     .description('Offline: replay exported histories against the workflow code and check every approval signature')
-    .argument('<path>', 'an export folder, a folder of history JSON files, or one history file')
+    .argument('<path>', 'an export folder, the stack’s audit archive folder, a folder of history JSON files, or one history file')
     .option('--approvers <file>', 'registered approver keys (approvers.json, or a list of {id, publicKey})')
     .option('--config <file>', 'take the registered approver keys from a KeySync configuration file')
     .option('--cluster <id>', 'with --config: only this cluster’s approvers')
