@@ -10,7 +10,7 @@ export type OpenToken = (ref: TokenRef) => Promise<Token>;
 
 export interface TokenSource {
   withToken<T>(use: (token: Token) => Promise<T>): Promise<T>;
-  /** Closes the token once no activity uses it; a later call opens it again. */
+  /** Closes the token once the activities using it are done; a later call opens it again. */
   close(): Promise<void>;
 }
 
@@ -21,11 +21,19 @@ interface Lease {
   users: number;
   retired: boolean;
   released: Promise<void> | null;
+  /** Settles when the lease is retired and its token closed. */
+  closed: Promise<void>;
+  markClosed: () => void;
+}
+
+function newLease(token: Promise<Token>): Lease {
+  let markClosed = (): void => undefined;
+  const closed = new Promise<void>((resolve) => (markClosed = resolve));
+  return { token, users: 0, retired: false, released: null, closed, markClosed };
 }
 
 export function createTokenSource(ref: TokenRef, openToken: OpenToken): TokenSource {
   let current: Lease | null = null;
-  const closing = new Set<Promise<void>>();
 
   function retire(lease: Lease): void {
     lease.retired = true;
@@ -36,14 +44,13 @@ export function createTokenSource(ref: TokenRef, openToken: OpenToken): TokenSou
         (token) => token.close(),
         () => undefined,
       );
-      closing.add(lease.released);
-      void lease.released.finally(() => closing.delete(lease.released!));
+      void lease.released.then(lease.markClosed, lease.markClosed);
     }
   }
 
   return {
     async withToken(use) {
-      current ??= { token: openToken(ref), users: 0, retired: false, released: null };
+      current ??= newLease(openToken(ref));
       const lease = current;
       lease.users += 1;
       try {
@@ -59,8 +66,10 @@ export function createTokenSource(ref: TokenRef, openToken: OpenToken): TokenSou
     },
 
     async close() {
-      if (current) retire(current);
-      await Promise.all([...closing]);
+      const lease = current;
+      if (!lease) return;
+      retire(lease);
+      await lease.closed;
     },
   };
 }

@@ -51,6 +51,22 @@ describe('createTokenSource', () => {
     expect(await source.withToken(async (token) => idOf(token))).toBe(1);
   });
 
+  it('waits for a running activity before closing the token', async () => {
+    const { opened, open } = fakeOpener();
+    const source = createTokenSource(ref, open);
+    let finish = (): void => undefined;
+    const running = source.withToken(() => new Promise<void>((resolve) => (finish = resolve)));
+    await new Promise((resolve) => setImmediate(resolve));
+    let closed = false;
+    const closing = source.close().then(() => (closed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    expect(opened[0]?.closed).toBe(false);
+    finish();
+    await Promise.all([running, closing]);
+    expect(opened[0]?.closed).toBe(true);
+  });
+
   it('closes the token on close(), and a later call opens it again', async () => {
     const { opened, open } = fakeOpener();
     const source = createTokenSource(ref, open);
