@@ -6,9 +6,11 @@ import { Context, asyncLocalStorage } from '@temporalio/activity';
 import { FailureTypes } from '../libs/contract/failure-types';
 import type { MemberConfig } from '../libs/config/types';
 import type { ClusterSecretsKcv, ImportResult, KeyGroup } from '../libs/hsm/types';
+import { openToken } from '../libs/hsm/open-token';
 import type { PackageStore } from '../libs/package-store';
 import { failure, mapFailures } from './failures';
-import type { TokenSource } from './token-source';
+import { createTokenSource } from './token-source';
+import type { OpenToken, TokenSource } from './token-source';
 import type {
   ExportKeysInput,
   ExportKeysResult,
@@ -23,7 +25,10 @@ export interface NodeAgentDeps {
   member: MemberConfig;
   clusterId: string;
   packageStore: PackageStore;
-  tokens: TokenSource;
+  /** The agent's token, which the caller closes on shutdown; default: one opened from `member` with `openToken`, open for the life of the process. */
+  tokens?: TokenSource;
+  /** Default: libs/hsm's openToken. */
+  openToken?: OpenToken;
 }
 
 /**
@@ -37,7 +42,9 @@ function note(message: string, meta: Record<string, unknown>): void {
 /** Import progress is heartbeated at most this often, and on the last entry. */
 const HEARTBEAT_EVERY_MS = 1_000;
 
-export function createNodeAgentActivities({ member, clusterId, packageStore, tokens }: NodeAgentDeps): NodeAgentActivities {
+export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivities {
+  const { member, clusterId, packageStore } = deps;
+  const tokens = deps.tokens ?? createTokenSource(member, deps.openToken ?? openToken);
   const run = <T>(body: () => Promise<T>): Promise<T> => mapFailures(member.id, body);
 
   return {
