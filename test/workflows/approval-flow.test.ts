@@ -61,7 +61,7 @@ describe('approvals of a key sync', () => {
     parent = await fixture.client.workflow.start<typeof keySyncWorkflow>(workflowTypes.keySync, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: keySyncWorkflowId(fixture.clusterId, 'approvals'),
-      args: [{ cluster: fixture.snapshot(), source: 'node1', requestedBy: 'approver-3', reason: 'approval test', timing: { nodeProbeSeconds: 10 } }],
+      args: [{ cluster: fixture.snapshot(), source: 'node1', requestedBy: 'approver-3', reason: 'approval test' }],
     });
     digest = await waitFor(async () => (await parent.query(operationStateQuery)).package?.digest, { description: 'the package digest' });
     for (const member of ['node2', 'node3']) {

@@ -37,7 +37,7 @@ describe('join of a fresh token', () => {
     handle = await fixture.client.workflow.start<typeof joinWorkflow>(workflowTypes.join, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: joinWorkflowId(fixture.clusterId, 'node3'),
-      args: [{ cluster: fixture.snapshot(), member: 'node3', sponsor: 'node1', requestedBy: 'admin', reason: 'join test', timing: { nodeProbeSeconds: 10 } }],
+      args: [{ cluster: fixture.snapshot(), member: 'node3', sponsor: 'node1', requestedBy: 'admin', reason: 'join test' }],
     });
   });
 

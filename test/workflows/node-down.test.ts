@@ -16,13 +16,13 @@ import type { ClusterFixture } from './support/cluster-fixture';
 describe('members that cannot go on', () => {
   let fixture: ClusterFixture;
 
-  const input = (targets: string[], continueAsNewAfterEvents = 5000): KeySyncInput => ({
+  const input = (targets: string[], continueAsNewAfterEvents = 5000, nodeProbeSeconds = 2): KeySyncInput => ({
     cluster: fixture.snapshot(),
     source: 'node1',
     targets,
     requestedBy: 'operator',
     reason: 'node down test',
-    timing: { nodeProbeSeconds: 2, nodeProbeMaxSeconds: 4, heartbeatSeconds: 10, retryInitialSeconds: 1, retryMaxSeconds: 2, continueAsNewAfterEvents },
+    timing: { nodeProbeSeconds, nodeProbeMaxSeconds: Math.max(4, nodeProbeSeconds), heartbeatSeconds: 10, retryInitialSeconds: 1, retryMaxSeconds: 2, continueAsNewAfterEvents },
   });
   const memberHandle = (syncId: string, member: string) =>
     fixture.client.workflow.getHandle<typeof memberSyncWorkflow>(memberSyncWorkflowId(keySyncWorkflowId(fixture.clusterId, syncId), member));
@@ -104,7 +104,8 @@ describe('members that cannot go on', () => {
     const result = await fixture.client.workflow.execute<typeof keySyncWorkflow>(workflowTypes.keySync, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: keySyncWorkflowId(fixture.clusterId, 'stranger'),
-      args: [input(['node2', 'node5'])],
+      // Every agent here runs: a long probe window keeps a busy machine from making node5 look down.
+      args: [input(['node2', 'node5'], 5000, 30)],
     });
 
     expect(result.state).toBe('failed');
