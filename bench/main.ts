@@ -20,6 +20,7 @@ import { keySyncWorkflowId } from '../workflows/messages';
 import type { keySyncWorkflow } from '../workflows/key-sync-workflow';
 import type { BaselineInput, BaselineResult } from './bare-baseline';
 import { createBenchCluster } from './bench-cluster';
+import { runDriftBench } from './drift';
 import { activityTimes, formatTimes } from './phases';
 import type { BenchCluster } from './bench-cluster';
 
@@ -96,6 +97,8 @@ function benchConfig(dir: string, address: string, cluster: BenchCluster, parall
 }
 
 async function main(): Promise<void> {
+  // `npm run bench -- --drift`: time to usable-everywhere of a key made outside KeySync (bench/drift.ts).
+  if (process.argv.includes('--drift')) return runDriftBench(process.argv.filter((arg) => arg !== '--drift'));
   const options = parseOptions(process.argv);
   const parallelism = options.parallelism ?? options.members;
   const dir = mkdtempSync(join(tmpdir(), 'keysync-bench-'));

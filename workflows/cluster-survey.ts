@@ -29,10 +29,12 @@ async function surveyMember(cluster: string, member: string, timing: AgentTiming
   const options = { cluster, member, timing, heartbeats: false, probeOnce: true as const };
   try {
     return await CancellationScope.withTimeout(surveyDeadlineSeconds(timing) * 1000, async () => {
-      const report = await callAgent(options, async (agent) => ({ kcv: await agent.reportClusterSecrets() }));
-      if (report === null) return unreachable(member, 'waiting-for-node', `the agent of ${member} did not pick the call up within ${timing.nodeProbeSeconds}s`);
-      const inventory = await callAgent(options, (agent) => agent.inventoryKeys());
-      if (inventory === null) return unreachable(member, 'waiting-for-node', `the agent of ${member} stopped answering`);
+      // Both at once: one round trip to the agent instead of two (the availability gate is waited on).
+      const [report, inventory] = await Promise.all([
+        callAgent(options, async (agent) => ({ kcv: await agent.reportClusterSecrets() })),
+        callAgent(options, (agent) => agent.inventoryKeys()),
+      ]);
+      if (report === null || inventory === null) return unreachable(member, 'waiting-for-node', `the agent of ${member} did not pick the call up within ${timing.nodeProbeSeconds}s`);
       return { member, inventory, kcv: report.kcv };
     });
   } catch (error) {

@@ -24,7 +24,7 @@ import { computeDrift } from './plan';
 import type { Inventories } from './plan';
 import { KeySyncCluster, KeySyncKind, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
-import type { ClusterSnapshot } from './types';
+import type { ClusterSnapshot, KeySyncResult } from './types';
 
 /** The wire name of this workflow (workflows/index.ts exports it under this name). */
 export const driftWatchWorkflowType = 'driftWatch';
@@ -100,7 +100,7 @@ export async function startAutomaticSync(
   timing: DriftWatchInput['timing'],
   kind: 'drift' | 'avail',
   detectedAt: string,
-): Promise<{ sync: StartedDriftSync; ended: Promise<unknown> | null }> {
+): Promise<{ sync: StartedDriftSync; ended: Promise<KeySyncResult> | null }> {
   const operationId = keySyncWorkflowId(cluster.id, automaticSyncId(kind, request));
   const reason =
     kind === 'drift'

@@ -14,6 +14,7 @@ import { startAutomaticSync } from './drift-watch-workflow';
 import type { KeyAvailabilityInput, KeyAvailabilityResult, KeyPresence } from './drift-types';
 import { KeySyncCluster, KeySyncKind, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
+import type { KeySyncResult } from './types';
 
 export const keyAvailabilityWorkflowType = 'keyAvailability';
 
@@ -78,14 +79,14 @@ export async function keyAvailabilityWorkflow(input: KeyAvailabilityInput): Prom
 
   let operationId: string | null = null;
   let syncAsked = false;
-  let syncDone: Promise<unknown> | null = null;
+  let syncDone: Promise<KeySyncResult> | null = null;
   let pollMs = firstPollMs;
+  let view = viewKey(await surveyCluster(cluster, timing), keyId);
   for (;;) {
-    const view = viewKey(await surveyCluster(cluster, timing), keyId);
     const lacking = view.members.filter((member) => member.presence !== 'present').map((member) => member.member);
+    const available = lacking.length === 0 && view.holders.length > 0;
     const notExportable = view.holders.length > 0 && !view.holders.some((holder) => holder.exportable);
-    const answer = (message?: string): KeyAvailabilityResult => {
-      const available = lacking.length === 0 && view.holders.length > 0;
+    if (available || Date.now() >= deadline || view.conflicting) {
       upsertSearchAttributes([{ key: KeySyncState, value: available ? 'available' : 'unavailable' }]);
       return {
         cluster: cluster.id,
@@ -97,12 +98,9 @@ export async function keyAvailabilityWorkflow(input: KeyAvailabilityInput): Prom
         notExportable,
         operationId,
         waitedSeconds: Math.round((Date.now() - startedAt) / 100) / 10,
-        ...(available || message === undefined ? {} : { message }),
+        ...(available ? {} : { message: explain(view, lacking, notExportable, input.sync, operationId) }),
       };
-    };
-    if (lacking.length === 0 && view.holders.length > 0) return answer();
-    const why = explain(view, lacking, notExportable, input.sync, operationId);
-    if (Date.now() >= deadline || view.conflicting) return answer(why);
+    }
 
     const reachableMissing = view.members.filter((member) => member.presence === 'missing').map((member) => member.member);
     const source = cluster.members.find((member) => view.holders.some((holder) => holder.member === member && holder.exportable));
@@ -110,28 +108,44 @@ export async function keyAvailabilityWorkflow(input: KeyAvailabilityInput): Prom
       const { sync, ended } = await startAutomaticSync(cluster, { source, keyIds: [keyId], targets: reachableMissing }, input.requestedBy, input.timing, 'avail', new Date(startedAt).toISOString());
       operationId = sync.operationId;
       syncAsked = true;
-      // Our own child: wait for its end, then look once more. One found running (another caller's): poll.
+      // Our own child: wait for its end. One found running (another caller's): poll.
       syncDone = ended;
     }
     const remaining = deadline - Date.now();
     if (syncDone !== null) {
       const pending = syncDone;
       syncDone = null;
-      await raceWithTimer(pending, remaining);
+      const outcome = await raceWithTimer(pending, remaining);
+      // Each memberSync verified its import by inventory: its in-sync members hold the key now, no need to look again.
+      if (outcome !== undefined) {
+        view = withSynced(view, outcome);
+        continue;
+      }
     } else {
       await sleep(Math.min(pollMs, remaining));
       pollMs = Math.min(pollMs * 2, maxPollMs);
     }
+    view = viewKey(await surveyCluster(cluster, timing), keyId);
   }
 }
 
-/** Waits for `pending` or `ms`, whichever comes first; the timer is cancelled so it leaves no trace. */
-async function raceWithTimer(pending: Promise<unknown>, ms: number): Promise<void> {
-  if (ms <= 0) return;
+/** The view after a sync: its targets that ended in-sync hold the key. */
+function withSynced(view: KeyView, outcome: KeySyncResult): KeyView {
+  const synced = new Set(outcome.members.filter((member) => member.state === 'in-sync').map((member) => member.member));
+  return {
+    ...view,
+    members: view.members.map((member) => (member.presence === 'missing' && synced.has(member.member) ? { member: member.member, presence: 'present' } : member)),
+  };
+}
+
+/** What `pending` gives, or undefined when `ms` passes first or it fails; the timer is cancelled so it leaves no trace. */
+async function raceWithTimer<T>(pending: Promise<T>, ms: number): Promise<T | undefined> {
+  if (ms <= 0) return undefined;
   const scope = new CancellationScope();
   const timer = scope.run(() => sleep(ms));
-  await Promise.race([pending.catch(() => undefined), timer.catch(() => undefined)]);
+  const outcome = await Promise.race([pending.catch(() => undefined), timer.then(() => undefined, () => undefined)]);
   scope.cancel();
+  return outcome;
 }
 
 function explain(view: KeyView, lacking: readonly string[], notExportable: boolean, sync: boolean, operationId: string | null): string {
