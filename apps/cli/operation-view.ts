@@ -55,8 +55,9 @@ export function operationHeader(operation: Operation, paint: Palette): string {
   return lines.join('\n');
 }
 
-export function operationText(operation: Operation, paint: Palette): string {
-  const lines = [operationHeader(operation, paint), ...memberLines(operation, paint).map((line) => line.text)];
+/** The operation as text; `withMembers` false when a terminal's live block already shows each member's final line. */
+export function operationText(operation: Operation, paint: Palette, withMembers = true): string {
+  const lines = [operationHeader(operation, paint), ...(withMembers ? memberLines(operation, paint).map((line) => line.text) : [])];
   for (const key of operation.notExportable ?? []) {
     lines.push(paint.warn(`  not exportable (CKA_EXTRACTABLE false), left out: ${key.label} (${key.class} ${key.id})`));
   }

@@ -15,6 +15,21 @@ export interface WaitOptions {
 const unreachableTolerance = 10;
 
 export async function waitForOperation(api: ApiClient, operationId: string, out: Output, options: WaitOptions = {}): Promise<Operation> {
+  // Ctrl-C stops following, not the operation: say so, and how to pick it up again.
+  const onInterrupt = (): void => {
+    out.endLive();
+    out.note(`Stopped following ${operationId}; it goes on. Follow it again with: keysync status ${operationId} --wait`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await follow(api, operationId, out, options);
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
+async function follow(api: ApiClient, operationId: string, out: Output, options: WaitOptions): Promise<Operation> {
   const interval = options.intervalMs ?? 1_000;
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   let misses = 0;

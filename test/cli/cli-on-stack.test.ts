@@ -160,13 +160,20 @@ describe('keysync on the real stack', () => {
     expect(finished.stdout).toMatch(/node2 {2}failed \(rejected\) .*approver-2 rejected/);
   });
 
-  it('cancel stops a sync awaiting approval; status --wait then reports it cancelled and exits 1', async () => {
-    const started = await cliJson<Operation>(['sync', '--from', 'node1', '--to', 'node2', '--keys', demoRsaKeyId], env);
-    await memberAwaitingApproval(started.operationId, 'node2');
-    const cancel = await runCli(['cancel', started.operationId], env);
+  it('Ctrl-C stops following, not the sync; cancel stops it; status --wait then reports it cancelled and exits 1', async () => {
+    const following = startCli(['sync', '--from', 'node1', '--to', 'node2', '--keys', demoRsaKeyId, '--wait'], env);
+    const [, operationId] = await following.waitForStdout(/started (sync:demo:\S+)/);
+    await memberAwaitingApproval(operationId as string, 'node2');
+    following.child.kill('SIGINT');
+    const interrupted = await following.exited;
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain(`it goes on. Follow it again with: keysync status ${operationId as string} --wait`);
+    expect((await apiOperation(operationId as string)).state).toBe('running');
+
+    const cancel = await runCli(['cancel', operationId as string], env);
     expect(cancel.code, cancel.stderr).toBe(0);
-    expect(cancel.stdout).toContain(`cancel requested for ${started.operationId}`);
-    const status = await runCli(['status', started.operationId, '--wait'], env);
+    expect(cancel.stdout).toContain(`cancel requested for ${operationId as string}`);
+    const status = await runCli(['status', operationId as string, '--wait'], env);
     expect(status.code).toBe(1);
     expect(status.stdout).toMatch(/node2 {2}failed \(cancelled\)/);
     expect(status.stdout).toMatch(/ended cancelled/);

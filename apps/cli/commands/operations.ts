@@ -29,7 +29,9 @@ export async function reportOperation(cli: Cli, operationId: string, wait: boole
   } else {
     operation = await api.operation(operationId);
   }
-  cli.out.result(operation, () => [operationText(operation, cli.out.paint), wait ? verdict(operation, cli.out.paint) : ''].join('\n'));
+  // On a terminal the live block stays on screen with each member's final line; elsewhere the summary repeats them.
+  const withMembers = !(wait && cli.out.tty);
+  cli.out.result(operation, () => [operationText(operation, cli.out.paint, withMembers), wait ? verdict(operation, cli.out.paint) : ''].join('\n'));
   if (!wait) return exitCodes.ok;
   return allInSync(operation) ? exitCodes.ok : exitCodes.failed;
 }
