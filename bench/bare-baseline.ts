@@ -2,7 +2,7 @@
 // script with nothing around it (no Temporal, no package file, no verification). Run as its own
 // process so its module initialisation is its own. Input: one JSON argument; output: one JSON line.
 //
-// Work per key: find the private key and its public key on the source, wrap the private key under
+// Work per key: find the private key and its public key on the source (indexed once), wrap the private key under
 // the KTK (CKM_AES_KEY_WRAP_PAD); then on each target (targets in parallel, up to `parallelism`):
 // unwrap it into a token object and create its public key object, as an import does.
 import * as pkcs11 from 'pkcs11js';
@@ -53,6 +53,25 @@ function findOne(session: Buffer, template: pkcs11.Template): Buffer {
   } finally {
     lib.C_FindObjectsFinal(session);
   }
+}
+
+/** Every object of a class by CKA_ID (hex), in one search: the way an efficient script finds many keys. */
+function indexById(session: Buffer, objectClass: number): Map<string, Buffer> {
+  const byId = new Map<string, Buffer>();
+  lib.C_FindObjectsInit(session, [{ type: pkcs11.CKA_CLASS, value: objectClass }]);
+  try {
+    for (;;) {
+      const batch = lib.C_FindObjects(session, 256);
+      if (batch.length === 0) break;
+      for (const handle of batch) {
+        const [id] = lib.C_GetAttributeValue(session, handle, [{ type: pkcs11.CKA_ID }]);
+        if (id?.value) byId.set(Buffer.from(id.value).toString('hex'), handle);
+      }
+    }
+  } finally {
+    lib.C_FindObjectsFinal(session);
+  }
+  return byId;
 }
 
 function publicKeyTemplate(session: Buffer, handle: Buffer, keyType: 'ec' | 'rsa', id: Buffer): pkcs11.Template {
@@ -116,10 +135,13 @@ export async function runBaseline(input: BaselineInput): Promise<BaselineResult>
     const wrapped: Wrapped[] = [];
     try {
       const ktk = findOne(source, [{ type: pkcs11.CKA_CLASS, value: pkcs11.CKO_SECRET_KEY }, { type: pkcs11.CKA_ID, value: ktkId }]);
+      const privateKeys = indexById(source, pkcs11.CKO_PRIVATE_KEY);
+      const publicKeys = indexById(source, pkcs11.CKO_PUBLIC_KEY);
       for (const key of input.keys) {
         const id = Buffer.from(key.idHex, 'hex');
-        const privateKey = findOne(source, [{ type: pkcs11.CKA_CLASS, value: pkcs11.CKO_PRIVATE_KEY }, { type: pkcs11.CKA_ID, value: id }]);
-        const publicKey = findOne(source, [{ type: pkcs11.CKA_CLASS, value: pkcs11.CKO_PUBLIC_KEY }, { type: pkcs11.CKA_ID, value: id }]);
+        const privateKey = privateKeys.get(key.idHex);
+        const publicKey = publicKeys.get(key.idHex);
+        if (!privateKey || !publicKey) throw new Error(`key ${key.idHex} is not on the source token`);
         const bytes = await lib.C_WrapKeyAsync(source, { mechanism: pkcs11.CKM_AES_KEY_WRAP_PAD }, ktk, privateKey, Buffer.alloc(8192));
         wrapped.push({ idHex: key.idHex, keyType: key.keyType, wrapped: Buffer.from(bytes), publicTemplate: publicKeyTemplate(source, publicKey, key.keyType, id) });
       }
