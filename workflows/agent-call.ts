@@ -26,6 +26,8 @@ export interface AgentCallHooks {
    * May continue the workflow as new (it throws out of the call) when the wait grows the history.
    */
   onWaitingForNode?(): void | Promise<void>;
+  /** The agent answered a presence probe after being away: the real call is scheduled again now. */
+  onNodeBack?(): void;
   /** An agent started an attempt (it succeeded, failed or died). */
   onAttempt?(): void;
   /** An attempt failed with a fault worth retrying; the next one comes after a pause. */
@@ -79,6 +81,9 @@ export async function callAgent<T>(options: AgentCallOptions, call: (agent: Node
   const { timing, hooks } = options;
   let probeSeconds = timing.nodeProbeSeconds;
   let backoffSeconds = timing.retryInitialSeconds;
+  // Once the agent is known to be away, a cheap presence probe waits for it instead of the real call,
+  // so the member shows waiting-for-node exactly until its agent is back, then its working state.
+  let nodeAway = false;
   for (;;) {
     const agent = proxyActivities<NodeAgentActivities>({
       taskQueue: memberTaskQueue(options.cluster, options.member),
@@ -91,6 +96,21 @@ export async function callAgent<T>(options: AgentCallOptions, call: (agent: Node
       // Cancel waits for the agent to stop, so the state never says "cancelled" while it still writes.
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     });
+    if (nodeAway) {
+      try {
+        await agent.reportClusterSecrets();
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        if (isScheduleToStartTimeout(error)) {
+          await hooks?.onWaitingForNode?.();
+          probeSeconds = Math.min(probeSeconds * 2, timing.nodeProbeMaxSeconds);
+          continue;
+        }
+        // Any other outcome means an agent picked the probe up: it is back.
+      }
+      nodeAway = false;
+      hooks?.onNodeBack?.();
+    }
     try {
       const result = await call(agent);
       hooks?.onAttempt?.();
@@ -100,6 +120,7 @@ export async function callAgent<T>(options: AgentCallOptions, call: (agent: Node
       if (isScheduleToStartTimeout(error)) {
         await hooks?.onWaitingForNode?.();
         if (options.probeOnce) return null;
+        nodeAway = true;
         probeSeconds = Math.min(probeSeconds * 2, timing.nodeProbeMaxSeconds);
         continue;
       }

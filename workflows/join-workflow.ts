@@ -103,6 +103,9 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
           await continueAsNew<typeof joinWorkflow>({ ...input, resume: approved });
         }
       },
+      onNodeBack: () => {
+        if (member === input.member) summary.state = working;
+      },
       onAttempt: () => {
         if (member === input.member) summary.state = working;
       },

@@ -91,6 +91,9 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
         // Nothing has been exported or started before the source answers: a new run with the same input loses nothing.
         if (workflowInfo().historyLength >= timing.continueAsNewAfterEvents) await continueAsNew<typeof keySyncWorkflow>(input);
       },
+      onNodeBack: () => {
+        delete operation.message;
+      },
       onAttempt: () => {
         delete operation.message;
       },

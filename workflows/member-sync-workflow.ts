@@ -93,6 +93,7 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
         await continueAsNew<typeof memberSyncWorkflow>({ ...input, resume: { phase, status } });
       }
     },
+    onNodeBack: () => enter(working),
     onAttempt: () => enter(working),
     onRetry: (error) => {
       status.lastError = error;
