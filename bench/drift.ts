@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -21,6 +21,7 @@ import { initSoftHsmToken, openToken, prepareSoftHsm } from '../libs/hsm';
 import type { Token } from '../libs/hsm';
 import { startDevServer } from '../libs/temporal/dev-server';
 import { ensureDriftSchedules } from '../libs/temporal/drift-schedules';
+import { activityTimes, formatTimes } from './phases';
 
 const execFileAsync = promisify(execFile);
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -170,16 +171,18 @@ export async function runDriftBench(argv: string[]): Promise<void> {
     await ensureDriftSchedules({ client, config });
     say('availability with sync=true (GET .../availability?wait=60s&sync=true):');
     const byGate: number[] = [];
+    let lastGateSync: string | null = null;
     for (let run = 0; run < options.runs; run += 1) {
       const { id, source } = nextKey();
       await pkcs11ToolKey(source, id);
       const asked = performance.now();
       const response = await fetch(`${apiUrl}/v1/clusters/bench/keys/${id}/availability?wait=60s&sync=true`, { headers: { authorization: `Bearer ${operatorToken}` } });
-      const answer = (await response.json()) as { available?: boolean; lacking?: string[]; message?: string };
+      const answer = (await response.json()) as { available?: boolean; lacking?: string[]; message?: string; operationId?: string | null };
       const took = performance.now() - asked;
       if (response.status !== 200 || answer.available !== true) throw new Error(`the gate answered ${response.status} for key ${id}: ${JSON.stringify(answer)}`);
       if (!(await onEveryMember(members, id))) throw new Error(`the gate said key ${id} is available, but a member lacks it`);
       byGate.push(took);
+      lastGateSync = answer.operationId ?? null;
       say(`  key ${id} from ${source.config.id}: ${(took / 1000).toFixed(2)} s`);
     }
 
@@ -190,6 +193,17 @@ export async function runDriftBench(argv: string[]): Promise<void> {
     say(summary('availability ?sync=true', byGate));
     say('');
     say(`targets: availability median under 1.5 s and worst under 3 s; drift watch within interval + 2 s (here ${options.interval + 2} s)`);
+    if (lastGateSync !== null) {
+      // Where the last gate's sync spent its time, from its histories (the rest is workflow task round trips).
+      const parent = await activityTimes(client, lastGateSync);
+      say(`last gate sync ${lastGateSync}: ${(parent.totalMs / 1000).toFixed(2)} s in all; its activities: ${formatTimes(parent.times)}`);
+      for await (const child of client.workflow.list({ query: `WorkflowType = 'memberSync' AND KeySyncCluster = 'bench'` })) {
+        if (!child.workflowId.startsWith(`${lastGateSync}:`)) continue;
+        const times = await activityTimes(client, child.workflowId);
+        say(`  memberSync ${child.workflowId.slice(lastGateSync.length + 1)}: ${(times.totalMs / 1000).toFixed(2)} s; ${formatTimes(times.times)}`);
+      }
+    }
+    say(`load average during the bench (2 cores shared): ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
   } finally {
     await api.close();
     await workers.shutdown();

@@ -7,3 +7,4 @@ export { joinWorkflow as join } from './join-workflow';
 export { archiveHistoryWorkflow as archiveHistory } from './archive-workflow';
 export { driftWatchWorkflow as driftWatch } from './drift-watch-workflow';
 export { keyAvailabilityWorkflow as keyAvailability } from './key-availability-workflow';
+export { clusterInventoryWorkflow as clusterInventory } from './cluster-inventory-workflow';

@@ -16,6 +16,7 @@ import { validationFailed } from './errors/validation-error';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ApiLogger } from './logging/logger';
+import { InventoryController } from './inventory/inventory.controller';
 import { MembersController } from './members/members.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
@@ -43,7 +44,7 @@ export class AppModule {
   static forRoot(config: KeySyncConfig, logger: ApiLogger, runtime: ApiRuntimeOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, ClustersController, SyncsController, MembersController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController],
+      controllers: [HealthController, ClustersController, SyncsController, MembersController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController, InventoryController],
       providers: [
         { provide: ApiConfig, useValue: new ApiConfig(config, runtime) },
         { provide: ApiLogger, useValue: logger },

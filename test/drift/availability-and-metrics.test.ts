@@ -1,6 +1,7 @@
 // The availability gate and /metrics over HTTP, on the real API, real node agents on SoftHSM tokens
 // and the run's Temporal dev server. Keys are made outside KeySync with pkcs11-tool.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterInventoryResult } from '../../workflows/cluster-inventory-workflow';
 import type { DriftWatchInput, DriftWatchResult, KeyAvailabilityResult } from '../../workflows/drift-types';
 import { driftWatchWorkflowType } from '../../workflows/drift-watch-workflow';
 import type { driftWatchWorkflow } from '../../workflows/drift-watch-workflow';
@@ -65,6 +66,20 @@ describe('availability gate and metrics', () => {
       { member: 'node3', presence: 'missing' },
     ]);
     expect(body.message).toContain('sync=true');
+  });
+
+  it('shows every member\'s keys and the drift per key and member in the inventory', async () => {
+    const response = await api.request('GET', `/v1/clusters/${fixture.clusterId}/inventory`, { as: 'auditor' });
+    expect(response.status).toBe(200);
+    const body = response.body as unknown as ClusterInventoryResult;
+    expect(body.members.map((member) => [member.member, member.keys?.map((key) => key.id), member.hasClusterSecrets])).toEqual([
+      ['node1', [], true],
+      ['node2', ['0a01'], true],
+      ['node3', [], true],
+    ]);
+    expect(body.members[1]!.keys![0]).toMatchObject({ class: 'private', keyType: 'ec', curve: 'P-256', label: 'fresh-ca', exportable: true });
+    expect(body.drift).toEqual([expect.objectContaining({ id: '0a01', missingOn: ['node1', 'node3'], conflicting: false })]);
+    expect(body.drift[0]!.holders).toEqual([{ member: 'node2', fingerprint: body.members[1]!.keys![0]!.fingerprint, exportable: true }]);
   });
 
   it('with wait, answers as soon as the key is on every member, not at the end of the wait', async () => {

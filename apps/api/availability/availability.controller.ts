@@ -5,11 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { Client, WorkflowFailedError } from '@temporalio/client';
-import { TimeoutFailure } from '@temporalio/common';
+import { Client } from '@temporalio/client';
 import type { KeyAvailabilityInput, KeyAvailabilityResult } from '../../../workflows/drift-types';
 import { keyAvailabilityWorkflowId, keyAvailabilityWorkflowType } from '../../../workflows/key-availability-workflow';
-import type { keyAvailabilityWorkflow } from '../../../workflows/key-availability-workflow';
 import { KeySyncCluster, KeySyncKind } from '../../../workflows/search-attributes';
 import { Authenticated, CurrentPrincipal } from '../auth/auth-decorators';
 import { ApiConfig } from '../config/api-config';
@@ -17,6 +15,7 @@ import { ApiError } from '../errors/api-error';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import type { Principal } from '../http/api-request';
 import { clusterSnapshot } from '../temporal/cluster-snapshot';
+import { runShortWorkflow } from '../temporal/run-short-workflow';
 import { AvailabilityQueryDto, KeyAvailabilityDto, KeyParams, maxWaitSeconds, waitSeconds } from './availability.dto';
 
 /** Beyond the caller's wait: time for one look at every member (a down one is probed for 3 s). */
@@ -55,38 +54,17 @@ export class AvailabilityController {
     }
     const keyId = params.keyId.toLowerCase();
     const input: KeyAvailabilityInput = { cluster: clusterSnapshot(cluster), keyId, waitSeconds: wait, sync, requestedBy: principal.id };
-    const handle = await this.client.workflow.start<typeof keyAvailabilityWorkflow>(keyAvailabilityWorkflowType, {
-      taskQueue: this.config.orchestratorTaskQueue,
+    return runShortWorkflow<KeyAvailabilityResult>(this.client, {
+      workflowType: keyAvailabilityWorkflowType,
       workflowId: keyAvailabilityWorkflowId(cluster.id, keyId, randomUUID()),
+      taskQueue: this.config.orchestratorTaskQueue,
       args: [input],
-      workflowExecutionTimeout: `${Math.ceil(wait) + answerMarginSeconds}s`,
-      typedSearchAttributes: [
+      boundSeconds: wait + answerMarginSeconds,
+      searchAttributes: [
         { key: KeySyncCluster, value: cluster.id },
         { key: KeySyncKind, value: 'availability' },
       ],
+      what: 'the availability check',
     });
-    let timer: NodeJS.Timeout | undefined;
-    const noAnswer = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), (Math.ceil(wait) + answerMarginSeconds) * 1000);
-    });
-    try {
-      const result: KeyAvailabilityResult | null = await Promise.race([handle.result(), noAnswer]);
-      if (result === null) throw unavailable();
-      return result;
-    } catch (error) {
-      // The execution timeout ended it: nobody ran it in time.
-      if (error instanceof WorkflowFailedError && error.cause instanceof TimeoutFailure) throw unavailable();
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
   }
-}
-
-function unavailable(): ApiError {
-  return new ApiError(
-    HttpStatus.SERVICE_UNAVAILABLE,
-    'orchestrator-unavailable',
-    'No orchestrator answered the availability check in time. Start the worker (npm run worker) and ask again.',
-  );
 }

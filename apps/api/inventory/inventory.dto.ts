@@ -1,0 +1,105 @@
+// GET /v1/clusters/{cluster}/inventory: every member's keys and the drift between them. Public
+// data only: labels, ids, types, fingerprints; never key bytes.
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class InventoryKeyDto {
+  @ApiProperty({ enum: ['private', 'secret'] })
+  class!: string;
+
+  @ApiProperty({ example: 'ec' })
+  keyType!: string;
+
+  @ApiPropertyOptional({ description: 'Bits, for RSA and secret keys.', example: 2048 })
+  size?: number;
+
+  @ApiPropertyOptional({ example: 'P-256' })
+  curve?: string;
+
+  @ApiProperty({ example: 'ca-2026' })
+  label!: string;
+
+  @ApiProperty({ description: 'CKA_ID, lower-case hex.', example: '01a2' })
+  id!: string;
+
+  @ApiProperty({ description: 'SHA-256 of the public key (RSA/EC) or the KCV (secret keys), hex.' })
+  fingerprint!: string;
+
+  @ApiProperty({ type: [String], example: ['sign'] })
+  usages!: string[];
+
+  @ApiProperty()
+  hasPublicKey!: boolean;
+
+  @ApiProperty()
+  hasCertificate!: boolean;
+
+  @ApiProperty({ description: 'False when CKA_EXTRACTABLE is false: it cannot be synced.' })
+  exportable!: boolean;
+}
+
+export class LastErrorDto {
+  @ApiProperty({ example: 'waiting-for-node' })
+  type!: string;
+
+  @ApiProperty()
+  message!: string;
+}
+
+export class MemberInventoryDto {
+  @ApiProperty({ example: 'node2' })
+  member!: string;
+
+  @ApiProperty({ type: [InventoryKeyDto], nullable: true, description: 'Null when the member’s agent did not answer.' })
+  keys!: InventoryKeyDto[] | null;
+
+  @ApiProperty({ type: Boolean, nullable: true, description: 'False for a token that has not joined the cluster; null when unknown.' })
+  hasClusterSecrets!: boolean | null;
+
+  @ApiPropertyOptional({ type: LastErrorDto, description: 'Why the member did not answer.' })
+  error?: LastErrorDto;
+}
+
+export class DriftHolderDto {
+  @ApiProperty({ example: 'node1' })
+  member!: string;
+
+  @ApiProperty()
+  fingerprint!: string;
+
+  @ApiProperty()
+  exportable!: boolean;
+}
+
+export class DriftEntryDto {
+  @ApiProperty({ enum: ['private', 'secret'] })
+  class!: string;
+
+  @ApiProperty({ example: '01a2' })
+  id!: string;
+
+  @ApiProperty({ example: 'ca-2026' })
+  label!: string;
+
+  @ApiProperty({ type: [DriftHolderDto] })
+  holders!: DriftHolderDto[];
+
+  @ApiProperty({ type: [String], description: 'Members that answered and lack it.', example: ['node3'] })
+  missingOn!: string[];
+
+  @ApiProperty({ description: 'Members hold different keys under this class and id: an operator decides, nothing is synced.' })
+  conflicting!: boolean;
+}
+
+export class ClusterInventoryDto {
+  @ApiProperty({ example: 'demo' })
+  cluster!: string;
+
+  @ApiProperty({ description: 'When the members were asked, ISO 8601.' })
+  checkedAt!: string;
+
+  @ApiProperty({ type: [MemberInventoryDto] })
+  members!: MemberInventoryDto[];
+
+  @ApiProperty({ type: [DriftEntryDto], description: 'Keys not held identically by every member that answered; empty: no drift.' })
+  drift!: DriftEntryDto[];
+}

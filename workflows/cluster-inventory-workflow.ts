@@ -1,0 +1,60 @@
+// clusterInventory (`inventory:<cluster>:<requestId>`): every member's keys and the drift between
+// them, for GET /v1/clusters/{cluster}/inventory and `keysync inventory`. One look through the
+// cluster survey (a member down is reported, never waited for), no change anywhere, so no
+// KeySyncMembers (the member audit trail stays about operations) and no archiving.
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import { surveyCluster } from './cluster-survey';
+import { computeDrift } from './plan';
+import type { DriftEntry, Inventories } from './plan';
+import { KeySyncCluster, KeySyncKind, KeySyncState } from './search-attributes';
+import { agentTiming } from './timing';
+import type { AgentTiming, ClusterSnapshot, LastError } from './types';
+import type { KeyGroup } from '../libs/hsm/types';
+
+export const clusterInventoryWorkflowType = 'clusterInventory';
+
+export function clusterInventoryWorkflowId(cluster: string, requestId: string): string {
+  return `inventory:${cluster}:${requestId}`;
+}
+
+export interface ClusterInventoryInput {
+  cluster: ClusterSnapshot;
+  timing?: Partial<AgentTiming>;
+}
+
+export interface MemberKeys {
+  member: string;
+  /** Null when the member's agent did not answer (see error). */
+  keys: KeyGroup[] | null;
+  /** False for a token without the cluster transfer secrets (not joined); null when unknown. */
+  hasClusterSecrets: boolean | null;
+  error?: LastError;
+}
+
+export interface ClusterInventoryResult {
+  cluster: string;
+  checkedAt: string;
+  members: MemberKeys[];
+  /** Keys not held identically by every member that answered. */
+  drift: DriftEntry[];
+}
+
+export async function clusterInventoryWorkflow(input: ClusterInventoryInput): Promise<ClusterInventoryResult> {
+  const checkedAt = new Date().toISOString();
+  upsertSearchAttributes([
+    { key: KeySyncCluster, value: input.cluster.id },
+    { key: KeySyncKind, value: 'inventory' },
+  ]);
+  const survey = await surveyCluster(input.cluster, agentTiming({ nodeProbeSeconds: 3, callSeconds: 60, ...input.timing }));
+  const inventories: Inventories = {};
+  for (const member of survey) inventories[member.member] = member.inventory;
+  const members = survey.map((member): MemberKeys => ({
+    member: member.member,
+    keys: member.inventory,
+    hasClusterSecrets: member.inventory === null ? null : member.kcv !== null,
+    ...(member.problem ? { error: member.problem } : {}),
+  }));
+  const drift = computeDrift(inventories);
+  upsertSearchAttributes([{ key: KeySyncState, value: drift.length > 0 ? 'drift' : survey.some((member) => member.inventory === null) ? 'unreachable' : 'in-sync' }]);
+  return { cluster: input.cluster.id, checkedAt, members, drift };
+}
