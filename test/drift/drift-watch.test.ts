@@ -76,6 +76,14 @@ describe('drift watch', () => {
     const sync = await fixture.client.workflow.getHandle<typeof keySyncWorkflow>(healer.result.syncs[0]!.operationId).result();
     expect(sync).toMatchObject({ state: 'completed', requestedBy: 'drift-watch' });
 
+    // A run is short (the Schedule gives the periodicity), and no PIN enters any history involved.
+    const histories = await Promise.all(
+      [healer.workflowId, sync.operationId, ...sync.members.map((member) => member.workflowId ?? '')].filter(Boolean).map((id) => fixture.client.workflow.getHandle(id).fetchHistory()),
+    );
+    expect(histories[0]!.events!.length).toBeLessThan(100);
+    const text = JSON.stringify(histories);
+    for (const pin of Object.values(fixture.pins)) expect(text).not.toContain(pin);
+
     // Once healed, the watch says so: no drift among the members that answer, node4 still unreachable.
     const calm = await runAfter(new Date(), (result) => result.drift.length === 0, 'a run with no drift');
     expect(calm.result.state).toBe('unreachable');
