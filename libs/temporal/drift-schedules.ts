@@ -6,6 +6,7 @@
 // deleting it, so its past runs stay listed.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client, ScheduleOptions, ScheduleOptionsStartWorkflowAction, ScheduleSpec, ScheduleUpdateOptions } from '@temporalio/client';
+import { clusterSnapshot } from '../config/cluster-snapshot';
 import type { ClusterConfig, KeySyncConfig } from '../config/types';
 import type { DriftWatchInput } from '../../workflows/drift-types';
 import { driftWatchWorkflowId, driftWatchWorkflowType } from '../../workflows/drift-watch-workflow';
@@ -13,7 +14,7 @@ import type { driftWatchWorkflow } from '../../workflows/drift-watch-workflow';
 import { orchestratorTaskQueue } from '../../workflows/queues';
 import { createTemporalClient } from './connection';
 import { KeySyncCluster, KeySyncKind } from '../../workflows/search-attributes';
-import type { AgentTiming, ClusterSnapshot } from '../../workflows/types';
+import type { AgentTiming } from '../../workflows/types';
 
 export interface DriftScheduleOptions {
   client: Client;
@@ -41,23 +42,6 @@ export function driftScheduleId(cluster: string): string {
   return driftWatchWorkflowId(cluster);
 }
 
-/** What the workflow needs of the cluster's configuration (the same shape the API passes to keySync). */
-function snapshotOf(cluster: ClusterConfig): ClusterSnapshot {
-  const { policy } = cluster;
-  return {
-    id: cluster.id,
-    members: cluster.members.map((member) => member.id),
-    approvers: cluster.approvers.map((approver) => ({ id: approver.id, publicKey: approver.publicKey })),
-    policy: {
-      sync: policy.sync,
-      join: policy.join,
-      ...(policy.members ? { members: policy.members } : {}),
-      parallelism: policy.parallelism,
-      packageTtlSeconds: policy.packageTtlSeconds,
-    },
-  };
-}
-
 export async function ensureDriftSchedules(options: DriftScheduleOptions): Promise<DriftScheduleOutcome[]> {
   const clusters = options.config.clusters.filter((cluster) => options.clusters === undefined || options.clusters.includes(cluster.id));
   const outcomes: DriftScheduleOutcome[] = [];
@@ -71,7 +55,7 @@ async function ensureDriftSchedule(options: DriftScheduleOptions, cluster: Clust
     throw new Error(`Cluster "${cluster.id}": policy.drift.intervalSeconds must be a whole number of seconds, at least 1 (it is ${intervalSeconds}).`);
   }
   const scheduleId = driftScheduleId(cluster.id);
-  const input: DriftWatchInput = { cluster: snapshotOf(cluster), mode, ...(options.timing ? { timing: options.timing } : {}) };
+  const input: DriftWatchInput = { cluster: clusterSnapshot(cluster), mode, ...(options.timing ? { timing: options.timing } : {}) };
   const action: ScheduleOptionsStartWorkflowAction<typeof driftWatchWorkflow> = {
     type: 'startWorkflow',
     workflowType: driftWatchWorkflowType,
