@@ -1,15 +1,20 @@
 // The orchestrator's activities, on queue `keysync`: work that needs the Temporal client rather
 // than an HSM. archiveHistory copies a closed workflow's history into the audit archive, in the
-// SDK's proto JSON so `Worker.runReplayHistory` can replay it years later.
+// SDK's proto JSON so `Worker.runReplayHistory` can replay it years later. resolveCluster gives a
+// workflow started with a cluster id the snapshot of that cluster in this worker's configuration.
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import type { ArchiveMeta, AuditArchive } from '../libs/audit-archive';
+import { clusterSnapshot } from '../libs/config/cluster-snapshot';
+import type { ClusterConfig } from '../libs/config/types';
 import type { OrchestratorActivities } from './types';
 
 export interface OrchestratorDeps {
   client: Client;
   archive: AuditArchive;
+  /** The clusters of the worker's configuration, for resolveCluster (default: none). */
+  clusters?: readonly ClusterConfig[];
 }
 
 /** Search attributes every KeySync workflow carries (DESIGN section 5). */
@@ -17,8 +22,21 @@ const CLUSTER_ATTRIBUTE = 'KeySyncCluster';
 const MEMBERS_ATTRIBUTE = 'KeySyncMembers';
 const KIND_ATTRIBUTE = 'KeySyncKind';
 
-export function createOrchestratorActivities({ client, archive }: OrchestratorDeps): OrchestratorActivities {
+export function createOrchestratorActivities({ client, archive, clusters = [] }: OrchestratorDeps): OrchestratorActivities {
   return {
+    // Not async work, but an activity on purpose: its result puts the snapshot in the history.
+    async resolveCluster(clusterId) {
+      const cluster = clusters.find((candidate) => candidate.id === clusterId);
+      if (cluster === undefined) {
+        const known = clusters.map((candidate) => JSON.stringify(candidate.id)).join(', ') || 'none';
+        throw ApplicationFailure.create({
+          type: 'unknown-cluster',
+          message: `Cluster ${JSON.stringify(clusterId)} is not in the orchestrator's configuration (known clusters: ${known}); start the workflow with one of these ids.`,
+          nonRetryable: true,
+        });
+      }
+      return clusterSnapshot(cluster);
+    },
     async archiveHistory({ workflowId, runId }) {
       const handle = client.workflow.getHandle(workflowId, runId);
       const description = await handle.describe();

@@ -9,6 +9,7 @@ import type {
   OaepHash,
   PackageRef,
 } from '../libs/hsm/types';
+import type { ClusterSnapshot } from '../workflows/types';
 
 export interface PackageEntrySummary {
   class: KeySelector['class'];
@@ -69,4 +70,10 @@ export interface NodeAgentActivities {
 export interface OrchestratorActivities {
   /** Copies a closed workflow's history into the append-only audit archive. */
   archiveHistory(input: { workflowId: string; runId?: string }): Promise<{ digest: string }>;
+  /**
+   * The snapshot of a cluster in the worker's configuration, for a workflow started with a cluster
+   * id (the Temporal UI path): recorded as this activity's result, so a replay reads the history,
+   * not the configuration. An unknown id fails non-retryably with type `unknown-cluster`.
+   */
+  resolveCluster(clusterId: string): Promise<ClusterSnapshot>;
 }

@@ -1,5 +1,5 @@
-// Builds the Temporal workers of one process: the orchestrator (workflows and the archive activity
-// on `keysync`) and/or a node agent per member (its activities on `keysync.<cluster>.<member>`).
+// Builds the Temporal workers of one process: the orchestrator (workflows, the archive activity and
+// resolveCluster on `keysync`) and/or a node agent per member (its activities on `keysync.<cluster>.<member>`).
 // main.ts runs it as a CLI; tests call it in-process with their own queues and tokens.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -98,7 +98,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<KeyS
           namespace,
           taskQueue: `${options.taskQueuePrefix ?? ''}${orchestratorTaskQueue}`,
           workflowsPath: workflowsPath(),
-          activities: createOrchestratorActivities({ client, archive: new AuditArchive(config.auditArchive.dir) }),
+          activities: createOrchestratorActivities({ client, archive: new AuditArchive(config.auditArchive.dir), clusters: config.clusters }),
         }),
       );
     }
