@@ -3,6 +3,7 @@
 // pad; the sponsor wraps the cluster secrets under it (the blob goes to the package store, only its
 // ref enters this history); the joining member unwraps them and must report the sponsor's check
 // values; then a full keySync from the sponsor brings every key, covered by these approvals.
+// Like keySync, the input carries the cluster's snapshot or only its id (cluster-resolution.ts).
 import {
   ApplicationFailure,
   continueAsNew,
@@ -17,13 +18,14 @@ import { callAgent } from './agent-call';
 import type { AgentCallOptions } from './agent-call';
 import { ApprovalGate } from './approval-gate';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
+import { clusterFromConfiguration } from './cluster-resolution';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
 import type { keySyncWorkflow } from './key-sync-workflow';
 import { challengeQuery, keySyncWorkflowId, operationStateQuery } from './messages';
 import { workflowTypes } from './queues';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
-import type { JoinInput, JoinPhase, JoinResult, JoinResume, JoinState, MemberFailureReason, MemberState, OperationStatus } from './types';
+import type { ClusterSnapshot, JoinInput, JoinPhase, JoinResult, JoinResume, JoinState, MemberFailureReason, MemberState, OperationStatus } from './types';
 
 const sameKcv = (a: ClusterSecretsKcv, b: ClusterSecretsKcv): boolean =>
   a.ktkKcv.toLowerCase() === b.ktkKcv.toLowerCase() && a.pmkKcv.toLowerCase() === b.pmkKcv.toLowerCase();
@@ -31,8 +33,9 @@ const sameKcv = (a: ClusterSecretsKcv, b: ClusterSecretsKcv): boolean =>
 export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
   const { workflowId } = workflowInfo();
   const timing = agentTiming(input.timing);
-  const cluster = input.cluster;
-  validateJoinInput(input);
+  // A snapshot in the input schedules nothing here, so the histories of such runs replay as before.
+  const cluster = typeof input.cluster === 'string' ? await clusterFromConfiguration(input.cluster) : input.cluster;
+  validateJoinInput(input, cluster);
 
   const gate = new ApprovalGate({
     workflowId,
@@ -100,7 +103,7 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
         if (member === input.member) summary.state = 'waiting-for-node';
         // Before approval a new run loses nothing (the transport key is made idempotently); after, it carries the approvals.
         if (workflowInfo().historyLength >= timing.continueAsNewAfterEvents) {
-          await continueAsNew<typeof joinWorkflow>({ ...input, resume: approved });
+          await continueAsNew<typeof joinWorkflow>({ ...input, cluster, resume: approved });
         }
       },
       onNodeBack: () => {
@@ -190,11 +193,13 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
   }
 }
 
-function validateJoinInput(input: JoinInput): void {
-  const members = new Set(input.cluster.members);
+function validateJoinInput(input: JoinInput, cluster: ClusterSnapshot): void {
+  const members = new Set(cluster.members);
   const problems: string[] = [];
-  if (!members.has(input.member)) problems.push(`${input.member} is not configured as a member of cluster ${input.cluster.id}`);
-  if (!members.has(input.sponsor)) problems.push(`sponsor ${input.sponsor} is not a member of cluster ${input.cluster.id}`);
+  // The four-eyes rule compares approvers with the requester: an input typed by hand must name one.
+  if (typeof input.requestedBy !== 'string' || input.requestedBy.trim() === '') problems.push('requestedBy (who asks for the join) is missing');
+  if (!members.has(input.member)) problems.push(`${input.member} is not configured as a member of cluster ${cluster.id}`);
+  if (!members.has(input.sponsor)) problems.push(`sponsor ${input.sponsor} is not a member of cluster ${cluster.id}`);
   if (input.member === input.sponsor) problems.push('a member cannot sponsor its own join');
   if (problems.length > 0) {
     throw ApplicationFailure.create({ type: 'invalid-input', message: `Cannot start this join: ${problems.join('; ')}.`, nonRetryable: true });

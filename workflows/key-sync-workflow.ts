@@ -6,6 +6,9 @@
 // The parent's `operation-state` query shows each member as the parent knows it: `pending` until
 // its memberSync returns (its `workflowId` is set once started). For a member's live state during
 // the sync, query that memberSync's `member-state`.
+//
+// The input carries the cluster's snapshot (the API, the CLI's --print-input) or only its id (the
+// Temporal UI's small input): then the snapshot is resolved first, by an activity (cluster-resolution.ts).
 import {
   ApplicationFailure,
   CancellationScope,
@@ -24,6 +27,7 @@ import { callAgent } from './agent-call';
 import type { AgentCallOptions } from './agent-call';
 import { approvalChallenge } from './approvals';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
+import { clusterFromConfiguration } from './cluster-resolution';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
 import type { memberSyncWorkflow } from './member-sync-workflow';
 import { challengeQuery, memberSyncWorkflowId, operationStateQuery } from './messages';
@@ -33,7 +37,7 @@ import { runBounded } from './pool';
 import { workflowTypes } from './queues';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
-import type { KeySyncInput, KeySyncResult, MemberFailureReason, MemberSummary, OperationState, OperationStatus } from './types';
+import type { ClusterSnapshot, KeySyncInput, KeySyncResult, MemberFailureReason, MemberSummary, OperationState, OperationStatus } from './types';
 
 const sameKcv = (a: ClusterSecretsKcv, b: ClusterSecretsKcv): boolean =>
   a.ktkKcv.toLowerCase() === b.ktkKcv.toLowerCase() && a.pmkKcv.toLowerCase() === b.pmkKcv.toLowerCase();
@@ -41,9 +45,10 @@ const sameKcv = (a: ClusterSecretsKcv, b: ClusterSecretsKcv): boolean =>
 export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResult> {
   const { workflowId } = workflowInfo();
   const timing = agentTiming(input.timing);
-  const cluster = input.cluster;
+  // A snapshot in the input schedules nothing here, so the histories of such runs replay as before.
+  const cluster = typeof input.cluster === 'string' ? await clusterFromConfiguration(input.cluster) : input.cluster;
   const targets = input.targets ?? cluster.members.filter((member) => member !== input.source);
-  validateKeySyncInput(input, targets);
+  validateKeySyncInput(input, cluster, targets);
 
   const operation: OperationState = {
     operationId: workflowId,
@@ -89,7 +94,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
       onWaitingForNode: async () => {
         operation.message = `Waiting for the agent of the source ${input.source}: start it (npm run worker -- --member ${input.source}).`;
         // Nothing has been exported or started before the source answers: a new run with the same input loses nothing.
-        if (workflowInfo().historyLength >= timing.continueAsNewAfterEvents) await continueAsNew<typeof keySyncWorkflow>(input);
+        if (workflowInfo().historyLength >= timing.continueAsNewAfterEvents) await continueAsNew<typeof keySyncWorkflow>({ ...input, cluster });
       },
       onNodeBack: () => {
         delete operation.message;
@@ -256,12 +261,14 @@ function notesOf(notExportable: number, unknownKeyIds: readonly string[]): strin
   return notes;
 }
 
-function validateKeySyncInput(input: KeySyncInput, targets: readonly string[]): void {
-  const members = new Set(input.cluster.members);
+function validateKeySyncInput(input: KeySyncInput, cluster: ClusterSnapshot, targets: readonly string[]): void {
+  const members = new Set(cluster.members);
   const problems: string[] = [];
-  if (!members.has(input.source)) problems.push(`source ${input.source} is not a member of cluster ${input.cluster.id}`);
+  // The four-eyes rule compares approvers with the requester: an input typed by hand must name one.
+  if (typeof input.requestedBy !== 'string' || input.requestedBy.trim() === '') problems.push('requestedBy (who asks for the sync) is missing');
+  if (!members.has(input.source)) problems.push(`source ${input.source} is not a member of cluster ${cluster.id}`);
   for (const target of targets) {
-    if (!members.has(target)) problems.push(`target ${target} is not a member of cluster ${input.cluster.id}`);
+    if (!members.has(target)) problems.push(`target ${target} is not a member of cluster ${cluster.id}`);
     if (target === input.source) problems.push(`target ${target} is the source`);
   }
   if (new Set(targets).size !== targets.length) problems.push('targets repeat a member');
