@@ -1,8 +1,10 @@
 // The human-in-the-loop step of a memberSync or a join: message handlers plus a condition with a
-// timeout. The update's validator refuses a bad approval before it enters the history; the signal
-// (for the Temporal UI) records a bad one as refused and ignores it.
-import { condition, setHandler } from '@temporalio/workflow';
+// timeout. The update's validator refuses a bad approval before it enters the history, with a
+// failure type per reason (libs/contract/approval-refusal-types.ts); the signal (for the Temporal
+// UI) records a bad one as refused and ignores it.
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { ApproverConfig } from '../libs/config/types';
+import { approvalRefusalTypes } from '../libs/contract/approval-refusal-types';
 import { approvalChallenge, approvalOutcome, checkApproval, eligibleApprovers } from './approvals';
 import type { ApprovalContext, ApprovalOutcome } from './approvals';
 import { approveSignal, approveUpdate } from './messages';
@@ -35,7 +37,9 @@ export class ApprovalGate {
     setHandler(approveUpdate, (approval) => this.accept(approval, 'update'), {
       validator: (approval) => {
         const refusal = this.refusal(approval);
-        if (refusal !== null) throw new Error(refusal.message);
+        // Validators do not run on replay, so what they throw is free to change: histories hold
+        // only accepted updates.
+        if (refusal !== null) throw ApplicationFailure.create({ type: approvalRefusalTypes[refusal.code], nonRetryable: true, message: refusal.message });
       },
     });
     setHandler(approveSignal, (approval) => {

@@ -4,6 +4,7 @@
 // never key bytes and never a PIN.
 import type { PackageEntrySummary, TransportKeyResult } from '../activities/types';
 import type { ApprovalPolicy, ApproverConfig } from '../libs/config/types';
+import type { ApprovalRefusalCode } from '../libs/contract/approval-refusal-types';
 import type { KeySelector, PackageRef } from '../libs/hsm/types';
 import type { AgentTiming } from './timing';
 
@@ -55,14 +56,8 @@ export interface ApprovalRecord {
   via: 'update' | 'signal' | 'join';
 }
 
-export type RefusalCode =
-  | 'bad-signature'
-  | 'unknown-approver'
-  | 'requester'
-  | 'duplicate'
-  | 'wrong-member'
-  | 'not-awaiting-approval'
-  | 'malformed';
+/** Why an approval was refused (libs/contract/approval-refusal-types.ts gives each its failure type). */
+export type RefusalCode = ApprovalRefusalCode;
 
 /** An approval the workflow refused (only signals leave this trace: an update is refused before history). */
 export interface RefusedApproval {

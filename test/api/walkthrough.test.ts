@@ -71,7 +71,7 @@ describe('walkthrough over HTTP', () => {
     expect(health.members).toHaveLength(3);
   });
 
-  it('joins node3 with two signed approvals; a second approval by the same approver is refused with the reason', async () => {
+  it('joins node3 with two signed approvals; a second approval by the same approver is a 409 approval-duplicate with the reason', async () => {
     const started = await api.request('POST', `/v1/clusters/${api.cluster}/members`, { as: 'admin', json: { member: 'node3', sponsor: 'node1' } });
     expect(started.status).toBe(202);
     const operationId = started.body.operationId as string;
@@ -79,8 +79,8 @@ describe('walkthrough over HTTP', () => {
     expect((await approve(operationId, 'node3', 'approver-1')).status).toBe(200);
     const again = await approve(operationId, 'node3', 'approver-1');
     expect(again.status).toBe(409);
-    expect(again.body.code).toBe('approval-refused');
-    expect(String(again.body.message)).toMatch(/once/);
+    expect(again.body.code).toBe('approval-duplicate');
+    expect(String(again.body.message)).toMatch(/counts once.*already counted/);
     expect((await approve(operationId, 'node3', 'approver-2')).status).toBe(200);
 
     const done = await until(operationId, (view) => view.state !== 'running', 'the join to finish');
@@ -96,7 +96,7 @@ describe('walkthrough over HTTP', () => {
   let syncId = '';
   let digest = '';
 
-  it('syncs a new key to every member with one approval each, and reads it completed', async () => {
+  it('syncs a new key to every member with one approval each (a forged one is a 403 approval-bad-signature), and reads it completed', async () => {
     await fixture.withToken('node1', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'renewed-ca', id: 'b2' }));
     const started = await api.request('POST', `/v1/clusters/${api.cluster}/syncs`, {
       as: 'operator',
@@ -106,12 +106,14 @@ describe('walkthrough over HTTP', () => {
     expect(started.status).toBe(202);
     syncId = started.body.operationId as string;
 
+    await challengeFor(syncId, 'node2', 'approver-3');
     const forged = await api.request('POST', `/v1/operations/${syncId}/approvals`, {
       as: 'approver-3',
       json: { member: 'node2', decision: 'approve', signature: signText(fixture.approvers[2] as never, 'not the challenge') },
     });
-    // Before the package exists nothing awaits approval; after, the signature does not verify: both refuse.
-    expect(forged.status).toBe(409);
+    expect(forged.status).toBe(403);
+    expect(forged.body.code).toBe('approval-bad-signature');
+    expect(String(forged.body.message)).toMatch(/does not verify.*sign exactly that string/);
 
     for (const member of ['node2', 'node3']) expect((await approve(syncId, member, 'approver-1')).status).toBe(200);
     const done = await until(syncId, (view) => view.state !== 'running', 'the sync to finish');

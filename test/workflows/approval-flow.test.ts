@@ -2,7 +2,7 @@
 // update refuses a forged signature, the requester, a duplicate approver and an approval signed for
 // another package before anything enters the history; a bad signal is recorded and ignored; two
 // valid approvals let it go on. A rejection fails only its member, and so does a timeout.
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
@@ -33,15 +33,20 @@ describe('approvals of a key sync', () => {
   const memberState = (member: string): Promise<MemberStatus> => memberHandle(member).query(memberStateQuery);
   const approval = (approverIndex: number, member: string, decision: Approval['decision'] = 'approve', subject = digest): Approval =>
     signApproval(fixture.approvers[approverIndex]!, { workflowId: memberSyncWorkflowId(parent.workflowId, member), member, subject }, decision);
-  const refusalOf = async (member: string, sent: Approval): Promise<string> => {
+  /** Sends an approval the update must refuse, and checks the refusal's failure type and message. */
+  const expectRefusal = async (member: string, sent: unknown, type: string, message?: RegExp): Promise<void> => {
     const error = await memberHandle(member)
-      .executeUpdate(approveUpdate, { args: [sent] })
+      .executeUpdate(approveUpdate, { args: [sent as Approval] })
       .then(
         () => null,
         (caught: unknown) => caught,
       );
     expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
-    return (error as WorkflowUpdateFailedError).cause?.message ?? '';
+    const cause = (error as WorkflowUpdateFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect((cause as ApplicationFailure).type).toBe(type);
+    expect((cause as ApplicationFailure).nonRetryable).toBe(true);
+    if (message) expect((cause as ApplicationFailure).message).toMatch(message);
   };
 
   beforeAll(async () => {
@@ -81,17 +86,20 @@ describe('approvals of a key sync', () => {
     expect(await parent.query(challengeQuery, 'node2')).toEqual({ challenge: expected });
   });
 
-  it('refuses a forged signature, the requester, a duplicate and an approval for another package; two valid approvals let it go on', async () => {
+  it('refuses a forged signature, the requester, a duplicate and an approval for another package, each with its failure type; two valid approvals let it go on', async () => {
     const forged = { ...approval(1, 'node2'), approverId: 'approver-1' };
-    expect(await refusalOf('node2', forged)).toMatch(/does not verify/);
-    expect(await refusalOf('node2', approval(2, 'node2'))).toMatch(/four eyes/);
+    await expectRefusal('node2', forged, 'approval-bad-signature', /does not verify/);
+    await expectRefusal('node2', approval(2, 'node2'), 'approval-by-requester', /four eyes/);
+    await expectRefusal('node2', { ...approval(0, 'node2'), approverId: 'nobody' }, 'approval-unknown-approver', /not a registered approver/);
+    await expectRefusal('node2', approval(0, 'node3'), 'approval-wrong-member', /awaits approvals for member node2/);
+    await expectRefusal('node2', { member: 'node2', decision: 'approve' }, 'approval-malformed');
 
     const first = await memberHandle('node2').executeUpdate(approveUpdate, { args: [approval(0, 'node2')] });
     expect(first.approvals.granted.map((record) => record.approverId)).toEqual(['approver-1']);
     expect((await memberState('node2')).state).toBe('awaiting-approval');
 
-    expect(await refusalOf('node2', approval(0, 'node2'))).toMatch(/counts once/);
-    expect(await refusalOf('node2', approval(1, 'node2', 'approve', 'ff'.repeat(32)))).toMatch(/does not verify/);
+    await expectRefusal('node2', approval(0, 'node2'), 'approval-duplicate', /counts once/);
+    await expectRefusal('node2', approval(1, 'node2', 'approve', 'ff'.repeat(32)), 'approval-bad-signature', /does not verify/);
 
     // A signal cannot be refused to its sender: it is recorded as refused and changes nothing.
     const forgedSignal = { ...approval(2, 'node2'), approverId: 'approver-2' };

@@ -64,6 +64,7 @@ describe('join of a fresh token', () => {
       .executeUpdate(approveUpdate, { args: [signApproval(fixture.approvers[0]!, { ...target, subject: '00'.repeat(32) })] })
       .catch((error: unknown) => error);
     expect(wrongKey).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((wrongKey as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'approval-bad-signature', nonRetryable: true });
     expect(await fixture.withToken('node3', (token) => token.clusterSecretsKcv())).toBeNull();
 
     await handle.executeUpdate(approveUpdate, { args: [signApproval(fixture.approvers[0]!, target)] });

@@ -1,5 +1,6 @@
 // Challenges and approvals, delivered to the workflow that owns the member's approval step. The
-// update's validator in the workflow decides; a refusal comes back as a 409 with its reason.
+// update's validator in the workflow decides; a refusal comes back as a 4xx whose code is its
+// failure type (approval-refusal.ts).
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { Client, isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { approvalWorkflowId, approveUpdate, challengeQuery, memberSyncWorkflowId, type ApprovalAccepted } from '../../../workflows/messages';
@@ -9,14 +10,10 @@ import { ApiError } from '../errors/api-error';
 import type { Principal } from '../http/api-request';
 import { OperationReader, type ResolvedOperation } from './operation-reader';
 import type { ApprovalRequestDto, ChallengeDto } from './approval.dto';
+import { approvalRefusalError } from './approval-refusal';
 
 const deadlineMs = 30_000;
 const grpcDeadlineExceeded: readonly number[] = [4];
-
-function causeMessage(error: Error): string {
-  const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? cause.message : error.message;
-}
 
 @Injectable()
 export class ApprovalsService {
@@ -65,7 +62,7 @@ export class ApprovalsService {
       );
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) {
-        throw ApiError.conflict('approval-refused', `The approval was refused: ${causeMessage(error)}. Fetch the challenge again, sign it with your registered key, and send it once.`);
+        throw approvalRefusalError(error.cause);
       }
       if (error instanceof WorkflowNotFoundError) {
         throw ApiError.conflict('nothing-to-approve', `Nothing awaits ${body.member}'s approval in ${operationId} yet. Retry when the operation shows it awaiting-approval.`);

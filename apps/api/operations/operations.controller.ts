@@ -43,7 +43,13 @@ export class OperationsController {
   @Roles('approver')
   @ApiOperation({ summary: 'Approve or reject a member’s step with a signed challenge (approver).' })
   @ApiOkResponse({ type: ApprovalAcceptedDto, description: 'Accepted by the workflow; approvals shows the tally.' })
-  @ApiConflictResponse({ type: ErrorBodyDto, description: 'Refused by the workflow (bad signature, duplicate, requester, not awaiting approval): the message says why.' })
+  @ApiConflictResponse({
+    type: ErrorBodyDto,
+    description:
+      'Refused by the workflow for the state of the operation: approval-duplicate, approval-not-awaited; the message says why. ' +
+      'A bad signature, an unknown approver or the requester is a 403 (approval-bad-signature, approval-unknown-approver, approval-by-requester), ' +
+      'a malformed approval or another member a 400 (approval-malformed, approval-wrong-member).',
+  })
   @ApiServiceUnavailableResponse({ type: ErrorBodyDto, description: 'No orchestrator worker answered.' })
   async approve(@Param() params: OperationParams, @Body() body: ApprovalRequestDto, @CurrentPrincipal() principal: Principal): Promise<ApprovalAcceptedDto> {
     return this.approvals.approve(params.operationId, body, principal);
