@@ -172,13 +172,25 @@ export interface PreApproval {
   approvals: ApprovalRecord[];
 }
 
+/**
+ * The cluster of a keySync or join: its snapshot (what the API and `keysync sync --print-input`
+ * pass), or only its id (the Temporal UI's small input), which the workflow resolves first through
+ * the orchestrator's resolveCluster activity, so the snapshot it used is in its history either way.
+ */
+export type ClusterInput = ClusterSnapshot | string;
+
 export interface KeySyncInput {
-  cluster: ClusterSnapshot;
+  cluster: ClusterInput;
   source: string;
   /** Default: every member except the source. */
   targets?: string[];
   /** CKA_IDs (hex) to sync; default: every key on the source. */
   keyIds?: string[];
+  /**
+   * Who asks, for the four-eyes rule (a requester never approves). The API sets it from the
+   * caller's token; in an input typed in the Temporal UI it is whatever the operator typed, so
+   * that path relies on who the Temporal UI lets start workflows (docs/temporal-ui.md).
+   */
   requestedBy: string;
   reason: string;
   /** Set by the join workflow only: the API never passes it. */
@@ -225,7 +237,7 @@ export type JoinPhase =
   | 'done';
 
 export interface JoinInput {
-  cluster: ClusterSnapshot;
+  cluster: ClusterInput;
   member: string;
   sponsor: string;
   requestedBy: string;
