@@ -16,11 +16,8 @@ export type KeyType = 'rsa' | 'ec' | 'aes' | 'generic-secret';
 export type Curve = 'P-256' | 'P-384' | 'P-521';
 export type KeyUsage = 'sign' | 'verify' | 'encrypt' | 'decrypt' | 'wrap' | 'unwrap' | 'derive';
 
-/**
- * One key as an application sees it: the private or secret key and, sharing its CKA_ID, the
- * public key and certificate objects. Identity across members = class + id + fingerprint.
- */
-export interface KeyGroup {
+/** What describes a key the same way on every member: in inventories, packages and their summaries. */
+export interface KeyDescription {
   class: KeyClass;
   keyType: KeyType;
   /** Bits for RSA (modulus) and secret keys; absent for EC (see curve). */
@@ -31,6 +28,13 @@ export interface KeyGroup {
   id: string;
   /** SHA-256 of the SubjectPublicKeyInfo DER (hex) for RSA/EC; the KCV (hex) for secret keys. */
   fingerprint: string;
+}
+
+/**
+ * One key as an application sees it: the private or secret key and, sharing its CKA_ID, the
+ * public key and certificate objects. Identity across members = class + id + fingerprint.
+ */
+export interface KeyGroup extends KeyDescription {
   usages: KeyUsage[];
   hasPublicKey: boolean;
   hasCertificate: boolean;
@@ -87,17 +91,7 @@ export interface ImportResult {
 }
 
 /** What a package holds about one key, without its wrapped bytes: safe to log and to show. */
-export interface PackageEntrySummary {
-  class: KeyClass;
-  keyType: KeyType;
-  size?: number;
-  curve?: Curve;
-  label: string;
-  id: string;
-  fingerprint: string;
-  hasPublicKey: boolean;
-  hasCertificate: boolean;
-}
+export type PackageEntrySummary = Pick<KeyGroup, keyof KeyDescription | 'hasPublicKey' | 'hasCertificate'>;
 
 /** A verified package's header and contents (format keysync.ksp/1), without any key bytes. */
 export interface PackageManifest {

@@ -5,7 +5,7 @@
 // or caught by the MAC.
 import { createHash } from 'node:crypto';
 import { PackageRejectedError } from '../errors';
-import type { Curve, KeyClass, KeyType, KeyUsage, PackageEntrySummary, PackageManifest } from '../types';
+import type { Curve, KeyClass, KeyDescription, KeyType, KeyUsage, PackageEntrySummary, PackageManifest } from '../types';
 
 export const PACKAGE_FORMAT = 'keysync.ksp/1';
 export const WRAP_MECHANISM = 'CKM_AES_KEY_WRAP_PAD';
@@ -21,15 +21,7 @@ export interface PackageHeader {
   pmkKcv: string;
 }
 
-export interface PackageEntry {
-  class: KeyClass;
-  keyType: KeyType;
-  size?: number;
-  curve?: Curve;
-  label: string;
-  /** CKA_ID, lower-case hex. */
-  id: string;
-  fingerprint: string;
+export interface PackageEntry extends KeyDescription {
   usages: KeyUsage[];
   /** SubjectPublicKeyInfo DER, base64. */
   publicKeyDer?: string;
