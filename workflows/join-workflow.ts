@@ -13,12 +13,12 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ClusterSecretsKcv } from '../libs/hsm/types';
 import { callAgent } from './agent-call';
 import type { AgentCallOptions } from './agent-call';
 import { ApprovalGate } from './approval-gate';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
 import { clusterFromConfiguration } from './cluster-resolution';
+import { sameKcv } from './cluster-secrets-kcv';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
 import type { keySyncWorkflow } from './key-sync-workflow';
 import { challengeQuery, keySyncWorkflowId, operationStateQuery } from './messages';
@@ -26,9 +26,6 @@ import { workflowTypes } from './queues';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
 import type { ClusterSnapshot, JoinInput, JoinPhase, JoinResult, JoinResume, JoinState, MemberFailureReason, MemberState, OperationStatus } from './types';
-
-const sameKcv = (a: ClusterSecretsKcv, b: ClusterSecretsKcv): boolean =>
-  a.ktkKcv.toLowerCase() === b.ktkKcv.toLowerCase() && a.pmkKcv.toLowerCase() === b.pmkKcv.toLowerCase();
 
 export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
   const { workflowId } = workflowInfo();

@@ -28,6 +28,7 @@ import type { AgentCallOptions } from './agent-call';
 import { approvalChallenge } from './approvals';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
 import { clusterFromConfiguration } from './cluster-resolution';
+import { sameKcv } from './cluster-secrets-kcv';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
 import type { memberSyncWorkflow } from './member-sync-workflow';
 import { challengeQuery, memberSyncWorkflowId, operationStateQuery } from './messages';
@@ -38,9 +39,6 @@ import { workflowTypes } from './queues';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
 import type { ClusterSnapshot, KeySyncInput, KeySyncResult, MemberFailureReason, MemberSummary, OperationState, OperationStatus } from './types';
-
-const sameKcv = (a: ClusterSecretsKcv, b: ClusterSecretsKcv): boolean =>
-  a.ktkKcv.toLowerCase() === b.ktkKcv.toLowerCase() && a.pmkKcv.toLowerCase() === b.pmkKcv.toLowerCase();
 
 export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResult> {
   const { workflowId } = workflowInfo();
