@@ -1,6 +1,6 @@
 // A typed client of the REST API of DESIGN section 7, over fetch. Every refusal becomes a CliError
 // that carries the API's {code, message} (and its correlation id, for the server log).
-import type { Approval, Decision, MemberFailureReason, MemberState, OperationKind, OperationStatus } from '../../workflows/types';
+import type { Approval, Decision, MemberSummary, OperationKind, OperationStatus } from '../../workflows/types';
 import { CliError, exitCodes } from './cli-error';
 
 export interface ApprovalsView {
@@ -10,15 +10,8 @@ export interface ApprovalsView {
   coveredBy?: string;
 }
 
-export interface OperationMember {
-  member: string;
-  state: MemberState;
-  reason?: MemberFailureReason;
-  detail?: string;
-  keysImported: number;
-  keysSkipped: number;
-  attempts: number;
-  workflowId?: string;
+/** A member as GET /v1/operations/{id} shows it: the workflows' summary plus its approvals while running. */
+export interface OperationMember extends MemberSummary {
   approvals?: ApprovalsView;
 }
 
