@@ -2,7 +2,7 @@
 // worker with SoftHSM members, API) in a fresh state folder: a sync followed with --wait to
 // in-sync while an approver signs with a key file, failures with clear errors and non-zero exits,
 // audit export and offline verification (and its refusal of altered histories), and the Temporal
-// UI path of docs/temporal-ui.md: start with the documented input, approve by signal.
+// UI path of docs/temporal-ui.md: start with the documented small input, approve by signal.
 import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -312,26 +312,38 @@ describe('keysync on the real stack', () => {
 describe('the Temporal UI path of docs/temporal-ui.md', () => {
   const doc = readFileSync(join(repoRoot(), 'docs', 'temporal-ui.md'), 'utf8');
   const commands = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) => block[1]!.split('\n')).filter((line) => line.startsWith('keysync '));
-  const startLine = commands.find((line) => line.includes('--print-input'))!;
+  const printInputLine = commands.find((line) => line.includes('--print-input'))!;
   const approveLine = commands.find((line) => line.includes('--print-only'))!;
   const documentedId = /sync:demo:ui-\d+/.exec(approveLine)![0];
+  // The input the operator pastes: the doc's JSON block that names the cluster by its id.
+  const documentedInput = [...doc.matchAll(/```json\n([\s\S]*?)```/g)]
+    .map((block) => JSON.parse(block[1]!) as Record<string, unknown>)
+    .find((input) => typeof input.cluster === 'string')!;
 
-  it('starts a keySync with the documented input, approves it by signal with a --print-only payload, and it completes', async () => {
-    const printed = await runCli(documentedArgs(startLine), env);
+  it('documents a small input: the cluster by id, no approver keys or policy', () => {
+    expect(documentedInput).toMatchObject({ cluster: 'demo', source: 'node1', targets: ['node2'] });
+    expect(Object.keys(documentedInput).sort()).toEqual(['cluster', 'reason', 'requestedBy', 'source', 'targets']);
+  });
+
+  it('prints the alternative whole-snapshot input with the same fields, the cluster as a snapshot', async () => {
+    const printed = await runCli(documentedArgs(printInputLine), env);
     expect(printed.code, printed.stderr).toBe(0);
     expect(printed.stderr).toMatch(/Task Queue +keysync/);
     expect(printed.stderr).toMatch(/Workflow Type +keySync/);
     const input = JSON.parse(printed.stdout) as Record<string, unknown>;
-    // The doc's example has the same shape as what the command prints.
-    const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)![1]!) as Record<string, unknown>;
-    expect(Object.keys(input).sort()).toEqual(Object.keys(example).sort());
+    expect(Object.keys(input).sort()).toEqual(Object.keys(documentedInput).sort());
+    const snapshot = input.cluster as { id: string; approvers: Array<{ id: string }> };
+    expect(snapshot.id).toBe('demo');
+    expect(snapshot.approvers.map((approver) => approver.id)).toContain('approver-1');
+  });
 
+  it('starts a keySync with exactly the documented small input, approves it by signal with a --print-only payload, and it completes', async () => {
     const workflowId = `sync:demo:ui-${Date.now()}`;
     const connection = await Connection.connect({ address: temporalAddress });
     const client = new Client({ connection, namespace: 'default' });
     try {
       // What the UI's start form does: type name, queue, id, and the JSON as a json/plain payload.
-      await client.workflow.start('keySync', { taskQueue: 'keysync', workflowId, args: [input] });
+      await client.workflow.start('keySync', { taskQueue: 'keysync', workflowId, args: [documentedInput] });
       await memberAwaitingApproval(workflowId, 'node2');
 
       const args = documentedArgs(approveLine.replace(documentedId, workflowId).replace('.keysync/', `${home}/`));
@@ -349,6 +361,14 @@ describe('the Temporal UI path of docs/temporal-ui.md', () => {
       expect(result.state).toBe('completed');
       expect(result.members).toEqual([expect.objectContaining({ member: 'node2', state: 'in-sync' })]);
       expect(result.members[0]!.keysImported).toBeGreaterThan(0);
+      expect(result).toMatchObject({ cluster: 'demo', requestedBy: documentedInput.requestedBy, reason: documentedInput.reason });
+      // The cluster the sync applied is in its history, as resolveCluster's result: the demo's registered approvers.
+      const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      expect(events.find((event) => event.activityTaskScheduledEventAttributes)?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('resolveCluster');
+      const resolved = events.find((event) => event.activityTaskCompletedEventAttributes)?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+      const snapshot = JSON.parse(Buffer.from(resolved!.data!).toString('utf8')) as { id: string; approvers: Array<{ id: string }> };
+      expect(snapshot.id).toBe('demo');
+      expect(snapshot.approvers.map((approver) => approver.id).sort()).toEqual(Object.keys(demo.approverKeys).sort());
     } finally {
       await connection.close();
     }
