@@ -93,8 +93,8 @@ export interface ImportResult {
 /** What a package holds about one key, without its wrapped bytes: safe to log and to show. */
 export type PackageEntrySummary = Pick<KeyGroup, keyof KeyDescription | 'hasPublicKey' | 'hasCertificate'>;
 
-/** A verified package's header and contents (format keysync.ksp/1), without any key bytes. */
-export interface PackageManifest {
+/** A package's header (format keysync.ksp/1): who made it for which cluster, until when, under which secrets. */
+export interface PackageHeader {
   format: string;
   packageId: string;
   clusterId: string;
@@ -103,6 +103,10 @@ export interface PackageManifest {
   expiresAt: string;
   ktkKcv: string;
   pmkKcv: string;
+}
+
+/** A verified package's header and contents, without any key bytes. */
+export interface PackageManifest extends PackageHeader {
   /** SHA-256 of the file bytes, hex: the package's name in the store. */
   digest: string;
   size: number;

@@ -5,21 +5,12 @@
 // or caught by the MAC.
 import { createHash } from 'node:crypto';
 import { PackageRejectedError } from '../errors';
-import type { Curve, KeyClass, KeyDescription, KeyType, KeyUsage, PackageEntrySummary, PackageManifest } from '../types';
+import type { Curve, KeyClass, KeyDescription, KeyType, KeyUsage, PackageEntrySummary, PackageHeader, PackageManifest } from '../types';
+
+export type { PackageHeader } from '../types';
 
 export const PACKAGE_FORMAT = 'keysync.ksp/1';
 export const WRAP_MECHANISM = 'CKM_AES_KEY_WRAP_PAD';
-
-export interface PackageHeader {
-  format: string;
-  packageId: string;
-  clusterId: string;
-  sourceMember: string;
-  createdAt: string;
-  expiresAt: string;
-  ktkKcv: string;
-  pmkKcv: string;
-}
 
 export interface PackageEntry extends KeyDescription {
   usages: KeyUsage[];
