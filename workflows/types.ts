@@ -106,10 +106,9 @@ export interface LastError {
   message: string;
 }
 
-/** One member's live state in an operation: the memberSync's `state` query and its result. */
-export interface MemberStatus {
+/** What an operation reports about one member (DESIGN section 7's shape plus a detail). */
+export interface MemberSummary {
   member: string;
-  workflowId: string;
   state: MemberState;
   reason?: MemberFailureReason;
   /** A sentence for the operator: what happened and what to do. Never secret. */
@@ -118,22 +117,16 @@ export interface MemberStatus {
   keysSkipped: number;
   /** Import attempts that an agent started (waiting on a down node does not count). */
   attempts: number;
+  /** The memberSync that owns this member's audit record, when one was started. */
+  workflowId?: string;
+}
+
+/** One member's live state in an operation: the memberSync's `state` query and its result. */
+export interface MemberStatus extends MemberSummary {
+  workflowId: string;
   approvals: ApprovalStatus;
   conflicts: KeyConflict[];
   lastError?: LastError;
-}
-
-/** What an operation reports about one member (DESIGN section 7's shape plus a detail). */
-export interface MemberSummary {
-  member: string;
-  state: MemberState;
-  reason?: MemberFailureReason;
-  detail?: string;
-  keysImported: number;
-  keysSkipped: number;
-  attempts: number;
-  /** The memberSync that owns this member's audit record, when one was started. */
-  workflowId?: string;
 }
 
 /** An operation's state: the parent's `state` query and its result. */
