@@ -82,6 +82,17 @@ function approversIn(value: unknown): Array<{ id: string; publicKey: string }> {
   return value.map(record).filter((a): a is { id: string; publicKey: string } => typeof a.id === 'string' && typeof a.publicKey === 'string');
 }
 
+/**
+ * The approver keys a keySync or join applied: from the snapshot in its input, or, for one started
+ * with a cluster id (the Temporal UI's small input), from its resolveCluster activity's result.
+ */
+function clusterApprovers(facts: HistoryFacts): Array<{ id: string; publicKey: string }> {
+  const cluster = record(facts.input).cluster;
+  if (typeof cluster !== 'string') return approversIn(record(cluster).approvers);
+  const resolved = facts.activityResults.find((activity) => activity.activityType === 'resolveCluster');
+  return approversIn(record(resolved?.result).approvers);
+}
+
 /** Who approves what in this workflow type; null for workflows that take no approvals (keySync, archiveHistory). */
 function approvalContext(facts: HistoryFacts): ApprovalContext | null {
   const input = record(facts.input);
@@ -101,7 +112,7 @@ function approvalContext(facts: HistoryFacts): ApprovalContext | null {
       member: text(input.member),
       requestedBy: text(input.requestedBy),
       subject: typeof fingerprint === 'string' ? fingerprint : null,
-      inputApprovers: approversIn(record(input.cluster).approvers),
+      inputApprovers: clusterApprovers(facts),
     };
   }
   return null;
@@ -141,7 +152,7 @@ function decidedByWorkflow(facts: HistoryFacts): { granted: Array<Record<string,
 export function checkApprovals(workflowId: string, facts: HistoryFacts, trusted: TrustedApprovers): Pick<HistoryReport, 'subject' | 'approvals' | 'problems'> {
   const problems: string[] = [];
   const context = approvalContext(facts);
-  const inputApprovers = context?.inputApprovers ?? approversIn(record(record(facts.input).cluster).approvers);
+  const inputApprovers = context?.inputApprovers ?? clusterApprovers(facts);
   for (const approver of inputApprovers) {
     const registered = trusted.keys.get(approver.id);
     if (registered === undefined) problems.push(`the workflow input lists approver ${approver.id}, who is not registered (${trusted.source})`);
