@@ -14,6 +14,7 @@ import type { ApprovalPolicy, ClusterConfig, KeySyncConfig, MemberConfig } from 
 import { openToken } from '../../../libs/hsm';
 import type { Token } from '../../../libs/hsm';
 import { initSoftHsmToken, prepareSoftHsm } from '../../../libs/hsm/softhsm';
+import { workflowTypes } from '../../../workflows/queues';
 import type { ClusterSnapshot } from '../../../workflows/types';
 import { connectTestClient, connectTestWorkerConnection, testTemporalAddress } from '../../support/temporal';
 import { makeApprover } from './approvers';
@@ -50,6 +51,28 @@ export interface ClusterFixture {
 
 function distinctivePin(): string {
   return `pin${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Waits (bounded) until no archiveHistory workflow runs on the fixture's orchestrator queue. Every
+ * workflow starts one as its last act (workflows/archive-workflow.ts), on its own queue; the
+ * archive activity retries until that history is closed, so the one a test's last workflow started
+ * usually still runs when the test ends. Stopping the workers then would leave it unpolled on the
+ * shared server (and its history out of the test's audit archive).
+ */
+async function waitForArchives(client: Client, orchestratorQueue: string, timeoutMs = 60_000): Promise<void> {
+  const query = `WorkflowType = '${workflowTypes.archiveHistory}' AND TaskQueue = '${orchestratorQueue}' AND ExecutionStatus = 'Running'`;
+  const deadline = Date.now() + timeoutMs;
+  // Twice zero in a row: visibility can lag a child started just before.
+  let zeroes = 0;
+  while (zeroes < 2) {
+    zeroes = (await client.workflow.count(query)).count === 0 ? zeroes + 1 : 0;
+    if (Date.now() > deadline) {
+      console.warn(`archive workflows still running on ${orchestratorQueue} after ${timeoutMs} ms; stopping the workers anyway`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 export async function createClusterFixture(options: FixtureOptions): Promise<ClusterFixture> {
@@ -118,7 +141,8 @@ export async function createClusterFixture(options: FixtureOptions): Promise<Clu
   const client = await connectTestClient();
   const connection = await connectTestWorkerConnection();
   const prefix = `${randomUUID()}-`;
-  const running: { workers: KeySyncWorkers; run: Promise<void> }[] = [];
+  const orchestratorQueue = `${prefix}keysync`;
+  const running: { workers: KeySyncWorkers; run: Promise<void>; orchestrator: boolean }[] = [];
 
   return {
     dir,
@@ -127,7 +151,7 @@ export async function createClusterFixture(options: FixtureOptions): Promise<Clu
     cluster,
     approvers,
     pins,
-    orchestratorQueue: `${prefix}keysync`,
+    orchestratorQueue,
     client,
     connection,
     snapshot: () => ({
@@ -138,20 +162,22 @@ export async function createClusterFixture(options: FixtureOptions): Promise<Clu
     }),
     withToken,
     async startWorkers(start = {}) {
+      const orchestrator = start.orchestrator ?? true;
       const workers = await createWorkers({
         config,
         connection,
         taskQueuePrefix: prefix,
         members: start.members ?? options.members,
-        orchestrator: start.orchestrator ?? true,
+        orchestrator,
       });
       const run = workers.run().catch((error: unknown) => {
         console.error('workers failed', error);
       });
-      running.push({ workers, run });
+      running.push({ workers, run, orchestrator });
       return workers;
     },
     async close() {
+      if (running.some((entry) => entry.orchestrator)) await waitForArchives(client, orchestratorQueue);
       for (const { workers, run } of running) {
         await workers.shutdown();
         await run;
