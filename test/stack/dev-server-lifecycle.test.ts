@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../apps/stack/pid-files';
 import { freePort } from '../../libs/config/ports';
 import { startDevServer } from '../../libs/temporal/dev-server';
 import { requireTemporalCli } from '../../libs/temporal/find-cli';
@@ -25,15 +26,6 @@ async function describeNamespace(address: string): Promise<{ attributes: string[
     return { attributes: Object.keys(customAttributes ?? {}), retentionSeconds: Number(config?.workflowExecutionRetentionTtl?.seconds ?? 0) };
   } finally {
     await connection.close();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

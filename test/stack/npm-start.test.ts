@@ -14,6 +14,7 @@ import type { ClusterSecretsKcv, KeyGroup } from '../../libs/hsm/types';
 import { KEYSYNC_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes';
 import type { DemoFile } from '../../apps/stack/demo/demo-state';
 import { sha256Hex } from '../../apps/stack/demo/demo-identities';
+import { isAlive } from '../../apps/stack/pid-files';
 import { freeStackPorts, startStackProcess } from '../support/stack-process';
 import { waitFor } from '../support/wait-for';
 import type { StackUnderTest } from '../support/stack-process';
@@ -37,15 +38,6 @@ function pidFiles(): Record<string, number> {
       .filter((name) => name.endsWith('.pid'))
       .map((name) => [name.replace(/\.pid$/, ''), Number(readFileSync(join(run, name), 'utf8').trim())]),
   );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function mode(path: string): number {
