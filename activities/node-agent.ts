@@ -1,6 +1,7 @@
 // The node agent's activities: registered on `keysync.<cluster>.<member>`, the only code that
 // opens that member's token. Inputs and outputs are references, fingerprints and counts (see
-// activities/types.ts); bytes go through the package store.
+// activities/types.ts); bytes go through the package store. Every write to the token runs inside
+// the member's write lock (member-write-lock.ts), so concurrent operations never duplicate a key.
 import { createHash } from 'node:crypto';
 import { Context, asyncLocalStorage } from '@temporalio/activity';
 import { FailureTypes } from '../libs/contract/failure-types';
@@ -9,6 +10,8 @@ import type { ClusterSecretsKcv, ImportResult, KeyGroup } from '../libs/hsm/type
 import { openToken } from '../libs/hsm/open-token';
 import type { PackageStore } from '../libs/package-store';
 import { failure, mapFailures } from './failures';
+import { createMemberWriteLock } from './member-write-lock';
+import type { MemberWriteLock } from './member-write-lock';
 import { createTokenSource } from './token-source';
 import type { OpenToken, TokenSource } from './token-source';
 import type {
@@ -29,6 +32,8 @@ export interface NodeAgentDeps {
   tokens?: TokenSource;
   /** Default: libs/hsm's openToken. */
   openToken?: OpenToken;
+  /** Where the host-wide write lock of the member's token lives (configuration `locks.dir`); default: defaultLockDir(). */
+  lockDir?: string;
 }
 
 /**
@@ -46,6 +51,18 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
   const { member, clusterId, packageStore } = deps;
   const tokens = deps.tokens ?? createTokenSource(member, deps.openToken ?? openToken);
   const run = <T>(body: () => Promise<T>): Promise<T> => mapFailures(member.id, body);
+  const writeLock: MemberWriteLock = createMemberWriteLock(member, {
+    ...(deps.lockDir !== undefined ? { dir: deps.lockDir } : {}),
+    // Called from the lock's refresh timer, outside any activity: stderr reaches the worker's log.
+    onCompromised: (error) => {
+      process.emitWarning(`The write lock of member ${member.id} was taken over while held (${error.message}): another agent process may have written at the same time. Check that each member runs one agent.`);
+    },
+  });
+  /** A write to the token, once no other writer of it runs; heartbeats while it waits, so a long queue is not taken for a dead agent. */
+  const write = <T>(body: () => Promise<T>): Promise<T> => {
+    const context = asyncLocalStorage.getStore();
+    return writeLock.run(body, context ? { onWait: () => context.heartbeat({ waitingForWriteLock: true }), signal: context.cancellationSignal } : {});
+  };
 
   return {
     async reportClusterSecrets(): Promise<ClusterSecretsKcv | null> {
@@ -76,7 +93,7 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
         const bytes = await packageStore.get(ref.digest);
         const context = Context.current();
         let lastBeat = 0;
-        const result = await tokens.withToken((token) =>
+        const result = await write(() => tokens.withToken((token) =>
           token.importPackage(bytes, {
             clusterId,
             expectedDigest: ref.digest,
@@ -90,20 +107,20 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
             },
             shouldStop: () => context.cancellationSignal.aborted,
           }),
-        );
+        ));
         // The import stopped between two key groups because the activity was cancelled: report it as such.
         if (context.cancellationSignal.aborted) {
           note('import stopped by cancellation', { member: member.id, digest: ref.digest, handled: result.entries.length });
           throw context.cancellationSignal.reason ?? new Error('cancelled');
         }
-        note('package imported', { member: member.id, digest: ref.digest, imported: result.imported, skipped: result.skipped, conflicts: result.conflicts });
+        note('package imported', { member: member.id, digest: ref.digest, imported: result.imported, skipped: result.skipped, conflicts: result.conflicts, copiesRemoved: result.copiesRemoved ?? 0 });
         return result;
       });
     },
 
     async createTransportKey(): Promise<TransportKeyResult> {
       return run(async () => {
-        const key = await tokens.withToken((token) => token.createTransportKey());
+        const key = await write(() => tokens.withToken((token) => token.createTransportKey()));
         return { fingerprint: key.fingerprint, publicKeyDer: Buffer.from(key.publicKeyDer).toString('base64') };
       });
     },
@@ -129,7 +146,7 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
     async receiveClusterSecrets({ blob }: { operationId: string; blob: { digest: string } }): Promise<ClusterSecretsKcv> {
       return run(async () => {
         const bytes = await packageStore.get(blob.digest);
-        const kcv = await tokens.withToken((token) => token.unwrapClusterSecretsFromTransport(bytes));
+        const kcv = await write(() => tokens.withToken((token) => token.unwrapClusterSecretsFromTransport(bytes)));
         note('cluster secrets received', { member: member.id, blobDigest: blob.digest, ktkKcv: kcv.ktkKcv, pmkKcv: kcv.pmkKcv });
         return kcv;
       });

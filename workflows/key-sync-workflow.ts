@@ -9,6 +9,10 @@
 //
 // The input carries the cluster's snapshot (the API, the CLI's --print-input) or only its id (the
 // Temporal UI's small input): then the snapshot is resolved first, by an activity (cluster-resolution.ts).
+//
+// A target that holds a selected key in identical surplus copies (writers that raced before they
+// were serialized) gets that key in the package too: its import skips the key and removes the
+// copies. A repair (`input.repair`) is that alone, for one member synced onto itself.
 import {
   ApplicationFailure,
   CancellationScope,
@@ -45,12 +49,12 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
   const timing = agentTiming(input.timing);
   // A snapshot in the input schedules nothing here, so the histories of such runs replay as before.
   const cluster = typeof input.cluster === 'string' ? await clusterFromConfiguration(input.cluster) : input.cluster;
-  const targets = input.targets ?? cluster.members.filter((member) => member !== input.source);
+  const targets = input.targets ?? (input.repair ? [input.source] : cluster.members.filter((member) => member !== input.source));
   validateKeySyncInput(input, cluster, targets);
 
   const operation: OperationState = {
     operationId: workflowId,
-    kind: 'sync',
+    kind: input.repair ? 'repair' : 'sync',
     cluster: cluster.id,
     requestedBy: input.requestedBy,
     reason: input.reason,
@@ -75,7 +79,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
   upsertSearchAttributes([
     { key: KeySyncCluster, value: cluster.id },
     { key: KeySyncMembers, value: [input.source, ...targets] },
-    { key: KeySyncKind, value: 'sync' },
+    { key: KeySyncKind, value: operation.kind },
     { key: KeySyncState, value: 'running' },
   ]);
   const finish = (state: OperationStatus, message?: string): KeySyncResult => {
@@ -125,11 +129,12 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     ]);
     inventories[input.source] = sourceInventory;
 
-    const plan = planSync({ source: input.source, targets: targets.filter((member) => reachable.includes(member)), keyIds: input.keyIds, inventories });
+    const keyIds = input.repair ? duplicatedKeyIds(sourceInventory) : input.keyIds;
+    const plan = planSync({ source: input.source, targets: targets.filter((member) => reachable.includes(member)), keyIds, inventories });
     operation.notExportable = plan.notExportable;
     const toSync: TargetPlan[] = [];
     for (const target of plan.targets) {
-      if (target.missing.length > 0) {
+      if (target.missing.length > 0 || target.duplicated.length > 0) {
         toSync.push(target);
       } else if (target.conflicts.length > 0) {
         const ids = target.conflicts.map((conflict) => `${conflict.label} (${conflict.class} ${conflict.id})`).join(', ');
@@ -140,7 +145,9 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     }
     const notes = notesOf(plan.notExportable.length, plan.unknownKeyIds);
     if (plan.selection.length === 0) {
-      const nothing = `Nothing to do: every reachable target already holds the selected keys.${notes}`;
+      const nothing = input.repair
+        ? `Nothing to repair: ${input.source} holds no exportable key in identical surplus copies.${notes}`
+        : `Nothing to do: every reachable target already holds the selected keys.${notes}`;
       return finish(overallState(operation), nothing);
     }
 
@@ -158,7 +165,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
 
     await runBounded(toSync, cluster.policy.parallelism, async (target) => {
       const summary = summaryOf(target.member);
-      const expected: PackageEntrySummary[] = target.missing
+      const expected: PackageEntrySummary[] = [...target.missing, ...target.duplicated]
         .map((key) => packaged.get(`${key.class}:${key.id}`))
         .filter((entry): entry is PackageEntrySummary => entry !== undefined);
       const childId = memberSyncWorkflowId(workflowId, target.member);
@@ -190,6 +197,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
           keysImported: result.keysImported,
           keysSkipped: result.keysSkipped,
           attempts: result.attempts,
+          ...(result.copiesRemoved ? { copiesRemoved: result.copiesRemoved } : {}),
         });
       } catch (error) {
         if (isCancellation(error)) fail(target.member, 'cancelled', `The sync of ${target.member} was cancelled.`);
@@ -259,6 +267,11 @@ function notesOf(notExportable: number, unknownKeyIds: readonly string[]): strin
   return notes;
 }
 
+/** The ids of the keys a member holds in identical surplus copies: what its repair packages. */
+function duplicatedKeyIds(inventory: readonly KeyGroup[]): string[] {
+  return [...new Set(inventory.filter((group) => (group.duplicates ?? 0) > 0).map((group) => group.id.toLowerCase()))];
+}
+
 function validateKeySyncInput(input: KeySyncInput, cluster: ClusterSnapshot, targets: readonly string[]): void {
   const members = new Set(cluster.members);
   const problems: string[] = [];
@@ -267,7 +280,8 @@ function validateKeySyncInput(input: KeySyncInput, cluster: ClusterSnapshot, tar
   if (!members.has(input.source)) problems.push(`source ${input.source} is not a member of cluster ${cluster.id}`);
   for (const target of targets) {
     if (!members.has(target)) problems.push(`target ${target} is not a member of cluster ${cluster.id}`);
-    if (target === input.source) problems.push(`target ${target} is the source`);
+    if (target === input.source && !input.repair) problems.push(`target ${target} is the source`);
+    if (target !== input.source && input.repair) problems.push(`a repair has no target but its member ${input.source}`);
   }
   if (new Set(targets).size !== targets.length) problems.push('targets repeat a member');
   if (targets.length === 0) problems.push('there is no target to sync to');

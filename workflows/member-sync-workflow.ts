@@ -123,6 +123,7 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
       );
       status.keysImported = imported.imported;
       status.keysSkipped = imported.skipped;
+      if (imported.copiesRemoved) status.copiesRemoved = imported.copiesRemoved;
       for (const entry of imported.entries) {
         if (entry.outcome !== 'conflict' || status.conflicts.some((known) => known.class === entry.class && known.id === entry.id)) continue;
         status.conflicts.push({ class: entry.class, id: entry.id, label: entry.label, sourceFingerprint: entry.fingerprint });
@@ -134,6 +135,10 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
     const absent = missingAfterImport(input, status.conflicts, inventory);
     if (absent.length > 0) {
       return fail('hsm-error', `After the import ${input.member} still lacks ${absent.length} key(s): ${absent.join(', ')}.`);
+    }
+    const copied = copiesAfterImport(input, inventory);
+    if (copied.length > 0) {
+      return fail('hsm-error', `After the import ${input.member} still holds surplus copies of ${copied.join(', ')}.`);
     }
     if (status.conflicts.length > 0) {
       const ids = status.conflicts.map((conflict) => `${conflict.label} (${conflict.class} ${conflict.id})`).join(', ');
@@ -163,6 +168,14 @@ function countAttempts(status: MemberStatus, hooks: AgentCallHooks): AgentCallHo
       hooks.onAttempt?.();
     },
   };
+}
+
+/** Expected entries that the member's inventory still shows with identical surplus copies. */
+function copiesAfterImport(input: MemberSyncInput, inventory: readonly KeyGroup[]): string[] {
+  const expected = new Set(input.expected.map((entry) => `${entry.class}:${entry.id.toLowerCase()}`));
+  return inventory
+    .filter((group) => (group.duplicates ?? 0) > 0 && expected.has(`${group.class}:${group.id.toLowerCase()}`))
+    .map((group) => `${group.label} (${group.class} ${group.id})`);
 }
 
 /** Expected entries that the member's inventory does not show with the same class, id and fingerprint. */

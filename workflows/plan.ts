@@ -14,6 +14,8 @@ export interface TargetPlan {
   missing: KeyRef[];
   /** Same class + id as a selected key, another fingerprint: never exported for this member. */
   conflicts: KeyConflict[];
+  /** Selected keys this member holds with identical surplus copies: packaged too, so its import removes them. */
+  duplicated: KeyRef[];
 }
 
 export interface SyncPlan {
@@ -62,17 +64,20 @@ export function planSync(request: PlanRequest): SyncPlan {
   const targets = request.targets.map((member): TargetPlan => {
     const inventory = request.inventories[member];
     if (inventory === undefined || inventory === null) {
-      return { member, inventoryKnown: false, missing: exportable.map(keyRef), conflicts: [] };
+      return { member, inventoryKnown: false, missing: exportable.map(keyRef), conflicts: [], duplicated: [] };
     }
     const fingerprintsById = new Map<string, Set<string>>();
+    const withCopies = new Set<string>();
     for (const group of inventory) {
       const key = identity(group);
       const set = fingerprintsById.get(key) ?? new Set<string>();
       set.add(group.fingerprint.toLowerCase());
       fingerprintsById.set(key, set);
+      if ((group.duplicates ?? 0) > 0) withCopies.add(`${key}:${group.fingerprint.toLowerCase()}`);
     }
     const missing: KeyRef[] = [];
     const conflicts: KeyConflict[] = [];
+    const duplicated: KeyRef[] = [];
     for (const group of exportable) {
       const ref = keyRef(group);
       const present = fingerprintsById.get(identity(group));
@@ -86,12 +91,14 @@ export function planSync(request: PlanRequest): SyncPlan {
           sourceFingerprint: ref.fingerprint,
           memberFingerprint: [...present].sort().join(','),
         });
+      } else if (withCopies.has(`${identity(group)}:${ref.fingerprint}`)) {
+        duplicated.push(ref);
       }
     }
-    return { member, inventoryKnown: true, missing, conflicts };
+    return { member, inventoryKnown: true, missing, conflicts, duplicated };
   });
 
-  const needed = new Set(targets.flatMap((target) => target.missing.map(identity)));
+  const needed = new Set(targets.flatMap((target) => [...target.missing, ...target.duplicated].map(identity)));
   const selection = exportable
     .filter((group) => needed.has(identity(group)))
     .map((group): KeySelector => ({ class: group.class, id: group.id.toLowerCase() }));
@@ -106,7 +113,12 @@ export interface DriftEntry {
   label: string;
   holders: { member: string; fingerprint: string; exportable: boolean }[];
   missingOn: string[];
-  /** Members hold different keys under the same class + id: an operator must decide. */
+  /** Members that hold it with identical surplus copies (drift state `duplicated`): a sync to them or a repair removes those. */
+  duplicatedOn: string[];
+  /**
+   * Members hold different keys under the same class + id, or one member holds copies of it that
+   * differ (another label, usages or extractability): an operator must decide.
+   */
   conflicting: boolean;
 }
 
@@ -128,9 +140,11 @@ export function computeDrift(inventories: Inventories): DriftEntry[] {
         label: group.label,
         holders: [],
         missingOn: [],
+        duplicatedOn: [],
         conflicting: false,
       };
       entry.holders.push({ member, fingerprint: group.fingerprint.toLowerCase(), exportable: group.exportable });
+      if ((group.duplicates ?? 0) > 0 && !entry.duplicatedOn.includes(member)) entry.duplicatedOn.push(member);
       byIdentity.set(key, entry);
     }
   }
@@ -138,8 +152,9 @@ export function computeDrift(inventories: Inventories): DriftEntry[] {
   for (const entry of byIdentity.values()) {
     const holding = new Set(entry.holders.map((holder) => holder.member));
     entry.missingOn = members.filter((member) => !holding.has(member));
-    entry.conflicting = new Set(entry.holders.map((holder) => holder.fingerprint)).size > 1;
-    if (entry.missingOn.length > 0 || entry.conflicting) drift.push(entry);
+    // An inventory folds identical copies, so a member listed twice holds copies that differ.
+    entry.conflicting = new Set(entry.holders.map((holder) => holder.fingerprint)).size > 1 || holding.size < entry.holders.length;
+    if (entry.missingOn.length > 0 || entry.conflicting || entry.duplicatedOn.length > 0) drift.push(entry);
   }
   return drift.sort((a, b) => identity(a).localeCompare(identity(b)));
 }

@@ -34,7 +34,8 @@ export type MemberFailureReason =
   | 'cancelled'
   | 'expired-package';
 
-export type OperationKind = 'sync' | 'join';
+/** `repair`: a keySync of a member onto itself that removes identical surplus copies of its keys. */
+export type OperationKind = 'sync' | 'join' | 'repair';
 export type OperationStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 export type Decision = 'approve' | 'reject';
 
@@ -117,6 +118,8 @@ export interface MemberSummary {
   keysSkipped: number;
   /** Import attempts that an agent started (waiting on a down node does not count). */
   attempts: number;
+  /** Identical surplus copies of key objects (key, public key, certificate) the import removed; absent: none. */
+  copiesRemoved?: number;
   /** The memberSync that owns this member's audit record, when one was started. */
   workflowId?: string;
 }
@@ -188,6 +191,11 @@ export interface KeySyncInput {
   reason: string;
   /** Set by the join workflow only: the API never passes it. */
   preApprovals?: PreApproval[];
+  /**
+   * A repair: the source is its own only target, the package holds exactly the keys it holds in
+   * identical surplus copies, and the import (approved like any sync to it) removes those copies.
+   */
+  repair?: boolean;
   timing?: Partial<AgentTiming>;
 }
 

@@ -110,7 +110,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<KeyS
           connection,
           namespace,
           taskQueue: memberTaskQueue(cluster.id, member.id),
-          activities: { ...createNodeAgentActivities({ member, clusterId: cluster.id, packageStore, tokens: source }) },
+          activities: { ...createNodeAgentActivities({ member, clusterId: cluster.id, packageStore, tokens: source, ...(config.locks ? { lockDir: config.locks.dir } : {}) }) },
         }),
       );
     }

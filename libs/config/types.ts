@@ -63,6 +63,11 @@ export interface KeySyncConfig {
   api: { port: number };
   packageStore: { dir: string };
   auditArchive: { dir: string };
+  /**
+   * Where a node agent keeps the write lock of its member's token, so two agent processes of one
+   * member on a host never write at once. Default: a folder under the OS temp dir (host-wide).
+   */
+  locks?: { dir: string };
   clusters: ClusterConfig[];
   principals: PrincipalConfig[];
 }

@@ -139,7 +139,7 @@ function readPrincipal(r: ConfigReader, value: Json, field: string): PrincipalCo
  */
 export function validateConfig(raw: Json, source: string, baseDir: string): KeySyncConfig {
   const r = new ConfigReader();
-  const root = r.object(raw, '', ['temporal', 'api', 'softhsm2Conf', 'packageStore', 'auditArchive', 'clusters', 'principals']) ?? {};
+  const root = r.object(raw, '', ['temporal', 'api', 'softhsm2Conf', 'packageStore', 'auditArchive', 'locks', 'clusters', 'principals']) ?? {};
   const temporal = r.object(root.temporal, 'temporal', ['address', 'namespace']) ?? {};
   const api = root.api === undefined ? {} : (r.object(root.api, 'api', ['port']) ?? {});
   const packageStore = r.object(root.packageStore, 'packageStore', ['dir']) ?? {};
@@ -156,6 +156,10 @@ export function validateConfig(raw: Json, source: string, baseDir: string): KeyS
     clusters: r.array(root.clusters, 'clusters', { nonEmpty: true }).map((c, i) => readCluster(r, c, join('clusters', i), baseDir)),
     principals: r.array(root.principals, 'principals').map((p, i) => readPrincipal(r, p, join('principals', i))),
   };
+  if (root.locks !== undefined) {
+    const locks = r.object(root.locks, 'locks', ['dir']) ?? {};
+    config.locks = { dir: path(r.string(locks.dir, 'locks.dir'), baseDir) };
+  }
   if (root.softhsm2Conf !== undefined) config.softhsm2Conf = path(r.string(root.softhsm2Conf, 'softhsm2Conf'), baseDir);
   r.unique(config.clusters.map((c) => c.id), 'clusters', 'cluster');
   r.unique(config.principals.map((p) => p.id), 'principals', 'principal');

@@ -66,7 +66,11 @@ export class KeyGroupReader {
   }
 
   certificateHandle(idHex: string): Handle | undefined {
-    return this.handles(pkcs11.CKO_CERTIFICATE, idHex)[0];
+    return this.certificateHandles(idHex)[0];
+  }
+
+  certificateHandles(idHex: string): Handle[] {
+    return this.handles(pkcs11.CKO_CERTIFICATE, idHex);
   }
 
   /** Tells the index about an object this session just created. */

@@ -5,7 +5,7 @@
 import * as pkcs11 from 'pkcs11js';
 import * as clusterSecrets from './cluster-secrets';
 import { HsmError, toHsmError } from './errors';
-import { toKeyGroup } from './key-groups';
+import { foldedInventory } from './duplicates';
 import * as keyOps from './key-operations';
 import type { ModuleLease } from './module-registry';
 import { exportPackage } from './package/export-package';
@@ -35,7 +35,10 @@ export interface GenerateKeySpec {
 export interface Token {
   readonly label: string;
   close(): Promise<void>;
-  /** Every key group, without secret values; the cluster transfer secrets and the transport key are not listed. */
+  /**
+   * Every key group, without secret values; the cluster transfer secrets and the transport key are
+   * not listed. Identical copies of a group are folded into it and counted in `duplicates`.
+   */
   inventory(): Promise<KeyGroup[]>;
   clusterSecretsKcv(): Promise<ClusterSecretsKcv | null>;
   /** Founder only: generates the KTK and the PMK. HsmError 'already-exists' when the token has them. */
@@ -89,7 +92,7 @@ export class Pkcs11Token implements Token {
   }
 
   inventory(): Promise<KeyGroup[]> {
-    return this.run('inventory', (s) => keyOps.withReader(s, (reader) => reader.all().map(toKeyGroup), true));
+    return this.run('inventory', (s) => keyOps.withReader(s, (reader) => foldedInventory(s, reader), true));
   }
 
   clusterSecretsKcv(): Promise<ClusterSecretsKcv | null> {

@@ -40,6 +40,11 @@ export interface KeyGroup extends KeyDescription {
   hasCertificate: boolean;
   /** False when CKA_EXTRACTABLE is false: listed as not-exportable, never packaged. */
   exportable: boolean;
+  /**
+   * Surplus identical objects of this group on the token (key, public key or certificate copies,
+   * left by writers that raced before KeySync serialized them): what a repair removes. Absent: none.
+   */
+  duplicates?: number;
 }
 
 /** Selects a key group on a token. */
@@ -78,6 +83,8 @@ export interface ImportEntryOutcome {
   fingerprint: string;
   /** imported: created now; skipped: already there, identical; conflict: same id, other key, left alone. */
   outcome: 'imported' | 'skipped' | 'conflict';
+  /** Identical surplus copies of this key's objects that the import removed (absent: none). */
+  copiesRemoved?: number;
 }
 
 export interface ImportResult {
@@ -86,6 +93,8 @@ export interface ImportResult {
   imported: number;
   skipped: number;
   conflicts: number;
+  /** Identical surplus copies removed, over all entries (absent in histories recorded before repairs existed). */
+  copiesRemoved?: number;
   /** True when shouldStop ended the import between two key groups; entries lists only those handled. */
   stopped?: boolean;
 }

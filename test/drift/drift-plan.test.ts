@@ -10,6 +10,7 @@ const entry = (id: string, holders: [string, string, boolean?][], missingOn: str
   label: `key-${id}`,
   holders: holders.map(([member, fingerprint, exportable]) => ({ member, fingerprint, exportable: exportable ?? true })),
   missingOn,
+  duplicatedOn: [],
   conflicting: new Set(holders.map(([, fingerprint]) => fingerprint)).size > 1,
 });
 

@@ -126,6 +126,7 @@ describe('computeDrift', () => {
           { member: 'node2', fingerprint: 'f1', exportable: true },
         ],
         missingOn: ['node3'],
+        duplicatedOn: [],
         conflicting: false,
       },
       {
@@ -137,8 +138,49 @@ describe('computeDrift', () => {
           { member: 'node2', fingerprint: 'other', exportable: true },
         ],
         missingOn: ['node3'],
+        duplicatedOn: [],
         conflicting: true,
       },
+    ]);
+  });
+
+  it('reports a member holding identical surplus copies as duplicated, and copies that differ as a conflict', () => {
+    const drift = computeDrift({
+      node1: [key('01', 'f1'), key('02', 'f2')],
+      node2: [key('01', 'f1', { duplicates: 2 }), key('02', 'f2'), key('02', 'f2', { label: 'renamed' })],
+    });
+    expect(drift.map((entry) => [entry.id, entry.duplicatedOn, entry.missingOn, entry.conflicting])).toEqual([
+      ['01', ['node2'], [], false],
+      ['02', [], [], true],
+    ]);
+  });
+});
+
+describe('planSync with duplicated keys', () => {
+  it('packages a key a target holds in identical copies, so its import removes them, and leaves the others alone', () => {
+    const plan = planSync({
+      source: 'node1',
+      targets: ['node2', 'node3'],
+      inventories: {
+        node1: [key('01', 'f1'), key('02', 'f2')],
+        node2: [key('01', 'f1', { duplicates: 1 }), key('02', 'f2')],
+        node3: [key('01', 'f1'), key('02', 'f2')],
+      },
+    });
+    expect(plan.targets.map((target) => [target.member, target.missing.length, target.duplicated.map((ref) => ref.id)])).toEqual([
+      ['node2', 0, ['01']],
+      ['node3', 0, []],
+    ]);
+    expect(plan.selection).toEqual([{ class: 'private', id: '01' }]);
+  });
+
+  it('plans a repair (a member synced onto itself) as exactly its duplicated keys', () => {
+    const own = [key('01', 'f1', { duplicates: 3 }), key('02', 'f2'), key('03', 'f3', { duplicates: 1 })];
+    const plan = planSync({ source: 'node2', targets: ['node2'], inventories: { node2: own } });
+    expect(plan.targets[0]?.missing).toEqual([]);
+    expect(plan.selection).toEqual([
+      { class: 'private', id: '01' },
+      { class: 'private', id: '03' },
     ]);
   });
 });

@@ -8,8 +8,8 @@ export class StartedOperationDto {
   @ApiProperty({ example: 'sync:demo:0b6f5c1e-9c1b-4c4e-9d61-3f4f0f8f9d2a' })
   operationId!: string;
 
-  @ApiProperty({ enum: ['sync', 'join'] })
-  kind!: 'sync' | 'join';
+  @ApiProperty({ enum: ['sync', 'join', 'repair'] })
+  kind!: 'sync' | 'join' | 'repair';
 }
 
 export class PackageSummaryDto {
@@ -115,8 +115,8 @@ export class OperationDto {
   @ApiProperty()
   operationId!: string;
 
-  @ApiProperty({ enum: ['sync', 'join'] })
-  kind!: 'sync' | 'join';
+  @ApiProperty({ enum: ['sync', 'join', 'repair'] })
+  kind!: 'sync' | 'join' | 'repair';
 
   @ApiProperty()
   cluster!: string;

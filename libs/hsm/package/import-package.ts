@@ -2,9 +2,12 @@
 // public key object is created before the private key and the certificate after it, so a crash at
 // any point leaves something a retry completes: the public object lets the retry recognise an EC
 // key, and "private key present with the same fingerprint" means only companions may be missing.
+// A key already present more than once (identical copies left by writers that raced) is brought
+// back to one copy: the caller holds the member's write lock, so the look-up here is the last word.
 import * as pkcs11 from 'pkcs11js';
 import { certificateNames } from '../der';
 import { HsmError } from '../errors';
+import { removeSurplusCopies } from '../duplicates';
 import type { KeyGroupReader } from '../key-groups';
 import { withReaderAsync } from '../key-operations';
 import type { Handle, HsmSession } from '../session';
@@ -32,8 +35,8 @@ export async function importPackage(session: HsmSession, tokenLabel: string, byt
         stopped = true;
         break;
       }
-      const outcome = await importEntry(session, tokenLabel, reader, ktk, entry);
-      outcomes.push({ class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint, outcome });
+      const { outcome, copiesRemoved } = await importEntry(session, tokenLabel, reader, ktk, entry);
+      outcomes.push({ class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint, outcome, ...(copiesRemoved > 0 ? { copiesRemoved } : {}) });
       opts.onProgress?.(outcomes.length, file.entries.length);
     }
   }, true);
@@ -44,11 +47,23 @@ export async function importPackage(session: HsmSession, tokenLabel: string, byt
     imported: count('imported'),
     skipped: count('skipped'),
     conflicts: count('conflict'),
+    copiesRemoved: outcomes.reduce((sum, entry) => sum + (entry.copiesRemoved ?? 0), 0),
     ...(stopped ? { stopped: true } : {}),
   };
 }
 
-async function importEntry(session: HsmSession, tokenLabel: string, reader: KeyGroupReader, ktk: Handle, entry: PackageEntry): Promise<ImportEntryOutcome['outcome']> {
+interface EntryOutcome {
+  outcome: ImportEntryOutcome['outcome'];
+  copiesRemoved: number;
+}
+
+async function importEntry(session: HsmSession, tokenLabel: string, reader: KeyGroupReader, ktk: Handle, entry: PackageEntry): Promise<EntryOutcome> {
+  const outcome = await createEntry(session, tokenLabel, reader, ktk, entry);
+  if (outcome === 'conflict') return { outcome, copiesRemoved: 0 };
+  return { outcome, copiesRemoved: removeSurplusCopies(session, reader, { class: entry.class, id: entry.id }) };
+}
+
+async function createEntry(session: HsmSession, tokenLabel: string, reader: KeyGroupReader, ktk: Handle, entry: PackageEntry): Promise<ImportEntryOutcome['outcome']> {
   const id = Buffer.from(entry.id, 'hex');
   const existing = reader.find({ class: entry.class, id: entry.id });
   if (existing.length > 0) {
