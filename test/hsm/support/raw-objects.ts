@@ -1,10 +1,13 @@
 // Direct PKCS#11 access for tests that must simulate what KeySync never does itself, such as a
-// crash that left half a key group. It joins the module this process already initialized and
-// never finalizes it.
+// crash that left half a key group, or writers that raced and left copies. It joins the module
+// this process already initialized and never finalizes it.
 import * as pkcs11 from 'pkcs11js';
 import type { TokenRef } from '../../../libs/hsm';
 
-export function destroyObjects(ref: TokenRef & { pinValue: string }, objectClass: number, idHex: string): number {
+type RawToken = TokenRef & { pinValue: string };
+
+/** Runs `use` in a logged-in read-write session on the token, with the objects of that class and id. */
+function withObjects<T>(ref: RawToken, objectClass: number, idHex: string, use: (lib: pkcs11.PKCS11, session: Buffer, handles: Buffer[]) => T): T {
   const lib = new pkcs11.PKCS11();
   lib.load(ref.pkcs11Module);
   try {
@@ -27,9 +30,28 @@ export function destroyObjects(ref: TokenRef & { pinValue: string }, objectClass
     ]);
     const handles = lib.C_FindObjects(session, 100);
     lib.C_FindObjectsFinal(session);
-    for (const handle of handles) lib.C_DestroyObject(session, handle);
-    return handles.length;
+    return use(lib, session, handles);
   } finally {
     lib.C_CloseSession(session);
   }
+}
+
+export function destroyObjects(ref: RawToken, objectClass: number, idHex: string): number {
+  return withObjects(ref, objectClass, idHex, (lib, session, handles) => {
+    for (const handle of handles) lib.C_DestroyObject(session, handle);
+    return handles.length;
+  });
+}
+
+/**
+ * Makes `copies` more token objects from the first object of that class and id with C_CopyObject,
+ * as two writers that both found a key absent would have: identical, or differing where `changes`
+ * (e.g. another CKA_LABEL) says.
+ */
+export function copyObject(ref: RawToken, objectClass: number, idHex: string, copies: number, changes: pkcs11.Template = []): void {
+  withObjects(ref, objectClass, idHex, (lib, session, handles) => {
+    const [original] = handles;
+    if (!original) throw new Error(`no object of class ${objectClass} with id ${idHex} on ${ref.tokenLabel}`);
+    for (let index = 0; index < copies; index += 1) lib.C_CopyObject(session, original, [{ type: pkcs11.CKA_TOKEN, value: true }, ...changes]);
+  });
 }
