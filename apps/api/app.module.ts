@@ -18,6 +18,7 @@ import { HealthService } from './health/health.service';
 import { ApiLogger } from './logging/logger';
 import { InventoryController } from './inventory/inventory.controller';
 import { MembersController } from './members/members.controller';
+import { RepairController } from './members/repair.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { ApprovalsService } from './operations/approvals.service';
@@ -44,7 +45,7 @@ export class AppModule {
   static forRoot(config: KeySyncConfig, logger: ApiLogger, runtime: ApiRuntimeOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, ClustersController, SyncsController, MembersController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController, InventoryController],
+      controllers: [HealthController, ClustersController, SyncsController, MembersController, RepairController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController, InventoryController],
       providers: [
         { provide: ApiConfig, useValue: new ApiConfig(config, runtime) },
         { provide: ApiLogger, useValue: logger },

@@ -61,6 +61,10 @@ export interface SyncRequest {
   reason: string;
 }
 
+export interface RepairRequest {
+  reason: string;
+}
+
 export interface JoinRequest {
   member: string;
   sponsor: string;
@@ -93,6 +97,11 @@ export class ApiClient {
 
   startSync(cluster: string, request: SyncRequest, idempotencyKey?: string): Promise<StartedOperation> {
     return this.json('POST', `/v1/clusters/${seg(cluster)}/syncs`, { json: request }, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {});
+  }
+
+  /** The same Idempotency-Key as a sync: a retried command starts nothing new. */
+  startRepair(cluster: string, member: string, request: RepairRequest, idempotencyKey?: string): Promise<StartedOperation> {
+    return this.json('POST', `/v1/clusters/${seg(cluster)}/members/${seg(member)}/repair`, { json: request }, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {});
   }
 
   startJoin(cluster: string, request: JoinRequest): Promise<StartedOperation> {

@@ -1,6 +1,7 @@
-// The inventory as a table of keys by members, drift marked: a key that some member lacks, or holds
-// with another fingerprint. Computed here from each member's keys, so the table says exactly what
-// the members reported, whatever summary the API adds.
+// The inventory as a table of keys by members, drift marked: a key that some member lacks, holds
+// with another fingerprint, or holds in identical surplus copies (duplicated). Computed here from
+// each member's keys, so the table says exactly what the members reported, whatever summary the
+// API adds.
 
 export interface InventoryKey {
   class: string;
@@ -9,6 +10,8 @@ export interface InventoryKey {
   keyType: string;
   fingerprint: string;
   exportable?: boolean;
+  /** Identical surplus copies on this member (the API's `duplicates`); absent: none. */
+  duplicates?: number;
 }
 
 export interface MemberInventory {
@@ -18,7 +21,8 @@ export interface MemberInventory {
   note?: string;
 }
 
-export type Presence = 'present' | 'missing' | 'different' | 'unknown';
+/** `duplicated`: the usual key, but in identical surplus copies (`keysync repair` removes them). */
+export type Presence = 'present' | 'missing' | 'different' | 'duplicated' | 'unknown';
 
 export interface InventoryRow {
   class: string;
@@ -45,6 +49,7 @@ function keyOf(value: unknown): InventoryKey | null {
     keyType: str(raw.keyType ?? raw.type, '?'),
     fingerprint: raw.fingerprint.toLowerCase(),
     ...(typeof raw.exportable === 'boolean' ? { exportable: raw.exportable } : {}),
+    ...(typeof raw.duplicates === 'number' && raw.duplicates > 0 ? { duplicates: raw.duplicates } : {}),
   };
 }
 
@@ -67,26 +72,29 @@ export function readInventory(answer: unknown): MemberInventory[] {
 
 /** One row per key (class + id); presence per member against the most common fingerprint. */
 export function inventoryRows(members: MemberInventory[]): InventoryRow[] {
-  const rows = new Map<string, { key: InventoryKey; fingerprints: Map<string, string> }>();
+  const rows = new Map<string, { key: InventoryKey; fingerprints: Map<string, string>; duplicated: Set<string> }>();
   for (const { member, keys } of members) {
     for (const key of keys ?? []) {
       const id = `${key.class}:${key.id}`;
-      const row = rows.get(id) ?? { key, fingerprints: new Map<string, string>() };
+      const row = rows.get(id) ?? { key, fingerprints: new Map<string, string>(), duplicated: new Set<string>() };
       row.fingerprints.set(member, key.fingerprint);
+      if ((key.duplicates ?? 0) > 0) row.duplicated.add(member);
       rows.set(id, row);
     }
   }
   return [...rows.values()]
-    .map(({ key, fingerprints }) => {
+    .map(({ key, fingerprints, duplicated }) => {
       const counts = new Map<string, number>();
       for (const fingerprint of fingerprints.values()) counts.set(fingerprint, (counts.get(fingerprint) ?? 0) + 1);
       const usual = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
       const presence: Record<string, Presence> = {};
       for (const { member, keys } of members) {
         const held = fingerprints.get(member);
-        presence[member] = keys === null ? 'unknown' : held === undefined ? 'missing' : held === usual ? 'present' : 'different';
+        // Another key outranks copies of it: that needs an operator, the copies only a repair.
+        presence[member] =
+          keys === null ? 'unknown' : held === undefined ? 'missing' : held !== usual ? 'different' : duplicated.has(member) ? 'duplicated' : 'present';
       }
-      const drift = Object.values(presence).some((value) => value === 'missing' || value === 'different');
+      const drift = Object.values(presence).some((value) => value === 'missing' || value === 'different' || value === 'duplicated');
       return { class: key.class, id: key.id, label: key.label, keyType: key.keyType, exportable: key.exportable, members: presence, drift };
     })
     .sort((a, b) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id));

@@ -1,5 +1,6 @@
 // How an operation reads for people: one line per member (state, keys imported of total,
-// attempts, what it waits for) and a verdict. Shared by sync, join, status and package upload.
+// surplus copies removed, attempts, what it waits for) and a verdict. Shared by sync, join,
+// repair, status and package upload.
 import type { Operation, OperationMember } from './api-client';
 import type { Palette } from './output';
 
@@ -31,7 +32,9 @@ export function memberLine(member: OperationMember, operation: Operation, paint:
   const keys = `keys ${member.keysImported}${total === undefined ? '' : ` of ${total}`} imported${member.keysSkipped > 0 ? `, ${member.keysSkipped} already there` : ''}`;
   const state =
     member.state === 'in-sync' ? paint.ok(member.state) : member.state === 'failed' ? paint.bad(`failed (${member.reason ?? 'unknown'})`) : paint.warn(member.state);
-  const parts = [`${member.member}`, state, keys, `attempts ${member.attempts}`];
+  const parts = [`${member.member}`, state, keys];
+  if (member.copiesRemoved) parts.push(copiesText(member.copiesRemoved));
+  parts.push(`attempts ${member.attempts}`);
   const waiting = waitingFor(member, operation);
   if (waiting) parts.push(waiting);
   if (member.state === 'failed' && member.detail) parts.push(member.detail);
@@ -65,8 +68,18 @@ export function operationText(operation: Operation, paint: Palette, withMembers 
   return lines.join('\n');
 }
 
+function copiesText(count: number): string {
+  return `${count} surplus ${count === 1 ? 'copy' : 'copies'} removed`;
+}
+
+/** What the imports removed, for the verdict: always for a repair (0 says it found nothing), else only when some. */
+function removedNote(operation: Operation): string {
+  const removed = operation.members.reduce((sum, member) => sum + (member.copiesRemoved ?? 0), 0);
+  return operation.kind === 'repair' || removed > 0 ? `; ${copiesText(removed)}` : '';
+}
+
 export function verdict(operation: Operation, paint: Palette): string {
-  if (allInSync(operation)) return paint.ok(`${operation.operationId}: every member is in-sync.`);
+  if (allInSync(operation)) return paint.ok(`${operation.operationId}: every member is in-sync${removedNote(operation)}.`);
   const failed = operation.members.filter((member) => member.state !== 'in-sync').map((member) => `${member.member} (${member.reason ?? member.state})`);
-  return paint.bad(`${operation.operationId} ended ${operation.state}: not in-sync: ${failed.join(', ')}.`);
+  return paint.bad(`${operation.operationId} ended ${operation.state}: not in-sync: ${failed.join(', ')}${removedNote(operation)}.`);
 }

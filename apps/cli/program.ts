@@ -5,6 +5,7 @@ import { registerAuditCommands } from './commands/audit';
 import { registerInventoryCommand } from './commands/inventory';
 import { registerOperationCommands } from './commands/operations';
 import { registerPackageCommands } from './commands/packages';
+import { registerRepairCommand } from './commands/repair';
 
 export function buildProgram(): Command {
   const program = new Command('keysync')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run keysync --help for the commands)')
     .exitOverride();
   registerOperationCommands(program);
+  registerRepairCommand(program);
   registerApprovalCommands(program);
   registerInventoryCommand(program);
   registerPackageCommands(program);

@@ -17,6 +17,7 @@ export interface KeySyncMetrics {
   memberStatus: Gauge<'cluster' | 'member' | 'status'>;
   driftKeys: Gauge<'cluster'>;
   driftConflicts: Gauge<'cluster'>;
+  driftDuplicated: Gauge<'cluster'>;
   driftNotExportable: Gauge<'cluster'>;
   driftLastCheck: Gauge<'cluster'>;
   operations: Gauge<'cluster' | 'kind' | 'state'>;
@@ -43,11 +44,17 @@ export function createKeySyncMetrics(registry = new Registry()): KeySyncMetrics 
     }),
     driftKeys: new Gauge({ name: 'keysync_drift_keys', help: 'Keys not held identically by every member that answered the latest drift watch.', labelNames: ['cluster'], registers }),
     driftConflicts: new Gauge({ name: 'keysync_drift_conflicts', help: 'Keys whose id carries different keys on different members (an operator must decide).', labelNames: ['cluster'], registers }),
+    driftDuplicated: new Gauge({
+      name: 'keysync_drift_duplicated_keys',
+      help: 'Keys some member holds in identical surplus copies (drift state duplicated; a sync to it or keysync repair removes them), latest drift watch.',
+      labelNames: ['cluster'],
+      registers,
+    }),
     driftNotExportable: new Gauge({ name: 'keysync_drift_not_exportable_keys', help: 'Missing keys that no holder can wrap (CKA_EXTRACTABLE false).', labelNames: ['cluster'], registers }),
     driftLastCheck: new Gauge({ name: 'keysync_drift_last_check_timestamp_seconds', help: 'When the latest completed drift watch looked, Unix time.', labelNames: ['cluster'], registers }),
     operations: new Gauge({
       name: 'keysync_operations',
-      help: 'Workflows Temporal holds (within retention) by kind (sync, member-sync, join, drift-watch) and state (outcome; for member-sync, the member state).',
+      help: 'Workflows Temporal holds (within retention) by kind (sync, repair, member-sync, join, drift-watch) and state (outcome; for member-sync, the member state).',
       labelNames: ['cluster', 'kind', 'state'],
       registers,
     }),
@@ -65,6 +72,7 @@ export function createKeySyncMetrics(registry = new Registry()): KeySyncMetrics 
 export const operationStates: Readonly<Record<string, readonly string[]>> = {
   sync: ['running', 'completed', 'failed', 'cancelled'],
   join: ['running', 'completed', 'failed', 'cancelled'],
+  repair: ['running', 'completed', 'failed', 'cancelled'],
   'member-sync': ['pending', 'awaiting-approval', 'waiting-for-node', 'importing', 'verifying', 'in-sync', 'failed'],
   'drift-watch': ['running', 'in-sync', 'drift', 'unreachable', 'off'],
 };

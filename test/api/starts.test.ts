@@ -28,6 +28,16 @@ describe('starting operations', () => {
     expect((read.body.members as { member: string }[]).map((member) => member.member).sort()).toEqual(['node2', 'node3']);
   });
 
+  it('a repair answers 202 with kind repair; with no worker, the memo shows a repair of that one member', async () => {
+    const answer = await api.request('POST', `/v1/clusters/${api.cluster}/members/node2/repair`, { as: 'operator', json: { reason: 'memo check' } });
+    expect(answer.status).toBe(202);
+    expect(answer.body.kind).toBe('repair');
+    const read = await api.request('GET', answer.headers.get('location') as string, { as: 'auditor' });
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ operationId: answer.body.operationId, kind: 'repair', cluster: api.cluster, requestedBy: 'operator', state: 'running', package: null });
+    expect((read.body.members as { member: string }[]).map((member) => member.member)).toEqual(['node2']);
+  });
+
   it('the same Idempotency-Key and body give the same operation; another body with that key is a 409', async () => {
     const body = { source: 'node1', targets: ['node2'], reason: 'idempotency' };
     const headers = { 'idempotency-key': 'retry-me-1' };

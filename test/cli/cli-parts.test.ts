@@ -1,8 +1,10 @@
-// Pure parts of the CLI: the challenge it agrees to sign, the inventory table's drift, and output
-// that redraws on a terminal but prints plain changed lines elsewhere.
+// Pure parts of the CLI: the challenge it agrees to sign, the inventory table's drift, how a
+// repair reads, and output that redraws on a terminal but prints plain changed lines elsewhere.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { Operation } from '../../apps/cli/api-client';
 import { inventoryRows, readInventory } from '../../apps/cli/inventory-table';
+import { memberLine, verdict } from '../../apps/cli/operation-view';
 import { Output } from '../../apps/cli/output';
 import { challengeFor } from '../../apps/cli/signing';
 
@@ -41,6 +43,57 @@ describe('inventory table', () => {
       ['db', { node1: 'present', node2: 'different', node3: 'missing', node4: 'unknown' }, true],
     ]);
     expect(members[3]).toEqual({ member: 'node4', keys: null, note: 'agent down' });
+  });
+
+  it('shows duplicated for a member holding identical surplus copies of a key, and marks the row as drift', () => {
+    const key = { class: 'private', id: 'aa01', label: 'ca', keyType: 'ec', fingerprint: 'f1' };
+    const rows = inventoryRows(
+      readInventory({
+        members: [
+          { member: 'node1', keys: [key] },
+          { member: 'node2', keys: [{ ...key, duplicates: 2 }] },
+          { member: 'node3', keys: [{ ...key, duplicates: 0 }] },
+        ],
+      }),
+    );
+    expect(rows.map((row) => [row.label, row.members, row.drift])).toEqual([['ca', { node1: 'present', node2: 'duplicated', node3: 'present' }, true]]);
+  });
+
+  it('shows another key as different even when the member holds copies of it', () => {
+    const rows = inventoryRows(
+      readInventory({
+        members: [
+          { member: 'node1', keys: [{ class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k1' }] },
+          { member: 'node2', keys: [{ class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k1' }] },
+          { member: 'node3', keys: [{ class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k2', duplicates: 1 }] },
+        ],
+      }),
+    );
+    expect(rows[0]?.members).toEqual({ node1: 'present', node2: 'present', node3: 'different' });
+  });
+});
+
+describe('a repair as the CLI prints it', () => {
+  const paint = new Output({ json: false, stdout: capture(false).stream, env: {} }).paint;
+  const repair = (copiesRemoved?: number): Operation => ({
+    operationId: 'sync:demo:k-1',
+    kind: 'repair',
+    cluster: 'demo',
+    requestedBy: 'operator',
+    state: 'completed',
+    package: { digest: 'ab'.repeat(32), keyCount: 1 },
+    members: [{ member: 'node2', state: 'in-sync', keysImported: 0, keysSkipped: 1, attempts: 1, ...(copiesRemoved ? { copiesRemoved } : {}) }],
+  });
+
+  it('says on the member line and in the final line how many copies the import removed', () => {
+    const operation = repair(3);
+    expect(memberLine(operation.members[0] as Operation['members'][number], operation, paint)).toBe('node2  in-sync  keys 0 of 1 imported, 1 already there  3 surplus copies removed  attempts 1');
+    expect(verdict(operation, paint)).toBe('sync:demo:k-1: every member is in-sync; 3 surplus copies removed.');
+  });
+
+  it('says a repair removed nothing when there was nothing to remove; a sync without removals says nothing of copies', () => {
+    expect(verdict(repair(), paint)).toBe('sync:demo:k-1: every member is in-sync; 0 surplus copies removed.');
+    expect(verdict({ ...repair(), kind: 'sync' }, paint)).toBe('sync:demo:k-1: every member is in-sync.');
   });
 });
 

@@ -35,6 +35,13 @@ export class InventoryKeyDto {
 
   @ApiProperty({ description: 'False when CKA_EXTRACTABLE is false: it cannot be synced.' })
   exportable!: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Surplus identical copies of this key’s objects on the member (drift state duplicated), left by writers that raced; a sync to the member or POST .../members/{member}/repair removes them. Absent: none.',
+    example: 1,
+  })
+  duplicates?: number;
 }
 
 export class LastErrorDto {
@@ -86,7 +93,16 @@ export class DriftEntryDto {
   @ApiProperty({ type: [String], description: 'Members that answered and lack it.', example: ['node3'] })
   missingOn!: string[];
 
-  @ApiProperty({ description: 'Members hold different keys under this class and id: an operator decides, nothing is synced.' })
+  @ApiProperty({
+    type: [String],
+    description: 'Members that hold it with identical surplus copies (drift state duplicated): a sync to them or a repair removes the copies.',
+    example: ['node2'],
+  })
+  duplicatedOn!: string[];
+
+  @ApiProperty({
+    description: 'Members hold different keys under this class and id, or one member holds copies of it that differ: an operator decides, nothing is synced or removed.',
+  })
   conflicting!: boolean;
 }
 
@@ -100,6 +116,6 @@ export class ClusterInventoryDto {
   @ApiProperty({ type: [MemberInventoryDto] })
   members!: MemberInventoryDto[];
 
-  @ApiProperty({ type: [DriftEntryDto], description: 'Keys not held identically by every member that answered; empty: no drift.' })
+  @ApiProperty({ type: [DriftEntryDto], description: 'Keys not held identically, and once, by every member that answered; empty: no drift.' })
   drift!: DriftEntryDto[];
 }

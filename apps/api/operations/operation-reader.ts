@@ -5,6 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { Client, type WorkflowExecutionDescription, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { memberStateQuery, operationStateQuery } from '../../../workflows/messages';
 import { workflowTypes } from '../../../workflows/queues';
+import { KeySyncKind } from '../../../workflows/search-attributes';
 import type { JoinState, MemberStatus, MemberSummary, OperationState } from '../../../workflows/types';
 import { ApiError } from '../errors/api-error';
 import type { OperationMemo } from '../temporal/operation-starter';
@@ -126,7 +127,7 @@ export class OperationReader {
     const members = parsed.kind === 'sync' ? (memo.members ?? []).slice(1) : parsed.kind === 'member-sync' ? [parsed.member] : [parsed.member];
     return {
       operationId: description.workflowId,
-      kind: parsed.kind === 'join' ? 'join' : 'sync',
+      kind: kindOf(parsed, description),
       cluster: memo.cluster ?? parsed.cluster,
       requestedBy: memo.requestedBy ?? '',
       state,
@@ -146,6 +147,15 @@ export class OperationReader {
       notExportable: [],
     };
   }
+}
+
+/**
+ * A sync id names a sync or a repair alike; the KeySyncKind search attribute the API set at start
+ * (and the workflow keeps) tells which.
+ */
+function kindOf(parsed: ParsedOperationId, description: WorkflowExecutionDescription): OperationDto['kind'] {
+  if (parsed.kind === 'join') return 'join';
+  return description.typedSearchAttributes.get(KeySyncKind) === 'repair' ? 'repair' : 'sync';
 }
 
 function memoOf(description: WorkflowExecutionDescription): Partial<OperationMemo> {
@@ -169,6 +179,7 @@ function memberView(member: MemberSummary | MemberStatus): OperationMemberDto {
     ...(member.detail ? { detail: member.detail } : {}),
     keysImported: member.keysImported,
     keysSkipped: member.keysSkipped,
+    ...(member.copiesRemoved ? { copiesRemoved: member.copiesRemoved } : {}),
     attempts: member.attempts,
     ...(member.workflowId ? { workflowId: member.workflowId } : {}),
     ...('approvals' in member && member.approvals ? { approvals: approvalsView(member.approvals) } : {}),

@@ -67,6 +67,12 @@ export class OperationMemberDto {
   @ApiProperty()
   keysSkipped!: number;
 
+  @ApiPropertyOptional({
+    description: 'Identical surplus copies of key objects (key, public key, certificate) that the import removed from this member (a repair, or a sync to a member with drift state duplicated); absent: none.',
+    example: 2,
+  })
+  copiesRemoved?: number;
+
   @ApiProperty({ description: 'Import attempts an agent started.' })
   attempts!: number;
 

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { KeySyncInput } from '../../../workflows/types';
 import { keySyncWorkflowId } from '../../../workflows/messages';
 import { workflowTypes } from '../../../workflows/queues';
 import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
-import { sha256Hex } from '../auth/token-index';
 import { ClusterParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
@@ -15,9 +13,8 @@ import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
 import { clusterSnapshot } from '../temporal/cluster-snapshot';
 import { OperationStarter } from '../temporal/operation-starter';
+import { idempotencyKeyHeader, idempotencyKeyProblem, syncIdFor } from './sync-id';
 import { SyncRequestDto } from './sync-request.dto';
-
-const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/;
 
 @ApiTags('operations')
 @Controller('clusters/:cluster/syncs')
@@ -31,7 +28,7 @@ export class SyncsController {
   @HttpCode(HttpStatus.ACCEPTED)
   @Roles('operator')
   @ApiOperation({ summary: 'Start a key sync from a source member to the others (operator).' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body: the same operation; same key, other body: 409.' })
+  @ApiHeader(idempotencyKeyHeader)
   @ApiAcceptedResponse({ type: StartedOperationDto, description: 'Started (or found, for a retried request); Location points at the operation.' })
   @ApiBadRequestResponse({ type: ErrorBodyDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster.' })
@@ -54,17 +51,15 @@ export class SyncsController {
     }
     if (new Set(targets).size !== targets.length) problems.push({ field: 'targets', reason: 'repeat a member' });
     if (targets.length === 0) problems.push({ field: 'targets', reason: 'leave no member to sync to' });
-    if (idempotencyKey !== undefined && !idempotencyKeyPattern.test(idempotencyKey)) {
-      problems.push({ field: 'Idempotency-Key', reason: 'must be 1-200 printable ASCII characters' });
-    }
+    const keyProblem = idempotencyKeyProblem(idempotencyKey);
+    if (keyProblem) problems.push(keyProblem);
     if (problems.length > 0) {
       const summary = problems.map((problem) => `${problem.field} ${problem.reason}`).join('; ');
       throw ApiError.badRequest('invalid-input', `The request was refused: ${summary}. Fix these fields and send it again.`, problems);
     }
 
     // Same principal + key -> same syncId -> same workflow id: Temporal itself refuses a second start.
-    const syncId = idempotencyKey ? `k-${sha256Hex(`${principal.id}\n${idempotencyKey}`).slice(0, 40)}` : randomUUID();
-    const workflowId = keySyncWorkflowId(cluster.id, syncId);
+    const workflowId = keySyncWorkflowId(cluster.id, syncIdFor(principal.id, idempotencyKey));
     const input: KeySyncInput = {
       cluster: clusterSnapshot(cluster),
       source: body.source,

@@ -27,7 +27,8 @@ export interface StartRequest {
   /** The request as the caller sent it (normalized): its hash identifies a retry. */
   request: unknown;
   memo: Omit<OperationMemo, 'requestHash'>;
-  kind: 'sync' | 'member-sync' | 'join';
+  /** The KeySyncKind search attribute until the workflow sets its own (a repair is a keySync of kind repair). */
+  kind: 'sync' | 'member-sync' | 'join' | 'repair';
   /** REJECT_DUPLICATE: one id, one operation forever; ALLOW_DUPLICATE_FAILED_ONLY: a failed one may be retried. */
   reusePolicy: WorkflowIdReusePolicy;
 }

@@ -1,4 +1,5 @@
-// `keysync inventory`: every key of the cluster by member, drift marked.
+// `keysync inventory`: every key of the cluster by member, drift marked (missing, another key, or
+// duplicated: identical surplus copies, which `keysync repair --member` removes).
 import type { Command } from 'commander';
 import { run } from '../cli-context';
 import type { Cli } from '../cli-context';
@@ -18,6 +19,7 @@ async function inventory(cli: Cli, options: { cluster?: string }): Promise<numbe
     present: paint.ok('yes'),
     missing: paint.bad('MISSING'),
     different: paint.bad('OTHER KEY'),
+    duplicated: paint.warn('duplicated'),
     unknown: paint.warn('?'),
   };
   cli.out.result({ cluster, members: members.map(({ member, note }) => ({ member, ...(note ? { note } : {}) })), keys: rows, raw: answer }, () => {
@@ -32,7 +34,9 @@ async function inventory(cli: Cli, options: { cluster?: string }): Promise<numbe
     const drifted = rows.filter((row) => row.drift).length;
     const lines = [table(header, body)];
     for (const member of members) if (member.keys === null) lines.push(paint.warn(`${member.member}: not reachable${member.note ? ` (${member.note})` : ''}`));
-    lines.push(drifted === 0 ? paint.ok(`${rows.length} key(s), no drift.`) : paint.bad(`${rows.length} key(s), ${drifted} not on every member.`));
+    lines.push(drifted === 0 ? paint.ok(`${rows.length} key(s), no drift.`) : paint.bad(`${rows.length} key(s), ${drifted} not held identically, and once, by every member.`));
+    const duplicatedOn = members.filter((member) => rows.some((row) => row.members[member.member] === 'duplicated')).map((member) => member.member);
+    for (const member of duplicatedOn) lines.push(paint.warn(`${member} holds surplus copies of some keys: remove them with keysync repair --member ${member}`));
     return lines.join('\n');
   });
   return exitCodes.ok;
@@ -41,7 +45,7 @@ async function inventory(cli: Cli, options: { cluster?: string }): Promise<numbe
 export function registerInventoryCommand(program: Command): void {
   program
     .command('inventory')
-    .description('Keys by member, with drift (a key missing on some member, or different) marked')
+    .description('Keys by member, with drift (a key missing on some member, different, or duplicated) marked')
     .option('--cluster <id>', 'the cluster (default: the demo cluster)')
     .action(run(inventory));
 }

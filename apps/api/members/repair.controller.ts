@@ -1,0 +1,75 @@
+// A repair: a keySync of one member onto itself that packages exactly the keys it holds in
+// identical surplus copies; the member's import (approved under its sync policy, like any sync to
+// it) removes those copies and reports how many. Copies that differ are a conflict and are left
+// alone. The operation is a sync id (sync:<cluster>:<syncId>), so reading, approving, cancelling
+// and auditing it take the same routes as a sync.
+import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { keySyncWorkflowId } from '../../../workflows/messages';
+import { workflowTypes } from '../../../workflows/queues';
+import type { KeySyncInput } from '../../../workflows/types';
+import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
+import { MemberParams } from '../clusters/cluster-params.dto';
+import { ApiConfig } from '../config/api-config';
+import { ApiError } from '../errors/api-error';
+import { ErrorBodyDto } from '../errors/error-body.dto';
+import type { ApiResponse, Principal } from '../http/api-request';
+import { operationLocation } from '../operations/operation-id';
+import { StartedOperationDto } from '../operations/operation.dto';
+import { idempotencyKeyHeader, idempotencyKeyProblem, syncIdFor } from '../syncs/sync-id';
+import { clusterSnapshot } from '../temporal/cluster-snapshot';
+import { OperationStarter } from '../temporal/operation-starter';
+import { RepairRequestDto } from './repair-request.dto';
+
+@ApiTags('operations')
+@Controller('clusters/:cluster/members')
+export class RepairController {
+  constructor(
+    private readonly config: ApiConfig,
+    private readonly starter: OperationStarter,
+  ) {}
+
+  @Post(':member/repair')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Roles('operator')
+  @ApiOperation({
+    summary: 'Remove the identical surplus copies of keys on a member (drift state duplicated), with the sync approvals (operator).',
+    description:
+      'Starts a keySync of the member onto itself that packages only the keys it holds in identical copies; its import removes the surplus and reports copiesRemoved. Copies that differ are a conflict and are never removed. With nothing duplicated the operation completes with a message that there was nothing to repair.',
+  })
+  @ApiHeader(idempotencyKeyHeader)
+  @ApiAcceptedResponse({ type: StartedOperationDto, description: 'Started (or found, for a retried request); Location points at the operation.' })
+  @ApiBadRequestResponse({ type: ErrorBodyDto })
+  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster or member.' })
+  @ApiConflictResponse({ type: ErrorBodyDto, description: 'The Idempotency-Key was used for a different request.' })
+  async repair(
+    @Param() params: MemberParams,
+    @Body() body: RepairRequestDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: ApiResponse,
+  ): Promise<StartedOperationDto> {
+    const cluster = this.config.cluster(params.cluster);
+    const member = this.config.member(cluster.id, params.member).id;
+    const keyProblem = idempotencyKeyProblem(idempotencyKey);
+    if (keyProblem) {
+      throw ApiError.badRequest('invalid-input', `The request was refused: ${keyProblem.field} ${keyProblem.reason}. Fix it and send the request again.`, [keyProblem]);
+    }
+
+    const workflowId = keySyncWorkflowId(cluster.id, syncIdFor(principal.id, idempotencyKey));
+    // No targets: the workflow makes the member its own only target when repair is set.
+    const input: KeySyncInput = { cluster: clusterSnapshot(cluster), source: member, repair: true, requestedBy: principal.id, reason: body.reason };
+    const { operationId } = await this.starter.startOnce({
+      workflowType: workflowTypes.keySync,
+      workflowId,
+      args: [input],
+      request: { cluster: cluster.id, member, repair: true, reason: body.reason },
+      // [source, ...targets] as for a sync (the workflow's KeySyncMembers too): the reader's memo fallback lists members after the first.
+      memo: { requestedBy: principal.id, cluster: cluster.id, members: [member, member] },
+      kind: 'repair',
+      reusePolicy: 'REJECT_DUPLICATE',
+    });
+    response.setHeader('location', operationLocation(operationId));
+    return { operationId, kind: 'repair' };
+  }
+}
