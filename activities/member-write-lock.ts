@@ -55,7 +55,7 @@ export function lockPathFor(token: Pick<TokenRef, 'pkcs11Module' | 'tokenLabel'>
 export function createMemberWriteLock(token: Pick<TokenRef, 'pkcs11Module' | 'tokenLabel'>, options: MemberWriteLockOptions = {}): MemberWriteLock {
   const dir = options.dir ?? defaultLockDir();
   const path = lockPathFor(token, dir);
-  const staleMs = options.staleMs ?? 30_000;
+  const staleMs = options.staleMs ?? 10_000;
   const pollMs = options.pollMs ?? 200;
   const queue = queues.get(path) ?? { tail: Promise.resolve() };
   queues.set(path, queue);
