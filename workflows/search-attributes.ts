@@ -4,7 +4,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 
 export const KeySyncCluster = defineSearchAttributeKey('KeySyncCluster', 'KEYWORD');
 export const KeySyncMembers = defineSearchAttributeKey('KeySyncMembers', 'KEYWORD_LIST');
-/** `sync`, `member-sync` or `join`. */
+/** `sync`, `repair` (a keySync of a member onto itself), `member-sync`, `join`; also `drift-watch`, `inventory`, `availability` on the short workflows. */
 export const KeySyncKind = defineSearchAttributeKey('KeySyncKind', 'KEYWORD');
 /** An operation's state (`running`, `completed`, ...) or, on a memberSync, the member's state. */
 export const KeySyncState = defineSearchAttributeKey('KeySyncState', 'KEYWORD');
