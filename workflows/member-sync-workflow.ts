@@ -123,7 +123,11 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
       );
       status.keysImported = imported.imported;
       status.keysSkipped = imported.skipped;
-      if (imported.copiesRemoved) status.copiesRemoved = imported.copiesRemoved;
+      if (imported.copiesRemoved) {
+        status.copiesRemoved = imported.copiesRemoved;
+        const removed = imported.entries.filter((entry) => (entry.copiesRemoved ?? 0) > 0);
+        status.detail = `Removed ${imported.copiesRemoved} identical surplus copies of ${removed.map((entry) => `${entry.label} (${entry.class} ${entry.id}) x${entry.copiesRemoved}`).join(', ')}.`;
+      }
       for (const entry of imported.entries) {
         if (entry.outcome !== 'conflict' || status.conflicts.some((known) => known.class === entry.class && known.id === entry.id)) continue;
         status.conflicts.push({ class: entry.class, id: entry.id, label: entry.label, sourceFingerprint: entry.fingerprint });

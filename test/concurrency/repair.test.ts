@@ -75,6 +75,7 @@ describe('repair of duplicated objects', () => {
 
     expect(result).toMatchObject({ kind: 'repair', state: 'completed', package: { keyCount: 1 } });
     expect(result.members).toEqual([expect.objectContaining({ member: 'n2', state: 'in-sync', keysImported: 0, keysSkipped: 1, copiesRemoved: 3 })]);
+    expect(result.members[0]?.detail).toBe(`Removed 3 identical surplus copies of key-${copied} (private ${copied}) x3.`);
     const counts = await countTokenObjects(raw('n2'), fixture.pins.n2!);
     expect([copied, renamed, untouched].map((id) => [counts.get(`private-key:${id}`), counts.get(`public-key:${id}`)])).toEqual([
       [1, 1],
