@@ -59,7 +59,8 @@ interface EntryOutcome {
 
 async function importEntry(session: HsmSession, tokenLabel: string, reader: KeyGroupReader, ktk: Handle, entry: PackageEntry): Promise<EntryOutcome> {
   const outcome = await createEntry(session, tokenLabel, reader, ktk, entry);
-  if (outcome === 'conflict') return { outcome, copiesRemoved: 0 };
+  // Only a key that was already here can have copies: one created now was absent a moment ago.
+  if (outcome !== 'skipped') return { outcome, copiesRemoved: 0 };
   return { outcome, copiesRemoved: removeSurplusCopies(session, reader, { class: entry.class, id: entry.id }) };
 }
 
