@@ -89,21 +89,29 @@ function labelOf(session: HsmSession, handle: Handle): string {
  * key and certificate copies) a repair would remove. Copies that differ stay separate entries.
  */
 export function foldedInventory(session: HsmSession, reader: KeyGroupReader): KeyGroup[] {
-  const groups = reader.all();
-  const folded: KeyGroup[] = [];
-  const done = new Set<string>();
-  for (const group of groups) {
-    const selector = { class: group.class, id: group.id };
+  const byKey = new Map<string, LocatedKeyGroup[]>();
+  for (const group of reader.all()) {
     const key = `${group.class}:${group.id}`;
-    if (done.has(key)) continue;
-    done.add(key);
-    const surplus = findSurplusCopies(session, reader, selector);
-    const kept = groups.filter((candidate) => candidate.class === group.class && candidate.id === group.id && !surplus.keys.some((handle) => handle.equals(candidate.handle)));
-    const removed = groups.filter((candidate) => surplus.keys.some((handle) => handle.equals(candidate.handle)));
-    kept.forEach((copy, index) => {
-      const duplicates = removed.filter((candidate) => keyIdentity(candidate) === keyIdentity(copy)).length + (index === 0 ? surplus.publics.length + surplus.certificates.length : 0);
-      folded.push(duplicates > 0 ? { ...toKeyGroup(copy), duplicates } : toKeyGroup(copy));
-    });
+    byKey.set(key, [...(byKey.get(key) ?? []), group]);
+  }
+  const folded: KeyGroup[] = [];
+  for (const copies of byKey.values()) {
+    const [first] = copies as [LocatedKeyGroup];
+    // The common case costs no extra reads: one key object and at most one public key and certificate.
+    const mayHaveCopies = copies.length > 1 || (first.class === 'private' && (reader.publicHandles(first.id).length > 1 || reader.certificateHandles(first.id).length > 1));
+    if (!mayHaveCopies) {
+      folded.push(toKeyGroup(first));
+      continue;
+    }
+    const surplus = findSurplusCopies(session, reader, { class: first.class, id: first.id });
+    const isSurplus = (group: LocatedKeyGroup) => surplus.keys.some((handle) => handle.equals(group.handle));
+    const removed = copies.filter(isSurplus);
+    copies
+      .filter((group) => !isSurplus(group))
+      .forEach((copy, index) => {
+        const duplicates = removed.filter((candidate) => keyIdentity(candidate) === keyIdentity(copy)).length + (index === 0 ? surplus.publics.length + surplus.certificates.length : 0);
+        folded.push(duplicates > 0 ? { ...toKeyGroup(copy), duplicates } : toKeyGroup(copy));
+      });
   }
   return folded;
 }
