@@ -1,11 +1,12 @@
 // Append-only archive of finished workflow histories (DESIGN section 2). Each history is a file
 // named by its SHA-256; `index.jsonl` lists them, and every index line carries the hash of the
 // line before it, so an edited, removed or reordered entry breaks the chain and is detected.
-import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { appendFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sha256Hex } from '../digest';
+import { fsyncPath, replaceFile, writeImmutableFile } from '../durable-file';
 
 export interface ArchiveMeta {
   workflowId: string;
@@ -52,10 +53,6 @@ const HEAD_FILE = 'head.json';
 const HISTORIES_DIR = 'histories';
 const LOCK_FILE = '.append.lock';
 const LOCK_STALE_MS = 30_000;
-
-function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 export class AuditArchive {
   /** Serializes appends inside this process; the lock file serializes them across processes. */
@@ -141,7 +138,8 @@ export class AuditArchive {
     );
     if (existing?.entry) return existing.entry;
 
-    await this.writeHistoryFile(digest, bytes);
+    // The same bytes already archived by another run are shared; a history file is never rewritten.
+    await writeImmutableFile(this.historyPath(digest), bytes);
     const last = entries.at(-1);
     const entry: ArchiveEntry = {
       seq: entries.length + 1,
@@ -162,23 +160,6 @@ export class AuditArchive {
     return entry;
   }
 
-  private async writeHistoryFile(digest: string, bytes: Buffer): Promise<void> {
-    const target = this.historyPath(digest);
-    const dir = join(this.dir, HISTORIES_DIR);
-    await mkdir(dir, { recursive: true });
-    if (await exists(target)) return;
-    const temp = join(dir, `.tmp-${digest}-${randomBytes(6).toString('hex')}`);
-    const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o440);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
-    await fsyncPath(dir);
-  }
-
   private async readHead(): Promise<{ seq: number; hash: string } | null> {
     try {
       return JSON.parse(await readFile(join(this.dir, HEAD_FILE), 'utf8')) as { seq: number; hash: string };
@@ -188,15 +169,7 @@ export class AuditArchive {
   }
 
   private async writeHead(head: { seq: number; hash: string }): Promise<void> {
-    const temp = join(this.dir, `.${HEAD_FILE}.tmp`);
-    const handle = await open(temp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o640);
-    try {
-      await handle.writeFile(JSON.stringify(head));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, join(this.dir, HEAD_FILE));
+    await replaceFile(join(this.dir, HEAD_FILE), JSON.stringify(head));
   }
 
   private async readIndex(): Promise<{ entries: { raw: string; entry: ArchiveEntry | null }[] }> {
@@ -254,20 +227,4 @@ function parseEntry(raw: string): ArchiveEntry | null {
     // Falls through: a line that is not JSON is reported by verifyChain, skipped by list.
   }
   return null;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

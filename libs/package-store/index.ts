@@ -1,2 +1,2 @@
-export { BlobDigestMismatchError, BlobNotFoundError, PackageStore, sha256Hex } from './package-store';
+export { BlobDigestMismatchError, BlobNotFoundError, PackageStore } from './package-store';
 export type { StoredBlob } from './package-store';

@@ -1,9 +1,9 @@
 // A directory of immutable files, each named by the SHA-256 of its bytes. Packages and join
 // transport blobs live here; workflows carry only the digest, never the bytes.
-import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256Hex } from '../digest';
+import { ImmutableFileConflictError, writeImmutableFile } from '../durable-file';
 
 export interface StoredBlob {
   /** SHA-256 of the bytes, lower-case hex: the file's name. */
@@ -28,10 +28,6 @@ export class BlobDigestMismatchError extends Error {
   }
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 function assertDigest(digest: string): void {
   // The digest becomes a file name: refuse anything that could walk out of the directory.
   if (!DIGEST_PATTERN.test(digest)) throw new TypeError('A blob digest is 64 lower-case hex characters (SHA-256).');
@@ -48,23 +44,13 @@ export class PackageStore {
   /** Stores the bytes (once: the same bytes twice give the same file) and returns their digest. */
   async put(bytes: Uint8Array): Promise<StoredBlob> {
     const digest = sha256Hex(bytes);
-    const target = this.pathOf(digest);
-    if (await this.has(digest)) return { digest, size: bytes.byteLength };
-    await mkdir(this.dir, { recursive: true });
-    // Write to a temporary name, flush, then rename: a reader never sees a half-written blob.
-    const temp = join(this.dir, `.tmp-${digest}-${randomBytes(6).toString('hex')}`);
-    const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o440);
     try {
-      await handle.writeFile(bytes);
-      await handle.sync();
+      await writeImmutableFile(this.pathOf(digest), bytes);
     } catch (error) {
-      await handle.close();
-      await rm(temp, { force: true });
+      // The file named by this digest holds other bytes: it was altered after it was written.
+      if (error instanceof ImmutableFileConflictError) throw new BlobDigestMismatchError(digest);
       throw error;
     }
-    await handle.close();
-    await rename(temp, target);
-    await syncDirectory(this.dir);
     return { digest, size: bytes.byteLength };
   }
 
@@ -89,16 +75,6 @@ export class PackageStore {
       if (isNotFound(error)) return false;
       throw error;
     }
-  }
-}
-
-/** Makes a rename durable: the directory entry itself is flushed. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

@@ -2,7 +2,8 @@ import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BlobDigestMismatchError, BlobNotFoundError, PackageStore, sha256Hex } from '../../libs/package-store';
+import { sha256Hex } from '../../libs/digest';
+import { BlobDigestMismatchError, BlobNotFoundError, PackageStore } from '../../libs/package-store';
 
 describe('PackageStore', () => {
   let dir: string;
@@ -38,6 +39,16 @@ describe('PackageStore', () => {
     await chmod(path, 0o640);
     await writeFile(path, 'altered');
     await expect(store.get(digest)).rejects.toBeInstanceOf(BlobDigestMismatchError);
+  });
+
+  it('does not store over a blob that was altered on disk, and leaves the altered file for an operator to see', async () => {
+    const bytes = Buffer.from('original');
+    const { digest } = await store.put(bytes);
+    const path = store.pathOf(digest);
+    await chmod(path, 0o640);
+    await writeFile(path, 'altered');
+    await expect(store.put(bytes)).rejects.toBeInstanceOf(BlobDigestMismatchError);
+    expect(await readdir(store.dir)).toEqual([digest]);
   });
 
   it('reports a digest it never stored as not found', async () => {
