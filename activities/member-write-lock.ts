@@ -10,10 +10,10 @@
 //   a rolling upgrade, both polling its queue. A lock directory on the host (proper-lockfile: an
 //   atomic mkdir, kept fresh while held) makes the second wait. A holder that dies (SIGKILL) leaves
 //   it stale after `staleMs`, and the next writer takes it over.
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sha256Hex } from '../libs/digest';
 import lockfile from 'proper-lockfile';
 import type { TokenRef } from '../libs/hsm/types';
 
@@ -47,7 +47,7 @@ export interface MemberWriteLockOptions {
 const queues = new Map<string, { tail: Promise<void> }>();
 
 export function lockPathFor(token: Pick<TokenRef, 'pkcs11Module' | 'tokenLabel'>, dir: string): string {
-  const digest = createHash('sha256').update(`${token.pkcs11Module}\n${token.tokenLabel}`).digest('hex').slice(0, 16);
+  const digest = sha256Hex(`${token.pkcs11Module}\n${token.tokenLabel}`).slice(0, 16);
   const readable = token.tokenLabel.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 48);
   return join(dir, `token-${readable}-${digest}`);
 }

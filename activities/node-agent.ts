@@ -2,9 +2,9 @@
 // opens that member's token. Inputs and outputs are references, fingerprints and counts (see
 // activities/types.ts); bytes go through the package store. Every write to the token runs inside
 // the member's write lock (member-write-lock.ts), so concurrent operations never duplicate a key.
-import { createHash } from 'node:crypto';
 import { Context, asyncLocalStorage } from '@temporalio/activity';
 import { FailureTypes } from '../libs/contract/failure-types';
+import { sha256Hex } from '../libs/digest';
 import type { MemberConfig } from '../libs/config/types';
 import type { ClusterSecretsKcv, ImportResult, KeyGroup } from '../libs/hsm/types';
 import { openToken } from '../libs/hsm/open-token';
@@ -128,7 +128,7 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
     async wrapSecretsForJoin({ transportPublicKeyDer, transportFingerprint }: WrapSecretsForJoinInput): Promise<WrapSecretsForJoinResult> {
       return run(async () => {
         const der = Buffer.from(transportPublicKeyDer, 'base64');
-        const fingerprint = createHash('sha256').update(der).digest('hex');
+        const fingerprint = sha256Hex(der);
         if (fingerprint !== transportFingerprint.toLowerCase()) {
           throw failure(
             FailureTypes.transportKeyMismatch,

@@ -1,10 +1,10 @@
 // An audit export on disk: one history per file (the SDK's proto JSON, replayable by any Temporal
 // tool), a manifest naming each file's workflow and digest, and approvers.json, the registered
 // approver keys at export time, so `audit verify` runs offline years later.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AuditArchive } from '../../libs/audit-archive';
+import { sha256Hex } from '../../libs/digest';
 import type { ChainReport } from '../../libs/audit-archive';
 import type { HistoryToVerify, TrustedApprovers } from './audit-verify';
 import { CliError, exitCodes } from './cli-error';
@@ -72,7 +72,7 @@ export function writeExport(
       workflowId: history.workflowId,
       ...(history.runId ? { runId: history.runId } : {}),
       file,
-      sha256: createHash('sha256').update(history.json).digest('hex'),
+      sha256: sha256Hex(history.json),
     });
   }
   writeFileSync(join(dir, approversFile), `${JSON.stringify({ ...approvers, registeredAt: source, exportedAt: manifest.exportedAt }, null, 2)}\n`);
@@ -150,7 +150,7 @@ export function loadHistories(path: string): LoadedBundle {
   const histories = files.map((file) => {
     const text = readFileSync(file, 'utf8');
     const entry = listed.get(file);
-    if (entry && createHash('sha256').update(text).digest('hex') !== entry.sha256) digestMismatches.push(file);
+    if (entry && sha256Hex(text) !== entry.sha256) digestMismatches.push(file);
     let history: unknown;
     try {
       history = JSON.parse(text) as unknown;

@@ -4,7 +4,8 @@ import * as pkcs11 from 'pkcs11js';
 import { CheckValueCalculator } from './check-values';
 import { asBool, asText, asUlong } from './session';
 import type { Handle, HsmSession } from './session';
-import { curveFromParams, ecSpki, rsaSpki, sha256Hex } from './spki';
+import { sha256Hex } from '../digest';
+import { curveFromParams, ecSpki, rsaSpki } from './spki';
 import { CKO_OF_CLASS, findTemplate, isReservedId, keyTypeOfCkk, USAGE_ATTRIBUTE, USAGES_OF } from './templates';
 import type { Curve, KeyClass, KeyGroup, KeySelector, KeyUsage } from './types';
 

@@ -1,6 +1,6 @@
 // SubjectPublicKeyInfo DER to and from PKCS#11 public key attributes, through node:crypto's JWK
 // support so the encoding is right for RSA and for all three NIST curves.
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { octetString, readTlv } from './der';
 import type { Curve } from './types';
 
@@ -25,10 +25,6 @@ export function curveInfo(curve: Curve): CurveInfo {
 
 export function curveFromParams(params: Buffer): CurveInfo | undefined {
   return CURVES.find((c) => c.params.equals(params));
-}
-
-export function sha256Hex(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 function b64url(data: Buffer): string {

@@ -1,7 +1,7 @@
 // The sealed transfer of the cluster secrets to a joining member: KTK and PMK wrapped with
 // RSA-OAEP under the joining token's transport public key. Opaque to everyone else; it goes to a
 // file store, never into a log or a workflow history.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../digest';
 import { HsmError } from './errors';
 import type { ClusterSecretsKcv, OaepHash } from './types';
 
@@ -22,9 +22,7 @@ export interface TransportBlob extends ClusterSecretsKcv {
  * a forged blob cannot produce keys with the sponsor's check values, which are checked after unwrap.
  */
 function checksum(fields: Omit<TransportBlob, 'format'>): string {
-  return createHash('sha256')
-    .update([fields.oaepHash, fields.transportFingerprint, fields.ktkKcv, fields.pmkKcv, fields.wrappedKtk.toString('base64'), fields.wrappedPmk.toString('base64')].join('|'))
-    .digest('hex');
+  return sha256Hex([fields.oaepHash, fields.transportFingerprint, fields.ktkKcv, fields.pmkKcv, fields.wrappedKtk.toString('base64'), fields.wrappedPmk.toString('base64')].join('|'));
 }
 
 export function encodeTransportBlob(blob: TransportBlob): Buffer {

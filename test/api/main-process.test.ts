@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../libs/config/paths';
 import { freePort } from '../../libs/config/ports';
-import { sha256Hex } from '../../apps/api/auth/token-index';
+import { sha256Hex } from '../../libs/digest';
 import { testTemporalAddress } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 

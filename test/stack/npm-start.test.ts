@@ -13,7 +13,7 @@ import { openToken } from '../../libs/hsm';
 import type { ClusterSecretsKcv, KeyGroup } from '../../libs/hsm/types';
 import { KEYSYNC_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes';
 import type { DemoFile } from '../../apps/stack/demo/demo-state';
-import { sha256Hex } from '../../apps/stack/demo/demo-identities';
+import { sha256Hex } from '../../libs/digest';
 import { isAlive } from '../../apps/stack/pid-files';
 import { freeStackPorts, startStackProcess } from '../support/stack-process';
 import { waitFor } from '../support/wait-for';

@@ -1,12 +1,9 @@
 // Maps a bearer token to its principal by the SHA-256 the configuration stores. Every stored
 // hash is compared, in constant time, so response timing does not reveal how close a guess was.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { PrincipalConfig } from '../../../libs/config/types';
+import { sha256Hex } from '../../../libs/digest';
 import type { Principal } from '../http/api-request';
-
-export function sha256Hex(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
 
 export class TokenIndex {
   private readonly entries: { hash: Buffer; principal: Principal }[];
@@ -19,7 +16,7 @@ export class TokenIndex {
   }
 
   principalFor(token: string): Principal | null {
-    const presented = createHash('sha256').update(token, 'utf8').digest();
+    const presented = Buffer.from(sha256Hex(token), 'hex');
     let found: Principal | null = null;
     for (const entry of this.entries) {
       const same = entry.hash.length === presented.length && timingSafeEqual(entry.hash, presented);

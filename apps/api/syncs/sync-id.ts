@@ -2,7 +2,7 @@
 // Idempotency-Key so a retried request addresses the same workflow id and Temporal itself
 // refuses a second start: no store of keys besides Temporal.
 import { randomUUID } from 'node:crypto';
-import { sha256Hex } from '../auth/token-index';
+import { sha256Hex } from '../../../libs/digest';
 
 /** The header as the OpenAPI document describes it, on every route that takes it. */
 export const idempotencyKeyHeader = {

@@ -1,9 +1,9 @@
 // `keysync package download|upload`: the seed's manual path. A package holds wrapped keys and
 // public data only; upload imports it on one member (a memberSync, approved as any other).
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { sha256Hex } from '../../../libs/digest';
 import { run } from '../cli-context';
 import type { Cli } from '../cli-context';
 import { CliError, exitCodes } from '../cli-error';
@@ -11,7 +11,7 @@ import { clusterOrDemo, reportOperation } from './operations';
 
 async function download(cli: Cli, digest: string, options: { out?: string }): Promise<number> {
   const bytes = await cli.api('operator').downloadPackage(digest);
-  const actual = createHash('sha256').update(bytes).digest('hex');
+  const actual = sha256Hex(bytes);
   if (actual !== digest.toLowerCase()) {
     throw new CliError('digest-mismatch', `The package received hashes to ${actual}, not ${digest}: it was altered on the way. Nothing was written.`);
   }
@@ -29,7 +29,7 @@ async function upload(cli: Cli, file: string, options: { cluster?: string; membe
   } catch (error) {
     throw new CliError('file-unreadable', `Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, exitCodes.usage);
   }
-  const digest = createHash('sha256').update(bytes).digest('hex');
+  const digest = sha256Hex(bytes);
   const started = await cli.api('operator').uploadPackage(cluster, options.member, bytes, digest, options.reason);
   cli.out.info(`uploaded ${digest}; started ${started.operationId}`);
   return reportOperation(cli, started.operationId, options.wait === true, 'operator');

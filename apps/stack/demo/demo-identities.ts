@@ -1,8 +1,9 @@
 // The demo's people: approvers with Ed25519 key pairs (the PIN pad's stand-in) and principals with
 // random bearer tokens. Only public keys and token hashes go into config.json.
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ApproverConfig, PrincipalConfig, Role } from '../../../libs/config/types';
+import { sha256Hex } from '../../../libs/digest';
 import { writeSecretFile } from './secret-file';
 
 export interface DemoApprover {
@@ -23,10 +24,6 @@ export function createDemoApprover(dir: string, id: string): DemoApprover {
   // An Ed25519 SubjectPublicKeyInfo is a fixed 12-byte prefix followed by the 32-byte key.
   const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
   return { config: { id, publicKey: raw.toString('base64') }, privateKeyPath };
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** A principal with a fresh random bearer token; config.json keeps only its SHA-256. */

@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { INestApplication } from '@nestjs/common';
 import type { KeySyncConfig, Role } from '../../../libs/config/types';
-import { sha256Hex } from '../../../apps/api/auth/token-index';
+import { sha256Hex } from '../../../libs/digest';
 import { createApi } from '../../../apps/api/create-api';
 import { ApiLogger, createLogger } from '../../../apps/api/logging/logger';
 import { connectTestClient, testTemporalAddress } from '../../support/temporal';
