@@ -1,17 +1,25 @@
 // `npm run openapi`: writes the spec generated from the code to openapi.json at the repository
-// root (or the path given), where it is committed; test/api/openapi-spec.test.ts fails when stale.
+// root (or the path given), where it is committed, then the CLI's client types generated from that
+// spec (to apps/cli/generated/openapi-types.ts, or the second path given), so both change together.
+// test/api/openapi-spec.test.ts and test/cli/openapi-types.test.ts fail when either is stale.
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { clientTypesPath, generateClientTypesText } from './generate-client-types';
 import { generateOpenApiText } from './generate-openapi';
 
 const target = resolve(process.argv[2] ?? 'openapi.json');
-generateOpenApiText()
-  .then((text) => {
-    writeFileSync(target, text);
-    process.stdout.write(`wrote ${target}\n`);
-  })
-  .catch((error: unknown) => {
-    process.stderr.write(`could not generate the OpenAPI spec: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  });
+const typesTarget = resolve(process.argv[3] ?? clientTypesPath);
+
+async function writeSpecAndTypes(): Promise<void> {
+  const spec = await generateOpenApiText();
+  writeFileSync(target, spec);
+  process.stdout.write(`wrote ${target}\n`);
+  writeFileSync(typesTarget, await generateClientTypesText(spec));
+  process.stdout.write(`wrote ${typesTarget}\n`);
+}
+
+writeSpecAndTypes().catch((error: unknown) => {
+  process.stderr.write(`could not generate the OpenAPI spec or the client types: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
