@@ -17,7 +17,7 @@ import type { NodeAgentActivities } from '../activities/types';
 import { nonRetryableFailureTypes } from '../libs/contract/failure-types';
 import type { FailureType } from '../libs/contract/failure-types';
 import { memberTaskQueue } from './queues';
-import type { AgentTiming } from './timing';
+import type { AgentTiming } from '../libs/contract/agent-timing';
 import type { LastError } from './types';
 
 export interface AgentCallHooks {

@@ -1,5 +1,7 @@
 // The configuration the stack runs on (DESIGN section 8). It names where secrets come from,
 // never holds them: PINs by env variable or file, API tokens by SHA-256 hash.
+import type { ApprovalPolicy, ApproverConfig } from '../contract/cluster';
+import type { DriftMode } from '../contract/drift';
 import type { PinSource } from '../hsm/types';
 
 export type Role = 'operator' | 'approver' | 'auditor' | 'admin';
@@ -11,18 +13,8 @@ export interface MemberConfig {
   pin: PinSource;
 }
 
-export interface ApproverConfig {
-  id: string;
-  /** Ed25519 public key, 32 raw bytes in base64. */
-  publicKey: string;
-}
-
-export interface ApprovalPolicy {
-  /** M of the cluster's N registered approvers. 0 means no approval is asked. */
-  approvals: number;
-  /** How long to wait for them, in seconds, before the member fails with approval-timeout. */
-  timeoutSeconds: number;
-}
+// What workflows see of a cluster (approvers, policies) is contract vocabulary: one definition.
+export type { ApprovalPolicy, ApproverConfig } from '../contract/cluster';
 
 export interface ClusterPolicy {
   /** Approvals for a key sync, per target member (default for every member). */
@@ -35,7 +27,7 @@ export interface ClusterPolicy {
   parallelism: number;
   /** Package lifetime in seconds (default 24 h). */
   packageTtlSeconds: number;
-  drift: { mode: 'auto' | 'alert' | 'off'; intervalSeconds: number };
+  drift: { mode: DriftMode; intervalSeconds: number };
 }
 
 export interface ClusterConfig {

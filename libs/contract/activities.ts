@@ -1,0 +1,73 @@
+// The activity contract between the workflows and the worker: the node agent's activities (on
+// `keysync.<cluster>.<member>`, the only code that opens that member's HSM) and the orchestrator's
+// (on `keysync`). Workflows proxy these interfaces; activities/ implements them. Every input and
+// output is a reference, a fingerprint, a check value or a count: never key bytes (wrapped or
+// not) and never a PIN, because all of it is recorded in workflow histories.
+import type { ClusterSnapshot } from './cluster';
+import type { ClusterSecretsKcv, ImportResult, KeyGroup, KeyRef, KeySelector, OaepHash, PackageRef } from './keys';
+
+export interface ExportKeysInput {
+  /** The workflow id of the operation, recorded in the package header's packageId/log lines. */
+  operationId: string;
+  keys: KeySelector[];
+  ttlSeconds: number;
+}
+
+export interface ExportKeysResult {
+  package: PackageRef;
+  /** What the package holds, key by key: what each target must hold after its import. */
+  entries: KeyRef[];
+  notExportable: KeySelector[];
+}
+
+export interface ImportPackageInput {
+  operationId: string;
+  package: PackageRef;
+}
+
+export interface TransportKeyResult {
+  fingerprint: string;
+  /** SubjectPublicKeyInfo DER, base64: public, safe in a history. */
+  publicKeyDer: string;
+}
+
+export interface WrapSecretsForJoinInput {
+  operationId: string;
+  transportPublicKeyDer: string;
+  /** The fingerprint the approvers confirmed; the sponsor refuses a key that does not match it. */
+  transportFingerprint: string;
+}
+
+export interface WrapSecretsForJoinResult {
+  /** Digest of the wrapped-secrets blob in the package store. */
+  blob: PackageRef;
+  oaepHash: OaepHash;
+}
+
+export interface ReceiveClusterSecretsInput {
+  operationId: string;
+  blob: PackageRef;
+}
+
+/** Activities of a node agent: registered on `keysync.<cluster>.<member>`, the only code that opens that member's HSM. */
+export interface NodeAgentActivities {
+  reportClusterSecrets(): Promise<ClusterSecretsKcv | null>;
+  inventoryKeys(): Promise<KeyGroup[]>;
+  exportKeys(input: ExportKeysInput): Promise<ExportKeysResult>;
+  importPackage(input: ImportPackageInput): Promise<ImportResult>;
+  createTransportKey(): Promise<TransportKeyResult>;
+  wrapSecretsForJoin(input: WrapSecretsForJoinInput): Promise<WrapSecretsForJoinResult>;
+  receiveClusterSecrets(input: ReceiveClusterSecretsInput): Promise<ClusterSecretsKcv>;
+}
+
+/** Activities of the orchestrator, on queue `keysync`. */
+export interface OrchestratorActivities {
+  /** Copies a closed workflow's history into the append-only audit archive. */
+  archiveHistory(input: { workflowId: string; runId?: string }): Promise<{ digest: string }>;
+  /**
+   * The snapshot of a cluster in the worker's configuration, for a workflow started with a cluster
+   * id (the Temporal UI path): recorded as this activity's result, so a replay reads the history,
+   * not the configuration. An unknown id fails non-retryably with type `unknown-cluster`.
+   */
+  resolveCluster(clusterId: string): Promise<ClusterSnapshot>;
+}

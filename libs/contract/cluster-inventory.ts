@@ -1,0 +1,37 @@
+// clusterInventory (GET /v1/clusters/{cluster}/inventory, `keysync inventory`): every member's
+// keys and the drift between them, from one look that changes nothing.
+import type { AgentTiming } from './agent-timing';
+import type { ClusterSnapshot } from './cluster';
+import type { DriftEntry } from './drift';
+import type { KeyGroup } from './keys';
+import type { LastError } from './operations';
+
+/**
+ * A key on one member, as the inventory table shows it: `different` another key under its id,
+ * `duplicated` the usual key in identical surplus copies (a sync or `keysync repair` removes
+ * them), `unknown` the member did not answer.
+ */
+export const inventoryPresences = ['present', 'missing', 'different', 'duplicated', 'unknown'] as const;
+export type InventoryPresence = (typeof inventoryPresences)[number];
+
+export interface ClusterInventoryInput {
+  cluster: ClusterSnapshot;
+  timing?: Partial<AgentTiming>;
+}
+
+export interface MemberKeys {
+  member: string;
+  /** Null when the member's agent did not answer (see error). */
+  keys: KeyGroup[] | null;
+  /** False for a token without the cluster transfer secrets (not joined); null when unknown. */
+  hasClusterSecrets: boolean | null;
+  error?: LastError;
+}
+
+export interface ClusterInventoryResult {
+  cluster: string;
+  checkedAt: string;
+  members: MemberKeys[];
+  /** Keys not held identically by every member that answered. */
+  drift: DriftEntry[];
+}

@@ -1,0 +1,32 @@
+// Signals, updates and queries of the key sync workflows, defined once and imported by the
+// workflows (which install the handlers), the API and the CLI (which send them). Only definitions
+// live here, so importing this module pulls in no workflow code. A wire name is recorded in every
+// history: it never changes once released.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Approval, ApprovalAccepted, ChallengeAnswer } from './approvals';
+import type { MemberStatus, OperationState } from './operations';
+
+/**
+ * Approve or reject (DESIGN section 6). The validator refuses a bad signature, an unknown approver,
+ * the requester, a duplicate, an approval for another member or operation, or one that comes when
+ * nothing awaits approval, before anything enters the history.
+ */
+export const approveUpdate = defineUpdate<ApprovalAccepted, [Approval]>('approve');
+
+/**
+ * The same approval as a signal, for senders that cannot send updates (the Temporal UI). A bad one
+ * cannot be refused to its sender: it is recorded in the state as refused and ignored.
+ */
+export const approveSignal = defineSignal<[Approval]>('approve-signal');
+
+/** A memberSync's live state. */
+export const memberStateQuery = defineQuery<MemberStatus>('member-state');
+
+/** A keySync's or join's live state. For a member's live state during a sync, query its memberSync. */
+export const operationStateQuery = defineQuery<OperationState>('operation-state');
+
+/**
+ * The string an approver signs for the given member (null while there is nothing to approve yet).
+ * A memberSync or a join answers for its own member when none is named (as the Temporal UI may send).
+ */
+export const challengeQuery = defineQuery<ChallengeAnswer | null, [member?: string]>('challenge');

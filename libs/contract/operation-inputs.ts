@@ -1,0 +1,83 @@
+// The inputs and results of the operations' workflows: keySync, memberSync and join (DESIGN
+// section 5). Recorded in every history: references, fingerprints, digests and counts, never key
+// bytes and never a PIN. The API and the CLI build the inputs; the workflows check them with the
+// same rules (request-rules.ts).
+import type { TransportKeyResult } from './activities';
+import type { AgentTiming } from './agent-timing';
+import type { ApprovalStatus, PreApproval } from './approvals';
+import type { ApprovalPolicy, ApproverConfig, ClusterInput } from './cluster';
+import type { KeyRef, PackageRef } from './keys';
+import type { JoinState, KeyConflict, MemberStatus, OperationState } from './operations';
+
+export interface KeySyncInput {
+  cluster: ClusterInput;
+  source: string;
+  /** Default: every member except the source (see syncTargets). */
+  targets?: string[];
+  /** CKA_IDs (hex) to sync; default: every key on the source. */
+  keyIds?: string[];
+  /**
+   * Who asks, for the four-eyes rule (a requester never approves). The API sets it from the
+   * caller's token; in an input typed in the Temporal UI it is whatever the operator typed, so
+   * that path relies on who the Temporal UI lets start workflows (docs/temporal-ui.md).
+   */
+  requestedBy: string;
+  reason: string;
+  /** Set by the join workflow only: the API never passes it. */
+  preApprovals?: PreApproval[];
+  /**
+   * A repair: the source is its own only target, the package holds exactly the keys it holds in
+   * identical surplus copies, and the import (approved like any sync to it) removes those copies.
+   */
+  repair?: boolean;
+  timing?: Partial<AgentTiming>;
+}
+
+export type KeySyncResult = OperationState;
+
+export interface MemberSyncInput {
+  cluster: string;
+  member: string;
+  /** The operation this member sync belongs to: the parent keySync's id, or its own id standalone. */
+  operationId: string;
+  requestedBy: string;
+  reason: string;
+  package: PackageRef;
+  /** What the member must hold after the import: the package entries it lacked. */
+  expected: KeyRef[];
+  /** Conflicts already known from the plan: reported, never imported. */
+  knownConflicts?: KeyConflict[];
+  approvers: ApproverConfig[];
+  policy: ApprovalPolicy;
+  preApproval?: PreApproval;
+  timing?: Partial<AgentTiming>;
+  /** Set only by the workflow itself when it continues as new during a long wait for its node. */
+  resume?: MemberSyncResume;
+}
+
+/** What a memberSync carries into its next run: approvals already decided, attempts, and how far it got. */
+export interface MemberSyncResume {
+  phase: 'import' | 'verify';
+  status: MemberStatus;
+}
+
+export type MemberSyncResult = MemberStatus;
+
+export interface JoinInput {
+  cluster: ClusterInput;
+  member: string;
+  sponsor: string;
+  requestedBy: string;
+  reason: string;
+  timing?: Partial<AgentTiming>;
+  /** Set only by the workflow itself when it continues as new after its approvals, during a long wait for a node. */
+  resume?: JoinResume;
+}
+
+/** What a join carries into its next run once approved: the approvals and the transport key they approved. */
+export interface JoinResume {
+  approvals: ApprovalStatus;
+  transport: TransportKeyResult;
+}
+
+export type JoinResult = JoinState;

@@ -1,0 +1,105 @@
+// What an operation (a keySync, a join, a standalone memberSync) reports: its state and each
+// member's (DESIGN sections 5 and 7). Each list is the one source of its values: the workflows
+// set them, the search attribute KeySyncState carries them, the API's DTOs enumerate them and
+// the metrics label by them. A value never changes once released (histories record it).
+import type { ApprovalStatus } from './approvals';
+import type { KeyClass, NotExportableKey } from './keys';
+
+/** `repair`: a keySync of a member onto itself that removes identical surplus copies of its keys. */
+export const operationKinds = ['sync', 'join', 'repair'] as const;
+export type OperationKind = (typeof operationKinds)[number];
+
+export const operationStatuses = ['running', 'completed', 'failed', 'cancelled'] as const;
+export type OperationStatus = (typeof operationStatuses)[number];
+
+/** DESIGN section 5: a member's state in one operation. */
+export const memberStates = ['pending', 'awaiting-approval', 'waiting-for-node', 'importing', 'verifying', 'in-sync', 'failed'] as const;
+export type MemberState = (typeof memberStates)[number];
+
+/** The member states an operation never leaves. */
+export const finalMemberStates: readonly MemberState[] = ['in-sync', 'failed'];
+
+/**
+ * Why a member failed. The DESIGN's codes, plus `expired-package` (the package outlived its TTL:
+ * a fresh sync is needed, which none of the others says).
+ */
+export const memberFailureReasons = [
+  'rejected',
+  'approval-timeout',
+  'conflict',
+  'tampered-package',
+  'wrong-cluster',
+  'hsm-error',
+  'cancelled',
+  'expired-package',
+] as const;
+export type MemberFailureReason = (typeof memberFailureReasons)[number];
+
+/** A target holds the same class + id with another fingerprint: never overwritten, reported. */
+export interface KeyConflict {
+  class: KeyClass;
+  id: string;
+  label: string;
+  sourceFingerprint: string;
+  /** What the member holds under that id, when its inventory showed it (fingerprints, comma-separated). */
+  memberFingerprint?: string;
+}
+
+export interface LastError {
+  type: string;
+  message: string;
+}
+
+/** What an operation reports about one member (DESIGN section 7's shape plus a detail). */
+export interface MemberSummary {
+  member: string;
+  state: MemberState;
+  reason?: MemberFailureReason;
+  /** A sentence for the operator: what happened and what to do. Never secret. */
+  detail?: string;
+  keysImported: number;
+  keysSkipped: number;
+  /** Import attempts that an agent started (waiting on a down node does not count). */
+  attempts: number;
+  /** Identical surplus copies of key objects (key, public key, certificate) the import removed; absent: none. */
+  copiesRemoved?: number;
+  /** The memberSync that owns this member's audit record, when one was started. */
+  workflowId?: string;
+}
+
+/** One member's live state in an operation: the memberSync's `member-state` query and its result. */
+export interface MemberStatus extends MemberSummary {
+  workflowId: string;
+  approvals: ApprovalStatus;
+  conflicts: KeyConflict[];
+  lastError?: LastError;
+}
+
+/** An operation's state: the parent's `operation-state` query and its result. */
+export interface OperationState {
+  operationId: string;
+  kind: OperationKind;
+  cluster: string;
+  requestedBy: string;
+  reason: string;
+  state: OperationStatus;
+  /** A sentence for the operator, e.g. that there was nothing to do. */
+  message?: string;
+  package: { digest: string; keyCount: number } | null;
+  members: MemberSummary[];
+  notExportable: NotExportableKey[];
+}
+
+export const joinPhases = ['transport-key', 'approval', 'transfer-secrets', 'verify-secrets', 'sync-keys', 'done'] as const;
+export type JoinPhase = (typeof joinPhases)[number];
+
+export interface JoinState extends OperationState {
+  kind: 'join';
+  member: string;
+  sponsor: string;
+  phase: JoinPhase;
+  transportFingerprint: string | null;
+  approvals: ApprovalStatus;
+  /** The child keySync that brings every key to the new member. */
+  keySyncWorkflowId: string | null;
+}

@@ -1,0 +1,78 @@
+// Workflow ids (DESIGN section 5), built here and parsed here. An operation's id is its workflow's
+// id, so the API, the CLI, the workflows and the audit archive all name an operation the same way,
+// and an operation id is always one of the three shapes parseOperationId reads.
+
+/** One part of an id (a cluster, a member, a sync id): what a workflow id and a task queue can safely hold. */
+export const idPartPattern = '[A-Za-z0-9][A-Za-z0-9_.-]{0,63}';
+
+/** The id of a keySync: `sync:<cluster>:<syncId>`. */
+export function keySyncWorkflowId(cluster: string, syncId: string): string {
+  return `sync:${cluster}:${syncId}`;
+}
+
+/** The id of one member's sync inside a keySync: `sync:<cluster>:<syncId>:<member>`. */
+export function memberSyncWorkflowId(keySyncId: string, member: string): string {
+  return `${keySyncId}:${member}`;
+}
+
+/** The id of a join: `join:<cluster>:<member>`. */
+export function joinWorkflowId(cluster: string, member: string): string {
+  return `join:${cluster}:${member}`;
+}
+
+/** The syncId of the keySync a join starts to bring every key to its member. */
+export function joinSyncId(member: string): string {
+  return `join-${member}`;
+}
+
+/**
+ * Which workflow receives approvals for `member` in operation `operationId`: a join takes them
+ * itself; a keySync's member approves its own memberSync.
+ */
+export function approvalWorkflowId(operationId: string, member: string): string {
+  return operationId.startsWith('join:') ? operationId : memberSyncWorkflowId(operationId, member);
+}
+
+/** The archiving of one closed run: `archive:<workflowId>:<runId>`. */
+export function archiveWorkflowId(workflowId: string, runId: string): string {
+  return `archive:${workflowId}:${runId}`;
+}
+
+/** A cluster's drift watch: `drift:<cluster>`, the id of its Schedule and of the runs it starts (Temporal appends the time). */
+export function driftWatchWorkflowId(cluster: string): string {
+  return `drift:${cluster}`;
+}
+
+/** One availability request: `availability:<cluster>:<keyId>:<requestId>`. */
+export function keyAvailabilityWorkflowId(cluster: string, keyId: string, requestId: string): string {
+  return `availability:${cluster}:${keyId}:${requestId}`;
+}
+
+/** One inventory request: `inventory:<cluster>:<requestId>`. */
+export function clusterInventoryWorkflowId(cluster: string, requestId: string): string {
+  return `inventory:${cluster}:${requestId}`;
+}
+
+export type ParsedOperationId =
+  | { kind: 'sync'; cluster: string; syncId: string }
+  /** A keySync's member, or a memberSync started on its own (a package uploaded for one member). */
+  | { kind: 'member-sync'; cluster: string; syncId: string; member: string }
+  | { kind: 'join'; cluster: string; member: string };
+
+/** What an operation id looks like, for messages that refuse one. */
+export const operationIdShapes = 'sync:<cluster>:<syncId>, sync:<cluster>:<syncId>:<member> or join:<cluster>:<member>';
+
+const syncPattern = new RegExp(`^sync:(${idPartPattern}):(${idPartPattern})$`);
+const memberSyncPattern = new RegExp(`^sync:(${idPartPattern}):(${idPartPattern}):(${idPartPattern})$`);
+const joinPattern = new RegExp(`^join:(${idPartPattern}):(${idPartPattern})$`);
+
+/** What kind of operation an id addresses and its parts; null for anything that is not an operation id. */
+export function parseOperationId(operationId: string): ParsedOperationId | null {
+  let match = syncPattern.exec(operationId);
+  if (match) return { kind: 'sync', cluster: match[1] as string, syncId: match[2] as string };
+  match = memberSyncPattern.exec(operationId);
+  if (match) return { kind: 'member-sync', cluster: match[1] as string, syncId: match[2] as string, member: match[3] as string };
+  match = joinPattern.exec(operationId);
+  if (match) return { kind: 'join', cluster: match[1] as string, member: match[2] as string };
+  return null;
+}
