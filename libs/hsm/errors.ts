@@ -2,6 +2,12 @@
 // message text) to a few kinds with a `retryable` flag that activities turn into Temporal
 // failures. No message ever carries a PIN or key bytes: only labels, ids, codes and advice.
 import * as pkcs11 from 'pkcs11js';
+import { PackageRejectedError } from '../package-format';
+
+// The package codec's rejection lives apart from PKCS#11 (the API reads packages too); callers of
+// this layer get it from here along with HsmError.
+export { PackageRejectedError };
+export type { PackageRejectionReason } from '../package-format';
 
 export type HsmErrorKind =
   | 'module-not-found'
@@ -33,27 +39,6 @@ export class HsmError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retryable = RETRYABLE_KINDS.has(kind);
     if (options.ckr) this.ckr = options.ckr;
-  }
-}
-
-export type PackageRejectionReason =
-  | 'malformed'
-  | 'unsupported-format'
-  | 'wrong-cluster'
-  | 'expired'
-  | 'digest-mismatch'
-  | 'tampered';
-
-/** A package that must not be imported. Never retryable: the same bytes fail the same way. */
-export class PackageRejectedError extends Error {
-  override readonly name = 'PackageRejectedError';
-  readonly retryable = false;
-
-  constructor(
-    readonly reason: PackageRejectionReason,
-    message: string,
-  ) {
-    super(message);
   }
 }
 

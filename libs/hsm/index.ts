@@ -8,6 +8,6 @@ export type { Token, GenerateKeySpec } from './token';
 export type { ExportOptions, ExportResult } from './package/export-package';
 export type { VerifyOptions } from './package/verify-package';
 export type { ImportOptions } from './package/import-package';
-export { PACKAGE_FORMAT, WRAP_MECHANISM, canonicalJson, decodePackage, encodePackage, macInput, manifestOf, packageDigest, summarizeEntry } from './package/format';
-export type { PackageBody, PackageEntry, PackageFile, PackageHeader } from './package/format';
+export { PACKAGE_FORMAT, WRAP_MECHANISM, canonicalJson, decodePackage, encodePackage, macInput, manifestOf, packageDigest, summarizeEntry } from '../package-format';
+export type { PackageBody, PackageEntry, PackageFile, PackageHeader } from '../package-format';
 export { TRANSPORT_FORMAT } from './transport-blob';

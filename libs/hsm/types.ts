@@ -1,6 +1,5 @@
 // The public vocabulary of libs/hsm. Everything here is safe to log and to put in a workflow
 // history: references, labels, ids, fingerprints, check values. Never key bytes, never a PIN.
-import type { PackageEntrySummary } from '../contract/keys';
 
 /** Where a member's PIN comes from: an environment variable or a file. Never the PIN itself. */
 export type PinSource = { env: string } | { file: string };
@@ -38,23 +37,5 @@ export interface TransportKeyInfo {
   publicKeyDer: Buffer;
 }
 
-/** A package's header (format keysync.ksp/1): who made it for which cluster, until when, under which secrets. */
-export interface PackageHeader {
-  format: string;
-  packageId: string;
-  clusterId: string;
-  sourceMember: string;
-  createdAt: string;
-  expiresAt: string;
-  ktkKcv: string;
-  pmkKcv: string;
-}
-
-/** A verified package's header and contents, without any key bytes. */
-export interface PackageManifest extends PackageHeader {
-  /** SHA-256 of the file bytes, hex: the package's name in the store. */
-  digest: string;
-  size: number;
-  keyCount: number;
-  entries: PackageEntrySummary[];
-}
+// The package's header and manifest belong to its codec, apart from PKCS#11.
+export type { PackageHeader, PackageManifest } from '../package-format';

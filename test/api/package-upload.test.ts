@@ -3,7 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePackage, type PackageBody } from '../../libs/hsm/package/format';
+import { encodePackage, type PackageBody } from '../../libs/package-format';
 import { type ApiHarness, startApiHarness } from './support/api-harness';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');

@@ -1,7 +1,7 @@
-// The keysync.ksp/1 encoding on its own (no HSM): canonical bytes and strict decoding.
+// The keysync.ksp/1 codec on its own (libs/package-format, no HSM): canonical bytes and strict decoding.
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, decodePackage, encodePackage, macInput, manifestOf, PackageRejectedError } from '../../libs/hsm';
-import type { PackageBody } from '../../libs/hsm';
+import { canonicalJson, decodePackage, encodePackage, macInput, manifestOf, PackageRejectedError } from '../../libs/package-format';
+import type { PackageBody } from '../../libs/package-format';
 
 const body = (): PackageBody => ({
   header: {

@@ -2,13 +2,12 @@
 // digest the operator downloaded (a changed byte is caught here, not inside an HSM), decode as
 // keysync.ksp/1, belong to this cluster and not be expired. The MAC is checked again inside the
 // target HSM by the import, before any unwrap.
-import { createHash } from 'node:crypto';
-import { PackageRejectedError } from '../../../libs/hsm/errors';
-import { decodePackage, type PackageFile } from '../../../libs/hsm/package/format';
+import { sha256Hex } from '../../../libs/digest';
+import { decodePackage, PackageRejectedError, type PackageFile } from '../../../libs/package-format';
 import { ApiError } from '../errors/api-error';
 
 export function checkUploadedPackage(bytes: Buffer, expectedDigest: string, clusterId: string, now = new Date()): PackageFile {
-  const digest = createHash('sha256').update(bytes).digest('hex');
+  const digest = sha256Hex(bytes);
   if (digest !== expectedDigest.toLowerCase()) {
     throw ApiError.badRequest(
       'tampered-package',

@@ -2,11 +2,11 @@
 // the id is derived from the request (an Idempotency-Key, a member, a package digest), the
 // server refuses a second start of that id, and the request's hash in the memo tells a retry of
 // the same request (answered with the same operation) from a different one (409).
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { SearchAttributePair, WorkflowIdReusePolicy } from '@temporalio/common';
-import { canonicalJson } from '../../../libs/hsm/package/format';
+import { sha256Hex } from '../../../libs/digest';
+import { canonicalJson } from '../../../libs/package-format';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from '../../../workflows/search-attributes';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
@@ -34,7 +34,7 @@ export interface StartRequest {
 }
 
 export function requestHash(request: unknown): string {
-  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+  return sha256Hex(canonicalJson(request));
 }
 
 @Injectable()

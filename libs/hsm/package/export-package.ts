@@ -6,8 +6,8 @@ import { HsmError, hasCkr } from '../errors';
 import { withReaderAsync } from '../key-operations';
 import type { HsmSession } from '../session';
 import type { KeySelector, PackageEntrySummary, PackageRef } from '../types';
-import { encodePackage, macInput, PACKAGE_FORMAT, packageDigest, summarizeEntry, WRAP_MECHANISM } from './format';
-import type { PackageBody, PackageEntry } from './format';
+import { encodePackage, macInput, PACKAGE_FORMAT, packageDigest, summarizeEntry, WRAP_MECHANISM } from '../../package-format';
+import type { PackageBody, PackageEntry } from '../../package-format';
 import { packageMac } from './mac';
 
 const UNWRAPPABLE = [pkcs11.CKR_KEY_NOT_WRAPPABLE, pkcs11.CKR_KEY_UNEXTRACTABLE, pkcs11.CKR_KEY_FUNCTION_NOT_PERMITTED];

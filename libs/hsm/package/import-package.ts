@@ -15,7 +15,7 @@ import { sha256Hex } from '../../digest';
 import { publicKeyFacts } from '../spki';
 import { certificateTemplate, CKO_OF_CLASS, publicKeyObjectTemplate, publicUsagesFor, unwrappedKeyTemplate } from '../templates';
 import type { ImportEntryOutcome, ImportResult } from '../types';
-import type { PackageEntry } from './format';
+import type { PackageEntry } from '../../package-format';
 import { verifyPackageFile } from './verify-package';
 import type { VerifyOptions } from './verify-package';
 

@@ -5,11 +5,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { findClusterSecrets, kcvOfSecrets } from '../cluster-secrets';
 import type { ClusterSecretHandles } from '../cluster-secrets';
-import { PackageRejectedError } from '../errors';
 import type { HsmSession } from '../session';
 import type { PackageManifest } from '../types';
-import { decodePackage, macInput, manifestOf, packageDigest } from './format';
-import type { PackageFile } from './format';
+import { decodePackage, macInput, manifestOf, packageDigest, PackageRejectedError } from '../../package-format';
+import type { PackageFile } from '../../package-format';
 import { packageMac } from './mac';
 
 export interface VerifyOptions {

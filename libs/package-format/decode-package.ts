@@ -1,94 +1,19 @@
-// The key synchronization package, format keysync.ksp/1 (DESIGN section 4): pure encoding and
-// strict decoding, no HSM. The file is the canonical JSON (object keys sorted, no whitespace,
-// UTF-8) of { entries, header, trailer }; the MAC covers the canonical JSON of { entries, header }.
-// A file that is not exactly canonical is refused, so any edit of the bytes is either malformed
-// or caught by the MAC.
-import { createHash } from 'node:crypto';
-import { PackageRejectedError } from '../errors';
-import type { Curve, KeyClass, KeyDescription, KeyType, KeyUsage, PackageEntrySummary, PackageHeader, PackageManifest } from '../types';
-
-export type { PackageHeader } from '../types';
-
-export const PACKAGE_FORMAT = 'keysync.ksp/1';
-export const WRAP_MECHANISM = 'CKM_AES_KEY_WRAP_PAD';
-
-export interface PackageEntry extends KeyDescription {
-  usages: KeyUsage[];
-  /** SubjectPublicKeyInfo DER, base64. */
-  publicKeyDer?: string;
-  /** X.509 certificate DER, base64. */
-  certificateDer?: string;
-  /** The key wrapped under the KTK, base64. */
-  wrappedKey: string;
-  wrapMechanism: typeof WRAP_MECHANISM;
-}
-
-export interface PackageBody {
-  header: PackageHeader;
-  entries: PackageEntry[];
-}
-
-export interface PackageFile extends PackageBody {
-  trailer: { mac: string };
-}
-
-/** Sorted keys, no whitespace; undefined properties are left out, as JSON.stringify does. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error('canonical JSON has no non-finite numbers');
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
-  if (typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    const keys = Object.keys(record)
-      .filter((key) => record[key] !== undefined)
-      .sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
-  }
-  throw new Error(`canonical JSON cannot hold a ${typeof value}`);
-}
-
-export function macInput(body: PackageBody): Buffer {
-  return Buffer.from(canonicalJson({ entries: body.entries, header: body.header }), 'utf8');
-}
-
-export function encodePackage(body: PackageBody, mac: Buffer): Buffer {
-  return Buffer.from(canonicalJson({ entries: body.entries, header: body.header, trailer: { mac: mac.toString('hex') } }), 'utf8');
-}
-
-export function packageDigest(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-export function summarizeEntry(entry: PackageEntry): PackageEntrySummary {
-  return {
-    class: entry.class,
-    keyType: entry.keyType,
-    ...(entry.size !== undefined ? { size: entry.size } : {}),
-    ...(entry.curve !== undefined ? { curve: entry.curve } : {}),
-    label: entry.label,
-    id: entry.id,
-    fingerprint: entry.fingerprint,
-    hasPublicKey: entry.publicKeyDer !== undefined,
-    hasCertificate: entry.certificateDer !== undefined,
-  };
-}
-
-export function manifestOf(file: PackageFile, bytes: Buffer): PackageManifest {
-  return { ...file.header, digest: packageDigest(bytes), size: bytes.length, keyCount: file.entries.length, entries: file.entries.map(summarizeEntry) };
-}
-
-// ---- strict decoding ----
+// Strict decoding of a keysync.ksp/1 file (no HSM, no MAC, no expiry). A file that is not
+// exactly canonical is refused, so any edit of the bytes is either malformed or caught by the MAC.
+import { curves, keyUsages } from '../contract/keys';
+import type { Curve, KeyClass, KeyType, KeyUsage } from '../contract/keys';
+import { encodePackage } from './encode-package';
+import { PackageRejectedError } from './package-rejected-error';
+import { PACKAGE_FORMAT, WRAP_MECHANISM } from './package-types';
+import type { PackageEntry, PackageFile, PackageHeader } from './package-types';
 
 const HEX = /^(?:[0-9a-f]{2})*$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
 const KEY_TYPES_OF: Record<KeyClass, readonly KeyType[]> = { private: ['rsa', 'ec'], secret: ['aes', 'generic-secret'] };
-const USAGES: readonly KeyUsage[] = ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'derive'];
-const CURVES: readonly Curve[] = ['P-256', 'P-384', 'P-521'];
+const USAGES: readonly KeyUsage[] = keyUsages;
+const CURVES: readonly Curve[] = curves;
 const SECRET_SIZES: Record<'rsa' | 'aes' | 'generic-secret', (bits: number) => boolean> = {
   rsa: (bits) => bits >= 1024 && bits <= 16384,
   aes: (bits) => bits === 128 || bits === 192 || bits === 256,
