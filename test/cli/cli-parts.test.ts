@@ -83,6 +83,7 @@ describe('a repair as the CLI prints it', () => {
     state: 'completed',
     package: { digest: 'ab'.repeat(32), keyCount: 1 },
     members: [{ member: 'node2', state: 'in-sync', keysImported: 0, keysSkipped: 1, attempts: 1, ...(copiesRemoved ? { copiesRemoved } : {}) }],
+    notExportable: [],
   });
 
   it('says on the member line and in the final line how many copies the import removed', () => {
