@@ -2,22 +2,19 @@
 // with another fingerprint, or holds in identical surplus copies (duplicated). Computed here from
 // each member's keys, so the table says exactly what the members reported, whatever summary the
 // API adds.
+import type { ClusterInventory } from './api-client';
+import type { components } from './generated/openapi-types';
 
-export interface InventoryKey {
-  class: string;
-  id: string;
-  label: string;
-  keyType: string;
-  fingerprint: string;
-  exportable?: boolean;
-  /** Identical surplus copies on this member (the API's `duplicates`); absent: none. */
-  duplicates?: number;
-}
+type InventoryKeyAnswer = components['schemas']['InventoryKeyDto'];
+
+/** A key as the table compares it: the API's own fields, id and fingerprint lower-cased. */
+export type InventoryKey = Pick<InventoryKeyAnswer, 'class' | 'id' | 'label' | 'keyType' | 'fingerprint' | 'exportable' | 'duplicates'>;
 
 export interface MemberInventory {
   member: string;
   /** null when the member could not be asked (its agent is down). */
   keys: InventoryKey[] | null;
+  /** Why the member could not be asked. */
   note?: string;
 }
 
@@ -25,49 +22,23 @@ export interface MemberInventory {
 export type Presence = 'present' | 'missing' | 'different' | 'duplicated' | 'unknown';
 
 export interface InventoryRow {
-  class: string;
+  class: InventoryKey['class'];
   id: string;
   label: string;
   keyType: string;
-  exportable: boolean | undefined;
+  exportable: boolean;
   members: Record<string, Presence>;
   drift: boolean;
 }
 
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+function keyOf(key: InventoryKeyAnswer): InventoryKey {
+  const { class: keyClass, id, label, keyType, fingerprint, exportable, duplicates } = key;
+  return { class: keyClass, id: id.toLowerCase(), label, keyType, fingerprint: fingerprint.toLowerCase(), exportable, ...(duplicates ? { duplicates } : {}) };
 }
 
-function keyOf(value: unknown): InventoryKey | null {
-  const raw = record(value);
-  if (typeof raw.id !== 'string' || typeof raw.fingerprint !== 'string') return null;
-  const str = (field: unknown, fallback: string): string => (typeof field === 'string' ? field : fallback);
-  return {
-    class: str(raw.class, 'private'),
-    id: raw.id.toLowerCase(),
-    label: str(raw.label, ''),
-    keyType: str(raw.keyType ?? raw.type, '?'),
-    fingerprint: raw.fingerprint.toLowerCase(),
-    ...(typeof raw.exportable === 'boolean' ? { exportable: raw.exportable } : {}),
-    ...(typeof raw.duplicates === 'number' && raw.duplicates > 0 ? { duplicates: raw.duplicates } : {}),
-  };
-}
-
-/** Reads the API's inventory answer: members as a list ({member|id, keys}) or as a map by member id. */
-export function readInventory(answer: unknown): MemberInventory[] {
-  const members = record(answer).members;
-  const entries: Array<[string, unknown]> = Array.isArray(members)
-    ? members.map((entry) => {
-        const raw = record(entry);
-        return [typeof raw.member === 'string' ? raw.member : typeof raw.id === 'string' ? raw.id : '?', entry];
-      })
-    : Object.entries(record(members));
-  return entries.map(([member, entry]) => {
-    const raw = Array.isArray(entry) ? { keys: entry } : record(entry);
-    const keys = Array.isArray(raw.keys) ? raw.keys.map(keyOf).filter((key): key is InventoryKey => key !== null) : null;
-    const note = typeof raw.error === 'string' ? raw.error : typeof raw.detail === 'string' ? raw.detail : typeof raw.message === 'string' ? raw.message : undefined;
-    return { member, keys, ...(note ? { note } : {}) };
-  });
+/** Each member's keys from the API's inventory answer. */
+export function readInventory(answer: ClusterInventory): MemberInventory[] {
+  return answer.members.map(({ member, keys, error }) => ({ member, keys: keys === null ? null : keys.map(keyOf), ...(error ? { note: error.message } : {}) }));
 }
 
 /** One row per key (class + id); presence per member against the most common fingerprint. */

@@ -2,7 +2,8 @@
 // repair reads, and output that redraws on a terminal but prints plain changed lines elsewhere.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { Operation } from '../../apps/cli/api-client';
+import type { ClusterInventory, Operation } from '../../apps/cli/api-client';
+import type { components } from '../../apps/cli/generated/openapi-types';
 import { inventoryRows, readInventory } from '../../apps/cli/inventory-table';
 import { memberLine, verdict } from '../../apps/cli/operation-view';
 import { Output } from '../../apps/cli/output';
@@ -27,16 +28,29 @@ describe('the challenge the CLI signs', () => {
   });
 });
 
+type KeyAnswer = components['schemas']['InventoryKeyDto'];
+type MemberAnswer = components['schemas']['MemberInventoryDto'];
+
+/** A key as the API reports it; the fields the table ignores get ordinary values. */
+function key(fields: Pick<KeyAnswer, 'class' | 'id' | 'label' | 'keyType' | 'fingerprint'> & Partial<KeyAnswer>): KeyAnswer {
+  return { exportable: true, hasCertificate: false, hasPublicKey: true, usages: ['sign'], ...fields };
+}
+
+/** The API's inventory answer for these members. */
+function inventoryAnswer(members: Array<Pick<MemberAnswer, 'member' | 'keys'> & Partial<MemberAnswer>>): ClusterInventory {
+  return { cluster: 'demo', checkedAt: '2025-01-01T00:00:00.000Z', drift: [], members: members.map((member) => ({ hasClusterSecrets: member.keys === null ? null : true, ...member })) };
+}
+
 describe('inventory table', () => {
-  it('marks a key missing on one member, or held there with another fingerprint, as drift', () => {
-    const members = readInventory({
-      members: [
-        { member: 'node1', keys: [{ class: 'private', id: 'AA01', label: 'ca', keyType: 'ec', fingerprint: 'f1' }, { class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k1' }] },
-        { member: 'node2', keys: [{ class: 'private', id: 'aa01', label: 'ca', keyType: 'ec', fingerprint: 'f1' }, { class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k2' }] },
-        { member: 'node3', keys: [{ class: 'private', id: 'aa01', label: 'ca', keyType: 'ec', fingerprint: 'f1' }] },
-        { member: 'node4', keys: null, error: 'agent down' },
-      ],
-    });
+  it('marks a key missing on one member, or held there with another fingerprint, as drift, and says why a member could not be asked', () => {
+    const members = readInventory(
+      inventoryAnswer([
+        { member: 'node1', keys: [key({ class: 'private', id: 'AA01', label: 'ca', keyType: 'ec', fingerprint: 'f1' }), key({ class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k1' })] },
+        { member: 'node2', keys: [key({ class: 'private', id: 'aa01', label: 'ca', keyType: 'ec', fingerprint: 'f1' }), key({ class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k2' })] },
+        { member: 'node3', keys: [key({ class: 'private', id: 'aa01', label: 'ca', keyType: 'ec', fingerprint: 'f1' })] },
+        { member: 'node4', keys: null, error: { type: 'agent-unreachable', message: 'agent down' } },
+      ]),
+    );
     const rows = inventoryRows(members);
     expect(rows.map((row) => [row.label, row.members, row.drift])).toEqual([
       ['ca', { node1: 'present', node2: 'present', node3: 'present', node4: 'unknown' }, false],
@@ -46,28 +60,28 @@ describe('inventory table', () => {
   });
 
   it('shows duplicated for a member holding identical surplus copies of a key, and marks the row as drift', () => {
-    const key = { class: 'private', id: 'aa01', label: 'ca', keyType: 'ec', fingerprint: 'f1' };
+    const ca = key({ class: 'private', id: 'aa01', label: 'ca', keyType: 'ec', fingerprint: 'f1' });
     const rows = inventoryRows(
-      readInventory({
-        members: [
-          { member: 'node1', keys: [key] },
-          { member: 'node2', keys: [{ ...key, duplicates: 2 }] },
-          { member: 'node3', keys: [{ ...key, duplicates: 0 }] },
-        ],
-      }),
+      readInventory(
+        inventoryAnswer([
+          { member: 'node1', keys: [ca] },
+          { member: 'node2', keys: [{ ...ca, duplicates: 2 }] },
+          { member: 'node3', keys: [{ ...ca, duplicates: 0 }] },
+        ]),
+      ),
     );
     expect(rows.map((row) => [row.label, row.members, row.drift])).toEqual([['ca', { node1: 'present', node2: 'duplicated', node3: 'present' }, true]]);
   });
 
   it('shows another key as different even when the member holds copies of it', () => {
     const rows = inventoryRows(
-      readInventory({
-        members: [
-          { member: 'node1', keys: [{ class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k1' }] },
-          { member: 'node2', keys: [{ class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k1' }] },
-          { member: 'node3', keys: [{ class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k2', duplicates: 1 }] },
-        ],
-      }),
+      readInventory(
+        inventoryAnswer([
+          { member: 'node1', keys: [key({ class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k1' })] },
+          { member: 'node2', keys: [key({ class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k1' })] },
+          { member: 'node3', keys: [key({ class: 'secret', id: 'bb', label: 'db', keyType: 'aes', fingerprint: 'k2', duplicates: 1 })] },
+        ]),
+      ),
     );
     expect(rows[0]?.members).toEqual({ node1: 'present', node2: 'present', node3: 'different' });
   });
