@@ -13,12 +13,12 @@ import {
   proxyActivities,
   sleep,
 } from '@temporalio/workflow';
-import type { NodeAgentActivities } from '../activities/types';
+import type { NodeAgentActivities } from '../libs/contract/activities';
+import type { AgentTiming } from '../libs/contract/agent-timing';
 import { nonRetryableFailureTypes } from '../libs/contract/failure-types';
 import type { FailureType } from '../libs/contract/failure-types';
-import { memberTaskQueue } from './queues';
-import type { AgentTiming } from '../libs/contract/agent-timing';
-import type { LastError } from './types';
+import type { LastError } from '../libs/contract/operations';
+import { memberTaskQueue } from '../libs/contract/task-queues';
 
 export interface AgentCallHooks {
   /**

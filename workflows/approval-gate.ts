@@ -3,13 +3,13 @@
 // failure type per reason (libs/contract/approval-refusal-types.ts); the signal (for the Temporal
 // UI) records a bad one as refused and ignores it.
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import type { ApproverConfig } from '../libs/config/types';
+import { approvalChallenge } from '../libs/approvals/challenge';
+import { approvalOutcome, checkApproval, eligibleApprovers } from '../libs/approvals/check-approval';
+import type { ApprovalContext, ApprovalOutcome } from '../libs/approvals/check-approval';
 import { approvalRefusalTypes } from '../libs/contract/approval-refusal-types';
-import { approvalChallenge, approvalOutcome, checkApproval, eligibleApprovers } from './approvals';
-import type { ApprovalContext, ApprovalOutcome } from './approvals';
-import { approveSignal, approveUpdate } from './messages';
-import type { ApprovalAccepted } from './messages';
-import type { Approval, ApprovalRecord, ApprovalStatus, ChallengeAnswer, RefusalCode } from './types';
+import type { Approval, ApprovalAccepted, ApprovalRecord, ApprovalStatus, ChallengeAnswer, RefusalCode } from '../libs/contract/approvals';
+import type { ApproverConfig } from '../libs/contract/cluster';
+import { approveSignal, approveUpdate } from '../libs/contract/messages';
 
 export interface ApprovalGateOptions {
   workflowId: string;

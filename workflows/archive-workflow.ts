@@ -11,13 +11,10 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { OrchestratorActivities } from '../activities/types';
-import { workflowTypes } from './queues';
-
-export interface ArchiveHistoryInput {
-  workflowId: string;
-  runId: string;
-}
+import type { OrchestratorActivities } from '../libs/contract/activities';
+import { archiveWorkflowId } from '../libs/contract/workflow-ids';
+import { workflowTypes } from '../libs/contract/workflow-types';
+import type { ArchiveHistoryInput } from '../libs/contract/workflow-types';
 
 export async function archiveHistoryWorkflow(input: ArchiveHistoryInput): Promise<{ digest: string }> {
   const { archiveHistory } = proxyActivities<OrchestratorActivities>({
@@ -34,7 +31,7 @@ export async function archiveThisHistoryWhenClosed(): Promise<void> {
     // Not cancellable: a cancelled or failed operation's history is audit material too.
     await CancellationScope.nonCancellable(() =>
       startChild<typeof archiveHistoryWorkflow>(workflowTypes.archiveHistory, {
-        workflowId: `archive:${workflowId}:${runId}`,
+        workflowId: archiveWorkflowId(workflowId, runId),
         args: [{ workflowId, runId }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       }),

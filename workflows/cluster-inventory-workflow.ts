@@ -3,41 +3,12 @@
 // cluster survey (a member down is reported, never waited for), no change anywhere, so no
 // KeySyncMembers (the member audit trail stays about operations) and no archiving.
 import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { ClusterInventoryInput, ClusterInventoryResult, MemberKeys } from '../libs/contract/cluster-inventory';
+import { KeySyncCluster, KeySyncKind, KeySyncState } from '../libs/contract/search-attributes';
 import { surveyCluster } from './cluster-survey';
 import { computeDrift } from './plan';
-import type { DriftEntry, Inventories } from './plan';
-import { KeySyncCluster, KeySyncKind, KeySyncState } from './search-attributes';
+import type { Inventories } from './plan';
 import { agentTiming } from './timing';
-import type { AgentTiming, ClusterSnapshot, LastError } from './types';
-import type { KeyGroup } from '../libs/hsm/types';
-
-export const clusterInventoryWorkflowType = 'clusterInventory';
-
-export function clusterInventoryWorkflowId(cluster: string, requestId: string): string {
-  return `inventory:${cluster}:${requestId}`;
-}
-
-export interface ClusterInventoryInput {
-  cluster: ClusterSnapshot;
-  timing?: Partial<AgentTiming>;
-}
-
-export interface MemberKeys {
-  member: string;
-  /** Null when the member's agent did not answer (see error). */
-  keys: KeyGroup[] | null;
-  /** False for a token without the cluster transfer secrets (not joined); null when unknown. */
-  hasClusterSecrets: boolean | null;
-  error?: LastError;
-}
-
-export interface ClusterInventoryResult {
-  cluster: string;
-  checkedAt: string;
-  members: MemberKeys[];
-  /** Keys not held identically by every member that answered. */
-  drift: DriftEntry[];
-}
 
 export async function clusterInventoryWorkflow(input: ClusterInventoryInput): Promise<ClusterInventoryResult> {
   const checkedAt = new Date().toISOString();

@@ -4,8 +4,8 @@
 // there, never from configuration, and an auditor sees exactly which approver keys and policy
 // applied. An input that carries a snapshot is used as it is, with no activity.
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { OrchestratorActivities } from '../activities/types';
-import type { ClusterSnapshot } from './types';
+import type { OrchestratorActivities } from '../libs/contract/activities';
+import type { ClusterSnapshot } from '../libs/contract/cluster';
 
 const { resolveCluster } = proxyActivities<OrchestratorActivities>({
   startToCloseTimeout: '30 seconds',

@@ -4,9 +4,11 @@
 // reported unreachable and never holds up the others (DESIGN section 2). Used by driftWatch and
 // keyAvailability.
 import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
-import type { ClusterSecretsKcv, KeyGroup } from '../libs/hsm/types';
+import type { AgentTiming } from '../libs/contract/agent-timing';
+import type { ClusterSnapshot } from '../libs/contract/cluster';
+import type { ClusterSecretsKcv, KeyGroup } from '../libs/contract/keys';
+import type { LastError } from '../libs/contract/operations';
 import { callAgent } from './agent-call';
-import type { AgentTiming, ClusterSnapshot, LastError } from './types';
 
 export interface MemberSurvey {
   member: string;

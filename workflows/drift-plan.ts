@@ -1,9 +1,7 @@
 // What a drift watch does about the drift it found (DESIGN section 5, driftWatch). Pure, so unit
 // tests cover it and the workflow stays deterministic.
-import type { ClusterSecretsKcv } from '../libs/hsm/types';
-import type { DriftSyncRequest } from './drift-types';
-import type { DriftEntry } from './plan';
-import type { KeyRef } from './types';
+import type { DriftEntry, DriftSyncRequest } from '../libs/contract/drift';
+import type { ClusterSecretsKcv, KeyRef } from '../libs/contract/keys';
 
 export interface DriftSyncPlan {
   syncs: DriftSyncRequest[];

@@ -1,7 +1,7 @@
 // Maps an agent's failure type (libs/contract/failure-types.ts) to the member failure reason an
 // operator sees (DESIGN section 5), with a sentence that says what to do.
 import { FailureTypes } from '../libs/contract/failure-types';
-import type { MemberFailureReason } from './types';
+import type { MemberFailureReason } from '../libs/contract/operations';
 
 export function reasonForFailureType(type: string): MemberFailureReason {
   switch (type) {

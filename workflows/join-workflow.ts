@@ -13,6 +13,15 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ClusterSnapshot } from '../libs/contract/cluster';
+import { challengeQuery, operationStateQuery } from '../libs/contract/messages';
+import type { JoinInput, JoinResult, JoinResume } from '../libs/contract/operation-inputs';
+import type { JoinPhase, JoinState, MemberFailureReason, MemberState, OperationStatus } from '../libs/contract/operations';
+import { describeProblems, joinRequestProblems } from '../libs/contract/request-rules';
+import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from '../libs/contract/search-attributes';
+import { joinSyncId, keySyncWorkflowId } from '../libs/contract/workflow-ids';
+import { workflowTypes } from '../libs/contract/workflow-types';
+import type { KeySyncWorkflow } from '../libs/contract/workflow-types';
 import { callAgent } from './agent-call';
 import type { AgentCallOptions } from './agent-call';
 import { ApprovalGate } from './approval-gate';
@@ -20,12 +29,7 @@ import { archiveThisHistoryWhenClosed } from './archive-workflow';
 import { clusterFromConfiguration } from './cluster-resolution';
 import { sameKcv } from './cluster-secrets-kcv';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
-import type { keySyncWorkflow } from './key-sync-workflow';
-import { challengeQuery, keySyncWorkflowId, operationStateQuery } from './messages';
-import { workflowTypes } from './queues';
-import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
-import type { ClusterSnapshot, JoinInput, JoinPhase, JoinResult, JoinResume, JoinState, MemberFailureReason, MemberState, OperationStatus } from './types';
 
 export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
   const { workflowId } = workflowInfo();
@@ -153,9 +157,9 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
     }
 
     enter('sync-keys', 'importing');
-    const keySyncId = keySyncWorkflowId(cluster.id, `join-${input.member}`);
+    const keySyncId = keySyncWorkflowId(cluster.id, joinSyncId(input.member));
     join.keySyncWorkflowId = keySyncId;
-    const synced = await executeChild<typeof keySyncWorkflow>(workflowTypes.keySync, {
+    const synced = await executeChild<KeySyncWorkflow>(workflowTypes.keySync, {
       workflowId: keySyncId,
       args: [
         {
@@ -190,15 +194,10 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
   }
 }
 
+/** The API's rules for a join request (an input typed in the Temporal UI never passed the API). */
 function validateJoinInput(input: JoinInput, cluster: ClusterSnapshot): void {
-  const members = new Set(cluster.members);
-  const problems: string[] = [];
-  // The four-eyes rule compares approvers with the requester: an input typed by hand must name one.
-  if (typeof input.requestedBy !== 'string' || input.requestedBy.trim() === '') problems.push('requestedBy (who asks for the join) is missing');
-  if (!members.has(input.member)) problems.push(`${input.member} is not configured as a member of cluster ${cluster.id}`);
-  if (!members.has(input.sponsor)) problems.push(`sponsor ${input.sponsor} is not a member of cluster ${cluster.id}`);
-  if (input.member === input.sponsor) problems.push('a member cannot sponsor its own join');
+  const problems = joinRequestProblems(input, cluster);
   if (problems.length > 0) {
-    throw ApplicationFailure.create({ type: 'invalid-input', message: `Cannot start this join: ${problems.join('; ')}.`, nonRetryable: true });
+    throw ApplicationFailure.create({ type: 'invalid-input', message: `Cannot start this join: ${describeProblems(problems)}.`, nonRetryable: true });
   }
 }

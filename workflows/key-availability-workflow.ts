@@ -8,25 +8,19 @@
 // A run lasts at most the wait (the API bounds it to 120 s) and polls with a growing pause, so its
 // history stays small. It changes nothing on a member by itself: no KeySyncMembers, no archiving.
 import { CancellationScope, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import type { KeyAvailabilityInput, KeyAvailabilityResult, KeyPresence } from '../libs/contract/key-availability';
+import type { KeySyncResult } from '../libs/contract/operation-inputs';
+import { KeySyncCluster, KeySyncKind, KeySyncState } from '../libs/contract/search-attributes';
 import { surveyCluster } from './cluster-survey';
 import type { MemberSurvey } from './cluster-survey';
-import { startAutomaticSync } from './drift-watch-workflow';
-import type { KeyAvailabilityInput, KeyAvailabilityResult, KeyPresence } from './drift-types';
-import { KeySyncCluster, KeySyncKind, KeySyncState } from './search-attributes';
+import { startAutomaticSync } from './automatic-sync';
 import { agentTiming } from './timing';
-import type { KeySyncResult } from './types';
-
-export const keyAvailabilityWorkflowType = 'keyAvailability';
 
 /** Polling pauses while no sync of ours is running: short first (the key may be on its way), then 2 s. */
 const firstPollMs = 250;
 const maxPollMs = 2_000;
 /** A member down is noticed after this probe (not the operation default of 30 s): the caller is waiting. */
 const availabilityTimingDefaults = { nodeProbeSeconds: 3, callSeconds: 60 };
-
-export function keyAvailabilityWorkflowId(cluster: string, keyId: string, requestId: string): string {
-  return `availability:${cluster}:${keyId}:${requestId}`;
-}
 
 interface KeyView {
   members: { member: string; presence: KeyPresence }[];

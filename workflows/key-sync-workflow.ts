@@ -24,33 +24,36 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PackageEntrySummary } from '../activities/types';
-import type { ApprovalPolicy } from '../libs/config/types';
-import type { ClusterSecretsKcv, KeyGroup } from '../libs/hsm/types';
+import { approvalChallenge } from '../libs/approvals/challenge';
+import { syncPolicyOf } from '../libs/contract/cluster';
+import type { ApprovalPolicy, ClusterSnapshot } from '../libs/contract/cluster';
+import type { ClusterSecretsKcv, KeyGroup, KeyRef } from '../libs/contract/keys';
+import { challengeQuery, operationStateQuery } from '../libs/contract/messages';
+import type { KeySyncInput, KeySyncResult } from '../libs/contract/operation-inputs';
+import type { MemberFailureReason, MemberSummary, OperationState, OperationStatus } from '../libs/contract/operations';
+import { describeProblems, syncRequestProblems, syncTargets } from '../libs/contract/request-rules';
+import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from '../libs/contract/search-attributes';
+import { memberSyncWorkflowId } from '../libs/contract/workflow-ids';
+import { workflowTypes } from '../libs/contract/workflow-types';
+import type { MemberSyncWorkflow } from '../libs/contract/workflow-types';
 import { callAgent } from './agent-call';
 import type { AgentCallOptions } from './agent-call';
-import { approvalChallenge } from './approvals';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
 import { clusterFromConfiguration } from './cluster-resolution';
 import { sameKcv } from './cluster-secrets-kcv';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
-import type { memberSyncWorkflow } from './member-sync-workflow';
-import { challengeQuery, memberSyncWorkflowId, operationStateQuery } from './messages';
 import { keyRef, planSync } from './plan';
 import type { Inventories, TargetPlan } from './plan';
 import { runBounded } from './pool';
-import { workflowTypes } from './queues';
-import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
-import type { ClusterSnapshot, KeySyncInput, KeySyncResult, MemberFailureReason, MemberSummary, OperationState, OperationStatus } from './types';
 
 export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResult> {
   const { workflowId } = workflowInfo();
   const timing = agentTiming(input.timing);
   // A snapshot in the input schedules nothing here, so the histories of such runs replay as before.
   const cluster = typeof input.cluster === 'string' ? await clusterFromConfiguration(input.cluster) : input.cluster;
-  const targets = input.targets ?? (input.repair ? [input.source] : cluster.members.filter((member) => member !== input.source));
-  validateKeySyncInput(input, cluster, targets);
+  validateKeySyncInput(input, cluster);
+  const targets = syncTargets(input, cluster.members);
 
   const operation: OperationState = {
     operationId: workflowId,
@@ -64,7 +67,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     notExportable: [],
   };
   const summaryOf = (member: string): MemberSummary => operation.members.find((summary) => summary.member === member) as MemberSummary;
-  const policyOf = (member: string): ApprovalPolicy => cluster.policy.members?.[member] ?? cluster.policy.sync;
+  const policyOf = (member: string): ApprovalPolicy => syncPolicyOf(cluster.policy, member);
   const preApprovalOf = (member: string) => input.preApprovals?.find((approval) => approval.member === member);
   const fail = (member: string, reason: MemberFailureReason, detail: string): void => {
     Object.assign(summaryOf(member), { state: 'failed', reason, detail: `${detail} ${adviceFor(reason)}` });
@@ -165,13 +168,13 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
 
     await runBounded(toSync, cluster.policy.parallelism, async (target) => {
       const summary = summaryOf(target.member);
-      const expected: PackageEntrySummary[] = [...target.missing, ...target.duplicated]
+      const expected: KeyRef[] = [...target.missing, ...target.duplicated]
         .map((key) => packaged.get(`${key.class}:${key.id}`))
-        .filter((entry): entry is PackageEntrySummary => entry !== undefined);
+        .filter((entry): entry is KeyRef => entry !== undefined);
       const childId = memberSyncWorkflowId(workflowId, target.member);
       summary.workflowId = childId;
       try {
-        const result = await executeChild<typeof memberSyncWorkflow>(workflowTypes.memberSync, {
+        const result = await executeChild<MemberSyncWorkflow>(workflowTypes.memberSync, {
           workflowId: childId,
           args: [
             {
@@ -272,20 +275,10 @@ function duplicatedKeyIds(inventory: readonly KeyGroup[]): string[] {
   return [...new Set(inventory.filter((group) => (group.duplicates ?? 0) > 0).map((group) => group.id.toLowerCase()))];
 }
 
-function validateKeySyncInput(input: KeySyncInput, cluster: ClusterSnapshot, targets: readonly string[]): void {
-  const members = new Set(cluster.members);
-  const problems: string[] = [];
-  // The four-eyes rule compares approvers with the requester: an input typed by hand must name one.
-  if (typeof input.requestedBy !== 'string' || input.requestedBy.trim() === '') problems.push('requestedBy (who asks for the sync) is missing');
-  if (!members.has(input.source)) problems.push(`source ${input.source} is not a member of cluster ${cluster.id}`);
-  for (const target of targets) {
-    if (!members.has(target)) problems.push(`target ${target} is not a member of cluster ${cluster.id}`);
-    if (target === input.source && !input.repair) problems.push(`target ${target} is the source`);
-    if (target !== input.source && input.repair) problems.push(`a repair has no target but its member ${input.source}`);
-  }
-  if (new Set(targets).size !== targets.length) problems.push('targets repeat a member');
-  if (targets.length === 0) problems.push('there is no target to sync to');
+/** The API's rules for a sync request (an input typed in the Temporal UI never passed the API). */
+function validateKeySyncInput(input: KeySyncInput, cluster: ClusterSnapshot): void {
+  const problems = syncRequestProblems(input, cluster);
   if (problems.length > 0) {
-    throw ApplicationFailure.create({ type: 'invalid-input', message: `Cannot start this key sync: ${problems.join('; ')}.`, nonRetryable: true });
+    throw ApplicationFailure.create({ type: 'invalid-input', message: `Cannot start this key sync: ${describeProblems(problems)}.`, nonRetryable: true });
   }
 }

@@ -11,24 +11,17 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ImportResult, KeyGroup } from '../libs/hsm/types';
+import type { ImportResult, KeyGroup } from '../libs/contract/keys';
+import { challengeQuery, memberStateQuery } from '../libs/contract/messages';
+import type { MemberSyncInput, MemberSyncResult, MemberSyncResume } from '../libs/contract/operation-inputs';
+import type { KeyConflict, MemberFailureReason, MemberState, MemberStatus } from '../libs/contract/operations';
+import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from '../libs/contract/search-attributes';
 import { callAgent } from './agent-call';
 import type { AgentCallHooks } from './agent-call';
 import { ApprovalGate } from './approval-gate';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
-import { challengeQuery, memberStateQuery } from './messages';
-import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from './search-attributes';
 import { agentTiming } from './timing';
-import type {
-  KeyConflict,
-  MemberFailureReason,
-  MemberState,
-  MemberStatus,
-  MemberSyncInput,
-  MemberSyncResult,
-  MemberSyncResume,
-} from './types';
 
 export async function memberSyncWorkflow(input: MemberSyncInput): Promise<MemberSyncResult> {
   const { workflowId } = workflowInfo();

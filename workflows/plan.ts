@@ -1,7 +1,8 @@
 // What a key sync has to do, from the inventories of the members (DESIGN sections 3 and 5). Pure:
 // the keySync workflow runs it, and driftWatch, the API's inventory view and tests reuse it.
-import type { KeyGroup, KeySelector } from '../libs/hsm/types';
-import type { KeyConflict, KeyRef } from './types';
+import type { DriftEntry } from '../libs/contract/drift';
+import type { KeyGroup, KeyRef, KeySelector } from '../libs/contract/keys';
+import type { KeyConflict } from '../libs/contract/operations';
 
 /** A member's inventory, or null when its agent did not answer in time (its needs are unknown). */
 export type Inventories = Record<string, readonly KeyGroup[] | null>;
@@ -104,22 +105,6 @@ export function planSync(request: PlanRequest): SyncPlan {
     .map((group): KeySelector => ({ class: group.class, id: group.id.toLowerCase() }));
 
   return { source: request.source, selection, notExportable, unknownKeyIds, targets };
-}
-
-/** One key across the cluster: who holds it, with which fingerprint, and who lacks it. */
-export interface DriftEntry {
-  class: KeySelector['class'];
-  id: string;
-  label: string;
-  holders: { member: string; fingerprint: string; exportable: boolean }[];
-  missingOn: string[];
-  /** Members that hold it with identical surplus copies (drift state `duplicated`): a sync to them or a repair removes those. */
-  duplicatedOn: string[];
-  /**
-   * Members hold different keys under the same class + id, or one member holds copies of it that
-   * differ (another label, usages or extractability): an operator must decide.
-   */
-  conflicting: boolean;
 }
 
 /**

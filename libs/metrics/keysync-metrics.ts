@@ -9,6 +9,8 @@
 // Temporal's per-activity execution latency (activity_type and member task_queue labels) on its
 // own port, see worker-telemetry.ts.
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { keySyncStates } from '../contract/search-attributes';
+import type { KeySyncKindValue } from '../contract/search-attributes';
 
 export interface KeySyncMetrics {
   registry: Registry;
@@ -68,11 +70,11 @@ export function createKeySyncMetrics(registry = new Registry()): KeySyncMetrics 
   };
 }
 
-/** The states each kind of workflow records in KeySyncState (DESIGN section 5 and workflows/). */
-export const operationStates: Readonly<Record<string, readonly string[]>> = {
-  sync: ['running', 'completed', 'failed', 'cancelled'],
-  join: ['running', 'completed', 'failed', 'cancelled'],
-  repair: ['running', 'completed', 'failed', 'cancelled'],
-  'member-sync': ['pending', 'awaiting-approval', 'waiting-for-node', 'importing', 'verifying', 'in-sync', 'failed'],
-  'drift-watch': ['running', 'in-sync', 'drift', 'unreachable', 'off'],
-};
+/** The kinds keysync_operations counts, each with the states its KeySyncState takes (the contract's lists). */
+export const operationStates = {
+  sync: keySyncStates.sync,
+  join: keySyncStates.join,
+  repair: keySyncStates.repair,
+  'member-sync': keySyncStates['member-sync'],
+  'drift-watch': keySyncStates['drift-watch'],
+} as const satisfies Partial<Record<KeySyncKindValue, readonly string[]>>;

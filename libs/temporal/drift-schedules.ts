@@ -8,13 +8,14 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/clien
 import type { Client, ScheduleOptions, ScheduleOptionsStartWorkflowAction, ScheduleSpec, ScheduleUpdateOptions } from '@temporalio/client';
 import { clusterSnapshot } from '../config/cluster-snapshot';
 import type { ClusterConfig, KeySyncConfig } from '../config/types';
-import type { DriftWatchInput } from '../../workflows/drift-types';
-import { driftWatchWorkflowId, driftWatchWorkflowType } from '../../workflows/drift-watch-workflow';
-import type { driftWatchWorkflow } from '../../workflows/drift-watch-workflow';
-import { orchestratorTaskQueue } from '../../workflows/queues';
+import type { AgentTiming } from '../contract/agent-timing';
+import type { DriftWatchInput } from '../contract/drift';
+import { KeySyncCluster, KeySyncKind } from '../contract/search-attributes';
+import { orchestratorTaskQueue } from '../contract/task-queues';
+import { driftWatchWorkflowId } from '../contract/workflow-ids';
+import { workflowTypes } from '../contract/workflow-types';
+import type { DriftWatchWorkflow } from '../contract/workflow-types';
 import { createTemporalClient } from './connection';
-import { KeySyncCluster, KeySyncKind } from '../../workflows/search-attributes';
-import type { AgentTiming } from '../../workflows/types';
 
 export interface DriftScheduleOptions {
   client: Client;
@@ -56,9 +57,9 @@ async function ensureDriftSchedule(options: DriftScheduleOptions, cluster: Clust
   }
   const scheduleId = driftScheduleId(cluster.id);
   const input: DriftWatchInput = { cluster: clusterSnapshot(cluster), mode, ...(options.timing ? { timing: options.timing } : {}) };
-  const action: ScheduleOptionsStartWorkflowAction<typeof driftWatchWorkflow> = {
+  const action: ScheduleOptionsStartWorkflowAction<DriftWatchWorkflow> = {
     type: 'startWorkflow',
-    workflowType: driftWatchWorkflowType,
+    workflowType: workflowTypes.driftWatch,
     workflowId: driftWatchWorkflowId(cluster.id),
     taskQueue: options.taskQueue ?? orchestratorTaskQueue,
     args: [input],

@@ -7,15 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackageStore } from '../../libs/package-store';
-import { driftWatchWorkflowType } from '../../workflows/drift-watch-workflow';
-import type { driftWatchWorkflow } from '../../workflows/drift-watch-workflow';
-import type { keyAvailabilityWorkflow } from '../../workflows/key-availability-workflow';
-import { keyAvailabilityWorkflowId, keyAvailabilityWorkflowType } from '../../workflows/key-availability-workflow';
-import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
-import type { memberSyncWorkflow } from '../../workflows/member-sync-workflow';
-import { approveUpdate, challengeQuery, keySyncWorkflowId, memberStateQuery, memberSyncWorkflowId } from '../../workflows/messages';
-import { workflowTypes } from '../../workflows/queues';
-import type { AgentTiming, ClusterSnapshot, KeySyncResult } from '../../workflows/types';
+import type { AgentTiming } from '../../libs/contract/agent-timing';
+import type { ClusterSnapshot } from '../../libs/contract/cluster';
+import { approveUpdate, challengeQuery, memberStateQuery } from '../../libs/contract/messages';
+import type { KeySyncResult } from '../../libs/contract/operation-inputs';
+import { keyAvailabilityWorkflowId, keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../libs/contract/workflow-types';
+import type { DriftWatchWorkflow, KeyAvailabilityWorkflow, KeySyncWorkflow, MemberSyncWorkflow } from '../../libs/contract/workflow-types';
 import { waitFor } from '../support/wait-for';
 import { signText } from '../workflows/support/approvers';
 import { createClusterFixture } from '../workflows/support/cluster-fixture';
@@ -41,14 +39,14 @@ describe('operations that overlap on a member write each key once', () => {
   const held = (): ClusterSnapshot => ({ ...fixture.snapshot(), policy: { ...fixture.snapshot().policy, sync: { approvals: 1, timeoutSeconds: 300 } } });
 
   const startSync = (targets: string[], keyIds?: string[], cluster: ClusterSnapshot = fixture.snapshot()) =>
-    fixture.client.workflow.start<typeof keySyncWorkflow>(workflowTypes.keySync, {
+    fixture.client.workflow.start<KeySyncWorkflow>(workflowTypes.keySync, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: keySyncWorkflowId(fixture.clusterId, randomUUID()),
       args: [{ cluster, source: 'n1', targets, ...(keyIds ? { keyIds } : {}), requestedBy: 'operator', reason: 'overlap test', timing }],
     });
 
   const startDriftWatch = (cluster: ClusterSnapshot) =>
-    fixture.client.workflow.start<typeof driftWatchWorkflow>(driftWatchWorkflowType, {
+    fixture.client.workflow.start<DriftWatchWorkflow>(workflowTypes.driftWatch, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: `drift-test:${fixture.clusterId}:${randomUUID()}`,
       args: [{ cluster, mode: 'auto', timing }],
@@ -77,7 +75,7 @@ describe('operations that overlap on a member write each key once', () => {
   /** The syncs a drift watch started, each awaited to its end. */
   const driftSyncResults = async (handle: Awaited<ReturnType<typeof startDriftWatch>>): Promise<KeySyncResult[]> => {
     const watch = await handle.result();
-    return Promise.all(watch.syncs.map((sync) => fixture.client.workflow.getHandle<typeof keySyncWorkflow>(sync.operationId).result()));
+    return Promise.all(watch.syncs.map((sync) => fixture.client.workflow.getHandle<KeySyncWorkflow>(sync.operationId).result()));
   };
 
   it('12 syncs of the same 30 keys to one member, started at once, all complete and leave each key there once', async () => {
@@ -109,7 +107,7 @@ describe('operations that overlap on a member write each key once', () => {
     const keyId = id!;
     const [watch, gate] = await Promise.all([
       startDriftWatch(held()),
-      fixture.client.workflow.start<typeof keyAvailabilityWorkflow>(keyAvailabilityWorkflowType, {
+      fixture.client.workflow.start<KeyAvailabilityWorkflow>(workflowTypes.keyAvailability, {
         taskQueue: fixture.orchestratorQueue,
         workflowId: keyAvailabilityWorkflowId(fixture.clusterId, keyId, randomUUID()),
         args: [{ cluster: held(), keyId, waitSeconds: 240, sync: true, requestedBy: 'operator', timing }],
@@ -122,7 +120,7 @@ describe('operations that overlap on a member write each key once', () => {
 
     expect(availability).toMatchObject({ available: true, lacking: [] });
     expect(healed.map((result) => result.state)).toEqual(Array(healed.length).fill('completed'));
-    if (availability.operationId) expect((await fixture.client.workflow.getHandle<typeof keySyncWorkflow>(availability.operationId).result()).state).toBe('completed');
+    if (availability.operationId) expect((await fixture.client.workflow.getHandle<KeySyncWorkflow>(availability.operationId).result()).state).toBe('completed');
     for (const member of ['n2', 'n3']) await expectEachKeyOnce(fixture, member, [keyId]);
   });
 
@@ -134,7 +132,7 @@ describe('operations that overlap on a member write each key once', () => {
     const stored = await new PackageStore(fixture.config.packageStore.dir).put(exported.bytes);
     const upload = (name: string) => {
       const workflowId = memberSyncWorkflowId(keySyncWorkflowId(fixture.clusterId, `${name}-${stored.digest.slice(0, 16)}`), 'n3');
-      return fixture.client.workflow.start<typeof memberSyncWorkflow>(workflowTypes.memberSync, {
+      return fixture.client.workflow.start<MemberSyncWorkflow>(workflowTypes.memberSync, {
         taskQueue: fixture.orchestratorQueue,
         workflowId,
         args: [

@@ -6,12 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import * as pkcs11 from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterInventoryWorkflowId, clusterInventoryWorkflowType } from '../../workflows/cluster-inventory-workflow';
-import type { clusterInventoryWorkflow } from '../../workflows/cluster-inventory-workflow';
-import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
-import { approveUpdate, challengeQuery, keySyncWorkflowId, memberStateQuery, memberSyncWorkflowId } from '../../workflows/messages';
-import { workflowTypes } from '../../workflows/queues';
-import type { KeySyncInput } from '../../workflows/types';
+import { approveUpdate, challengeQuery, memberStateQuery } from '../../libs/contract/messages';
+import type { KeySyncInput } from '../../libs/contract/operation-inputs';
+import { clusterInventoryWorkflowId, keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../libs/contract/workflow-types';
+import type { ClusterInventoryWorkflow, KeySyncWorkflow } from '../../libs/contract/workflow-types';
 import { countTokenObjects } from '../faults/support/token-objects';
 import { copyObject } from '../hsm/support/raw-objects';
 import { waitFor } from '../support/wait-for';
@@ -37,14 +36,14 @@ describe('repair of duplicated objects', () => {
   });
 
   const start = (input: Omit<KeySyncInput, 'cluster' | 'requestedBy' | 'reason' | 'timing'>) =>
-    fixture.client.workflow.start<typeof keySyncWorkflow>(workflowTypes.keySync, {
+    fixture.client.workflow.start<KeySyncWorkflow>(workflowTypes.keySync, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: keySyncWorkflowId(fixture.clusterId, randomUUID()),
       args: [{ cluster: fixture.snapshot(), requestedBy: 'operator', reason: 'repair test', timing, ...input }],
     });
 
   const inventory = () =>
-    fixture.client.workflow.execute<typeof clusterInventoryWorkflow>(clusterInventoryWorkflowType, {
+    fixture.client.workflow.execute<ClusterInventoryWorkflow>(workflowTypes.clusterInventory, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: clusterInventoryWorkflowId(fixture.clusterId, randomUUID()),
       args: [{ cluster: fixture.snapshot(), timing }],

@@ -1,11 +1,11 @@
 // The availability gate and /metrics over HTTP, on the real API, real node agents on SoftHSM tokens
 // and the run's Temporal dev server. Keys are made outside KeySync with pkcs11-tool.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterInventoryResult } from '../../workflows/cluster-inventory-workflow';
-import type { DriftWatchInput, DriftWatchResult, KeyAvailabilityResult } from '../../workflows/drift-types';
-import { driftWatchWorkflowType } from '../../workflows/drift-watch-workflow';
-import type { driftWatchWorkflow } from '../../workflows/drift-watch-workflow';
-import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
+import type { ClusterInventoryResult } from '../../libs/contract/cluster-inventory';
+import type { DriftWatchInput, DriftWatchResult } from '../../libs/contract/drift';
+import type { KeyAvailabilityResult } from '../../libs/contract/key-availability';
+import { workflowTypes } from '../../libs/contract/workflow-types';
+import type { DriftWatchWorkflow, KeySyncWorkflow } from '../../libs/contract/workflow-types';
 import { startApiHarness } from '../api/support/api-harness';
 import type { ApiHarness } from '../api/support/api-harness';
 import { waitFor } from '../support/wait-for';
@@ -31,7 +31,7 @@ describe('availability gate and metrics', () => {
   const availability = (id: string, query: string, as: 'auditor' | 'operator' = 'auditor') =>
     api.request('GET', `/v1/clusters/${fixture.clusterId}/keys/${id}/availability${query}`, { as });
   const runDriftWatch = (mode: DriftWatchInput['mode']): Promise<DriftWatchResult> =>
-    fixture.client.workflow.execute<typeof driftWatchWorkflow>(driftWatchWorkflowType, {
+    fixture.client.workflow.execute<DriftWatchWorkflow>(workflowTypes.driftWatch, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: `drift:${fixture.clusterId}-test-${(driftRuns += 1)}`,
       args: [{ cluster: fixture.snapshot(), mode, timing: { nodeProbeSeconds: 5 } }], // every agent runs: no wait, and no false 'unreachable' under load
@@ -89,7 +89,7 @@ describe('availability gate and metrics', () => {
     const started = await api.request('POST', `/v1/clusters/${fixture.clusterId}/syncs`, { as: 'operator', json: { source: 'node2', keyIds: ['0a01'], reason: 'gate test' } });
     expect(started.status).toBe(202);
     const syncDone = Date.now();
-    await fixture.client.workflow.getHandle<typeof keySyncWorkflow>(started.body.operationId as string).result();
+    await fixture.client.workflow.getHandle<KeySyncWorkflow>(started.body.operationId as string).result();
     const syncEnded = Date.now();
     const response = await waiting;
     const answered = Date.now();
@@ -145,7 +145,7 @@ describe('availability gate and metrics', () => {
     // The drift watch heals it; its next look finds no drift.
     const auto = await runDriftWatch('auto');
     expect(auto.syncs).toEqual([expect.objectContaining({ source: 'node1', keyIds: ['0c03'], started: true })]);
-    await fixture.client.workflow.getHandle<typeof keySyncWorkflow>(auto.syncs[0]!.operationId).result();
+    await fixture.client.workflow.getHandle<KeySyncWorkflow>(auto.syncs[0]!.operationId).result();
     expect((await runDriftWatch('alert')).state).toBe('in-sync');
 
     const after = await waitFor(async () => {

@@ -1,7 +1,7 @@
 // The pure part of the drift watch: which syncs close a drift, which keys it must never touch.
 import { describe, expect, it } from 'vitest';
 import { automaticSyncId, clusterKcv, planDriftSyncs } from '../../workflows/drift-plan';
-import type { DriftEntry } from '../../workflows/plan';
+import type { DriftEntry } from '../../libs/contract/drift';
 
 const members = ['node1', 'node2', 'node3'];
 const entry = (id: string, holders: [string, string, boolean?][], missingOn: string[]): DriftEntry => ({

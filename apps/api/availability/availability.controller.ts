@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Client } from '@temporalio/client';
-import type { KeyAvailabilityInput, KeyAvailabilityResult } from '../../../workflows/drift-types';
-import { keyAvailabilityWorkflowId, keyAvailabilityWorkflowType } from '../../../workflows/key-availability-workflow';
-import { KeySyncCluster, KeySyncKind } from '../../../workflows/search-attributes';
+import type { KeyAvailabilityInput, KeyAvailabilityResult } from '../../../libs/contract/key-availability';
+import { KeySyncCluster, KeySyncKind } from '../../../libs/contract/search-attributes';
+import { keyAvailabilityWorkflowId } from '../../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { Authenticated, CurrentPrincipal } from '../auth/auth-decorators';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
@@ -55,7 +56,7 @@ export class AvailabilityController {
     const keyId = params.keyId.toLowerCase();
     const input: KeyAvailabilityInput = { cluster: clusterSnapshot(cluster), keyId, waitSeconds: wait, sync, requestedBy: principal.id };
     return runShortWorkflow<KeyAvailabilityResult>(this.client, {
-      workflowType: keyAvailabilityWorkflowType,
+      workflowType: workflowTypes.keyAvailability,
       workflowId: keyAvailabilityWorkflowId(cluster.id, keyId, randomUUID()),
       taskQueue: this.config.orchestratorTaskQueue,
       args: [input],

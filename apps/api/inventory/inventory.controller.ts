@@ -4,9 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Client } from '@temporalio/client';
-import { clusterInventoryWorkflowId, clusterInventoryWorkflowType } from '../../../workflows/cluster-inventory-workflow';
-import type { ClusterInventoryInput, ClusterInventoryResult } from '../../../workflows/cluster-inventory-workflow';
-import { KeySyncCluster, KeySyncKind } from '../../../workflows/search-attributes';
+import type { ClusterInventoryInput, ClusterInventoryResult } from '../../../libs/contract/cluster-inventory';
+import { KeySyncCluster, KeySyncKind } from '../../../libs/contract/search-attributes';
+import { clusterInventoryWorkflowId } from '../../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { Authenticated } from '../auth/auth-decorators';
 import { ClusterParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
@@ -36,7 +37,7 @@ export class InventoryController {
     const cluster = this.config.cluster(params.cluster);
     const input: ClusterInventoryInput = { cluster: clusterSnapshot(cluster) };
     return runShortWorkflow<ClusterInventoryResult>(this.client, {
-      workflowType: clusterInventoryWorkflowType,
+      workflowType: workflowTypes.clusterInventory,
       workflowId: clusterInventoryWorkflowId(cluster.id, randomUUID()),
       taskQueue: this.config.orchestratorTaskQueue,
       args: [input],

@@ -6,15 +6,15 @@ import { Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { createKeySyncMetrics, operationStates } from '../../../libs/metrics';
 import type { KeySyncMetrics } from '../../../libs/metrics';
-import type { DriftWatchResult } from '../../../workflows/drift-types';
-import { driftWatchWorkflowType } from '../../../workflows/drift-watch-workflow';
-import { KeySyncState } from '../../../workflows/search-attributes';
+import { driftMemberStatuses } from '../../../libs/contract/drift';
+import type { DriftWatchResult } from '../../../libs/contract/drift';
+import { KeySyncState } from '../../../libs/contract/search-attributes';
+import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { ApiConfig } from '../config/api-config';
 
 const freshForMs = 2_000;
 /** Drift-started syncs already counted in the histogram are remembered; beyond this, the oldest are forgotten. */
 const maxRemembered = 10_000;
-const statuses = ['in-sync', 'lacking', 'unreachable', 'no-cluster-secrets', 'other-cluster'] as const;
 
 @Injectable()
 export class MetricsService {
@@ -61,7 +61,7 @@ export class MetricsService {
         for (const member of result.members) {
           if (member.keyCount !== null) metrics.memberKeys.set({ cluster, member: member.member }, member.keyCount);
           metrics.memberMissingKeys.set({ cluster, member: member.member }, member.missingCount);
-          for (const status of statuses) metrics.memberStatus.set({ cluster, member: member.member, status }, member.status === status ? 1 : 0);
+          for (const status of driftMemberStatuses) metrics.memberStatus.set({ cluster, member: member.member, status }, member.status === status ? 1 : 0);
         }
         metrics.driftKeys.set({ cluster }, result.drift.length);
         metrics.driftConflicts.set({ cluster }, result.conflicts.length);
@@ -78,7 +78,7 @@ export class MetricsService {
 
   /** The result of the newest completed driftWatch run of the cluster (each run's result is read once). */
   private async latestDriftResult(cluster: string): Promise<DriftWatchResult | null> {
-    const query = `WorkflowType = '${driftWatchWorkflowType}' AND KeySyncCluster = '${cluster}' AND ExecutionStatus = 'Completed'`;
+    const query = `WorkflowType = '${workflowTypes.driftWatch}' AND KeySyncCluster = '${cluster}' AND ExecutionStatus = 'Completed'`;
     let newest: { workflowId: string; runId: string; startTime: Date } | null = null;
     let seen = 0;
     for await (const execution of this.client.workflow.list({ query, pageSize: 20 })) {
