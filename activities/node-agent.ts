@@ -1,19 +1,12 @@
 // The node agent's activities: registered on `keysync.<cluster>.<member>`, the only code that
 // opens that member's token. Inputs and outputs are references, fingerprints and counts (see
-// activities/types.ts); bytes go through the package store. Every write to the token runs inside
-// the member's write lock (member-write-lock.ts), so concurrent operations never duplicate a key.
+// libs/contract/activities.ts); bytes go through the package store. Every write to the token runs
+// inside the member's write lock (member-write-lock.ts), so concurrent operations never duplicate a
+// key.
 import { Context, asyncLocalStorage } from '@temporalio/activity';
 import { FailureTypes } from '../libs/contract/failure-types';
 import { sha256Hex } from '../libs/digest';
 import type { MemberConfig } from '../libs/config/types';
-import type { ClusterSecretsKcv, ImportResult, KeyGroup } from '../libs/hsm/types';
-import { openToken } from '../libs/hsm/open-token';
-import type { PackageStore } from '../libs/package-store';
-import { failure, mapFailures } from './failures';
-import { createMemberWriteLock } from './member-write-lock';
-import type { MemberWriteLock } from './member-write-lock';
-import { createTokenSource } from './token-source';
-import type { OpenToken, TokenSource } from './token-source';
 import type {
   ExportKeysInput,
   ExportKeysResult,
@@ -22,7 +15,15 @@ import type {
   TransportKeyResult,
   WrapSecretsForJoinInput,
   WrapSecretsForJoinResult,
-} from './types';
+} from '../libs/contract/activities';
+import type { ClusterSecretsKcv, ImportResult, KeyGroup } from '../libs/contract/keys';
+import { openToken } from '../libs/hsm/open-token';
+import type { PackageStore } from '../libs/package-store';
+import { failure, mapFailures } from './failures';
+import { createMemberWriteLock } from './member-write-lock';
+import type { MemberWriteLock } from './member-write-lock';
+import { createTokenSource } from './token-source';
+import type { OpenToken, TokenSource } from './token-source';
 
 export interface NodeAgentDeps {
   member: MemberConfig;

@@ -8,7 +8,9 @@ import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import type { ArchiveMeta, AuditArchive } from '../libs/audit-archive';
 import { clusterSnapshot } from '../libs/config/cluster-snapshot';
 import type { ClusterConfig } from '../libs/config/types';
-import type { OrchestratorActivities } from './types';
+import type { OrchestratorActivities } from '../libs/contract/activities';
+import { KeySyncCluster, KeySyncKind, KeySyncMembers } from '../libs/contract/search-attributes';
+import { parseOperationId } from '../libs/contract/workflow-ids';
 
 export interface OrchestratorDeps {
   client: Client;
@@ -16,11 +18,6 @@ export interface OrchestratorDeps {
   /** The clusters of the worker's configuration, for resolveCluster (default: none). */
   clusters?: readonly ClusterConfig[];
 }
-
-/** Search attributes every KeySync workflow carries (DESIGN section 5). */
-const CLUSTER_ATTRIBUTE = 'KeySyncCluster';
-const MEMBERS_ATTRIBUTE = 'KeySyncMembers';
-const KIND_ATTRIBUTE = 'KeySyncKind';
 
 export function createOrchestratorActivities({ client, archive, clusters = [] }: OrchestratorDeps): OrchestratorActivities {
   return {
@@ -56,20 +53,13 @@ export function createOrchestratorActivities({ client, archive, clusters = [] }:
 }
 
 export function archiveMetaOf(description: Pick<WorkflowExecutionDescription, 'workflowId' | 'runId' | 'type' | 'typedSearchAttributes'>): ArchiveMeta {
-  const attributes = new Map(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value as unknown]));
-  const cluster = attributes.get(CLUSTER_ATTRIBUTE);
-  const members = attributes.get(MEMBERS_ATTRIBUTE);
-  const kind = attributes.get(KIND_ATTRIBUTE);
+  const attributes = description.typedSearchAttributes;
   return {
     workflowId: description.workflowId,
     runId: description.runId,
-    cluster: typeof cluster === 'string' ? cluster : clusterFromWorkflowId(description.workflowId),
-    members: Array.isArray(members) ? members.map(String) : [],
-    kind: typeof kind === 'string' ? kind : description.type,
+    // An operation's id names its cluster: the fallback when the attribute is missing.
+    cluster: attributes.get(KeySyncCluster) ?? parseOperationId(description.workflowId)?.cluster ?? '',
+    members: attributes.get(KeySyncMembers) ?? [],
+    kind: attributes.get(KeySyncKind) ?? description.type,
   };
-}
-
-/** Ids are `sync:<cluster>:...` and `join:<cluster>:...`: the fallback when an attribute is missing. */
-function clusterFromWorkflowId(workflowId: string): string {
-  return workflowId.split(':')[1] ?? '';
 }

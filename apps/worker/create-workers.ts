@@ -15,7 +15,7 @@ import { AuditArchive } from '../../libs/audit-archive';
 import type { ClusterConfig, KeySyncConfig, MemberConfig } from '../../libs/config/types';
 import { openToken as defaultOpenToken } from '../../libs/hsm/open-token';
 import { PackageStore } from '../../libs/package-store';
-import { memberTaskQueue, orchestratorTaskQueue } from '../../workflows/queues';
+import { memberTaskQueue, orchestratorTaskQueue } from '../../libs/contract/task-queues';
 
 export interface CreateWorkersOptions {
   config: KeySyncConfig;

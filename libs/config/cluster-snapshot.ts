@@ -1,8 +1,8 @@
-// The part of a cluster's configuration a workflow needs (workflows/types.ts ClusterSnapshot):
+// The part of a cluster's configuration a workflow needs (libs/contract/cluster.ts ClusterSnapshot):
 // member ids, approvers' public keys and policy, never a PIN source, module path or token label.
 // One mapping for every caller: the API and the drift schedules put it in a workflow's input, the
 // orchestrator's resolveCluster activity returns it to a workflow started with a cluster id.
-import type { ClusterSnapshot } from '../../workflows/types';
+import type { ClusterSnapshot } from '../contract/cluster';
 import type { ClusterConfig } from './types';
 
 export function clusterSnapshot(cluster: ClusterConfig): ClusterSnapshot {

@@ -3,17 +3,21 @@
 // operator service on every start: that covers a database made by an older version.
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { keySyncSearchAttributes } from '../contract/search-attributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 
 export type SearchAttributeKind = 'Keyword' | 'KeywordList';
 
-export const KEYSYNC_SEARCH_ATTRIBUTES: Readonly<Record<string, SearchAttributeKind>> = {
-  KeySyncCluster: 'Keyword',
-  KeySyncMembers: 'KeywordList',
-  KeySyncKind: 'Keyword',
-  KeySyncState: 'Keyword',
+const KIND_OF_TYPE: Readonly<Record<(typeof keySyncSearchAttributes)[number]['type'], SearchAttributeKind>> = {
+  KEYWORD: 'Keyword',
+  KEYWORD_LIST: 'KeywordList',
 };
+
+/** The contract's keys, by name, as the dev server's flags and the operator service name their types. */
+export const KEYSYNC_SEARCH_ATTRIBUTES: Readonly<Record<string, SearchAttributeKind>> = Object.fromEntries(
+  keySyncSearchAttributes.map((key) => [key.name, KIND_OF_TYPE[key.type]]),
+);
 
 const INDEXED_TYPE: Record<SearchAttributeKind, temporal.api.enums.v1.IndexedValueType> = {
   Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
