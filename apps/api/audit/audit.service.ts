@@ -4,7 +4,7 @@
 import { Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { AuditArchive, type ArchiveEntry } from '../../../libs/audit-archive';
-import { KeySyncKind, KeySyncState } from '../../../workflows/search-attributes';
+import { KeySyncKind, KeySyncState } from '../../../libs/contract/search-attributes';
 import type { AuditEntryDto, AuditTrailDto } from './audit.dto';
 
 /** Enough for any human reading; older entries remain in Temporal and the archive. */

@@ -2,7 +2,9 @@
 // a PIN source, a module path or a token hash.
 import { ApiProperty } from '@nestjs/swagger';
 import type { ClusterConfig } from '../../../libs/config/types';
-import { memberTaskQueue } from '../config/api-config';
+import { driftModes } from '../../../libs/contract/drift';
+import type { DriftMode } from '../../../libs/contract/drift';
+import { memberTaskQueue } from '../../../libs/contract/task-queues';
 
 export class ClusterSummaryDto {
   @ApiProperty({ example: 'demo' })
@@ -53,8 +55,8 @@ export class MemberApprovalPolicyDto extends ApprovalPolicyDto {
 }
 
 export class DriftPolicyDto {
-  @ApiProperty({ enum: ['auto', 'alert', 'off'] })
-  mode!: 'auto' | 'alert' | 'off';
+  @ApiProperty({ enum: driftModes })
+  mode!: DriftMode;
 
   @ApiProperty({ example: 60 })
   intervalSeconds!: number;

@@ -1,7 +1,7 @@
 // The configuration the API runs on, as an injectable class: controllers and services ask for
 // ApiConfig by type instead of a string token, and look clusters up in one place.
 import type { ClusterConfig, KeySyncConfig, MemberConfig } from '../../../libs/config/types';
-import { orchestratorTaskQueue } from '../../../workflows/queues';
+import { orchestratorTaskQueue } from '../../../libs/contract/task-queues';
 import { ApiError } from '../errors/api-error';
 
 export interface ApiRuntimeOptions {
@@ -42,9 +42,4 @@ export class ApiConfig {
       `Cluster "${clusterId}" has no member "${memberId}" (members: ${known}). Use GET /v1/clusters/${clusterId} to list them.`,
     );
   }
-}
-
-/** The task queue of a member's node agent (DESIGN section 2). */
-export function memberTaskQueue(clusterId: string, memberId: string): string {
-  return `keysync.${clusterId}.${memberId}`;
 }

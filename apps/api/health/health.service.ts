@@ -5,7 +5,8 @@ import { Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { ApiConfig, memberTaskQueue } from '../config/api-config';
+import { memberTaskQueue } from '../../../libs/contract/task-queues';
+import { ApiConfig } from '../config/api-config';
 import type { HealthDto, MemberAgentHealthDto } from './health.dto';
 
 const deadlineMs = 3_000;

@@ -1,9 +1,10 @@
 // GET /v1/clusters/{cluster}/inventory: every member's keys and the drift between them. Public
 // data only: labels, ids, types, fingerprints; never key bytes.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { keyClasses } from '../../../libs/contract/keys';
 
 export class InventoryKeyDto {
-  @ApiProperty({ enum: ['private', 'secret'] })
+  @ApiProperty({ enum: keyClasses })
   class!: string;
 
   @ApiProperty({ example: 'ec' })
@@ -78,7 +79,7 @@ export class DriftHolderDto {
 }
 
 export class DriftEntryDto {
-  @ApiProperty({ enum: ['private', 'secret'] })
+  @ApiProperty({ enum: keyClasses })
   class!: string;
 
   @ApiProperty({ example: '01a2' })

@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { joinWorkflowId } from '../../../workflows/messages';
-import { workflowTypes } from '../../../workflows/queues';
-import type { JoinInput } from '../../../workflows/types';
+import type { JoinInput } from '../../../libs/contract/operation-inputs';
+import { describeProblems, joinRequestProblems } from '../../../libs/contract/request-rules';
+import { joinWorkflowId } from '../../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { ClusterParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
@@ -43,10 +44,10 @@ export class MembersController {
     const cluster = this.config.cluster(params.cluster);
     this.config.member(cluster.id, body.member);
     this.config.member(cluster.id, body.sponsor);
-    if (body.member === body.sponsor) {
-      throw ApiError.badRequest('invalid-input', 'The sponsor must be another member than the one that joins. Name a member that holds the cluster secrets.', [
-        { field: 'sponsor', reason: 'is the joining member' },
-      ]);
+    // The workflow checks its input with the same rules: here they answer 400 before anything starts.
+    const problems = joinRequestProblems({ member: body.member, sponsor: body.sponsor, requestedBy: principal.id }, { id: cluster.id, members: cluster.members.map((member) => member.id) });
+    if (problems.length > 0) {
+      throw ApiError.badRequest('invalid-input', `The request was refused: ${describeProblems(problems)}. Fix these fields and send it again.`, problems);
     }
     const reason = body.reason ?? `join ${body.member}`;
     const input: JoinInput = { cluster: clusterSnapshot(cluster), member: body.member, sponsor: body.sponsor, requestedBy: principal.id, reason };

@@ -5,9 +5,9 @@
 // and auditing it take the same routes as a sync.
 import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { keySyncWorkflowId } from '../../../workflows/messages';
-import { workflowTypes } from '../../../workflows/queues';
-import type { KeySyncInput } from '../../../workflows/types';
+import type { KeySyncInput } from '../../../libs/contract/operation-inputs';
+import { keySyncWorkflowId } from '../../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { MemberParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';

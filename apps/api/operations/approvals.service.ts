@@ -3,8 +3,9 @@
 // failure type (approval-refusal.ts).
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { Client, isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { approvalWorkflowId, approveUpdate, challengeQuery, memberSyncWorkflowId, type ApprovalAccepted } from '../../../workflows/messages';
-import type { Approval } from '../../../workflows/types';
+import type { Approval, ApprovalAccepted } from '../../../libs/contract/approvals';
+import { approveUpdate, challengeQuery } from '../../../libs/contract/messages';
+import { approvalWorkflowId, memberSyncWorkflowId } from '../../../libs/contract/workflow-ids';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
 import type { Principal } from '../http/api-request';

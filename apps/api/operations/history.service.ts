@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { memberSyncWorkflowId } from '../../../workflows/messages';
+import { memberSyncWorkflowId } from '../../../libs/contract/workflow-ids';
 import type { OperationMemo } from '../temporal/operation-starter';
 import type { HistoriesDto, WorkflowHistoryDto } from './approval.dto';
 import { parseOperationId } from './operation-id';

@@ -1,28 +1,21 @@
-// Operation ids are workflow ids (DESIGN section 5), parsed once here so every route knows what
-// kind of workflow it addresses, and refuses a malformed id with a 400 before asking Temporal.
+// Operation ids are workflow ids (DESIGN section 5), parsed by the contract's one parser so every
+// route knows what kind of workflow it addresses, and refuses a malformed id with a 400 before
+// asking Temporal.
+import { idPartPattern, operationIdShapes, parseOperationId as parseId } from '../../../libs/contract/workflow-ids';
+import type { ParsedOperationId } from '../../../libs/contract/workflow-ids';
 import { ApiError } from '../errors/api-error';
 
-const part = '[A-Za-z0-9][A-Za-z0-9_.-]{0,63}';
-const syncPattern = new RegExp(`^sync:(${part}):(${part})$`);
-const memberSyncPattern = new RegExp(`^sync:(${part}):(${part}):(${part})$`);
-const joinPattern = new RegExp(`^join:(${part}):(${part})$`);
+const part = idPartPattern;
 
-export type ParsedOperationId =
-  | { kind: 'sync'; cluster: string; syncId: string }
-  /** A memberSync started on its own (a package uploaded for one member). */
-  | { kind: 'member-sync'; cluster: string; syncId: string; member: string }
-  | { kind: 'join'; cluster: string; member: string };
+export type { ParsedOperationId } from '../../../libs/contract/workflow-ids';
 
+/** The parsed id, or a 400 that says what an operation id looks like. */
 export function parseOperationId(operationId: string): ParsedOperationId {
-  let match = syncPattern.exec(operationId);
-  if (match) return { kind: 'sync', cluster: match[1] as string, syncId: match[2] as string };
-  match = memberSyncPattern.exec(operationId);
-  if (match) return { kind: 'member-sync', cluster: match[1] as string, syncId: match[2] as string, member: match[3] as string };
-  match = joinPattern.exec(operationId);
-  if (match) return { kind: 'join', cluster: match[1] as string, member: match[2] as string };
+  const parsed = parseId(operationId);
+  if (parsed !== null) return parsed;
   throw ApiError.badRequest(
     'invalid-operation-id',
-    'An operation id looks like sync:<cluster>:<syncId>, sync:<cluster>:<syncId>:<member> or join:<cluster>:<member>. Use the operationId a start request returned.',
+    `An operation id looks like ${operationIdShapes}. Use the operationId a start request returned.`,
     [{ field: 'operationId', reason: 'is not an operation id' }],
   );
 }

@@ -3,10 +3,11 @@
 // neither is available (no orchestrator polling). Members show their memberSync's live state.
 import { Injectable } from '@nestjs/common';
 import { Client, type WorkflowExecutionDescription, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
-import { memberStateQuery, operationStateQuery } from '../../../workflows/messages';
-import { workflowTypes } from '../../../workflows/queues';
-import { KeySyncKind } from '../../../workflows/search-attributes';
-import type { JoinState, MemberStatus, MemberSummary, OperationState } from '../../../workflows/types';
+import { memberStateQuery, operationStateQuery } from '../../../libs/contract/messages';
+import { finalMemberStates } from '../../../libs/contract/operations';
+import type { JoinState, MemberStatus, MemberSummary, OperationState } from '../../../libs/contract/operations';
+import { KeySyncKind } from '../../../libs/contract/search-attributes';
+import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { ApiError } from '../errors/api-error';
 import type { OperationMemo } from '../temporal/operation-starter';
 import { parseOperationId, type ParsedOperationId } from './operation-id';
@@ -14,7 +15,6 @@ import type { OperationDto, OperationMemberDto } from './operation.dto';
 
 /** A query needs a worker to answer; without one, give up quickly and fall back to the memo. */
 const queryDeadlineMs = 5_000;
-const finalMemberStates = new Set(['in-sync', 'failed']);
 
 export interface ResolvedOperation {
   parsed: ParsedOperationId;
@@ -93,7 +93,7 @@ export class OperationReader {
 
   private async liveMember(summary: MemberSummary, running: boolean): Promise<OperationMemberDto> {
     const view = memberView(summary);
-    if (!summary.workflowId || !running || finalMemberStates.has(summary.state)) return view;
+    if (!summary.workflowId || !running || finalMemberStates.includes(summary.state)) return view;
     const live = await this.query(() => this.client.workflow.getHandle(summary.workflowId as string).query(memberStateQuery));
     return live ? memberView(live) : view;
   }

@@ -1,15 +1,18 @@
 // The operation shape of DESIGN section 7, documented once for the OpenAPI spec.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-
-export const memberStates = ['pending', 'awaiting-approval', 'waiting-for-node', 'importing', 'verifying', 'in-sync', 'failed'] as const;
-export const failureReasons = ['rejected', 'approval-timeout', 'conflict', 'tampered-package', 'wrong-cluster', 'hsm-error', 'cancelled', 'expired-package'] as const;
+import { approvalVias, decisions } from '../../../libs/contract/approvals';
+import type { ApprovalVia, Decision } from '../../../libs/contract/approvals';
+import { keyClasses } from '../../../libs/contract/keys';
+import type { KeyClass } from '../../../libs/contract/keys';
+import { joinPhases, memberFailureReasons, memberStates, operationKinds, operationStatuses } from '../../../libs/contract/operations';
+import type { JoinPhase, MemberFailureReason, MemberState, OperationKind, OperationStatus } from '../../../libs/contract/operations';
 
 export class StartedOperationDto {
   @ApiProperty({ example: 'sync:demo:0b6f5c1e-9c1b-4c4e-9d61-3f4f0f8f9d2a' })
   operationId!: string;
 
-  @ApiProperty({ enum: ['sync', 'join', 'repair'] })
-  kind!: 'sync' | 'join' | 'repair';
+  @ApiProperty({ enum: operationKinds })
+  kind!: OperationKind;
 }
 
 export class PackageSummaryDto {
@@ -24,14 +27,14 @@ export class ApprovalRecordDto {
   @ApiProperty({ example: 'approver-1' })
   approverId!: string;
 
-  @ApiProperty({ enum: ['approve', 'reject'] })
-  decision!: 'approve' | 'reject';
+  @ApiProperty({ enum: decisions })
+  decision!: Decision;
 
   @ApiProperty({ description: 'When the workflow accepted it, ISO 8601.' })
   at!: string;
 
-  @ApiProperty({ enum: ['update', 'signal', 'join'] })
-  via!: 'update' | 'signal' | 'join';
+  @ApiProperty({ enum: approvalVias })
+  via!: ApprovalVia;
 }
 
 export class ApprovalStatusDto {
@@ -53,10 +56,10 @@ export class OperationMemberDto {
   member!: string;
 
   @ApiProperty({ enum: memberStates })
-  state!: (typeof memberStates)[number];
+  state!: MemberState;
 
-  @ApiPropertyOptional({ enum: failureReasons })
-  reason?: (typeof failureReasons)[number];
+  @ApiPropertyOptional({ enum: memberFailureReasons })
+  reason?: MemberFailureReason;
 
   @ApiPropertyOptional({ description: 'What happened and what to do, for an operator.' })
   detail?: string;
@@ -84,8 +87,8 @@ export class OperationMemberDto {
 }
 
 export class KeyRefDto {
-  @ApiProperty({ enum: ['private', 'secret'] })
-  class!: 'private' | 'secret';
+  @ApiProperty({ enum: keyClasses })
+  class!: KeyClass;
 
   @ApiProperty({ description: 'CKA_ID, hex.' })
   id!: string;
@@ -104,8 +107,8 @@ export class JoinDetailDto {
   @ApiProperty({ description: 'The member that hands over the cluster transfer secrets.' })
   sponsor!: string;
 
-  @ApiProperty({ enum: ['transport-key', 'approval', 'transfer-secrets', 'verify-secrets', 'sync-keys', 'done'] })
-  phase!: string;
+  @ApiProperty({ enum: joinPhases })
+  phase!: JoinPhase;
 
   @ApiProperty({ nullable: true, type: String, description: 'SHA-256 of the joining token’s transport public key: what approvers confirm.' })
   transportFingerprint!: string | null;
@@ -121,8 +124,8 @@ export class OperationDto {
   @ApiProperty()
   operationId!: string;
 
-  @ApiProperty({ enum: ['sync', 'join', 'repair'] })
-  kind!: 'sync' | 'join' | 'repair';
+  @ApiProperty({ enum: operationKinds })
+  kind!: OperationKind;
 
   @ApiProperty()
   cluster!: string;
@@ -130,8 +133,8 @@ export class OperationDto {
   @ApiProperty({ description: 'The principal that started it.' })
   requestedBy!: string;
 
-  @ApiProperty({ enum: ['running', 'completed', 'failed', 'cancelled'] })
-  state!: 'running' | 'completed' | 'failed' | 'cancelled';
+  @ApiProperty({ enum: operationStatuses })
+  state!: OperationStatus;
 
   @ApiPropertyOptional({ description: 'A sentence for the operator, e.g. that there was nothing to do.' })
   message?: string;

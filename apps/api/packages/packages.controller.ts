@@ -4,9 +4,10 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConsumes, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { BlobNotFoundError, PackageStore } from '../../../libs/package-store';
-import { memberSyncWorkflowId, keySyncWorkflowId } from '../../../workflows/messages';
-import { workflowTypes } from '../../../workflows/queues';
-import type { MemberSyncInput } from '../../../workflows/types';
+import { syncPolicyOf } from '../../../libs/contract/cluster';
+import type { MemberSyncInput } from '../../../libs/contract/operation-inputs';
+import { keySyncWorkflowId, memberSyncWorkflowId } from '../../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { MemberParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
@@ -15,7 +16,6 @@ import { ErrorBodyDto } from '../errors/error-body.dto';
 import type { ApiRequest, ApiResponse, Principal } from '../http/api-request';
 import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
-import { syncPolicyOf } from '../temporal/cluster-snapshot';
 import { OperationStarter } from '../temporal/operation-starter';
 import { PackageDigestParams, PackageUploadQuery } from './package-params.dto';
 import { checkUploadedPackage } from './package-upload';
@@ -90,7 +90,7 @@ export class PackagesController {
       package: packageRef,
       expected: file.entries.map((entry) => ({ class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint })),
       approvers: cluster.approvers.map((approver) => ({ id: approver.id, publicKey: approver.publicKey })),
-      policy: syncPolicyOf(cluster, params.member),
+      policy: syncPolicyOf(cluster.policy, params.member),
     };
     const { operationId } = await this.starter.startOnce({
       workflowType: workflowTypes.memberSync,

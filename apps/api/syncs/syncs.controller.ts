@@ -1,8 +1,9 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { KeySyncInput } from '../../../workflows/types';
-import { keySyncWorkflowId } from '../../../workflows/messages';
-import { workflowTypes } from '../../../workflows/queues';
+import type { KeySyncInput } from '../../../libs/contract/operation-inputs';
+import { describeProblems, syncRequestProblems, syncTargets } from '../../../libs/contract/request-rules';
+import { keySyncWorkflowId } from '../../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { ClusterParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
@@ -42,20 +43,14 @@ export class SyncsController {
   ): Promise<StartedOperationDto> {
     const cluster = this.config.cluster(params.cluster);
     const members = cluster.members.map((member) => member.id);
-    const targets = body.targets ?? members.filter((member) => member !== body.source);
-    const problems: { field: string; reason: string }[] = [];
-    if (!members.includes(body.source)) problems.push({ field: 'source', reason: `is not a member of ${cluster.id} (members: ${members.join(', ')})` });
-    for (const target of targets) {
-      if (!members.includes(target)) problems.push({ field: 'targets', reason: `${target} is not a member of ${cluster.id}` });
-      if (target === body.source) problems.push({ field: 'targets', reason: `${target} is the source` });
-    }
-    if (new Set(targets).size !== targets.length) problems.push({ field: 'targets', reason: 'repeat a member' });
-    if (targets.length === 0) problems.push({ field: 'targets', reason: 'leave no member to sync to' });
+    // The workflow checks its input with the same rules: here they answer 400 before anything starts.
+    const request = { source: body.source, targets: body.targets, requestedBy: principal.id };
+    const targets = syncTargets(request, members);
+    const problems = syncRequestProblems(request, { id: cluster.id, members });
     const keyProblem = idempotencyKeyProblem(idempotencyKey);
     if (keyProblem) problems.push(keyProblem);
     if (problems.length > 0) {
-      const summary = problems.map((problem) => `${problem.field} ${problem.reason}`).join('; ');
-      throw ApiError.badRequest('invalid-input', `The request was refused: ${summary}. Fix these fields and send it again.`, problems);
+      throw ApiError.badRequest('invalid-input', `The request was refused: ${describeProblems(problems)}. Fix these fields and send it again.`, problems);
     }
 
     // Same principal + key -> same syncId -> same workflow id: Temporal itself refuses a second start.

@@ -7,7 +7,7 @@ import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client
 import type { SearchAttributePair, WorkflowIdReusePolicy } from '@temporalio/common';
 import { sha256Hex } from '../../../libs/digest';
 import { canonicalJson } from '../../../libs/package-format';
-import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from '../../../workflows/search-attributes';
+import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from '../../../libs/contract/search-attributes';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
 
