@@ -3,10 +3,11 @@
 // signed by a registered approver over the exact operation it names (workflow id, member, package
 // digest or transport key fingerprint, decision). The registered keys come from outside the
 // histories (the export's approvers.json or a configuration file), so a history that brings its
-// own approver keys is caught too. The replay itself is passed in, so this logic is unit-testable.
-import { approvalChallenge, verifyEd25519 } from '../../workflows/approvals';
-import { workflowTypes } from '../../workflows/queues';
-import type { Approval } from '../../workflows/types';
+// own approver keys is caught too. Each approval is judged by the same check the workflows run
+// (libs/approvals), against the registered keys. The replay itself is passed in, so this logic is
+// unit-testable.
+import { checkApproval } from '../../libs/approvals/check-approval';
+import { workflowTypes } from '../../libs/contract/workflow-types';
 import { readHistoryFacts } from './history-events';
 import type { DeliveredApproval, HistoryFacts } from './history-events';
 
@@ -118,27 +119,14 @@ function approvalContext(facts: HistoryFacts): ApprovalContext | null {
   return null;
 }
 
-function isApproval(value: unknown): value is Approval {
-  const candidate = record(value);
-  return (
-    typeof candidate.member === 'string' &&
-    typeof candidate.approverId === 'string' &&
-    (candidate.decision === 'approve' || candidate.decision === 'reject') &&
-    typeof candidate.signature === 'string'
-  );
-}
-
 /** Why this approval is not a valid one for this operation, or null when it is. */
 function approvalProblem(workflowId: string, context: ApprovalContext, approval: unknown, trusted: TrustedApprovers): string | null {
-  if (!isApproval(approval)) return 'malformed approval (not {member, approverId, decision, signature})';
-  const key = trusted.keys.get(approval.approverId);
-  if (key === undefined) return `${approval.approverId} is not a registered approver`;
-  if (approval.member !== context.member) return `it names member ${approval.member}, but this workflow is ${context.member}'s`;
   if (context.subject === null) return 'nothing was awaiting approval (no package digest or transport key in this history)';
-  if (approval.approverId === context.requestedBy) return `${approval.approverId} requested the operation and cannot approve it (four eyes)`;
-  const challenge = approvalChallenge({ workflowId, member: context.member, subject: context.subject, decision: approval.decision });
-  if (!verifyEd25519(key, challenge, approval.signature)) return `the signature does not verify with ${approval.approverId}'s registered key over ${challenge}`;
-  return null;
+  const approvers = [...trusted.keys].map(([id, publicKey]) => ({ id, publicKey }));
+  // Each delivered approval is judged alone (nothing granted before it): a second decision by one
+  // approver is the workflow's to refuse, and its result shows whether it did.
+  const check = checkApproval({ workflowId, member: context.member, subject: context.subject, requestedBy: context.requestedBy, approvers }, approval, []);
+  return check.ok ? null : check.message;
 }
 
 /** The approvals the workflow's own result says it granted (by signal or update) and refused. */

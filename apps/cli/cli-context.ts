@@ -1,6 +1,7 @@
 // What every command receives: the output (json or human, tty or not) and a way to reach the API
 // as the principal its role needs. Commands return their exit code; errors end here, printed once.
 import type { Command } from 'commander';
+import { operationIdShapes, parseOperationId } from '../../libs/contract/workflow-ids';
 import type { ApiClient } from './api-client';
 import { CliError, exitCodes } from './cli-error';
 import { connect } from './connection';
@@ -56,11 +57,11 @@ export function list(value: string | undefined): string[] | undefined {
     .filter((item) => item.length > 0);
 }
 
-/** The cluster in an operation id (`sync:<cluster>:...`, `join:<cluster>:...`). */
+/** The cluster in an operation id, by the contract's one parser; a usage error for anything else. */
 export function clusterOfOperation(operationId: string): string {
-  const [kind, cluster] = operationId.split(':');
-  if ((kind !== 'sync' && kind !== 'join') || !cluster) {
-    throw new CliError('invalid-operation-id', `${operationId} is not an operation id (sync:<cluster>:<id> or join:<cluster>:<member>). Use the id that sync or join printed.`, exitCodes.usage);
+  const parsed = parseOperationId(operationId);
+  if (parsed === null) {
+    throw new CliError('invalid-operation-id', `${operationId} is not an operation id (${operationIdShapes}). Use the id that sync or join printed.`, exitCodes.usage);
   }
-  return cluster;
+  return parsed.cluster;
 }

@@ -1,7 +1,7 @@
 // Reads what an auditor needs from a workflow history in the SDK's proto JSON (what the API
 // exports and the audit archive stores): the workflow type and input, each approval delivered by
 // signal or update, activity results, and the result. Payloads are json/plain, base64 in the JSON.
-import { approveSignal, approveUpdate } from '../../workflows/messages';
+import { approveSignal, approveUpdate } from '../../libs/contract/messages';
 
 type Json = Record<string, unknown>;
 

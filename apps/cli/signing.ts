@@ -3,8 +3,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { challengeFormat } from '../../workflows/approvals';
-import type { Approval, Decision } from '../../workflows/types';
+import { challengeFormat } from '../../libs/approvals/challenge';
+import type { Approval, Decision } from '../../libs/contract/approvals';
 import { CliError } from './cli-error';
 
 /** An Ed25519 SubjectPublicKeyInfo is a fixed 12-byte prefix followed by the 32 raw key bytes. */

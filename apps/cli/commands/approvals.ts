@@ -3,8 +3,8 @@
 // Temporal UI; `approver-key new` makes a key pair and shows the public key to register.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { approveSignal, approveUpdate } from '../../../workflows/messages';
-import type { Approval } from '../../../workflows/types';
+import type { Approval } from '../../../libs/contract/approvals';
+import { approveSignal, approveUpdate } from '../../../libs/contract/messages';
 import { clusterOfOperation, run } from '../cli-context';
 import type { Cli } from '../cli-context';
 import { CliError, exitCodes } from '../cli-error';

@@ -2,9 +2,11 @@
 // `cancel` stops what has not finished.
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { keySyncWorkflowId } from '../../../workflows/messages';
-import { orchestratorTaskQueue, workflowTypes } from '../../../workflows/queues';
-import type { ClusterSnapshot, KeySyncInput } from '../../../workflows/types';
+import type { ClusterSnapshot } from '../../../libs/contract/cluster';
+import type { KeySyncInput } from '../../../libs/contract/operation-inputs';
+import { orchestratorTaskQueue } from '../../../libs/contract/task-queues';
+import { keySyncWorkflowId } from '../../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../../libs/contract/workflow-types';
 import type { ClusterView, Operation } from '../api-client';
 import { list, run } from '../cli-context';
 import type { Cli } from '../cli-context';
@@ -36,7 +38,7 @@ export async function reportOperation(cli: Cli, operationId: string, wait: boole
   return allInSync(operation) ? exitCodes.ok : exitCodes.failed;
 }
 
-/** The cluster as a workflow input carries it (workflows/types ClusterSnapshot), from the API's view. */
+/** The cluster as a workflow input carries it (libs/contract ClusterSnapshot), from the API's view. */
 export function snapshotOf(cluster: ClusterView): ClusterSnapshot {
   const overrides = cluster.policy.memberOverrides ?? [];
   return {
