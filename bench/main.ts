@@ -16,8 +16,8 @@ import type { KeySyncConfig } from '../libs/config/types';
 import { freePort } from '../libs/config/ports';
 import { RESERVED } from '../libs/hsm/templates';
 import { startDevServer } from '../libs/temporal/dev-server';
-import { keySyncWorkflowId } from '../workflows/messages';
-import type { keySyncWorkflow } from '../workflows/key-sync-workflow';
+import { keySyncWorkflowId } from '../libs/contract/workflow-ids';
+import type { KeySyncWorkflow } from '../libs/contract/workflow-types';
 import type { BaselineInput, BaselineResult } from './bare-baseline';
 import { createBenchCluster } from './bench-cluster';
 import { runDriftBench } from './drift';
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
 
   try {
     const sync = (keyIds?: string[]) =>
-      client.workflow.execute<typeof keySyncWorkflow>('keySync', {
+      client.workflow.execute<KeySyncWorkflow>('keySync', {
         taskQueue: 'keysync',
         workflowId: keySyncWorkflowId('bench', randomUUID()),
         args: [

@@ -6,9 +6,9 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditArchive } from '../../libs/audit-archive';
-import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
-import { memberSyncWorkflowId } from '../../workflows/messages';
-import { orchestratorTaskQueue } from '../../workflows/queues';
+import { orchestratorTaskQueue } from '../../libs/contract/task-queues';
+import { memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import type { KeySyncWorkflow } from '../../libs/contract/workflow-types';
 import { generateFounderKeys } from '../faults/support/sync-helpers';
 import { startWorkerProcess, stopWorkerProcess, writeWorkerConfig } from '../faults/support/worker-process';
 import type { WorkerProcess } from '../faults/support/worker-process';
@@ -38,7 +38,7 @@ describe('the embedded worker process', () => {
     expect(worker.output()).toContain(`keysync.${fixture.clusterId}.n2`);
 
     const workflowId = `sync:${fixture.clusterId}:embedded`;
-    const result = await fixture.client.workflow.execute<typeof keySyncWorkflow>('keySync', {
+    const result = await fixture.client.workflow.execute<KeySyncWorkflow>('keySync', {
       taskQueue: orchestratorTaskQueue,
       workflowId,
       args: [{ cluster: fixture.snapshot(), source: 'n1', requestedBy: 'test', reason: 'embedded worker' }],

@@ -6,7 +6,7 @@ import { verifyHistories } from '../../apps/cli/audit-verify';
 import type { Replayer, TrustedApprovers } from '../../apps/cli/audit-verify';
 import { signApproval } from '../../apps/cli/signing';
 import type { ApproverKey } from '../../apps/cli/signing';
-import { approvalChallenge } from '../../workflows/approvals';
+import { approvalChallenge } from '../../libs/approvals/challenge';
 
 function approverKey(): ApproverKey {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');

@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
-import { approveUpdate, challengeQuery, keySyncWorkflowId, memberStateQuery, memberSyncWorkflowId } from '../../workflows/messages';
-import { workflowTypes } from '../../workflows/queues';
-import type { ClusterSnapshot } from '../../workflows/types';
+import type { ClusterSnapshot } from '../../libs/contract/cluster';
+import { approveUpdate, challengeQuery, memberStateQuery } from '../../libs/contract/messages';
+import { keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../libs/contract/workflow-types';
+import type { KeySyncWorkflow } from '../../libs/contract/workflow-types';
 import { startWorkerProcess, stopWorkerProcess, writeWorkerConfig } from '../faults/support/worker-process';
 import type { WorkerProcess } from '../faults/support/worker-process';
 import { waitFor } from '../support/wait-for';
@@ -53,7 +54,7 @@ describe('two agent processes of one member', () => {
       ids.push(...roundIds);
       const handles = await Promise.all(
         Array.from({ length: SYNCS_PER_ROUND }, () =>
-          fixture.client.workflow.start<typeof keySyncWorkflow>(workflowTypes.keySync, {
+          fixture.client.workflow.start<KeySyncWorkflow>(workflowTypes.keySync, {
             taskQueue: fixture.orchestratorQueue,
             workflowId: keySyncWorkflowId(fixture.clusterId, randomUUID()),
             args: [{ cluster: held(), source: 'n1', targets: ['n2'], keyIds: roundIds, requestedBy: 'operator', reason: 'two agents', timing: { nodeProbeSeconds: 20 } }],

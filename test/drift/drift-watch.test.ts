@@ -4,8 +4,8 @@
 // must not keep the others from being healed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDriftSchedules } from '../../libs/temporal/drift-schedules';
-import type { DriftWatchResult } from '../../workflows/drift-types';
-import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
+import type { DriftWatchResult } from '../../libs/contract/drift';
+import type { KeySyncWorkflow } from '../../libs/contract/workflow-types';
 import { waitFor } from '../support/wait-for';
 import { createClusterFixture } from '../workflows/support/cluster-fixture';
 import type { ClusterFixture } from '../workflows/support/cluster-fixture';
@@ -89,7 +89,7 @@ describe('drift watch', () => {
     expect(new Set(syncs.flatMap((started) => started.targets))).toEqual(new Set(['node1', 'node3']));
     for (const run of healers) expect(run.result.members.find((member) => member.member === 'node4')?.status).toBe('unreachable');
     const healer = healers[healers.length - 1]!;
-    const sync = await fixture.client.workflow.getHandle<typeof keySyncWorkflow>(healer.result.syncs[0]!.operationId).result();
+    const sync = await fixture.client.workflow.getHandle<KeySyncWorkflow>(healer.result.syncs[0]!.operationId).result();
     expect(sync).toMatchObject({ state: 'completed', requestedBy: 'drift-watch' });
 
     // A run is short (the Schedule gives the periodicity), and no PIN enters any history involved.

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../libs/config/ports';
 import { workerTelemetryOptions } from '../../libs/metrics/worker-telemetry';
-import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
-import { keySyncWorkflowId } from '../../workflows/messages';
+import { keySyncWorkflowId } from '../../libs/contract/workflow-ids';
+import type { KeySyncWorkflow } from '../../libs/contract/workflow-types';
 import { waitFor } from '../support/wait-for';
 import { createClusterFixture } from '../workflows/support/cluster-fixture';
 import type { ClusterFixture } from '../workflows/support/cluster-fixture';
@@ -42,7 +42,7 @@ describe('worker metrics', () => {
   });
 
   it('exposes the latency of each HSM call by activity and member queue on the worker port', async () => {
-    const result = await fixture.client.workflow.execute<typeof keySyncWorkflow>('keySync', {
+    const result = await fixture.client.workflow.execute<KeySyncWorkflow>('keySync', {
       taskQueue: fixture.orchestratorQueue,
       workflowId: keySyncWorkflowId(fixture.clusterId, randomUUID()),
       args: [{ cluster: fixture.snapshot(), source: 'node1', requestedBy: 'test', reason: 'latency metrics' }],

@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailureTypes } from '../../libs/contract/failure-types';
+import { keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import type { MemberSyncWorkflow } from '../../libs/contract/workflow-types';
 import { decodePackage, encodePackage } from '../../libs/hsm';
 import { PackageStore } from '../../libs/package-store';
-import { keySyncWorkflowId, memberSyncWorkflowId } from '../../workflows/messages';
-import type { memberSyncWorkflow } from '../../workflows/member-sync-workflow';
 import type { ClusterFixture } from '../workflows/support/cluster-fixture';
 import { createClusterFixture } from '../workflows/support/cluster-fixture';
 import { fetchHistoryJson, readableHistory, secretsToLookFor } from '../workflows/support/histories';
@@ -38,7 +38,7 @@ describe('workflow histories on the test server', () => {
     const store = new PackageStore(fixture.config.packageStore.dir);
     const original = decodePackage(await store.get(sync.package!.digest));
     const forged = await store.put(encodePackage({ header: original.header, entries: original.entries.map((entry) => ({ ...entry, label: `${entry.label}-forged` })) }, Buffer.from(original.trailer.mac, 'hex')));
-    const refused = await fixture.client.workflow.execute<typeof memberSyncWorkflow>('memberSync', {
+    const refused = await fixture.client.workflow.execute<MemberSyncWorkflow>('memberSync', {
       taskQueue: fixture.orchestratorQueue,
       workflowId: memberSyncWorkflowId(keySyncWorkflowId(fixture.clusterId, randomUUID()), 'n2'),
       args: [

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterFixture } from '../workflows/support/cluster-fixture';
 import { createClusterFixture } from '../workflows/support/cluster-fixture';
 import { waitFor } from '../support/wait-for';
-import { memberStateQuery, memberSyncWorkflowId } from '../../workflows/messages';
-import type { memberSyncWorkflow } from '../../workflows/member-sync-workflow';
+import { memberStateQuery } from '../../libs/contract/messages';
+import { memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import type { MemberSyncWorkflow } from '../../libs/contract/workflow-types';
 import { generateFounderKeys, memberState, startKeySync } from './support/sync-helpers';
 import { startWorkerProcess, stopWorkerProcess, writeWorkerConfig } from './support/worker-process';
 import type { WorkerProcess } from './support/worker-process';
@@ -36,7 +37,7 @@ describe('a member whose agent is stopped', () => {
     const n3Id = memberSyncWorkflowId(handle.workflowId, 'n3');
 
     await waitFor(async () => (await memberState(fixture, handle.workflowId, 'n3')) === 'waiting-for-node', { timeoutMs: 60_000, description: 'n3 to show waiting-for-node' });
-    const n2 = await fixture.client.workflow.getHandle<typeof memberSyncWorkflow>(n2Id).result();
+    const n2 = await fixture.client.workflow.getHandle<MemberSyncWorkflow>(n2Id).result();
     expect(n2).toMatchObject({ state: 'in-sync', keysImported: 4 });
     // n2 finished while n3 still waits: the down member held nobody up.
     expect(await memberState(fixture, handle.workflowId, 'n3')).toBe('waiting-for-node');

@@ -5,19 +5,12 @@
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
-import type { memberSyncWorkflow } from '../../workflows/member-sync-workflow';
-import {
-  approveSignal,
-  approveUpdate,
-  challengeQuery,
-  keySyncWorkflowId,
-  memberStateQuery,
-  memberSyncWorkflowId,
-  operationStateQuery,
-} from '../../workflows/messages';
-import { workflowTypes } from '../../workflows/queues';
-import type { Approval, MemberStatus } from '../../workflows/types';
+import type { Approval } from '../../libs/contract/approvals';
+import { approveSignal, approveUpdate, challengeQuery, memberStateQuery, operationStateQuery } from '../../libs/contract/messages';
+import type { MemberStatus } from '../../libs/contract/operations';
+import { keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../libs/contract/workflow-types';
+import type { KeySyncWorkflow, MemberSyncWorkflow } from '../../libs/contract/workflow-types';
 import { waitFor } from '../support/wait-for';
 import { signApproval } from './support/approvers';
 import { createClusterFixture } from './support/cluster-fixture';
@@ -26,10 +19,10 @@ import { fetchHistoryJson, recordHistory, secretsIn, secretsToLookFor } from './
 
 describe('approvals of a key sync', () => {
   let fixture: ClusterFixture;
-  let parent: WorkflowHandle<typeof keySyncWorkflow>;
+  let parent: WorkflowHandle<KeySyncWorkflow>;
   let digest: string;
 
-  const memberHandle = (member: string) => fixture.client.workflow.getHandle<typeof memberSyncWorkflow>(memberSyncWorkflowId(parent.workflowId, member));
+  const memberHandle = (member: string) => fixture.client.workflow.getHandle<MemberSyncWorkflow>(memberSyncWorkflowId(parent.workflowId, member));
   const memberState = (member: string): Promise<MemberStatus> => memberHandle(member).query(memberStateQuery);
   const approval = (approverIndex: number, member: string, decision: Approval['decision'] = 'approve', subject = digest): Approval =>
     signApproval(fixture.approvers[approverIndex]!, { workflowId: memberSyncWorkflowId(parent.workflowId, member), member, subject }, decision);
@@ -63,7 +56,7 @@ describe('approvals of a key sync', () => {
     await fixture.withToken('node1', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'approved-key', id: 'd1' }));
     await fixture.startWorkers();
     // approver-3 requests the sync, so four eyes forbid it to approve.
-    parent = await fixture.client.workflow.start<typeof keySyncWorkflow>(workflowTypes.keySync, {
+    parent = await fixture.client.workflow.start<KeySyncWorkflow>(workflowTypes.keySync, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: keySyncWorkflowId(fixture.clusterId, 'approvals'),
       args: [{ cluster: fixture.snapshot(), source: 'node1', requestedBy: 'approver-3', reason: 'approval test' }],

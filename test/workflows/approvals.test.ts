@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { approvalChallenge, approvalOutcome, checkApproval, verifyEd25519 } from '../../workflows/approvals';
-import type { ApprovalContext } from '../../workflows/approvals';
-import { decodeBase64 } from '../../workflows/base64';
-import type { ApprovalRecord } from '../../workflows/types';
+import { decodeBase64 } from '../../libs/approvals/base64';
+import { approvalChallenge, verifyEd25519 } from '../../libs/approvals/challenge';
+import { approvalOutcome, checkApproval } from '../../libs/approvals/check-approval';
+import type { ApprovalContext } from '../../libs/approvals/check-approval';
+import type { ApprovalRecord } from '../../libs/contract/approvals';
 import { makeApprover, signApproval, signText } from './support/approvers';
 
 const alice = makeApprover('approver-1');

@@ -2,9 +2,9 @@
 // queue, not the plain `keysync`), and closing a fixture lets those archive workflows finish: none
 // is left running unpolled on the shared dev server.
 import { describe, expect, it } from 'vitest';
-import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
-import { keySyncWorkflowId, memberSyncWorkflowId } from '../../workflows/messages';
-import { workflowTypes } from '../../workflows/queues';
+import { keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../libs/contract/workflow-types';
+import type { KeySyncWorkflow } from '../../libs/contract/workflow-types';
 import { connectTestClient } from '../support/temporal';
 import { createClusterFixture } from './support/cluster-fixture';
 
@@ -15,7 +15,7 @@ describe('archiving in workflow tests', () => {
     await fixture.startWorkers();
     const workflowId = keySyncWorkflowId(fixture.clusterId, 'archives');
     const queue = fixture.orchestratorQueue;
-    const result = await fixture.client.workflow.execute<typeof keySyncWorkflow>(workflowTypes.keySync, {
+    const result = await fixture.client.workflow.execute<KeySyncWorkflow>(workflowTypes.keySync, {
       taskQueue: queue,
       workflowId,
       args: [{ cluster: fixture.snapshot(), source: 'node1', requestedBy: 'operator', reason: 'archive test', timing: { heartbeatSeconds: 10, retryInitialSeconds: 1, retryMaxSeconds: 2 } }],

@@ -5,11 +5,11 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { joinWorkflow } from '../../workflows/join-workflow';
-import type { memberSyncWorkflow } from '../../workflows/member-sync-workflow';
-import { approveUpdate, challengeQuery, joinWorkflowId, memberSyncWorkflowId, operationStateQuery } from '../../workflows/messages';
-import { workflowTypes } from '../../workflows/queues';
-import type { JoinState } from '../../workflows/types';
+import { approveUpdate, challengeQuery, operationStateQuery } from '../../libs/contract/messages';
+import type { JoinState } from '../../libs/contract/operations';
+import { joinWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../libs/contract/workflow-types';
+import type { JoinWorkflow, MemberSyncWorkflow } from '../../libs/contract/workflow-types';
 import { waitFor } from '../support/wait-for';
 import { signApproval } from './support/approvers';
 import { createClusterFixture } from './support/cluster-fixture';
@@ -18,7 +18,7 @@ import { fetchHistoryJson, recordHistory, secretsIn, secretsToLookFor } from './
 
 describe('join of a fresh token', () => {
   let fixture: ClusterFixture;
-  let handle: WorkflowHandle<typeof joinWorkflow>;
+  let handle: WorkflowHandle<JoinWorkflow>;
 
   beforeAll(async () => {
     // node3's token is fresh: no cluster secrets, no keys. The sync policy would ask approvals for every member.
@@ -34,7 +34,7 @@ describe('join of a fresh token', () => {
       await token.generateKey({ keyType: 'aes', size: 256, label: 'data-key', id: 'e3' });
     });
     await fixture.startWorkers();
-    handle = await fixture.client.workflow.start<typeof joinWorkflow>(workflowTypes.join, {
+    handle = await fixture.client.workflow.start<JoinWorkflow>(workflowTypes.join, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: joinWorkflowId(fixture.clusterId, 'node3'),
       args: [{ cluster: fixture.snapshot(), member: 'node3', sponsor: 'node1', requestedBy: 'admin', reason: 'join test' }],
@@ -80,7 +80,7 @@ describe('join of a fresh token', () => {
     expect(identities(await fixture.withToken('node3', (token) => token.inventory()))).toEqual(identities(founderKeys));
 
     // The key sync was covered by the join's approvals: its member sync asked for none.
-    const memberSync = await fixture.client.workflow.getHandle<typeof memberSyncWorkflow>(memberSyncWorkflowId(result.keySyncWorkflowId!, 'node3')).result();
+    const memberSync = await fixture.client.workflow.getHandle<MemberSyncWorkflow>(memberSyncWorkflowId(result.keySyncWorkflowId!, 'node3')).result();
     expect(memberSync.approvals).toMatchObject({ coveredBy: handle.workflowId, refused: [] });
     expect(memberSync.approvals.granted.map((record) => record.approverId)).toEqual(['approver-1', 'approver-2']);
   });
@@ -113,7 +113,7 @@ describe('a join whose sponsor goes away after the approvals', () => {
     await fixture.startWorkers({ members: [], orchestrator: true });
     await fixture.startWorkers({ members: ['node2'], orchestrator: false });
     const sponsor = await fixture.startWorkers({ members: ['node1'], orchestrator: false });
-    const handle = await fixture.client.workflow.start<typeof joinWorkflow>(workflowTypes.join, {
+    const handle = await fixture.client.workflow.start<JoinWorkflow>(workflowTypes.join, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: joinWorkflowId(fixture.clusterId, 'node2'),
       // A small event budget stands in for a wait of weeks.
@@ -140,7 +140,7 @@ describe('a join whose sponsor goes away after the approvals', () => {
       { timeoutMs: 60_000, description: 'the join continued as new, waiting for its sponsor' },
     );
     await fixture.startWorkers({ members: ['node1'], orchestrator: false });
-    const result = await fixture.client.workflow.getHandle<typeof joinWorkflow>(handle.workflowId).result();
+    const result = await fixture.client.workflow.getHandle<JoinWorkflow>(handle.workflowId).result();
 
     expect(result).toMatchObject({ state: 'completed', transportFingerprint: waiting.transportFingerprint });
     expect(result.approvals.granted.map((record) => record.approverId)).toEqual(['approver-2']);

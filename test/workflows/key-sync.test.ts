@@ -5,10 +5,11 @@ import { createVerify, createPublicKey, verify as verifySignature } from 'node:c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditArchive } from '../../libs/audit-archive';
 import type { KeyGroup, KeySelector } from '../../libs/hsm/types';
-import { keySyncWorkflowId, memberStateQuery, memberSyncWorkflowId, operationStateQuery } from '../../workflows/messages';
-import { workflowTypes } from '../../workflows/queues';
-import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
-import type { KeySyncInput } from '../../workflows/types';
+import { memberStateQuery, operationStateQuery } from '../../libs/contract/messages';
+import type { KeySyncInput } from '../../libs/contract/operation-inputs';
+import { keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../libs/contract/workflow-types';
+import type { KeySyncWorkflow } from '../../libs/contract/workflow-types';
 import { waitFor } from '../support/wait-for';
 import { createClusterFixture } from './support/cluster-fixture';
 import type { ClusterFixture } from './support/cluster-fixture';
@@ -42,7 +43,7 @@ describe('keySync on real tokens', () => {
   const runSync = async (syncId: string, input: KeySyncInput) => {
     const workflowId = keySyncWorkflowId(fixture.clusterId, syncId);
     startedIds.push(workflowId);
-    return fixture.client.workflow.execute<typeof keySyncWorkflow>(workflowTypes.keySync, {
+    return fixture.client.workflow.execute<KeySyncWorkflow>(workflowTypes.keySync, {
       taskQueue: fixture.orchestratorQueue,
       workflowId,
       args: [input],

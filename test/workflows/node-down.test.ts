@@ -4,11 +4,11 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { keySyncWorkflow } from '../../workflows/key-sync-workflow';
-import type { memberSyncWorkflow } from '../../workflows/member-sync-workflow';
-import { keySyncWorkflowId, memberStateQuery, memberSyncWorkflowId, operationStateQuery } from '../../workflows/messages';
-import { workflowTypes } from '../../workflows/queues';
-import type { KeySyncInput } from '../../workflows/types';
+import { memberStateQuery, operationStateQuery } from '../../libs/contract/messages';
+import type { KeySyncInput } from '../../libs/contract/operation-inputs';
+import { keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../libs/contract/workflow-types';
+import type { KeySyncWorkflow, MemberSyncWorkflow } from '../../libs/contract/workflow-types';
 import { waitFor } from '../support/wait-for';
 import { createClusterFixture } from './support/cluster-fixture';
 import type { ClusterFixture } from './support/cluster-fixture';
@@ -25,7 +25,7 @@ describe('members that cannot go on', () => {
     timing: { nodeProbeSeconds, nodeProbeMaxSeconds: Math.max(4, nodeProbeSeconds), heartbeatSeconds: 10, retryInitialSeconds: 1, retryMaxSeconds: 2, continueAsNewAfterEvents },
   });
   const memberHandle = (syncId: string, member: string) =>
-    fixture.client.workflow.getHandle<typeof memberSyncWorkflow>(memberSyncWorkflowId(keySyncWorkflowId(fixture.clusterId, syncId), member));
+    fixture.client.workflow.getHandle<MemberSyncWorkflow>(memberSyncWorkflowId(keySyncWorkflowId(fixture.clusterId, syncId), member));
 
   beforeAll(async () => {
     fixture = await createClusterFixture({
@@ -46,7 +46,7 @@ describe('members that cannot go on', () => {
 
   it('shows a member whose agent is down as waiting-for-node while the other completes, and completes it once the agent is back', async () => {
     // A tiny event budget makes node3's memberSync continue as new while it waits, as a weeks-long outage would.
-    const handle = await fixture.client.workflow.start<typeof keySyncWorkflow>(workflowTypes.keySync, {
+    const handle = await fixture.client.workflow.start<KeySyncWorkflow>(workflowTypes.keySync, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: keySyncWorkflowId(fixture.clusterId, 'down'),
       args: [input(['node2', 'node3'], 15)],
@@ -78,7 +78,7 @@ describe('members that cannot go on', () => {
   }
 
   it('cancels a sync that awaits approval: the member ends failed as cancelled and nothing is imported', async () => {
-    const handle = await fixture.client.workflow.start<typeof keySyncWorkflow>(workflowTypes.keySync, {
+    const handle = await fixture.client.workflow.start<KeySyncWorkflow>(workflowTypes.keySync, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: keySyncWorkflowId(fixture.clusterId, 'cancel'),
       args: [input(['node4'])],
@@ -101,7 +101,7 @@ describe('members that cannot go on', () => {
 
   it('fails a member of another cluster as wrong-cluster at pre-flight, before any export, and syncs the others', async () => {
     await fixture.withToken('node1', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'k2', id: 'f2' }));
-    const result = await fixture.client.workflow.execute<typeof keySyncWorkflow>(workflowTypes.keySync, {
+    const result = await fixture.client.workflow.execute<KeySyncWorkflow>(workflowTypes.keySync, {
       taskQueue: fixture.orchestratorQueue,
       workflowId: keySyncWorkflowId(fixture.clusterId, 'stranger'),
       // Every agent here runs: a long probe window keeps a busy machine from making node5 look down.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { eligibleApprovers } from '../../libs/approvals/check-approval';
 import { FailureTypes, nonRetryableFailureTypes } from '../../libs/contract/failure-types';
-import { eligibleApprovers } from '../../workflows/approvals';
 import { adviceFor, reasonForFailureType } from '../../workflows/failure-reasons';
 import { runBounded } from '../../workflows/pool';
 

@@ -1,7 +1,7 @@
 // Reads what the drift watch found, the way an operator would: the closed driftWatch runs of a
 // cluster, newest first, from Temporal visibility and each run's result.
 import type { Client } from '@temporalio/client';
-import type { DriftWatchResult } from '../../../workflows/drift-types';
+import type { DriftWatchResult } from '../../../libs/contract/drift';
 
 export interface DriftRun {
   workflowId: string;

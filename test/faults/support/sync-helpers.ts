@@ -1,9 +1,11 @@
 // Shared steps of the fault tests: keys on the founder, starting a keySync, reading member states.
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { keySyncWorkflow } from '../../../workflows/key-sync-workflow';
-import { keySyncWorkflowId, memberStateQuery, memberSyncWorkflowId } from '../../../workflows/messages';
-import type { AgentTiming, MemberState } from '../../../workflows/types';
+import type { AgentTiming } from '../../../libs/contract/agent-timing';
+import { memberStateQuery } from '../../../libs/contract/messages';
+import type { MemberState } from '../../../libs/contract/operations';
+import { keySyncWorkflowId, memberSyncWorkflowId } from '../../../libs/contract/workflow-ids';
+import type { KeySyncWorkflow } from '../../../libs/contract/workflow-types';
 import type { ClusterFixture } from '../../workflows/support/cluster-fixture';
 
 /** EC P-256 keys with ids 0001.., and a few RSA-2048 keys with ids f001..: both kinds of unwrap. */
@@ -18,8 +20,8 @@ export async function generateFounderKeys(fixture: ClusterFixture, founder: stri
   });
 }
 
-export async function startKeySync(fixture: ClusterFixture, source: string, timing: Partial<AgentTiming>): Promise<WorkflowHandle<typeof keySyncWorkflow>> {
-  return fixture.client.workflow.start<typeof keySyncWorkflow>('keySync', {
+export async function startKeySync(fixture: ClusterFixture, source: string, timing: Partial<AgentTiming>): Promise<WorkflowHandle<KeySyncWorkflow>> {
+  return fixture.client.workflow.start<KeySyncWorkflow>('keySync', {
     taskQueue: fixture.orchestratorQueue,
     workflowId: keySyncWorkflowId(fixture.clusterId, randomUUID()),
     args: [{ cluster: fixture.snapshot(), source, requestedBy: 'fault-test', reason: 'fault test', timing }],

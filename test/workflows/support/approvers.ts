@@ -2,8 +2,8 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { ApproverConfig } from '../../../libs/config/types';
-import { approvalChallenge } from '../../../workflows/approvals';
-import type { Approval, Decision } from '../../../workflows/types';
+import { approvalChallenge } from '../../../libs/approvals/challenge';
+import type { Approval, Decision } from '../../../libs/contract/approvals';
 
 export interface TestApprover {
   config: ApproverConfig;

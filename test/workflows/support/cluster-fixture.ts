@@ -14,8 +14,8 @@ import type { ApprovalPolicy, ClusterConfig, KeySyncConfig, MemberConfig } from 
 import { openToken } from '../../../libs/hsm';
 import type { Token } from '../../../libs/hsm';
 import { initSoftHsmToken, prepareSoftHsm } from '../../../libs/hsm/softhsm';
-import { workflowTypes } from '../../../workflows/queues';
-import type { ClusterSnapshot } from '../../../workflows/types';
+import type { ClusterSnapshot } from '../../../libs/contract/cluster';
+import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { connectTestClient, connectTestWorkerConnection, testTemporalAddress } from '../../support/temporal';
 import { makeApprover } from './approvers';
 import type { TestApprover } from './approvers';
