@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AuditArchive } from '../../libs/audit-archive';
 import { sha256Hex } from '../../libs/digest';
 import type { ChainReport } from '../../libs/audit-archive';
+import type { Histories } from './api-client';
 import type { HistoryToVerify, TrustedApprovers } from './audit-verify';
 import { CliError, exitCodes } from './cli-error';
 
@@ -32,18 +33,9 @@ function record(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 }
 
-/** The API's history answer as a list: {histories: [{workflowId, runId, history}]}, a bare list, or one history. */
-export function readHistoryAnswer(answer: unknown, operationId: string): ExportedHistory[] {
-  const root = record(answer);
-  const items: unknown[] = Array.isArray(answer) ? answer : Array.isArray(root.histories) ? root.histories : [answer];
-  return items.map((item, index) => {
-    const entry = record(item);
-    const history = entry.history ?? (Array.isArray(entry.events) ? entry : undefined);
-    if (history === undefined) throw new CliError('bad-history-answer', `The API's history answer for ${operationId} has no history at position ${index}.`);
-    const json = typeof history === 'string' ? history : JSON.stringify(history);
-    const workflowId = typeof entry.workflowId === 'string' ? entry.workflowId : operationId;
-    return { workflowId, ...(typeof entry.runId === 'string' ? { runId: entry.runId } : {}), json };
-  });
+/** The API's history answer as files to write: each workflow's history as proto JSON text. */
+export function readHistoryAnswer(answer: Histories): ExportedHistory[] {
+  return answer.histories.map(({ workflowId, runId, history }) => ({ workflowId, runId, json: JSON.stringify(history) }));
 }
 
 function fileNameOf(workflowId: string, runId: string | undefined, taken: Set<string>): string {

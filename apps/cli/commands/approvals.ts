@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Approval } from '../../../libs/contract/approvals';
 import { approveSignal, approveUpdate } from '../../../libs/contract/messages';
+import type { ApprovalAccepted } from '../api-client';
 import { clusterOfOperation, run } from '../cli-context';
 import type { Cli } from '../cli-context';
 import { CliError, exitCodes } from '../cli-error';
@@ -74,15 +75,10 @@ async function approve(cli: Cli, operationId: string, options: ApproveOptions): 
   return exitCodes.ok;
 }
 
-function verdictText(operationId: string, approval: Approval, verdict: Record<string, unknown>): string {
-  const approvals = verdict.approvals as { required?: number; granted?: Array<{ decision?: string }> } | undefined;
+function verdictText(operationId: string, approval: Approval, { approvals }: ApprovalAccepted): string {
   const done = approval.decision === 'approve' ? 'approved' : 'rejected';
-  let line = `${approval.approverId} ${done} ${approval.member} in ${operationId}`;
-  if (approvals && typeof approvals.required === 'number' && Array.isArray(approvals.granted)) {
-    const granted = approvals.granted.filter((record) => record.decision === 'approve').length;
-    line += `: ${granted} of ${approvals.required} approval(s) granted`;
-  }
-  return `${line}.`;
+  const granted = approvals.granted.filter((record) => record.decision === 'approve').length;
+  return `${approval.approverId} ${done} ${approval.member} in ${operationId}: ${granted} of ${approvals.required} approval(s) granted.`;
 }
 
 function newApproverKey(cli: Cli, options: { out: string; id?: string; force?: boolean }): Promise<number> {

@@ -15,36 +15,18 @@ import type { Palette } from '../output';
 import { replayHistories } from '../replay';
 import { clusterOrDemo } from './operations';
 
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-}
-
-function firstString(entry: Record<string, unknown>, fields: string[]): string {
-  for (const field of fields) if (typeof entry[field] === 'string' && entry[field]) return entry[field];
-  return '';
-}
-
-/** The trail's entries, whatever the list is called in the answer (operations, entries...). */
-function trailEntries(answer: unknown): Array<Record<string, unknown>> {
-  if (Array.isArray(answer)) return answer.map(record);
-  const root = record(answer);
-  const list = ['operations', 'entries', 'trail', 'items', 'workflows'].map((field) => root[field]).find(Array.isArray);
-  return (list ?? []).map(record);
-}
-
 async function memberTrail(cli: Cli, options: { cluster?: string; member: string }): Promise<number> {
   const cluster = clusterOrDemo(options.cluster);
   const answer = await cli.api('auditor').memberAudit(cluster, options.member);
-  const entries = trailEntries(answer);
   cli.out.result(answer, () => {
-    if (entries.length === 0) return `No operation has touched ${options.member} of ${cluster} yet.`;
-    const rows = entries.map((entry) => [
-      firstString(entry, ['workflowId', 'operationId']),
-      firstString(entry, ['kind', 'workflowType', 'type']),
-      firstString(entry, ['state', 'status']),
-      firstString(entry, ['startTime', 'startedAt', 'start']),
-      firstString(entry, ['closeTime', 'closedAt', 'end']),
-      firstString(record(entry.archived), ['digest']).slice(0, 12) || '-',
+    if (answer.entries.length === 0) return `No operation has touched ${options.member} of ${cluster} yet.`;
+    const rows = answer.entries.map((entry) => [
+      entry.workflowId,
+      entry.kind || entry.workflowType,
+      entry.state || entry.status || '',
+      entry.startTime ?? '',
+      entry.closeTime ?? '',
+      entry.archived?.digest.slice(0, 12) || '-',
     ]);
     return [`Audit trail of ${options.member} in ${cluster}:`, table(['WORKFLOW', 'KIND', 'STATE', 'STARTED', 'CLOSED', 'ARCHIVED'], rows)].join('\n');
   });
@@ -53,13 +35,13 @@ async function memberTrail(cli: Cli, options: { cluster?: string; member: string
 
 async function exportOperation(cli: Cli, operationId: string, options: { out: string }): Promise<number> {
   const api = cli.api('auditor');
-  const histories = readHistoryAnswer(await api.history(operationId), operationId);
+  const histories = readHistoryAnswer(await api.history(operationId));
   // Each member's memberSync is its audit record: make sure the export holds every one the
   // operation names, including those of an operation started elsewhere (the Temporal UI).
   const operation = await api.operation(operationId);
   for (const member of operation.members) {
     if (!member.workflowId || histories.some((history) => history.workflowId === member.workflowId)) continue;
-    histories.push(...readHistoryAnswer(await api.history(member.workflowId), member.workflowId).filter((history) => !histories.some((known) => known.workflowId === history.workflowId)));
+    histories.push(...readHistoryAnswer(await api.history(member.workflowId)).filter((history) => !histories.some((known) => known.workflowId === history.workflowId)));
   }
   const clusterId = clusterOfOperation(operationId);
   const cluster = await api.cluster(clusterId);
