@@ -1,5 +1,45 @@
 import js from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+// The boundaries between the parts (ARCHITECTURE.md draws them). Each zone: files under `target`
+// may not import anything under `from`.
+const boundaries = [
+  {
+    target: ['./libs'],
+    from: ['./workflows', './activities', './apps'],
+    message: 'libs/ is the bottom layer: it never imports workflows/, activities/ or apps/ (shared vocabulary lives in libs/contract).',
+  },
+  {
+    target: ['./activities'],
+    from: ['./workflows', './apps'],
+    message: 'activities/ implements the contract\'s activity interfaces (libs/contract/activities.ts) on libs/: it never imports workflows/ or apps/.',
+  },
+  {
+    target: ['./apps/api', './apps/cli'],
+    from: ['./libs/hsm', './activities'],
+    message: 'The API and the CLI never hold an HSM: no libs/hsm, no activities/ (the package codec is libs/package-format, the vocabulary libs/contract).',
+  },
+  {
+    target: ['./apps', './bench'],
+    from: ['./workflows'],
+    message: 'Workflow code runs only in the worker, loaded by its workflowsPath: import names, ids, messages and types from libs/contract.',
+  },
+  {
+    target: ['./test'],
+    from: ['./workflows/**/{index,*-workflow}.ts'],
+    message: 'Start workflows by their wire name, typed by the signatures in libs/contract/workflow-types.ts; only replay fixtures bundle workflow files.',
+  },
+];
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** Any module inside a folder, never climbing out of it (no `..` segment). */
+const inside = (folder) => `${escape(folder)}(?:[\\w-][\\w.-]*/)*[\\w-][\\w.-]*`;
+
+/** An allow-list for no-restricted-imports: every import is refused but these packages and the modules inside these folders. */
+const onlyImports = ({ packages = [], folders = [] }, message) => ({
+  patterns: [{ regex: `^(?!(?:${[...packages.map(escape), ...folders.map(inside)].join('|')})$)`, message }],
+});
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.keysync/**', 'coverage/**', 'scripts/**', 'bin/**', 'eslint.config.mjs'] },
@@ -17,21 +57,60 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code must be deterministic: no Node built-ins, and activities only as types.
+    // Every import is resolved (TypeScript sources, extensionless) and parsed as TypeScript, so the
+    // path rules see real files and no-cycle follows imports through them.
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
+    rules: {
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: boundaries }],
+    },
+  },
+  {
+    // Replay fixtures are workflow bundles of their own: they import the real workflow files.
+    files: ['test/workflows/fixtures/**/*.ts'],
+    rules: { 'import-x/no-restricted-paths': 'off' },
+  },
+  {
+    // Workflow code must be deterministic: the workflow API, the contract, pure libraries and its own files.
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
+        onlyImports(
+          { packages: ['@temporalio/workflow', '@temporalio/common'], folders: ['./', '../libs/contract/', '../libs/approvals/'] },
+          'workflows/ imports only @temporalio/workflow, @temporalio/common, libs/contract, libs/approvals (pure) and its own files: no Node built-ins, no I/O, no activities.',
+        ),
+      ],
+    },
+  },
+  {
+    // The contract is vocabulary every process loads, the workflow sandbox included: pure TypeScript.
+    files: ['libs/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
         {
-          patterns: [
-            { group: ['node:*'], message: 'Workflow code must not use Node built-ins (determinism).' },
-            { group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'Import activities as types only.' },
+          ...onlyImports({ packages: ['@temporalio/workflow', '@temporalio/common'], folders: ['./'] }, 'libs/contract imports only its own files, and Temporal for message definitions and search attribute keys.'),
+          paths: [
+            { name: '@temporalio/workflow', allowImportNames: ['defineSignal', 'defineQuery', 'defineUpdate'], message: 'libs/contract takes only message definitions from @temporalio/workflow.' },
+            { name: '@temporalio/common', allowImportNames: ['defineSearchAttributeKey'], message: 'libs/contract takes only search attribute keys from @temporalio/common.' },
           ],
-          paths: ['fs', 'path', 'crypto', 'os', 'child_process', 'http', 'https', 'net', 'process', 'buffer', 'events', 'stream', 'util', 'timers'].map((name) => ({
-            name,
-            message: 'Workflow code must not use Node built-ins (determinism).',
-          })),
         },
+      ],
+    },
+  },
+  {
+    // The approval rules run in the workflow sandbox, the API and the CLI alike: pure JavaScript only.
+    files: ['libs/approvals/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        onlyImports({ folders: ['./', '../contract/', '@noble/curves/'] }, 'libs/approvals imports only libs/contract, @noble/curves (pure JavaScript) and its own files.'),
       ],
     },
   },
