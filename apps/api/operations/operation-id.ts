@@ -1,11 +1,9 @@
 // Operation ids are workflow ids (DESIGN section 5), parsed by the contract's one parser so every
 // route knows what kind of workflow it addresses, and refuses a malformed id with a 400 before
 // asking Temporal.
-import { idPartPattern, operationIdShapes, parseOperationId as parseId } from '../../../libs/contract/workflow-ids';
+import { operationIdShapes, parseOperationId as parseId } from '../../../libs/contract/workflow-ids';
 import type { ParsedOperationId } from '../../../libs/contract/workflow-ids';
 import { ApiError } from '../errors/api-error';
-
-const part = idPartPattern;
 
 export type { ParsedOperationId } from '../../../libs/contract/workflow-ids';
 
