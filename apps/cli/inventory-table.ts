@@ -2,6 +2,7 @@
 // with another fingerprint, or holds in identical surplus copies (duplicated). Computed here from
 // each member's keys, so the table says exactly what the members reported, whatever summary the
 // API adds.
+import type { InventoryPresence } from '../../libs/contract/cluster-inventory';
 import type { ClusterInventory } from './api-client';
 import type { components } from './generated/openapi-types';
 
@@ -18,8 +19,8 @@ export interface MemberInventory {
   note?: string;
 }
 
-/** `duplicated`: the usual key, but in identical surplus copies (`keysync repair` removes them). */
-export type Presence = 'present' | 'missing' | 'different' | 'duplicated' | 'unknown';
+/** A cell of the table: the contract's inventory presences (`duplicated`: identical surplus copies, which `keysync repair` removes). */
+export type Presence = InventoryPresence;
 
 export interface InventoryRow {
   class: InventoryKey['class'];
