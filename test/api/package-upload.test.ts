@@ -47,8 +47,8 @@ describe('package upload and download', () => {
     await api?.close();
   });
 
-  const upload = (bytes: Buffer, digest: string, contentType = 'application/octet-stream') =>
-    api.request('POST', `/v1/clusters/${api.cluster}/members/node2/packages?digest=${digest}`, {
+  const upload = (bytes: Buffer, digest: string | null, contentType = 'application/octet-stream') =>
+    api.request('POST', `/v1/clusters/${api.cluster}/members/node2/packages${digest === null ? '' : `?digest=${digest}`}`, {
       as: 'operator',
       body: bytes,
       headers: { 'content-type': contentType },
@@ -79,6 +79,16 @@ describe('package upload and download', () => {
     const expired = packageFile(api.cluster, new Date(Date.now() - 1000));
     expect((await upload(expired, sha256(expired))).body.code).toBe('expired-package');
     expect(storedFiles()).toEqual([]);
+  });
+
+  it('the file alone is enough (DESIGN section 7): a good package uploaded without ?digest= starts its memberSync', async () => {
+    const bytes = packageFile(api.cluster);
+    const answer = await upload(bytes, null);
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({ operationId: `sync:${api.cluster}:upload-${sha256(bytes).slice(0, 32)}:node2`, kind: 'sync' });
+    const malformed = await upload(bytes, 'not-a-digest');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.details).toEqual([expect.objectContaining({ field: 'digest' })]);
   });
 
   it('a package sent as JSON instead of the file is a 415 that says how to send it', async () => {

@@ -66,10 +66,14 @@ describe('starting operations', () => {
     expect(first.body.operationId).not.toBe(second.body.operationId);
   });
 
-  it('a sync from a member the cluster does not have is a 400 naming source, and starts nothing', async () => {
+  it('a sync from or to a member the cluster does not have is a 404 member-not-found naming it, and starts nothing', async () => {
     const answer = await api.request('POST', syncs(), { as: 'operator', json: { source: 'node9', reason: 'bad source' }, headers: { 'idempotency-key': 'bad-source' } });
-    expect(answer.status).toBe(400);
-    expect(answer.body.details).toEqual([expect.objectContaining({ field: 'source' })]);
+    expect(answer.status).toBe(404);
+    expect(answer.body.code).toBe('member-not-found');
+    expect(String(answer.body.message)).toContain('node9');
+    const target = await api.request('POST', syncs(), { as: 'operator', json: { source: 'node1', targets: ['node8'], reason: 'bad target' }, headers: { 'idempotency-key': 'bad-source' } });
+    expect(target.status).toBe(404);
+    expect(String(target.body.message)).toContain('node8');
     // The same key with a good body now starts: the refused request left no workflow behind.
     const good = await api.request('POST', syncs(), { as: 'operator', json: { source: 'node1', reason: 'good' }, headers: { 'idempotency-key': 'bad-source' } });
     expect(good.status).toBe(202);

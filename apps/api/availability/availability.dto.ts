@@ -1,39 +1,50 @@
 // GET /v1/clusters/{cluster}/keys/{keyId}/availability: its parameters and answer, each field
 // validated and documented by the same decorators.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches } from 'class-validator';
 import { ClusterParams } from '../clusters/cluster-params.dto';
+import { EnumField, StringField } from '../validation/fields';
+import { keyIdRule, type StringRule } from '../validation/rules';
 
 /** The longest a caller may hold the request open: beyond it, ask again. */
 export const maxWaitSeconds = 120;
-const waitPattern = /^(\d{1,6})(ms|s|m)?$/;
+
+/**
+ * 0-120 seconds, written as seconds (30, 30s), milliseconds (500ms) or minutes (2m). The bound is
+ * in the pattern itself, so a wait the spec allows is never refused for its length.
+ */
+const waitPattern = /^(?:(0|[1-9][0-9]?|1[01][0-9]|120)s?|(0|[1-9][0-9]{0,4}|1[01][0-9]{4}|120000)ms|([0-2])m)$/;
+const waitRule: StringRule = {
+  pattern: waitPattern,
+  minLength: 1,
+  maxLength: 8,
+  reason: `must be a duration of at most ${maxWaitSeconds}s, such as 30s, 2m, 500ms or a number of seconds`,
+};
 
 export class KeyParams extends ClusterParams {
-  @ApiProperty({ description: 'CKA_ID of the key, hex.', example: '01a2' })
-  @Matches(/^(?:[0-9a-fA-F]{2}){1,64}$/, { message: 'must be an even number of hex digits (a CKA_ID), at most 128' })
+  @StringField(keyIdRule, { description: 'CKA_ID of the key, hex.', example: '01a2' })
   keyId!: string;
 }
 
 export class AvailabilityQueryDto {
-  @ApiPropertyOptional({ description: `How long to wait for the key to be on every member: 30s, 2m, 500ms or seconds; at most ${maxWaitSeconds}s. Default: answer at once.`, example: '30s' })
-  @IsOptional()
-  @Matches(waitPattern, { message: 'must be a duration such as 30s, 2m, 500ms or a number of seconds' })
+  @StringField(waitRule, {
+    required: false,
+    description: `How long to wait for the key to be on every member: 30s, 2m, 500ms or seconds; at most ${maxWaitSeconds}s. Default: answer at once.`,
+    example: '30s',
+  })
   wait?: string;
 
-  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Start a sync from a member that holds the key to those that lack it (operator only).' })
-  @IsOptional()
-  @IsIn(['true', 'false'], { message: 'must be true or false' })
+  @EnumField(['true', 'false'], { required: false, description: 'Start a sync from a member that holds the key to those that lack it (operator only).' })
   sync?: 'true' | 'false';
 }
 
-/** The wait in seconds, or null when it exceeds the limit. */
+/** The wait in seconds, or null when it is not a wait this API takes. */
 export function waitSeconds(wait: string | undefined): number | null {
   if (wait === undefined) return 0;
   const match = waitPattern.exec(wait);
   if (!match) return null;
-  const amount = Number(match[1]);
-  const seconds = match[2] === 'ms' ? amount / 1000 : match[2] === 'm' ? amount * 60 : amount;
-  return seconds > maxWaitSeconds ? null : seconds;
+  if (match[1] !== undefined) return Number(match[1]);
+  if (match[2] !== undefined) return Number(match[2]) / 1000;
+  return Number(match[3]) * 60;
 }
 
 export class KeyPresenceDto {

@@ -13,7 +13,27 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A principal’s token; the configuration stores its SHA-256.' })
     .build();
-  return SwaggerModule.createDocument(app, info, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+  const document = SwaggerModule.createDocument(app, info, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+  closeBodySchemas(document);
+  return document;
+}
+
+/**
+ * The validation pipe (app.module.ts) refuses any field a body does not declare
+ * (forbidNonWhitelisted): each JSON body's schema says so, or a client would read extra fields
+ * as allowed.
+ */
+function closeBodySchemas(document: OpenAPIObject): void {
+  const schemas = document.components?.schemas ?? {};
+  for (const item of Object.values(document.paths)) {
+    for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
+      const body = operation?.requestBody;
+      const ref = body && 'content' in body ? body.content['application/json']?.schema : undefined;
+      const name = ref && '$ref' in ref ? ref.$ref.split('/').pop() : undefined;
+      const schema = name ? schemas[name] : undefined;
+      if (schema && !('$ref' in schema)) schema.additionalProperties = false;
+    }
+  }
 }
 
 /** Stable text for the committed openapi.json: keys sorted, so regenerating it only changes what changed. */

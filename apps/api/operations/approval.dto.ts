@@ -1,35 +1,33 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, Matches } from 'class-validator';
-import { idPattern, idRule } from '../clusters/cluster-params.dto';
+import { EnumField, StringField } from '../validation/fields';
+import { idRule, signatureRule } from '../validation/rules';
+import { operationIdRule } from './operation-id';
 import { ApprovalStatusDto } from './operation.dto';
 
+export const approvalDecisions = ['approve', 'reject'] as const;
+
 export class OperationParams {
-  @ApiProperty({ description: 'The operation id a start returned, e.g. sync:demo:<syncId> or join:demo:node3.' })
-  @IsString()
+  @StringField(operationIdRule, {
+    description: 'The operation id a start returned, e.g. sync:demo:<syncId> or join:demo:node3.',
+    example: 'join:demo:node3',
+    code: 'invalid-operation-id',
+  })
   operationId!: string;
 }
 
 export class ChallengeParams extends OperationParams {
-  @ApiProperty({ example: 'node2' })
-  @Matches(idPattern, { message: idRule })
+  @StringField(idRule, { description: 'The member whose step is approved.', example: 'node2' })
   member!: string;
 }
 
 export class ApprovalRequestDto {
-  @ApiProperty({ description: 'The member whose step is approved.', example: 'node2' })
-  @IsString()
-  @Matches(idPattern, { message: idRule })
+  @StringField(idRule, { description: 'The member whose step is approved.', example: 'node2' })
   member!: string;
 
-  @ApiProperty({ enum: ['approve', 'reject'] })
-  @IsIn(['approve', 'reject'])
-  decision!: 'approve' | 'reject';
+  @EnumField(approvalDecisions)
+  decision!: (typeof approvalDecisions)[number];
 
-  @ApiProperty({
-    description: 'Ed25519 signature (64 bytes, base64) of the challenge, ending in the decision (approve or reject).',
-  })
-  @IsString()
-  @Matches(/^[A-Za-z0-9+/]{86}==$/, { message: 'must be a 64-byte Ed25519 signature in base64 (88 characters)' })
+  @StringField(signatureRule, { description: 'Ed25519 signature (64 bytes, base64) of the challenge, ending in the decision (approve or reject).' })
   signature!: string;
 }
 

@@ -1,22 +1,19 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
-
-const digestRule = { message: 'must be a SHA-256 digest: 64 lower-case hex digits' };
+// The package routes' path and query parameters, each validated and documented by one decorator.
+import { StringField } from '../validation/fields';
+import { digestRule, reasonRule } from '../validation/rules';
 
 export class PackageDigestParams {
-  @ApiProperty({ description: 'SHA-256 of the package file, hex (its name in the package store).' })
-  @Matches(/^[0-9a-f]{64}$/, digestRule)
+  @StringField(digestRule, { description: 'SHA-256 of the package file, hex (its name in the package store).' })
   digest!: string;
 }
 
 export class PackageUploadQuery {
-  @ApiProperty({ description: 'SHA-256 of the file as downloaded (its name): a file that does not hash to it is refused as tampered.' })
-  @Matches(/^[0-9a-f]{64}$/, digestRule)
-  digest!: string;
+  @StringField(digestRule, {
+    required: false,
+    description: 'SHA-256 of the file as downloaded (its name). Optional: the file authenticates itself (its MAC is checked inside the target HSM); when given, a file that does not hash to it is refused as tampered before anything is stored.',
+  })
+  digest?: string;
 
-  @ApiPropertyOptional({ description: 'Why: recorded in the member’s history and audit trail.' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 500)
+  @StringField(reasonRule, { required: false, description: 'Why: recorded in the member’s history and audit trail.' })
   reason?: string;
 }

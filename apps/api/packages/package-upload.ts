@@ -1,14 +1,15 @@
 // Checks an uploaded package before anything is stored or started: the bytes must hash to the
-// digest the operator downloaded (a changed byte is caught here, not inside an HSM), decode as
-// keysync.ksp/1, belong to this cluster and not be expired. The MAC is checked again inside the
-// target HSM by the import, before any unwrap.
+// digest the operator downloaded when one is given (a changed byte is caught here, not inside an
+// HSM), decode as keysync.ksp/1, belong to this cluster and not be expired. The file alone is
+// enough (DESIGN section 7): its MAC is checked inside the target HSM by the import, before any
+// unwrap.
 import { sha256Hex } from '../../../libs/digest';
 import { decodePackage, PackageRejectedError, type PackageFile } from '../../../libs/package-format';
 import { ApiError } from '../errors/api-error';
 
-export function checkUploadedPackage(bytes: Buffer, expectedDigest: string, clusterId: string, now = new Date()): PackageFile {
+export function checkUploadedPackage(bytes: Buffer, expectedDigest: string | undefined, clusterId: string, now = new Date()): PackageFile {
   const digest = sha256Hex(bytes);
-  if (digest !== expectedDigest.toLowerCase()) {
+  if (expectedDigest !== undefined && digest !== expectedDigest.toLowerCase()) {
     throw ApiError.badRequest(
       'tampered-package',
       `The uploaded file does not hash to ${expectedDigest} (it hashes to ${digest}): it was changed or is another file. Nothing was imported; download the package again and upload it unchanged.`,

@@ -3,20 +3,21 @@
 // refuses a second start: no store of keys besides Temporal.
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../../../libs/digest';
+import { followsRule } from '../validation/fields';
+import { idempotencyKeyRule } from '../validation/rules';
 
-/** The header as the OpenAPI document describes it, on every route that takes it. */
+/** The header as the OpenAPI document describes it, on every route that takes it: the rule idempotencyKeyProblem checks. */
 export const idempotencyKeyHeader = {
   name: 'Idempotency-Key',
   required: false,
   description: 'Same key and body: the same operation; same key, other body: 409.',
+  schema: { type: 'string', pattern: idempotencyKeyRule.pattern?.source, minLength: idempotencyKeyRule.minLength, maxLength: idempotencyKeyRule.maxLength },
 } as const;
-
-const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/;
 
 /** What is wrong with an Idempotency-Key header, as a field problem; null when it is absent or fine. */
 export function idempotencyKeyProblem(idempotencyKey: string | undefined): { field: string; reason: string } | null {
-  if (idempotencyKey === undefined || idempotencyKeyPattern.test(idempotencyKey)) return null;
-  return { field: 'Idempotency-Key', reason: 'must be 1-200 printable ASCII characters' };
+  if (idempotencyKey === undefined || followsRule(idempotencyKey, idempotencyKeyRule)) return null;
+  return { field: 'Idempotency-Key', reason: idempotencyKeyRule.reason };
 }
 
 /**

@@ -42,6 +42,8 @@ export class SyncsController {
     @Res({ passthrough: true }) response: ApiResponse,
   ): Promise<StartedOperationDto> {
     const cluster = this.config.cluster(params.cluster);
+    // An id the cluster does not have is a 404, as everywhere (DESIGN section 7), before the request's own rules.
+    for (const member of [body.source, ...(body.targets ?? [])]) this.config.member(cluster.id, member);
     const members = cluster.members.map((member) => member.id);
     // The workflow checks its input with the same rules: here they answer 400 before anything starts.
     const request = { source: body.source, targets: body.targets, requestedBy: principal.id };

@@ -593,7 +593,7 @@ export interface components {
              */
             reason?: string;
             /**
-             * @description A member that holds the cluster secrets and hands them over.
+             * @description A member that holds the cluster secrets and hands them over: another member than the one that joins (400 otherwise).
              * @example node1
              */
             sponsor: string;
@@ -761,7 +761,7 @@ export interface components {
         };
         SyncRequestDto: {
             /**
-             * @description CKA_IDs (hex) of the keys to sync; default: every key on the source.
+             * @description CKA_IDs (hex) of the keys to sync, at most 256; default: every key on the source.
              * @example [
              *       "01a2"
              *     ]
@@ -778,7 +778,7 @@ export interface components {
              */
             source: string;
             /**
-             * @description Members to sync to; default: every other member.
+             * @description Members to sync to, never the source (400 otherwise); default: every other member.
              * @example [
              *       "node2",
              *       "node3"
@@ -1146,9 +1146,9 @@ export interface operations {
     };
     Packages_upload: {
         parameters: {
-            query: {
-                /** @description SHA-256 of the file as downloaded (its name): a file that does not hash to it is refused as tampered. */
-                digest: string;
+            query?: {
+                /** @description SHA-256 of the file as downloaded (its name). Optional: the file authenticates itself (its MAC is checked inside the target HSM); when given, a file that does not hash to it is refused as tampered before anything is stored. */
+                digest?: string;
                 /** @description Why: recorded in the member’s history and audit trail. */
                 reason?: string;
             };
@@ -1520,6 +1520,7 @@ export interface operations {
             path: {
                 /** @description The operation id a start returned, e.g. sync:demo:<syncId> or join:demo:node3. */
                 operationId: string;
+                /** @description The member whose step is approved. */
                 member: string;
             };
             cookie?: never;
