@@ -10,7 +10,7 @@ const refusedAs = (type: string) => approvalRefusalError(ApplicationFailure.crea
 describe('approval refusals over HTTP', () => {
   it.each([
     ['approval-malformed', 400],
-    ['approval-wrong-member', 400],
+    ['approval-wrong-member', 409],
     ['approval-bad-signature', 403],
     ['approval-unknown-approver', 403],
     ['approval-by-requester', 403],

@@ -1,9 +1,9 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/auth-decorators';
 import { MemberParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
-import { ErrorBodyDto } from '../errors/error-body.dto';
+import { ApiInvalidInput, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import { AuditTrailDto } from './audit.dto';
 import { AuditService } from './audit.service';
 
@@ -19,7 +19,9 @@ export class AuditController {
   @Roles('auditor')
   @ApiOperation({ summary: 'A member’s audit trail across all operations, from Temporal visibility and the audit archive (auditor).' })
   @ApiOkResponse({ type: AuditTrailDto })
-  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster or member.' })
+  @ApiInvalidInput()
+  @ApiUnknownId('cluster-not-found, member-not-found: no such cluster or member.')
+  @ApiTemporalUnavailable()
   async trail(@Param() params: MemberParams): Promise<AuditTrailDto> {
     this.config.member(params.cluster, params.member);
     return this.audit.trail(params.cluster, params.member);

@@ -4,7 +4,7 @@
 // and answers with that workflow's result.
 import { randomUUID } from 'node:crypto';
 import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Client } from '@temporalio/client';
 import type { KeyAvailabilityInput, KeyAvailabilityResult } from '../../../libs/contract/key-availability';
 import { KeySyncCluster, KeySyncKind } from '../../../libs/contract/search-attributes';
@@ -14,6 +14,7 @@ import { Authenticated, CurrentPrincipal } from '../auth/auth-decorators';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
 import { ErrorBodyDto } from '../errors/error-body.dto';
+import { ApiInvalidInput, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import type { Principal } from '../http/api-request';
 import { clusterSnapshot } from '../temporal/cluster-snapshot';
 import { runShortWorkflow } from '../temporal/run-short-workflow';
@@ -36,9 +37,10 @@ export class AvailabilityController {
     summary: 'Whether a key is on every member; with wait, answers as soon as it is, or with who lacks it when the wait ends (any role; sync=true: operator).',
   })
   @ApiOkResponse({ type: KeyAvailabilityDto, description: 'available tells whether the key is usable everywhere.' })
-  @ApiBadRequestResponse({ type: ErrorBodyDto })
-  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster.' })
-  @ApiServiceUnavailableResponse({ type: ErrorBodyDto, description: 'No orchestrator answered in time.' })
+  @ApiInvalidInput()
+  @ApiForbiddenResponse({ type: ErrorBodyDto, description: 'forbidden: sync=true starts a key sync, which needs the role operator.' })
+  @ApiUnknownId('cluster-not-found: no such cluster.')
+  @ApiTemporalUnavailable('orchestrator-unavailable: no orchestrator answered in time.')
   async availability(@Param() params: KeyParams, @Query() query: AvailabilityQueryDto, @CurrentPrincipal() principal: Principal): Promise<KeyAvailabilityDto> {
     const cluster = this.config.cluster(params.cluster);
     const wait = waitSeconds(query.wait);

@@ -1,8 +1,8 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/auth-decorators';
 import { ApiConfig } from '../config/api-config';
-import { ErrorBodyDto } from '../errors/error-body.dto';
+import { ApiInvalidInput, ApiUnknownId } from '../openapi/error-answers';
 import { ClusterParams } from './cluster-params.dto';
 import { clusterDetail, ClusterDto, ClusterListDto, clusterSummary } from './cluster.dto';
 
@@ -22,7 +22,8 @@ export class ClustersController {
   @Get(':cluster')
   @ApiOperation({ summary: 'A cluster: members, approvers’ public keys and policies (any role).' })
   @ApiOkResponse({ type: ClusterDto })
-  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster.' })
+  @ApiInvalidInput()
+  @ApiUnknownId('cluster-not-found: no such cluster.')
   get(@Param() params: ClusterParams): ClusterDto {
     return clusterDetail(this.config.cluster(params.cluster));
   }

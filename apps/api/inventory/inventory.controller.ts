@@ -2,7 +2,7 @@
 // the members' agents through a short clusterInventory workflow (the API holds no HSM).
 import { randomUUID } from 'node:crypto';
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Client } from '@temporalio/client';
 import type { ClusterInventoryInput, ClusterInventoryResult } from '../../../libs/contract/cluster-inventory';
 import { KeySyncCluster, KeySyncKind } from '../../../libs/contract/search-attributes';
@@ -11,7 +11,7 @@ import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { Authenticated } from '../auth/auth-decorators';
 import { ClusterParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
-import { ErrorBodyDto } from '../errors/error-body.dto';
+import { ApiInvalidInput, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import { clusterSnapshot } from '../temporal/cluster-snapshot';
 import { runShortWorkflow } from '../temporal/run-short-workflow';
 import { ClusterInventoryDto } from './inventory.dto';
@@ -31,8 +31,9 @@ export class InventoryController {
   @Get(':cluster/inventory')
   @ApiOperation({ summary: 'Per member: its keys (label, id, type, fingerprint); and the drift between members (any role).' })
   @ApiOkResponse({ type: ClusterInventoryDto })
-  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster.' })
-  @ApiServiceUnavailableResponse({ type: ErrorBodyDto, description: 'No orchestrator answered in time.' })
+  @ApiInvalidInput()
+  @ApiUnknownId('cluster-not-found: no such cluster.')
+  @ApiTemporalUnavailable('orchestrator-unavailable: no orchestrator answered in time.')
   async inventory(@Param() params: ClusterParams): Promise<ClusterInventoryDto> {
     const cluster = this.config.cluster(params.cluster);
     const input: ClusterInventoryInput = { cluster: clusterSnapshot(cluster) };

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { JoinInput } from '../../../libs/contract/operation-inputs';
 import { describeProblems, joinRequestProblems } from '../../../libs/contract/request-rules';
 import { joinWorkflowId } from '../../../libs/contract/workflow-ids';
@@ -8,7 +8,7 @@ import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { ClusterParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
-import { ErrorBodyDto } from '../errors/error-body.dto';
+import { ApiInvalidInput, ApiJsonBody, ApiStateConflict, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import type { ApiResponse, Principal } from '../http/api-request';
 import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
@@ -32,9 +32,11 @@ export class MembersController {
     description: 'The operation id is join:<cluster>:<member>, so a retried request finds the same operation; a failed join may be started again.',
   })
   @ApiAcceptedResponse({ type: StartedOperationDto })
-  @ApiBadRequestResponse({ type: ErrorBodyDto })
-  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster or member.' })
-  @ApiConflictResponse({ type: ErrorBodyDto, description: 'A join of that member exists for a different request.' })
+  @ApiInvalidInput('Also malformed-json, and a sponsor that is the joining member.')
+  @ApiUnknownId('cluster-not-found, member-not-found: no such cluster, or a member or sponsor that is not one of its members.')
+  @ApiStateConflict('idempotency-conflict: a join of that member exists for a different request.')
+  @ApiJsonBody()
+  @ApiTemporalUnavailable()
   async join(
     @Param() params: ClusterParams,
     @Body() body: JoinRequestDto,

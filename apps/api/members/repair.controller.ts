@@ -4,7 +4,7 @@
 // alone. The operation is a sync id (sync:<cluster>:<syncId>), so reading, approving, cancelling
 // and auditing it take the same routes as a sync.
 import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { KeySyncInput } from '../../../libs/contract/operation-inputs';
 import { keySyncWorkflowId } from '../../../libs/contract/workflow-ids';
 import { workflowTypes } from '../../../libs/contract/workflow-types';
@@ -12,7 +12,7 @@ import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { MemberParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
-import { ErrorBodyDto } from '../errors/error-body.dto';
+import { ApiInvalidInput, ApiJsonBody, ApiStateConflict, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import type { ApiResponse, Principal } from '../http/api-request';
 import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
@@ -39,9 +39,11 @@ export class RepairController {
   })
   @ApiHeader(idempotencyKeyHeader)
   @ApiAcceptedResponse({ type: StartedOperationDto, description: 'Started (or found, for a retried request); Location points at the operation.' })
-  @ApiBadRequestResponse({ type: ErrorBodyDto })
-  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster or member.' })
-  @ApiConflictResponse({ type: ErrorBodyDto, description: 'The Idempotency-Key was used for a different request.' })
+  @ApiInvalidInput('Also malformed-json.')
+  @ApiUnknownId('cluster-not-found, member-not-found: no such cluster or member.')
+  @ApiStateConflict('idempotency-conflict: the Idempotency-Key was used for a different request.')
+  @ApiJsonBody()
+  @ApiTemporalUnavailable()
   async repair(
     @Param() params: MemberParams,
     @Body() body: RepairRequestDto,

@@ -4,7 +4,7 @@
 // counts per cluster, member, kind and state, never a key id, label, fingerprint or principal.
 // The cost of an anonymous scrape is bounded by the service's short cache.
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth-decorators';
 import { ApiError } from '../errors/api-error';
 import { ErrorBodyDto } from '../errors/error-body.dto';
@@ -19,8 +19,8 @@ export class MetricsController {
   @Get()
   @Public()
   @ApiOperation({ summary: 'Prometheus metrics: keys and drift per member, operations by kind and state, detection to in-sync (no token needed).' })
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format.', schema: { type: 'string' } })
+  // Text for the 200 only; the 503 is the JSON error body, so no @ApiProduces for all.
+  @ApiOkResponse({ description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } })
   @ApiServiceUnavailableResponse({ type: ErrorBodyDto, description: 'Temporal did not answer.' })
   async scrape(@Res({ passthrough: true }) response: ApiResponse): Promise<string> {
     try {

@@ -15,16 +15,17 @@ interface RefusalAnswer {
 // 403: a well-formed approval that does not carry this approver's authority: the signature is the
 //      credential of the step, and four eyes forbid the requester (the same class as the API's own
 //      not-a-registered-approver).
-// 409: a valid approval that the operation's current state cannot take (already counted, or
-//      nothing awaits approval now): whether a retry can help depends on the operation, not on
-//      the request.
+// 409: a valid approval that the operation's current state cannot take (already counted, nothing
+//      awaits approval now, or the operation awaits another member: which members it has is its
+//      state, as a sync answers nothing-to-approve for a member it does not sync): whether a retry
+//      can help depends on the operation, not on the request.
 const answers: Record<ApprovalRefusalType, RefusalAnswer> = {
   'approval-malformed': {
     status: HttpStatus.BAD_REQUEST,
     nextStep: 'Send {member, decision: "approve" | "reject", signature (base64)}.',
   },
   'approval-wrong-member': {
-    status: HttpStatus.BAD_REQUEST,
+    status: HttpStatus.CONFLICT,
     nextStep: 'Name the member whose step this operation awaits.',
   },
   'approval-bad-signature': {

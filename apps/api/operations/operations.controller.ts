@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { ApiError } from '../errors/api-error';
-import { ErrorBodyDto } from '../errors/error-body.dto';
+import { ApiInvalidInput, ApiJsonBody, ApiStateConflict, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import type { Principal } from '../http/api-request';
 import { ApprovalAcceptedDto, ApprovalRequestDto, CancelAcceptedDto, ChallengeDto, ChallengeParams, HistoriesDto, OperationParams } from './approval.dto';
 import { ApprovalsService } from './approvals.service';
@@ -12,8 +12,9 @@ import { OperationDto } from './operation.dto';
 
 @ApiTags('operations')
 @Controller('operations/:operationId')
-@ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such operation.' })
-@ApiBadRequestResponse({ type: ErrorBodyDto, description: 'Not an operation id, or invalid input.' })
+@ApiInvalidInput('invalid-operation-id when the operation id alone is at fault.')
+@ApiUnknownId('operation-not-found: no such operation (and for a member, member-not-found).')
+@ApiTemporalUnavailable()
 export class OperationsController {
   constructor(
     private readonly reader: OperationReader,
@@ -33,7 +34,8 @@ export class OperationsController {
   @Roles('approver')
   @ApiOperation({ summary: 'The challenge an approver signs for this member’s step (approver).' })
   @ApiOkResponse({ type: ChallengeDto })
-  @ApiConflictResponse({ type: ErrorBodyDto, description: 'Nothing to approve for that member now, or the operation has ended.' })
+  @ApiStateConflict('nothing-to-approve, operation-closed: nothing to approve for that member now, or the operation has ended.')
+  @ApiTemporalUnavailable('orchestrator-unavailable: no orchestrator worker answered.')
   async challenge(@Param() params: ChallengeParams): Promise<ChallengeDto> {
     return this.approvals.challenge(params.operationId, params.member);
   }
@@ -43,14 +45,14 @@ export class OperationsController {
   @Roles('approver')
   @ApiOperation({ summary: 'Approve or reject a member’s step with a signed challenge (approver).' })
   @ApiOkResponse({ type: ApprovalAcceptedDto, description: 'Accepted by the workflow; approvals shows the tally.' })
-  @ApiConflictResponse({
-    type: ErrorBodyDto,
-    description:
-      'Refused by the workflow for the state of the operation: approval-duplicate, approval-not-awaited; the message says why. ' +
-      'A bad signature, an unknown approver or the requester is a 403 (approval-bad-signature, approval-unknown-approver, approval-by-requester), ' +
-      'a malformed approval or another member a 400 (approval-malformed, approval-wrong-member).',
-  })
-  @ApiServiceUnavailableResponse({ type: ErrorBodyDto, description: 'No orchestrator worker answered.' })
+  @ApiStateConflict(
+    'Refused by the workflow for the state of the operation: approval-duplicate, approval-not-awaited, approval-wrong-member (it awaits another member); the message says why. ' +
+      'Also nothing-to-approve and operation-closed. ' +
+      'A bad signature, an unknown approver or the requester is a 403 (approval-bad-signature, approval-unknown-approver, approval-by-requester, not-a-registered-approver), ' +
+      'a malformed approval a 400 (approval-malformed).',
+  )
+  @ApiJsonBody()
+  @ApiTemporalUnavailable('orchestrator-unavailable: no orchestrator worker answered.')
   async approve(@Param() params: OperationParams, @Body() body: ApprovalRequestDto, @CurrentPrincipal() principal: Principal): Promise<ApprovalAcceptedDto> {
     return this.approvals.approve(params.operationId, body, principal);
   }
@@ -60,7 +62,7 @@ export class OperationsController {
   @Roles('operator')
   @ApiOperation({ summary: 'Cancel what has not finished (operator); members already in sync stay so.' })
   @ApiAcceptedResponse({ type: CancelAcceptedDto })
-  @ApiConflictResponse({ type: ErrorBodyDto, description: 'The operation has already ended.' })
+  @ApiStateConflict('operation-closed: the operation has already ended.')
   async cancel(@Param() params: OperationParams): Promise<CancelAcceptedDto> {
     const { handle, description } = await this.reader.resolve(params.operationId);
     // A workflow still archiving its history runs on after its operation has ended: ask for both.

@@ -2,7 +2,7 @@
 // cannot reach. An upload starts a memberSync of its own; its id derives from the package digest
 // and the member, so uploading the same file twice starts nothing new.
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConsumes, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BlobNotFoundError, PackageStore } from '../../../libs/package-store';
 import { syncPolicyOf } from '../../../libs/contract/cluster';
 import type { MemberSyncInput } from '../../../libs/contract/operation-inputs';
@@ -12,7 +12,7 @@ import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { MemberParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
-import { ErrorBodyDto } from '../errors/error-body.dto';
+import { ApiInvalidInput, ApiPackageBody, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import type { ApiRequest, ApiResponse, Principal } from '../http/api-request';
 import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
@@ -34,9 +34,10 @@ export class PackagesController {
   @Get('packages/:digest')
   @Roles('operator')
   @ApiOperation({ summary: 'Download a package: wrapped keys and public data only (operator).' })
-  @ApiProduces(packageMediaType)
-  @ApiOkResponse({ description: 'The package file, named by its digest.', schema: { type: 'string', format: 'binary' } })
-  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No package with that digest.' })
+  // The file is the 200's only; every error is the JSON error body, so no @ApiProduces for all.
+  @ApiOkResponse({ description: 'The package file, named by its digest.', content: { [packageMediaType]: { schema: { type: 'string', format: 'binary' } } } })
+  @ApiInvalidInput()
+  @ApiUnknownId('package-not-found: no package with that digest.')
   async download(@Param() params: PackageDigestParams, @Res({ passthrough: true }) response: ApiResponse): Promise<StreamableFile> {
     let bytes: Buffer;
     try {
@@ -58,8 +59,10 @@ export class PackagesController {
   @ApiConsumes(packageMediaType)
   @ApiBody({ description: 'The package file, as downloaded.', schema: { type: 'string', format: 'binary' } })
   @ApiAcceptedResponse({ type: StartedOperationDto })
-  @ApiBadRequestResponse({ type: ErrorBodyDto, description: 'Not a package, tampered, another cluster’s, or expired: nothing is imported.' })
-  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster or member.' })
+  @ApiInvalidInput('Also not-a-package, tampered-package (the file does not hash to digest), wrong-cluster, expired-package: nothing is imported.')
+  @ApiUnknownId('cluster-not-found, member-not-found: no such cluster or member.')
+  @ApiPackageBody()
+  @ApiTemporalUnavailable()
   async upload(
     @Param() params: MemberParams,
     @Query() query: PackageUploadQuery,

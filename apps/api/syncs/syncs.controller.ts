@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { KeySyncInput } from '../../../libs/contract/operation-inputs';
 import { describeProblems, syncRequestProblems, syncTargets } from '../../../libs/contract/request-rules';
 import { keySyncWorkflowId } from '../../../libs/contract/workflow-ids';
@@ -8,7 +8,7 @@ import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { ClusterParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
-import { ErrorBodyDto } from '../errors/error-body.dto';
+import { ApiInvalidInput, ApiJsonBody, ApiStateConflict, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import type { ApiResponse, Principal } from '../http/api-request';
 import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
@@ -31,9 +31,11 @@ export class SyncsController {
   @ApiOperation({ summary: 'Start a key sync from a source member to the others (operator).' })
   @ApiHeader(idempotencyKeyHeader)
   @ApiAcceptedResponse({ type: StartedOperationDto, description: 'Started (or found, for a retried request); Location points at the operation.' })
-  @ApiBadRequestResponse({ type: ErrorBodyDto })
-  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such cluster.' })
-  @ApiConflictResponse({ type: ErrorBodyDto, description: 'The Idempotency-Key was used for a different request.' })
+  @ApiInvalidInput('Also malformed-json, and a request its cluster refuses (a target that is the source, or none left).')
+  @ApiUnknownId('cluster-not-found, member-not-found: no such cluster, or a source or target that is not one of its members.')
+  @ApiStateConflict('idempotency-conflict: the Idempotency-Key was used for a different request.')
+  @ApiJsonBody()
+  @ApiTemporalUnavailable()
   async start(
     @Param() params: ClusterParams,
     @Body() body: SyncRequestDto,

@@ -836,7 +836,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": components["schemas"]["ErrorBodyDto"];
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };
@@ -889,6 +889,15 @@ export interface operations {
                     "application/json": components["schemas"]["ClusterDto"];
                 };
             };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description No token, or one that maps to no principal. */
             401: {
                 headers: {
@@ -898,7 +907,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such cluster. */
+            /** @description cluster-not-found: no such cluster. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -929,6 +938,15 @@ export interface operations {
                     "application/json": components["schemas"]["ClusterInventoryDto"];
                 };
             };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description No token, or one that maps to no principal. */
             401: {
                 headers: {
@@ -938,7 +956,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such cluster. */
+            /** @description cluster-not-found: no such cluster. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -947,7 +965,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No orchestrator answered in time. */
+            /** @description temporal-unavailable: Temporal cannot be reached right now. orchestrator-unavailable: no orchestrator answered in time. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -986,6 +1004,7 @@ export interface operations {
                     "application/json": components["schemas"]["KeyAvailabilityDto"];
                 };
             };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1003,7 +1022,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such cluster. */
+            /** @description forbidden: sync=true starts a key sync, which needs the role operator. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description cluster-not-found: no such cluster. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1012,7 +1040,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No orchestrator answered in time. */
+            /** @description temporal-unavailable: Temporal cannot be reached right now. orchestrator-unavailable: no orchestrator answered in time. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1047,6 +1075,7 @@ export interface operations {
                     "application/json": components["schemas"]["StartedOperationDto"];
                 };
             };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. Also malformed-json, and a sponsor that is the joining member. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1073,7 +1102,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such cluster or member. */
+            /** @description cluster-not-found, member-not-found: no such cluster, or a member or sponsor that is not one of its members. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1082,8 +1111,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description A join of that member exists for a different request. */
+            /** @description idempotency-conflict: a join of that member exists for a different request. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description body-too-large: a JSON body is limited to 64kb. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1115,6 +1162,15 @@ export interface operations {
                     "application/json": components["schemas"]["AuditTrailDto"];
                 };
             };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description No token, or one that maps to no principal. */
             401: {
                 headers: {
@@ -1133,8 +1189,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such cluster or member. */
+            /** @description cluster-not-found, member-not-found: no such cluster or member. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1176,7 +1241,7 @@ export interface operations {
                     "application/json": components["schemas"]["StartedOperationDto"];
                 };
             };
-            /** @description Not a package, tampered, another cluster’s, or expired: nothing is imported. */
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. Also not-a-package, tampered-package (the file does not hash to digest), wrong-cluster, expired-package: nothing is imported. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1203,8 +1268,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such cluster or member. */
+            /** @description cluster-not-found, member-not-found: no such cluster or member. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description body-too-large: a package file is limited to 64mb. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not a file sent as application/octet-stream. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1244,6 +1336,7 @@ export interface operations {
                     "application/json": components["schemas"]["StartedOperationDto"];
                 };
             };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. Also malformed-json. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1270,7 +1363,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such cluster or member. */
+            /** @description cluster-not-found, member-not-found: no such cluster or member. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1279,8 +1372,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The Idempotency-Key was used for a different request. */
+            /** @description idempotency-conflict: the Idempotency-Key was used for a different request. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description body-too-large: a JSON body is limited to 64kb. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1318,6 +1429,7 @@ export interface operations {
                     "application/json": components["schemas"]["StartedOperationDto"];
                 };
             };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. Also malformed-json, and a request its cluster refuses (a target that is the source, or none left). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1344,7 +1456,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such cluster. */
+            /** @description cluster-not-found, member-not-found: no such cluster, or a source or target that is not one of its members. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1353,8 +1465,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The Idempotency-Key was used for a different request. */
+            /** @description idempotency-conflict: the Idempotency-Key was used for a different request. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description body-too-large: a JSON body is limited to 64kb. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1403,7 +1533,7 @@ export interface operations {
                     "application/json": components["schemas"]["OperationDto"];
                 };
             };
-            /** @description Not an operation id, or invalid input. */
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. invalid-operation-id when the operation id alone is at fault. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1421,8 +1551,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such operation. */
+            /** @description operation-not-found: no such operation (and for a member, member-not-found). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1457,7 +1596,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApprovalAcceptedDto"];
                 };
             };
-            /** @description Not an operation id, or invalid input. */
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. invalid-operation-id when the operation id alone is at fault. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1484,7 +1623,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such operation. */
+            /** @description operation-not-found: no such operation (and for a member, member-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1493,7 +1632,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Refused by the workflow for the state of the operation: approval-duplicate, approval-not-awaited; the message says why. A bad signature, an unknown approver or the requester is a 403 (approval-bad-signature, approval-unknown-approver, approval-by-requester), a malformed approval or another member a 400 (approval-malformed, approval-wrong-member). */
+            /** @description Refused by the workflow for the state of the operation: approval-duplicate, approval-not-awaited, approval-wrong-member (it awaits another member); the message says why. Also nothing-to-approve and operation-closed. A bad signature, an unknown approver or the requester is a 403 (approval-bad-signature, approval-unknown-approver, approval-by-requester, not-a-registered-approver), a malformed approval a 400 (approval-malformed). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1502,7 +1641,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No orchestrator worker answered. */
+            /** @description body-too-large: a JSON body is limited to 64kb. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. orchestrator-unavailable: no orchestrator worker answered. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1535,7 +1683,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChallengeDto"];
                 };
             };
-            /** @description Not an operation id, or invalid input. */
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. invalid-operation-id when the operation id alone is at fault. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1562,7 +1710,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such operation. */
+            /** @description operation-not-found: no such operation (and for a member, member-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1571,8 +1719,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description Nothing to approve for that member now, or the operation has ended. */
+            /** @description nothing-to-approve, operation-closed: nothing to approve for that member now, or the operation has ended. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. orchestrator-unavailable: no orchestrator worker answered. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1602,7 +1759,7 @@ export interface operations {
                     "application/json": components["schemas"]["CancelAcceptedDto"];
                 };
             };
-            /** @description Not an operation id, or invalid input. */
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. invalid-operation-id when the operation id alone is at fault. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1629,7 +1786,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such operation. */
+            /** @description operation-not-found: no such operation (and for a member, member-not-found). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1638,8 +1795,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The operation has already ended. */
+            /** @description operation-closed: the operation has already ended. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1669,7 +1835,7 @@ export interface operations {
                     "application/json": components["schemas"]["HistoriesDto"];
                 };
             };
-            /** @description Not an operation id, or invalid input. */
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. invalid-operation-id when the operation id alone is at fault. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1696,8 +1862,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No such operation. */
+            /** @description operation-not-found: no such operation (and for a member, member-not-found). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1728,13 +1903,22 @@ export interface operations {
                     "application/octet-stream": Uint8Array;
                 };
             };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description No token, or one that maps to no principal. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": components["schemas"]["ErrorBodyDto"];
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
             /** @description The principal lacks the role operator. */
@@ -1743,16 +1927,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": components["schemas"]["ErrorBodyDto"];
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description No package with that digest. */
+            /** @description package-not-found: no package with that digest. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": components["schemas"]["ErrorBodyDto"];
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };
