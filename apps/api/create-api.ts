@@ -3,11 +3,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { SwaggerModule } from '@nestjs/swagger';
+import { type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { KeySyncConfig } from '../../libs/config/types';
 import { AppModule } from './app.module';
 import type { ApiRuntimeOptions } from './config/api-config';
 import { jsonBodyLimit, packageBodyLimit } from './http/body-limits';
+import { methodNotAllowed } from './http/method-not-allowed';
 import { requestContext } from './http/request-context';
 import { ApiLogger, createLogger, PinoNestLogger } from './logging/logger';
 import { buildOpenApiDocument } from './openapi/openapi-document';
@@ -23,14 +24,18 @@ export async function createApi(config: KeySyncConfig, options: CreateApiOptions
     bodyParser: false,
     logger: new PinoNestLogger(logger.pino),
   });
+  // Built once, at the first request that needs it (the app has its routes by then).
+  let document: OpenAPIObject | undefined;
+  const spec = (): OpenAPIObject => (document ??= buildOpenApiDocument(app));
   // Before the body parser, so even a malformed body gets a correlation id.
   app.use(requestContext(logger.pino));
+  app.use(methodNotAllowed(spec));
   app.useBodyParser('json', { limit: jsonBodyLimit });
   app.useBodyParser('raw', { type: 'application/octet-stream', limit: packageBodyLimit });
   // /metrics stays at the root, where Prometheus scrapers look for it.
   app.setGlobalPrefix('v1', { exclude: ['metrics'] });
   app.enableShutdownHooks();
-  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+  SwaggerModule.setup('docs', app, spec, {
     jsonDocumentUrl: 'v1/openapi.json',
     raw: ['json'],
   });

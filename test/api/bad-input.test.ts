@@ -1,5 +1,6 @@
 // Bad input never gets a 5xx: each case is a 4xx with a stable code, a message that says what to
 // do, and the correlation id the caller sent.
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, startApiHarness } from './support/api-harness';
 
@@ -30,6 +31,30 @@ describe('bad input', () => {
     const answer = await api.request('GET', '/v1/nothing-here', { as: 'operator' });
     expect(answer.status).toBe(404);
     expect(answer.body.code).toBe('route-not-found');
+  });
+
+  it('a known path with a method it does not take is a 405 with Allow, whatever the token; OPTIONS a 204 with Allow', async () => {
+    // fetch refuses to send TRACE, so it goes out through node:http.
+    const trace = await new Promise<{ status: number; allow: string | undefined; body: Record<string, unknown> }>((resolve, reject) => {
+      const sent = request(`${api.baseUrl}/v1/health`, { method: 'TRACE', headers: { 'x-request-id': 'trace-1' } }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, allow: response.headers.allow, body: JSON.parse(text) as Record<string, unknown> }));
+      });
+      sent.on('error', reject);
+      sent.end();
+    });
+    expect(trace.status).toBe(405);
+    expect(trace.allow).toBe('GET, HEAD, OPTIONS');
+    expect(trace.body).toMatchObject({ code: 'method-not-allowed', correlationId: 'trace-1' });
+    expect(String(trace.body.message)).toContain('GET');
+    const del = await api.request('DELETE', `/v1/clusters/${api.cluster}/syncs`);
+    expect(del.status).toBe(405);
+    expect(del.headers.get('allow')).toBe('POST, OPTIONS');
+    const options = await api.request('OPTIONS', `/v1/operations/sync:${api.cluster}:x/approvals`);
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('POST, OPTIONS');
+    expect((await api.request('DELETE', '/v1/nothing-here')).status).toBe(404);
   });
 
   it('malformed JSON is a 400 malformed-json that carries the caller’s request id', async () => {

@@ -9,11 +9,20 @@ import { jsonBodyLimit, packageBodyLimit } from '../http/body-limits';
 import { ApiLogger } from '../logging/logger';
 import { ApiError, type ApiErrorDetail } from './api-error';
 
-interface ErrorBody {
+export interface ErrorBody {
   code: string;
   message: string;
   correlationId: string;
   details?: ApiErrorDetail[];
+}
+
+/** The one way an error body is written, here and by middleware that answers before any route (405). */
+export function writeErrorBody(response: ApiResponse, status: number, body: ErrorBody): void {
+  const payload: ErrorBody = { code: body.code, message: body.message, correlationId: body.correlationId };
+  if (body.details) payload.details = body.details;
+  response.statusCode = status;
+  response.setHeader('content-type', 'application/json; charset=utf-8');
+  response.end(JSON.stringify(payload));
 }
 
 /** The http-errors type (body-parser, express) behind a Nest HttpException, when there is one. */
@@ -82,10 +91,6 @@ export class ErrorFilter implements ExceptionFilter {
       this.log.pino.error({ requestId: correlationId, err: error }, 'unexpected error');
     }
     if (response.headersSent) return;
-    const payload: ErrorBody = { code: body.code, message: body.message, correlationId };
-    if (body.details) payload.details = body.details;
-    response.statusCode = status;
-    response.setHeader('content-type', 'application/json; charset=utf-8');
-    response.end(JSON.stringify(payload));
+    writeErrorBody(response, status, { ...body, correlationId });
   }
 }
