@@ -28,6 +28,8 @@ export interface FixtureOptions {
   joinPolicy?: ApprovalPolicy;
   memberPolicies?: Record<string, ApprovalPolicy>;
   parallelism?: number;
+  /** Default: one of its own (wf<hex>). A fixed id (the spec's example, demo) must not be another running fixture's. */
+  clusterId?: string;
 }
 
 export interface ClusterFixture {
@@ -79,7 +81,7 @@ export async function createClusterFixture(options: FixtureOptions): Promise<Clu
   const dir = mkdtempSync(join(tmpdir(), 'keysync-wf-'));
   const setup = prepareSoftHsm(dir);
   process.env.SOFTHSM2_CONF = setup.confPath;
-  const clusterId = `wf${randomBytes(4).toString('hex')}`;
+  const clusterId = options.clusterId ?? `wf${randomBytes(4).toString('hex')}`;
   const pins: Record<string, string> = {};
   const members: MemberConfig[] = [];
   mkdirSync(join(dir, 'pins'));
