@@ -105,6 +105,25 @@ export default tseslint.config(
     },
   },
   {
+    // The API reaches Temporal through one gateway: no other API file holds a client of its own.
+    files: ['apps/api/**/*.ts'],
+    ignores: ['apps/api/temporal/temporal-gateway.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@temporalio/client',
+              importNames: ['Client', 'Connection', 'WorkflowClient', 'WorkflowHandle'],
+              message: 'Only apps/api/temporal/temporal-gateway.ts holds a Temporal client: inject TemporalGateway (start, describe, query, update, list, count).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The approval rules run in the workflow sandbox, the API and the CLI alike: pure JavaScript only.
     files: ['libs/approvals/**/*.ts'],
     rules: {

@@ -28,7 +28,7 @@ import { OperationsController } from './operations/operations.controller';
 import { PackagesController } from './packages/packages.controller';
 import { SyncsController } from './syncs/syncs.controller';
 import { OperationStarter } from './temporal/operation-starter';
-import { TemporalClientCloser, temporalClientProvider } from './temporal/temporal-client.provider';
+import { TemporalGateway } from './temporal/temporal-gateway';
 
 export const validationPipe = () =>
   new ValidationPipe({
@@ -49,8 +49,7 @@ export class AppModule {
       providers: [
         { provide: ApiConfig, useValue: new ApiConfig(config, runtime) },
         { provide: ApiLogger, useValue: logger },
-        temporalClientProvider,
-        TemporalClientCloser,
+        TemporalGateway,
         HealthService,
         OperationStarter,
         OperationReader,

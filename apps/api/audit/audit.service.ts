@@ -2,9 +2,10 @@
 // KeySyncMembers search attributes, joined with the append-only audit archive, which keeps
 // histories past the namespace's retention.
 import { Injectable } from '@nestjs/common';
-import { Client } from '@temporalio/client';
 import { AuditArchive, type ArchiveEntry } from '../../../libs/audit-archive';
 import { KeySyncKind, KeySyncState } from '../../../libs/contract/search-attributes';
+import { TemporalGateway } from '../temporal/temporal-gateway';
+import { memberTrailQuery } from '../temporal/visibility-queries';
 import type { AuditEntryDto, AuditTrailDto } from './audit.dto';
 
 /** Enough for any human reading; older entries remain in Temporal and the archive. */
@@ -13,7 +14,7 @@ const maxEntries = 500;
 @Injectable()
 export class AuditService {
   constructor(
-    private readonly client: Client,
+    private readonly temporal: TemporalGateway,
     private readonly archive: AuditArchive,
   ) {}
 
@@ -24,9 +25,7 @@ export class AuditService {
     });
     const byRun = new Map(archived.map((entry) => [`${entry.workflowId}\n${entry.runId}`, entry]));
     const entries: AuditEntryDto[] = [];
-    // Both ids were validated against a pattern without quotes, so they are safe inside the query.
-    const query = `KeySyncCluster = '${cluster}' AND KeySyncMembers = '${member}'`;
-    for await (const execution of this.client.workflow.list({ query })) {
+    for await (const execution of this.temporal.list(memberTrailQuery(cluster, member))) {
       const key = `${execution.workflowId}\n${execution.runId}`;
       const record = byRun.get(key);
       byRun.delete(key);

@@ -2,26 +2,19 @@
 // key is on every member, and may wait (bounded) until it is. The API holds no HSM and no state:
 // it runs a short keyAvailability workflow on the orchestrator, which asks every member's agent,
 // and answers with that workflow's result.
-import { randomUUID } from 'node:crypto';
 import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Client } from '@temporalio/client';
-import type { KeyAvailabilityInput, KeyAvailabilityResult } from '../../../libs/contract/key-availability';
-import { KeySyncCluster, KeySyncKind } from '../../../libs/contract/search-attributes';
-import { keyAvailabilityWorkflowId } from '../../../libs/contract/workflow-ids';
-import { workflowTypes } from '../../../libs/contract/workflow-types';
+import type { KeyAvailabilityResult } from '../../../libs/contract/key-availability';
 import { Authenticated, CurrentPrincipal } from '../auth/auth-decorators';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import { ApiInvalidInput, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import type { Principal } from '../http/api-request';
-import { clusterSnapshot } from '../temporal/cluster-snapshot';
 import { runShortWorkflow } from '../temporal/run-short-workflow';
+import { availabilityRun } from '../temporal/short-runs';
+import { TemporalGateway } from '../temporal/temporal-gateway';
 import { AvailabilityQueryDto, KeyAvailabilityDto, KeyParams, maxWaitSeconds, waitSeconds } from './availability.dto';
-
-/** Beyond the caller's wait: time for one look at every member (a down one is probed for 3 s). */
-const answerMarginSeconds = 30;
 
 @ApiTags('clusters')
 @Authenticated()
@@ -29,7 +22,7 @@ const answerMarginSeconds = 30;
 export class AvailabilityController {
   constructor(
     private readonly config: ApiConfig,
-    private readonly client: Client,
+    private readonly temporal: TemporalGateway,
   ) {}
 
   @Get(':cluster/keys/:keyId/availability')
@@ -55,19 +48,7 @@ export class AvailabilityController {
         `sync=true starts a key sync, which needs the role operator; principal "${principal.id}" has ${principal.roles.join(', ') || 'no roles'}. Ask without sync, or with an operator's token.`,
       );
     }
-    const keyId = params.keyId.toLowerCase();
-    const input: KeyAvailabilityInput = { cluster: clusterSnapshot(cluster), keyId, waitSeconds: wait, sync, requestedBy: principal.id };
-    return runShortWorkflow<KeyAvailabilityResult>(this.client, {
-      workflowType: workflowTypes.keyAvailability,
-      workflowId: keyAvailabilityWorkflowId(cluster.id, keyId, randomUUID()),
-      taskQueue: this.config.orchestratorTaskQueue,
-      args: [input],
-      boundSeconds: wait + answerMarginSeconds,
-      searchAttributes: [
-        { key: KeySyncCluster, value: cluster.id },
-        { key: KeySyncKind, value: 'availability' },
-      ],
-      what: 'the availability check',
-    });
+    const check = { cluster, keyId: params.keyId.toLowerCase(), waitSeconds: wait, sync, requestedBy: principal.id };
+    return runShortWorkflow<KeyAvailabilityResult>(this.temporal, availabilityRun(check));
   }
 }

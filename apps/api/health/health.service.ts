@@ -2,11 +2,9 @@
 // (seen as recent pollers on its activity task queue). Bounded by a deadline so a dead Temporal
 // gives a quick "unreachable" instead of a hanging request.
 import { Injectable } from '@nestjs/common';
-import { Client } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
 import { memberTaskQueue } from '../../../libs/contract/task-queues';
 import { ApiConfig } from '../config/api-config';
+import { TemporalGateway } from '../temporal/temporal-gateway';
 import type { HealthDto, MemberAgentHealthDto } from './health.dto';
 
 const deadlineMs = 3_000;
@@ -16,7 +14,7 @@ const pollerFreshMs = 90_000;
 @Injectable()
 export class HealthService {
   constructor(
-    private readonly client: Client,
+    private readonly temporal: TemporalGateway,
     private readonly config: ApiConfig,
   ) {}
 
@@ -39,26 +37,15 @@ export class HealthService {
     };
   }
 
-  private async temporalReachable(): Promise<boolean> {
-    try {
-      await this.client.connection.withDeadline(Date.now() + deadlineMs, () => this.client.workflowService.getSystemInfo({}));
-      return true;
-    } catch {
-      return false;
-    }
+  private temporalReachable(): Promise<boolean> {
+    return this.temporal.reachable(deadlineMs);
   }
 
   private async agentPolling(taskQueue: string): Promise<boolean> {
     try {
-      const answer = await this.client.connection.withDeadline(Date.now() + deadlineMs, () =>
-        this.client.workflowService.describeTaskQueue({
-          namespace: this.config.temporal.namespace,
-          taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-        }),
-      );
+      const polledAt = await this.temporal.activityPollTimes(taskQueue, deadlineMs);
       const now = Date.now();
-      return (answer.pollers ?? []).some((poller) => poller.lastAccessTime && now - tsToMs(poller.lastAccessTime) < pollerFreshMs);
+      return polledAt.some((at) => now - at < pollerFreshMs);
     } catch {
       return false;
     }

@@ -1,9 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { JoinInput } from '../../../libs/contract/operation-inputs';
 import { describeProblems, joinRequestProblems } from '../../../libs/contract/request-rules';
-import { joinWorkflowId } from '../../../libs/contract/workflow-ids';
-import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { ClusterParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
@@ -12,8 +9,8 @@ import { ApiInvalidInput, ApiJsonBody, ApiStateConflict, ApiTemporalUnavailable,
 import type { ApiResponse, Principal } from '../http/api-request';
 import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
-import { clusterSnapshot } from '../temporal/cluster-snapshot';
 import { OperationStarter } from '../temporal/operation-starter';
+import { joinStart } from '../temporal/operation-starts';
 import { JoinRequestDto } from './join-request.dto';
 
 @ApiTags('operations')
@@ -52,16 +49,7 @@ export class MembersController {
       throw ApiError.badRequest('invalid-input', `The request was refused: ${describeProblems(problems)}. Fix these fields and send it again.`, problems);
     }
     const reason = body.reason ?? `join ${body.member}`;
-    const input: JoinInput = { cluster: clusterSnapshot(cluster), member: body.member, sponsor: body.sponsor, requestedBy: principal.id, reason };
-    const { operationId } = await this.starter.startOnce({
-      workflowType: workflowTypes.join,
-      workflowId: joinWorkflowId(cluster.id, body.member),
-      args: [input],
-      request: { cluster: cluster.id, member: body.member, sponsor: body.sponsor, reason },
-      memo: { requestedBy: principal.id, cluster: cluster.id, members: [body.member, body.sponsor] },
-      kind: 'join',
-      reusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    });
+    const { operationId } = await this.starter.startOnce(joinStart({ cluster, member: body.member, sponsor: body.sponsor, requestedBy: principal.id, reason }));
     response.setHeader('location', operationLocation(operationId));
     return { operationId, kind: 'join' };
   }

@@ -5,9 +5,6 @@
 // and auditing it take the same routes as a sync.
 import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { KeySyncInput } from '../../../libs/contract/operation-inputs';
-import { keySyncWorkflowId } from '../../../libs/contract/workflow-ids';
-import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { MemberParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
@@ -17,8 +14,8 @@ import type { ApiResponse, Principal } from '../http/api-request';
 import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
 import { idempotencyKeyHeader, idempotencyKeyProblem, syncIdFor } from '../syncs/sync-id';
-import { clusterSnapshot } from '../temporal/cluster-snapshot';
 import { OperationStarter } from '../temporal/operation-starter';
+import { repairStart } from '../temporal/operation-starts';
 import { RepairRequestDto } from './repair-request.dto';
 
 @ApiTags('operations')
@@ -58,19 +55,9 @@ export class RepairController {
       throw ApiError.badRequest('invalid-input', `The request was refused: ${keyProblem.field} ${keyProblem.reason}. Fix it and send the request again.`, [keyProblem]);
     }
 
-    const workflowId = keySyncWorkflowId(cluster.id, syncIdFor(principal.id, idempotencyKey));
-    // No targets: the workflow makes the member its own only target when repair is set.
-    const input: KeySyncInput = { cluster: clusterSnapshot(cluster), source: member, repair: true, requestedBy: principal.id, reason: body.reason };
-    const { operationId } = await this.starter.startOnce({
-      workflowType: workflowTypes.keySync,
-      workflowId,
-      args: [input],
-      request: { cluster: cluster.id, member, repair: true, reason: body.reason },
-      // [source, ...targets] as for a sync (the workflow's KeySyncMembers too): the reader's memo fallback lists members after the first.
-      memo: { requestedBy: principal.id, cluster: cluster.id, members: [member, member] },
-      kind: 'repair',
-      reusePolicy: 'REJECT_DUPLICATE',
-    });
+    const { operationId } = await this.starter.startOnce(
+      repairStart({ cluster, syncId: syncIdFor(principal.id, idempotencyKey), member, requestedBy: principal.id, reason: body.reason }),
+    );
     response.setHeader('location', operationLocation(operationId));
     return { operationId, kind: 'repair' };
   }

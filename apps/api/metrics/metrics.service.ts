@@ -3,14 +3,14 @@
 // drift-started syncs that completed since this API started. Scrapes within `freshForMs` share
 // one refresh, so a busy scraper cannot turn into a stream of visibility queries.
 import { Injectable } from '@nestjs/common';
-import { Client } from '@temporalio/client';
 import { createKeySyncMetrics, operationStates } from '../../../libs/metrics';
 import type { KeySyncMetrics } from '../../../libs/metrics';
 import { driftMemberStatuses } from '../../../libs/contract/drift';
 import type { DriftWatchResult } from '../../../libs/contract/drift';
 import { KeySyncState } from '../../../libs/contract/search-attributes';
-import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { ApiConfig } from '../config/api-config';
+import { TemporalGateway } from '../temporal/temporal-gateway';
+import { completedDriftWatchesQuery, kindInStateQuery, syncsCompletedAfterQuery } from '../temporal/visibility-queries';
 
 const freshForMs = 2_000;
 /** Drift-started syncs already counted in the histogram are remembered; beyond this, the oldest are forgotten. */
@@ -26,7 +26,7 @@ export class MetricsService {
   private refreshedAt = 0;
 
   constructor(
-    private readonly client: Client,
+    private readonly temporal: TemporalGateway,
     private readonly config: ApiConfig,
   ) {}
 
@@ -78,17 +78,16 @@ export class MetricsService {
 
   /** The result of the newest completed driftWatch run of the cluster (each run's result is read once). */
   private async latestDriftResult(cluster: string): Promise<DriftWatchResult | null> {
-    const query = `WorkflowType = '${workflowTypes.driftWatch}' AND KeySyncCluster = '${cluster}' AND ExecutionStatus = 'Completed'`;
     let newest: { workflowId: string; runId: string; startTime: Date } | null = null;
     let seen = 0;
-    for await (const execution of this.client.workflow.list({ query, pageSize: 20 })) {
+    for await (const execution of this.temporal.list(completedDriftWatchesQuery(cluster), 20)) {
       if (newest === null || execution.startTime > newest.startTime) newest = { workflowId: execution.workflowId, runId: execution.runId, startTime: execution.startTime };
       if (++seen >= 20) break;
     }
     if (newest === null) return this.latestDrift.get(cluster)?.result ?? null;
     const cached = this.latestDrift.get(cluster);
     if (cached?.runId === newest.runId) return cached.result;
-    const result = (await this.client.workflow.getHandle(newest.workflowId, newest.runId).result()) as DriftWatchResult;
+    const result = await this.temporal.result<DriftWatchResult>(newest.workflowId, newest.runId);
     this.latestDrift.set(cluster, { runId: newest.runId, result });
     return result;
   }
@@ -97,17 +96,15 @@ export class MetricsService {
     const pairs = Object.entries(operationStates).flatMap(([kind, states]) => states.map((state) => ({ kind, state })));
     return Promise.all(
       pairs.map(async ({ kind, state }) => {
-        const { count } = await this.client.workflow.count(`KeySyncCluster = '${cluster}' AND KeySyncKind = '${kind}' AND KeySyncState = '${state}'`);
-        return { kind, state, count };
+        return { kind, state, count: await this.temporal.count(kindInStateQuery(cluster, kind, state)) };
       }),
     );
   }
 
   /** Seconds from detection to completion of the automatic syncs that completed since the last look. */
   private async healedSince(cluster: string): Promise<{ trigger: string; seconds: number }[]> {
-    const query = `KeySyncCluster = '${cluster}' AND KeySyncKind = 'sync' AND ExecutionStatus = 'Completed' AND CloseTime > '${this.startedAt.toISOString()}'`;
     const durations: { trigger: string; seconds: number }[] = [];
-    for await (const execution of this.client.workflow.list({ query })) {
+    for await (const execution of this.temporal.list(syncsCompletedAfterQuery(cluster, this.startedAt))) {
       const memo = execution.memo as { detectedAt?: unknown; automatic?: unknown } | undefined;
       const detectedAt = memo?.detectedAt;
       const key = `${execution.workflowId}/${execution.runId}`;

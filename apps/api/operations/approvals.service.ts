@@ -2,13 +2,14 @@
 // update's validator in the workflow decides; a refusal comes back as a 4xx whose code is its
 // failure type (approval-refusal.ts).
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { Client, isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Approval, ApprovalAccepted } from '../../../libs/contract/approvals';
 import { approveUpdate, challengeQuery } from '../../../libs/contract/messages';
 import { approvalWorkflowId, memberSyncWorkflowId } from '../../../libs/contract/workflow-ids';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
 import type { Principal } from '../http/api-request';
+import { TemporalGateway } from '../temporal/temporal-gateway';
 import { OperationReader, type ResolvedOperation } from './operation-reader';
 import type { ApprovalRequestDto, ChallengeDto } from './approval.dto';
 import { approvalRefusalError } from './approval-refusal';
@@ -19,7 +20,7 @@ const grpcDeadlineExceeded: readonly number[] = [4];
 @Injectable()
 export class ApprovalsService {
   constructor(
-    private readonly client: Client,
+    private readonly temporal: TemporalGateway,
     private readonly config: ApiConfig,
     private readonly reader: OperationReader,
   ) {}
@@ -30,7 +31,7 @@ export class ApprovalsService {
     this.assertRunning(resolved);
     let answer: { challenge: string } | null;
     try {
-      answer = await this.client.connection.withDeadline(Date.now() + deadlineMs, () => resolved.handle.query(challengeQuery, member));
+      answer = await this.temporal.query(resolved.description.workflowId, challengeQuery, [member], deadlineMs);
     } catch (error) {
       throw this.unanswered(error);
     }
@@ -58,9 +59,7 @@ export class ApprovalsService {
     const approval: Approval = { member: body.member, approverId: principal.id, decision: body.decision, signature: body.signature };
     const targetId = this.approvalTarget(resolved, body.member);
     try {
-      return await this.client.connection.withDeadline(Date.now() + deadlineMs, () =>
-        this.client.workflow.getHandle(targetId).executeUpdate(approveUpdate, { args: [approval] }),
-      );
+      return await this.temporal.update(targetId, approveUpdate, [approval], deadlineMs);
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) {
         throw approvalRefusalError(error.cause);

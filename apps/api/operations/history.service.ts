@@ -1,10 +1,11 @@
 // The raw histories of an operation, for replay: the operation's workflow, then each member's
 // memberSync (and for a join, its key sync and that sync's members).
 import { Injectable } from '@nestjs/common';
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { memberSyncWorkflowId } from '../../../libs/contract/workflow-ids';
 import type { OperationMemo } from '../temporal/operation-starter';
+import { TemporalGateway } from '../temporal/temporal-gateway';
 import type { HistoriesDto, WorkflowHistoryDto } from './approval.dto';
 import { parseOperationId } from './operation-id';
 import { OperationReader } from './operation-reader';
@@ -12,7 +13,7 @@ import { OperationReader } from './operation-reader';
 @Injectable()
 export class HistoryService {
   constructor(
-    private readonly client: Client,
+    private readonly temporal: TemporalGateway,
     private readonly reader: OperationReader,
   ) {}
 
@@ -37,17 +38,16 @@ export class HistoryService {
     const view = await this.reader.read(operationId);
     const keySyncId = view.join?.keySyncWorkflowId;
     if (!keySyncId) return [];
-    const child = await this.client.workflow.getHandle(keySyncId).describe().catch(() => null);
+    const child = await this.temporal.describe(keySyncId).catch(() => null);
     const childMembers = child ? await this.memberWorkflowIds(keySyncId, (child.memo ?? {})) : [];
     const fromState = await this.reader.read(keySyncId).then((sync) => sync.members.flatMap((member) => (member.workflowId ? [member.workflowId] : [])), () => []);
     return [keySyncId, ...childMembers, ...fromState];
   }
 
   private async fetch(workflowId: string): Promise<WorkflowHistoryDto | null> {
-    const handle = this.client.workflow.getHandle(workflowId);
     try {
-      const description = await handle.describe();
-      const history = await handle.fetchHistory();
+      const description = await this.temporal.describe(workflowId);
+      const history = await this.temporal.fetchHistory(workflowId);
       return { workflowId, runId: description.runId, history: JSON.parse(historyToJSON(history)) as Record<string, unknown> };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return null;

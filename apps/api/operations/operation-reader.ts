@@ -2,7 +2,7 @@
 // while it can answer, its result once completed, and the memo the API wrote at start when
 // neither is available (no orchestrator polling). Members show their memberSync's live state.
 import { Injectable } from '@nestjs/common';
-import { Client, type WorkflowExecutionDescription, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import { type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { memberStateQuery, operationStateQuery } from '../../../libs/contract/messages';
 import { finalMemberStates } from '../../../libs/contract/operations';
 import type { JoinState, MemberStatus, MemberSummary, OperationState } from '../../../libs/contract/operations';
@@ -10,6 +10,7 @@ import { KeySyncKind } from '../../../libs/contract/search-attributes';
 import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { ApiError } from '../errors/api-error';
 import type { OperationMemo } from '../temporal/operation-starter';
+import { TemporalGateway } from '../temporal/temporal-gateway';
 import { parseOperationId, type ParsedOperationId } from './operation-id';
 import type { OperationDto, OperationMemberDto } from './operation.dto';
 
@@ -18,20 +19,18 @@ const queryDeadlineMs = 5_000;
 
 export interface ResolvedOperation {
   parsed: ParsedOperationId;
-  handle: WorkflowHandle;
   description: WorkflowExecutionDescription;
 }
 
 @Injectable()
 export class OperationReader {
-  constructor(private readonly client: Client) {}
+  constructor(private readonly temporal: TemporalGateway) {}
 
   /** The operation's workflow, or a 404 that says where operation ids come from. */
   async resolve(operationId: string): Promise<ResolvedOperation> {
     const parsed = parseOperationId(operationId);
-    const handle = this.client.workflow.getHandle(operationId);
     try {
-      return { parsed, handle, description: await handle.describe() };
+      return { parsed, description: await this.temporal.describe(operationId) };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         throw ApiError.notFound('operation-not-found', `There is no operation ${operationId}. Use the operationId (or Location) a start request returned.`);
@@ -72,20 +71,21 @@ export class OperationReader {
   }
 
   /** The parent's state: its query (live, or replayed by a worker once closed), else its result. */
-  private async operationState({ handle, description }: ResolvedOperation): Promise<OperationState | null> {
+  private async operationState({ description }: ResolvedOperation): Promise<OperationState | null> {
     if (description.status.name === 'COMPLETED') {
       try {
-        return (await handle.result()) as OperationState;
+        return await this.temporal.result<OperationState>(description.workflowId);
       } catch {
         // fall through to the query
       }
     }
-    return this.query(() => handle.query(operationStateQuery));
+    return this.query(() => this.temporal.query(description.workflowId, operationStateQuery, [], queryDeadlineMs));
   }
 
+  /** The query's answer, or null when no worker gave one in time. */
   private async query<T>(ask: () => Promise<T>): Promise<T | null> {
     try {
-      return await this.client.connection.withDeadline(Date.now() + queryDeadlineMs, ask);
+      return await ask();
     } catch {
       return null;
     }
@@ -94,17 +94,17 @@ export class OperationReader {
   private async liveMember(summary: MemberSummary, running: boolean): Promise<OperationMemberDto> {
     const view = memberView(summary);
     if (!summary.workflowId || !running || finalMemberStates.includes(summary.state)) return view;
-    const live = await this.query(() => this.client.workflow.getHandle(summary.workflowId as string).query(memberStateQuery));
+    const live = await this.query(() => this.temporal.query(summary.workflowId as string, memberStateQuery, [], queryDeadlineMs));
     return live ? memberView(live) : view;
   }
 
   private async readMemberSync(resolved: ResolvedOperation): Promise<OperationDto> {
-    const { handle, description } = resolved;
+    const { description } = resolved;
     const memo = memoOf(description);
     const live =
       description.status.name === 'COMPLETED'
-        ? ((await handle.result().catch(() => null)) as MemberStatus | null)
-        : await this.query(() => handle.query(memberStateQuery));
+        ? await this.temporal.result<MemberStatus>(description.workflowId).catch(() => null)
+        : await this.query(() => this.temporal.query(description.workflowId, memberStateQuery, [], queryDeadlineMs));
     if (!live) return this.fromMemo(resolved);
     const state = live.state === 'in-sync' ? 'completed' : live.state === 'failed' ? (live.reason === 'cancelled' ? 'cancelled' : 'failed') : 'running';
     return {

@@ -4,6 +4,7 @@ import { Authenticated, CurrentPrincipal, Roles } from '../auth/auth-decorators'
 import { ApiError } from '../errors/api-error';
 import { ApiInvalidInput, ApiJsonBody, ApiStateConflict, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import type { Principal } from '../http/api-request';
+import { TemporalGateway } from '../temporal/temporal-gateway';
 import { ApprovalAcceptedDto, ApprovalRequestDto, CancelAcceptedDto, ChallengeDto, ChallengeParams, HistoriesDto, OperationParams } from './approval.dto';
 import { ApprovalsService } from './approvals.service';
 import { HistoryService } from './history.service';
@@ -20,6 +21,7 @@ export class OperationsController {
     private readonly reader: OperationReader,
     private readonly approvals: ApprovalsService,
     private readonly historyService: HistoryService,
+    private readonly temporal: TemporalGateway,
   ) {}
 
   @Get()
@@ -64,13 +66,13 @@ export class OperationsController {
   @ApiAcceptedResponse({ type: CancelAcceptedDto })
   @ApiStateConflict('operation-closed: the operation has already ended.')
   async cancel(@Param() params: OperationParams): Promise<CancelAcceptedDto> {
-    const { handle, description } = await this.reader.resolve(params.operationId);
+    const { description } = await this.reader.resolve(params.operationId);
     // A workflow still archiving its history runs on after its operation has ended: ask for both.
     const ended = description.status.name !== 'RUNNING' ? description.status.name.toLowerCase() : (await this.reader.read(params.operationId)).state;
     if (ended !== 'running') {
       throw ApiError.conflict('operation-closed', `Operation ${params.operationId} has already ended (${ended}); there is nothing to cancel.`);
     }
-    await handle.cancel();
+    await this.temporal.cancel(params.operationId);
     return { operationId: params.operationId, state: 'cancelling' };
   }
 

@@ -4,10 +4,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BlobNotFoundError, PackageStore } from '../../../libs/package-store';
-import { syncPolicyOf } from '../../../libs/contract/cluster';
-import type { MemberSyncInput } from '../../../libs/contract/operation-inputs';
-import { keySyncWorkflowId, memberSyncWorkflowId } from '../../../libs/contract/workflow-ids';
-import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { MemberParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
@@ -17,6 +13,7 @@ import type { ApiRequest, ApiResponse, Principal } from '../http/api-request';
 import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
 import { OperationStarter } from '../temporal/operation-starter';
+import { uploadStart } from '../temporal/operation-starts';
 import { PackageDigestParams, PackageUploadQuery } from './package-params.dto';
 import { checkUploadedPackage } from './package-upload';
 
@@ -82,28 +79,7 @@ export class PackagesController {
     const file = checkUploadedPackage(request.body, query.digest, cluster.id);
     const stored = await this.store.put(request.body);
     const reason = query.reason ?? `package ${stored.digest.slice(0, 12)} uploaded for ${params.member}`;
-    const workflowId = memberSyncWorkflowId(keySyncWorkflowId(cluster.id, `upload-${stored.digest.slice(0, 32)}`), params.member);
-    const packageRef = { digest: stored.digest, size: stored.size, keyCount: file.entries.length };
-    const input: MemberSyncInput = {
-      cluster: cluster.id,
-      member: params.member,
-      operationId: workflowId,
-      requestedBy: principal.id,
-      reason,
-      package: packageRef,
-      expected: file.entries.map((entry) => ({ class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint })),
-      approvers: cluster.approvers.map((approver) => ({ id: approver.id, publicKey: approver.publicKey })),
-      policy: syncPolicyOf(cluster.policy, params.member),
-    };
-    const { operationId } = await this.starter.startOnce({
-      workflowType: workflowTypes.memberSync,
-      workflowId,
-      args: [input],
-      request: { cluster: cluster.id, member: params.member, digest: stored.digest },
-      memo: { requestedBy: principal.id, cluster: cluster.id, members: [params.member], package: { digest: stored.digest, keyCount: packageRef.keyCount } },
-      kind: 'member-sync',
-      reusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    });
+    const { operationId } = await this.starter.startOnce(uploadStart({ cluster, member: params.member, file, stored, requestedBy: principal.id, reason }));
     response.setHeader('location', operationLocation(operationId));
     return { operationId, kind: 'sync' };
   }

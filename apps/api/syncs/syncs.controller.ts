@@ -1,9 +1,6 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { KeySyncInput } from '../../../libs/contract/operation-inputs';
 import { describeProblems, syncRequestProblems, syncTargets } from '../../../libs/contract/request-rules';
-import { keySyncWorkflowId } from '../../../libs/contract/workflow-ids';
-import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { ClusterParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
@@ -12,8 +9,8 @@ import { ApiInvalidInput, ApiJsonBody, ApiStateConflict, ApiTemporalUnavailable,
 import type { ApiResponse, Principal } from '../http/api-request';
 import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
-import { clusterSnapshot } from '../temporal/cluster-snapshot';
 import { OperationStarter } from '../temporal/operation-starter';
+import { syncStart } from '../temporal/operation-starts';
 import { idempotencyKeyHeader, idempotencyKeyProblem, syncIdFor } from './sync-id';
 import { SyncRequestDto } from './sync-request.dto';
 
@@ -58,24 +55,18 @@ export class SyncsController {
     }
 
     // Same principal + key -> same syncId -> same workflow id: Temporal itself refuses a second start.
-    const workflowId = keySyncWorkflowId(cluster.id, syncIdFor(principal.id, idempotencyKey));
-    const input: KeySyncInput = {
-      cluster: clusterSnapshot(cluster),
-      source: body.source,
-      ...(body.targets ? { targets: body.targets } : {}),
-      ...(body.keyIds ? { keyIds: body.keyIds.map((id) => id.toLowerCase()) } : {}),
-      requestedBy: principal.id,
-      reason: body.reason,
-    };
-    const { operationId } = await this.starter.startOnce({
-      workflowType: workflowTypes.keySync,
-      workflowId,
-      args: [input],
-      request: { cluster: cluster.id, source: body.source, targets: body.targets ?? null, keyIds: input.keyIds ?? null, reason: body.reason },
-      memo: { requestedBy: principal.id, cluster: cluster.id, members: [body.source, ...targets] },
-      kind: 'sync',
-      reusePolicy: 'REJECT_DUPLICATE',
-    });
+    const { operationId } = await this.starter.startOnce(
+      syncStart({
+        cluster,
+        syncId: syncIdFor(principal.id, idempotencyKey),
+        source: body.source,
+        targets: body.targets,
+        resolvedTargets: targets,
+        keyIds: body.keyIds,
+        requestedBy: principal.id,
+        reason: body.reason,
+      }),
+    );
     response.setHeader('location', operationLocation(operationId));
     return { operationId, kind: 'sync' };
   }

@@ -3,13 +3,13 @@
 // server refuses a second start of that id, and the request's hash in the memo tells a retry of
 // the same request (answered with the same operation) from a different one (409).
 import { Injectable } from '@nestjs/common';
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { SearchAttributePair, WorkflowIdReusePolicy } from '@temporalio/common';
 import { sha256Hex } from '../../../libs/digest';
 import { canonicalJson } from '../../../libs/package-format';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from '../../../libs/contract/search-attributes';
-import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
+import { TemporalGateway } from './temporal-gateway';
 
 /** What the API records in each operation's memo: enough to answer for it without the worker. */
 export interface OperationMemo {
@@ -39,10 +39,7 @@ export function requestHash(request: unknown): string {
 
 @Injectable()
 export class OperationStarter {
-  constructor(
-    private readonly client: Client,
-    private readonly config: ApiConfig,
-  ) {}
+  constructor(private readonly temporal: TemporalGateway) {}
 
   /** Starts the workflow, or finds the one this same request started before. */
   async startOnce(start: StartRequest): Promise<{ operationId: string; created: boolean }> {
@@ -55,19 +52,19 @@ export class OperationStarter {
       { key: KeySyncState, value: start.kind === 'member-sync' ? 'pending' : 'running' },
     ];
     try {
-      await this.client.workflow.start(start.workflowType, {
-        taskQueue: this.config.orchestratorTaskQueue,
+      await this.temporal.start({
+        workflowType: start.workflowType,
         workflowId: start.workflowId,
         args: start.args,
         memo: { ...memo },
-        typedSearchAttributes: searchAttributes,
-        workflowIdReusePolicy: start.reusePolicy,
+        searchAttributes,
+        reusePolicy: start.reusePolicy,
       });
       return { operationId: start.workflowId, created: true };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
-    const existing = await this.client.workflow.getHandle(start.workflowId).describe();
+    const existing = await this.temporal.describe(start.workflowId);
     const existingHash = (existing.memo as Partial<OperationMemo> | undefined)?.requestHash;
     if (existingHash === hash) return { operationId: start.workflowId, created: false };
     throw ApiError.conflict(

@@ -3,16 +3,15 @@
 // workflows whose activities run on the members' agents. No orchestrator polling within the bound
 // is a 503 that says what to start, never a request left hanging.
 import { HttpStatus } from '@nestjs/common';
-import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { SearchAttributePair, Workflow } from '@temporalio/common';
+import type { SearchAttributePair } from '@temporalio/common';
 import { TimeoutFailure } from '@temporalio/common';
 import { ApiError } from '../errors/api-error';
+import type { TemporalGateway } from './temporal-gateway';
 
 export interface ShortWorkflow {
   workflowType: string;
   workflowId: string;
-  taskQueue: string;
   args: unknown[];
   /** The longest the caller waits for the answer; the workflow is given as long. */
   boundSeconds: number;
@@ -21,20 +20,20 @@ export interface ShortWorkflow {
   what: string;
 }
 
-export async function runShortWorkflow<T>(client: Client, run: ShortWorkflow): Promise<T> {
-  const handle = await client.workflow.start<Workflow>(run.workflowType, {
-    taskQueue: run.taskQueue,
+export async function runShortWorkflow<T>(temporal: TemporalGateway, run: ShortWorkflow): Promise<T> {
+  const runId = await temporal.start({
+    workflowType: run.workflowType,
     workflowId: run.workflowId,
     args: run.args,
-    workflowExecutionTimeout: `${Math.ceil(run.boundSeconds)}s`,
-    typedSearchAttributes: run.searchAttributes,
+    executionTimeoutSeconds: Math.ceil(run.boundSeconds),
+    searchAttributes: run.searchAttributes,
   });
   let timer: NodeJS.Timeout | undefined;
   const noAnswer = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), Math.ceil(run.boundSeconds) * 1000 + 1000);
   });
   try {
-    const result = (await Promise.race([handle.result(), noAnswer])) as T | null;
+    const result = await Promise.race([temporal.result<T>(run.workflowId, runId), noAnswer]);
     if (result === null) throw unavailable(run.what);
     return result;
   } catch (error) {

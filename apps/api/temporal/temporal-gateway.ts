@@ -1,0 +1,120 @@
+// The API's one way to Temporal, and the only API code that holds a Temporal client: controllers
+// and services ask it to start, describe, query, update, cancel, list and count workflows, each
+// call with its deadline here. What to start is built in operation-starts.ts and short-runs.ts,
+// which executions to list in visibility-queries.ts; Temporal's errors pass through unchanged, for
+// the services and the error filter to map. The connection is lazy, so the API starts (and its
+// health endpoint can say so) while Temporal is still down; gRPC reconnects by itself.
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Client, Connection, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
+import type { QueryDefinition, SearchAttributePair, UpdateDefinition, Workflow, WorkflowIdReusePolicy } from '@temporalio/common';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { ApiConfig } from '../config/api-config';
+import { ApiLogger } from '../logging/logger';
+
+/** A workflow the API starts, always on the orchestrator's task queue. */
+export interface WorkflowStart {
+  workflowType: string;
+  workflowId: string;
+  args: unknown[];
+  searchAttributes: SearchAttributePair[];
+  memo?: Record<string, unknown>;
+  /** Default: Temporal's (a closed id may be started again). */
+  reusePolicy?: WorkflowIdReusePolicy;
+  /** Ends the run (TimeoutFailure) if it has not completed by then. */
+  executionTimeoutSeconds?: number;
+}
+
+export type WorkflowHistory = temporal.api.history.v1.IHistory;
+
+@Injectable()
+export class TemporalGateway implements OnApplicationShutdown {
+  private readonly client: Client;
+
+  constructor(
+    private readonly config: ApiConfig,
+    private readonly log: ApiLogger,
+  ) {
+    this.client = new Client({ connection: Connection.lazy({ address: config.temporal.address }), namespace: config.temporal.namespace });
+  }
+
+  /** Starts the workflow; its run id. A taken id throws WorkflowExecutionAlreadyStartedError. */
+  async start(start: WorkflowStart): Promise<string> {
+    const handle = await this.client.workflow.start<Workflow>(start.workflowType, {
+      taskQueue: this.config.orchestratorTaskQueue,
+      workflowId: start.workflowId,
+      args: start.args,
+      typedSearchAttributes: start.searchAttributes,
+      ...(start.memo ? { memo: start.memo } : {}),
+      ...(start.reusePolicy ? { workflowIdReusePolicy: start.reusePolicy } : {}),
+      ...(start.executionTimeoutSeconds !== undefined ? { workflowExecutionTimeout: `${start.executionTimeoutSeconds}s` } : {}),
+    });
+    return handle.firstExecutionRunId;
+  }
+
+  /** The latest run of that id; WorkflowNotFoundError when there is none. */
+  describe(workflowId: string): Promise<WorkflowExecutionDescription> {
+    return this.client.workflow.getHandle(workflowId).describe();
+  }
+
+  /** The run's result once it completes (the latest run's without a run id); WorkflowFailedError if it does not. */
+  result<T>(workflowId: string, runId?: string): Promise<T> {
+    return this.client.workflow.getHandle(workflowId, runId).result() as Promise<T>;
+  }
+
+  /** A query needs a worker to answer: the deadline bounds the wait for one. */
+  query<Ret, Args extends unknown[]>(workflowId: string, definition: QueryDefinition<Ret, Args>, args: Args, deadlineMs: number): Promise<Ret> {
+    return this.client.connection.withDeadline(Date.now() + deadlineMs, () => this.client.workflow.getHandle(workflowId).query(definition, ...args));
+  }
+
+  /** An update waits for the workflow's verdict: WorkflowUpdateFailedError when it refuses. */
+  update<Ret, Args extends [unknown, ...unknown[]]>(workflowId: string, definition: UpdateDefinition<Ret, Args>, args: Args, deadlineMs: number): Promise<Ret> {
+    return this.client.connection.withDeadline(Date.now() + deadlineMs, () => this.client.workflow.getHandle(workflowId).executeUpdate(definition, { args }));
+  }
+
+  async cancel(workflowId: string): Promise<void> {
+    await this.client.workflow.getHandle(workflowId).cancel();
+  }
+
+  /** The latest run's history, for replay. */
+  fetchHistory(workflowId: string): Promise<WorkflowHistory> {
+    return this.client.workflow.getHandle(workflowId).fetchHistory();
+  }
+
+  /** Executions that match a visibility query (visibility-queries.ts), newest first. */
+  list(query: string, pageSize?: number): AsyncIterable<WorkflowExecutionInfo> {
+    return this.client.workflow.list({ query, ...(pageSize !== undefined ? { pageSize } : {}) });
+  }
+
+  async count(query: string): Promise<number> {
+    return (await this.client.workflow.count(query)).count;
+  }
+
+  /** Whether the Temporal frontend answers within the deadline. */
+  async reachable(deadlineMs: number): Promise<boolean> {
+    try {
+      await this.client.connection.withDeadline(Date.now() + deadlineMs, () => this.client.workflowService.getSystemInfo({}));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** When each worker polling that activity task queue last polled, epoch milliseconds. */
+  async activityPollTimes(taskQueue: string, deadlineMs: number): Promise<number[]> {
+    const answer = await this.client.connection.withDeadline(Date.now() + deadlineMs, () =>
+      this.client.workflowService.describeTaskQueue({
+        namespace: this.config.temporal.namespace,
+        taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+      }),
+    );
+    return (answer.pollers ?? []).flatMap((poller) => (poller.lastAccessTime ? [tsToMs(poller.lastAccessTime)] : []));
+  }
+
+  /** Closes the connection when Nest shuts down (SIGTERM with enableShutdownHooks, or app.close()). */
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    this.log.pino.info({ signal }, 'api stopping: closing the Temporal connection');
+    await this.client.connection.close();
+  }
+}
