@@ -47,7 +47,7 @@ export function syncRequestProblems(request: SyncRequest, cluster: RequestCluste
   for (const target of targets) {
     if (!members.has(target)) problems.push({ field: 'targets', reason: `${target} is not a member of cluster ${cluster.id}` });
     if (target === request.source && !request.repair) problems.push({ field: 'targets', reason: `${target} is the source` });
-    if (target !== request.source && request.repair) problems.push({ field: 'targets', reason: `${target} is not ${request.source}: a repair's only target is its own member` });
+    if (target !== request.source && request.repair) problems.push({ field: 'targets', reason: `include ${target}, but a repair's only target is its own member ${request.source}` });
   }
   if (new Set(targets).size !== targets.length) problems.push({ field: 'targets', reason: 'repeat a member' });
   if (targets.length === 0) problems.push({ field: 'targets', reason: 'leave no member to sync to' });

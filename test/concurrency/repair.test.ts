@@ -108,6 +108,6 @@ describe('repair of duplicated objects', () => {
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect((failure as WorkflowFailedError).cause?.message).toMatch(/a repair has no target but its member n2/);
+    expect((failure as WorkflowFailedError).cause?.message).toMatch(/targets include n3, but a repair's only target is its own member n2/);
   });
 });
