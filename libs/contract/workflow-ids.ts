@@ -62,6 +62,9 @@ export type ParsedOperationId =
 /** What an operation id looks like, for messages that refuse one. */
 export const operationIdShapes = 'sync:<cluster>:<syncId>, sync:<cluster>:<syncId>:<member> or join:<cluster>:<member>';
 
+/** Every operation id in one expression, for a schema that must state what the parser accepts. */
+export const operationIdPattern = new RegExp(`^(?:sync:${idPartPattern}:${idPartPattern}(?::${idPartPattern})?|join:${idPartPattern}:${idPartPattern})$`);
+
 const syncPattern = new RegExp(`^sync:(${idPartPattern}):(${idPartPattern})$`);
 const memberSyncPattern = new RegExp(`^sync:(${idPartPattern}):(${idPartPattern}):(${idPartPattern})$`);
 const joinPattern = new RegExp(`^join:(${idPartPattern}):(${idPartPattern})$`);

@@ -1,16 +1,14 @@
 // Operation ids are workflow ids (DESIGN section 5), parsed by the contract's one parser so every
 // route knows what kind of workflow it addresses, and refuses a malformed id with a 400 before
 // asking Temporal.
-import { idPartPattern, operationIdShapes, parseOperationId as parseId } from '../../../libs/contract/workflow-ids';
+import { operationIdPattern, operationIdShapes, parseOperationId as parseId } from '../../../libs/contract/workflow-ids';
 import type { ParsedOperationId } from '../../../libs/contract/workflow-ids';
 import { ApiError } from '../errors/api-error';
 import type { StringRule } from '../validation/rules';
 
-const part = idPartPattern;
-
 /** The three shapes the contract's parser reads, as one rule for the path parameter, which validates and documents it. */
 export const operationIdRule: StringRule = {
-  pattern: new RegExp(`^(?:sync:${part}:${part}(?::${part})?|join:${part}:${part})$`),
+  pattern: operationIdPattern,
   minLength: 'join:a:b'.length,
   maxLength: `sync:${'c'.repeat(64)}:${'s'.repeat(64)}:${'m'.repeat(64)}`.length,
   reason: `must be an operation id (${operationIdShapes}), as a start request returned it`,
