@@ -4,12 +4,12 @@ import { isAbsolute, resolve } from 'node:path';
 import type { PinSource } from '../hsm/types';
 import { ConfigError } from './config-error';
 import { ConfigReader, join } from './config-reader';
+import { readSecretSource } from './read-secret-source';
 import type { Json } from './config-reader';
 import type { ApprovalPolicy, ApproverConfig, ClusterConfig, ClusterPolicy, KeySyncConfig, MemberConfig, PrincipalConfig, Role } from './types';
 
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ID_HINT = 'must be lower-case letters, digits and dashes (it becomes part of task queue names and workflow ids)';
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const ROLES: readonly Role[] = ['operator', 'approver', 'auditor', 'admin'];
 const DRIFT_MODES = ['auto', 'alert', 'off'] as const;
@@ -28,20 +28,7 @@ function path(value: string, baseDir: string): string {
 }
 
 function readPin(r: ConfigReader, value: Json, field: string, baseDir: string): PinSource {
-  if (typeof value === 'string') {
-    r.report(field, 'must name where the PIN comes from, {"env": "VARIABLE"} or {"file": "path"}; the PIN itself never goes in the configuration');
-    return { env: '' };
-  }
-  const pin = r.object(value, field, ['env', 'file']);
-  if (!pin) return { env: '' };
-  const hasEnv = pin.env !== undefined;
-  const hasFile = pin.file !== undefined;
-  if (hasEnv === hasFile) {
-    r.report(field, 'must have exactly one of env or file');
-    return { env: '' };
-  }
-  if (hasEnv) return { env: r.string(pin.env, join(field, 'env'), { pattern: ENV_NAME, hint: 'must be an environment variable name' }) };
-  return { file: path(r.string(pin.file, join(field, 'file')), baseDir) };
+  return readSecretSource(r, value, field, baseDir, 'the PIN');
 }
 
 function readMember(r: ConfigReader, value: Json, field: string, baseDir: string): MemberConfig {

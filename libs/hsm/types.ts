@@ -1,8 +1,9 @@
 // The public vocabulary of libs/hsm. Everything here is safe to log and to put in a workflow
 // history: references, labels, ids, fingerprints, check values. Never key bytes, never a PIN.
+import type { SecretSource } from '../secret-source';
 
-/** Where a member's PIN comes from: an environment variable or a file. Never the PIN itself. */
-export type PinSource = { env: string } | { file: string };
+/** Where a member's PIN comes from: an environment variable or a file (libs/secret-source). Never the PIN itself. */
+export type PinSource = SecretSource;
 
 /** How to reach one member's token: by module path and token label, never by slot number. */
 export interface TokenRef {
