@@ -6,10 +6,18 @@ import { FailureTypes } from '../libs/contract/failure-types';
 import type { FailureType } from '../libs/contract/failure-types';
 import { HsmError, PackageRejectedError } from '../libs/hsm/errors';
 import type { HsmErrorKind, PackageRejectionReason } from '../libs/hsm/errors';
-import { BlobDigestMismatchError, BlobNotFoundError } from '../libs/package-store';
+import { BlobDigestMismatchError, BlobNotFoundError, PackageStoreUnavailableError } from '../libs/package-store';
 
 /** Not in the shared contract: a blob missing from the store is retried (a shared store may lag). */
 export const PACKAGE_UNAVAILABLE = 'package-unavailable';
+
+/**
+ * Not in the shared contract either: the package store cannot be used right now, by kind
+ * (`package-store-unreachable`, `-bucket-missing`, `-access-denied`, `-server-error`). The member
+ * shows it as its last error while the workflow retries (libs/package-store/errors.ts says why
+ * every kind is retried).
+ */
+export const PACKAGE_STORE_FAILURE_PREFIX = 'package-store-';
 
 export function failure(type: FailureType, message: string, nonRetryable: boolean): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable });
@@ -41,6 +49,13 @@ export function toActivityFailure(error: unknown, member: string): unknown {
   }
   if (error instanceof BlobNotFoundError) {
     return ApplicationFailure.create({ type: PACKAGE_UNAVAILABLE, message: `Member ${member}: ${error.message} The package store must be shared with the source member.`, nonRetryable: false });
+  }
+  if (error instanceof PackageStoreUnavailableError) {
+    return ApplicationFailure.create({
+      type: `${PACKAGE_STORE_FAILURE_PREFIX}${error.kind}`,
+      message: `Member ${member}: ${error.message}${error.retryable ? ' Retrying until it works.' : ''}`,
+      nonRetryable: !error.retryable,
+    });
   }
   if (error instanceof HsmError) {
     if (PIN_KINDS.has(error.kind)) return failure(FailureTypes.badPin, `Member ${member}: ${error.message}`, true);

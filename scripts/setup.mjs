@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The one entry point behind `npm start`, `npm test` and friends. It uses nothing but Node's own
 // modules, because on a fresh machine nothing else is installed yet: it installs what is missing
-// (npm dependencies, SoftHSM2 and OpenSC, the Temporal CLI), then runs the command asked for.
+// (npm dependencies, SoftHSM2 and OpenSC, the Temporal CLI, and for the tests versitygw), then runs
+// the command asked for.
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -10,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TEMPORAL_CLI_VERSION = 'v1.5.1';
+// The S3 server of the tests (libs/s3-server/find-versitygw.ts finds the same build).
+const VERSITYGW_VERSION = 'v1.8.0';
 const SOFTHSM_MODULE_CANDIDATES = [
   '/usr/lib/softhsm/libsofthsm2.so',
   '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
@@ -71,34 +74,64 @@ function ensureSoftHsm() {
   }
 }
 
-/** Finds the Temporal CLI (which carries the dev server), building it with Go when nothing else has it. */
-function ensureTemporalCli() {
-  if (process.env.TEMPORAL_CLI) {
-    if (!existsSync(process.env.TEMPORAL_CLI)) fail(`TEMPORAL_CLI points at ${process.env.TEMPORAL_CLI}, which does not exist.`);
-    return process.env.TEMPORAL_CLI;
+/**
+ * Finds a Go program by its variable, then the PATH, then the cache
+ * `${XDG_CACHE_HOME:-~/.cache}/keysync/<binary>-<version>/`, and builds it there with
+ * `GOBIN=<cache> go install <module>@<version>` when nothing has it.
+ */
+function ensureGoTool({ what, envVar, binary, module, version, why, manual }) {
+  if (process.env[envVar]) {
+    if (!existsSync(process.env[envVar])) fail(`${envVar} points at ${process.env[envVar]}, which does not exist.`);
+    return process.env[envVar];
   }
-  const fromPath = onPath('temporal');
+  const fromPath = onPath(binary);
   if (fromPath) return fromPath;
   const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  const cacheDir = join(cacheRoot, 'keysync', `temporal-${TEMPORAL_CLI_VERSION}`);
-  const cached = join(cacheDir, 'temporal');
+  const cacheDir = join(cacheRoot, 'keysync', `${binary}-${version}`);
+  const cached = join(cacheDir, binary);
   if (existsSync(cached)) return cached;
   if (!onPath('go')) {
     fail(
-      'The Temporal CLI is needed (its dev server is the embedded Temporal). Either:\n' +
-        '  - install it and put `temporal` on the PATH (https://docs.temporal.io/cli), or set TEMPORAL_CLI to its path, or\n' +
+      `${what} is needed (${why}). Either:\n` +
+        `  - ${manual}, or set ${envVar} to its path, or\n` +
         `  - install Go 1.25 or later, and this command builds it into ${cacheDir}.`,
     );
   }
   mkdirSync(cacheDir, { recursive: true });
-  log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${cacheDir}; a first build takes several minutes...`);
-  const status = run('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
+  log(`building ${what} ${version} with Go into ${cacheDir}; a first build takes minutes...`);
+  const status = run('go', ['install', `${module}@${version}`], {
     env: { ...process.env, GOBIN: cacheDir, GOFLAGS: process.env.GOFLAGS ?? '-mod=mod' },
   });
   if (status !== 0 || !existsSync(cached)) {
-    fail(`go install of the Temporal CLI failed (see above). Install the Temporal CLI by hand and set TEMPORAL_CLI to its path.`);
+    fail(`go install of ${what} failed (see above). Build or install it by hand and set ${envVar} to its path.`);
   }
   return cached;
+}
+
+/** The Temporal CLI, which carries the dev server. */
+function ensureTemporalCli() {
+  return ensureGoTool({
+    what: 'the Temporal CLI',
+    envVar: 'TEMPORAL_CLI',
+    binary: 'temporal',
+    module: 'github.com/temporalio/cli/cmd/temporal',
+    version: TEMPORAL_CLI_VERSION,
+    why: 'its dev server is the embedded Temporal',
+    manual: 'install it and put `temporal` on the PATH (https://docs.temporal.io/cli)',
+  });
+}
+
+/** versitygw (Apache-2.0), the real S3 server the tests keep packages in. */
+function ensureVersitygw() {
+  return ensureGoTool({
+    what: 'versitygw',
+    envVar: 'VERSITYGW',
+    binary: 'versitygw',
+    module: 'github.com/versity/versitygw/cmd/versitygw',
+    version: VERSITYGW_VERSION,
+    why: 'the tests keep packages in a real S3 server',
+    manual: 'install it and put `versitygw` on the PATH (https://github.com/versity/versitygw)',
+  });
 }
 
 function ensureEverything() {
@@ -133,6 +166,7 @@ ensureEverything();
 
 switch (command) {
   case 'test': {
+    process.env.VERSITYGW = ensureVersitygw();
     build();
     log('linting...');
     if (run(bin('eslint'), ['.']) !== 0) fail('lint failed; the findings are above.');

@@ -4,7 +4,7 @@ import { type DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import type { KeySyncConfig } from '../../libs/config/types';
 import { AuditArchive } from '../../libs/audit-archive';
-import { PackageStore } from '../../libs/package-store';
+import { createPackageStore } from '../../libs/package-store';
 import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
 import { AuthGuard } from './auth/auth.guard';
@@ -25,6 +25,7 @@ import { ApprovalsService } from './operations/approvals.service';
 import { HistoryService } from './operations/history.service';
 import { OperationReader } from './operations/operation-reader';
 import { OperationsController } from './operations/operations.controller';
+import { ApiPackageStore } from './packages/api-package-store';
 import { PackagesController } from './packages/packages.controller';
 import { SyncsController } from './syncs/syncs.controller';
 import { OperationStarter } from './temporal/operation-starter';
@@ -57,7 +58,8 @@ export class AppModule {
         HistoryService,
         AuditService,
         MetricsService,
-        { provide: PackageStore, useFactory: (api: ApiConfig) => new PackageStore(api.keysync.packageStore.dir), inject: [ApiConfig] },
+        // A folder or an S3 bucket; an S3 store's keys are read here, at start, so a missing source stops the API with its name.
+        { provide: ApiPackageStore, useFactory: (api: ApiConfig) => createPackageStore(api.keysync.packageStore), inject: [ApiConfig] },
         { provide: AuditArchive, useFactory: (api: ApiConfig) => new AuditArchive(api.keysync.auditArchive.dir), inject: [ApiConfig] },
         { provide: APP_PIPE, useFactory: validationPipe },
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -14,7 +14,8 @@ import type { OpenToken, TokenSource } from '../../activities/token-source';
 import { AuditArchive } from '../../libs/audit-archive';
 import type { ClusterConfig, KeySyncConfig, MemberConfig } from '../../libs/config/types';
 import { openToken as defaultOpenToken } from '../../libs/hsm/open-token';
-import { PackageStore } from '../../libs/package-store';
+import { createPackageStore } from '../../libs/package-store';
+import type { PackageStore } from '../../libs/package-store';
 import { memberTaskQueue, orchestratorTaskQueue } from '../../libs/contract/task-queues';
 
 export interface CreateWorkersOptions {
@@ -82,7 +83,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<KeyS
   const namespace = options.namespace ?? config.temporal.namespace;
   const runOrchestrator = options.orchestrator ?? options.members === undefined;
   const agents = selectAgents(config, options.members, options.cluster);
-  const packageStore = new PackageStore(config.packageStore.dir);
+  // Made for the first agent only: an orchestrator alone never touches packages, nor reads the store's keys.
+  let packageStore: PackageStore | null = null;
   const openToken = options.openToken ?? defaultOpenToken;
 
   const workers: Worker[] = [];
@@ -103,6 +105,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<KeyS
       );
     }
     for (const { cluster, member } of agents) {
+      packageStore ??= await createPackageStore(config.packageStore);
       const source = createTokenSource({ pkcs11Module: member.pkcs11Module, tokenLabel: member.tokenLabel, pin: member.pin }, openToken);
       tokens.push(source);
       workers.push(
@@ -116,6 +119,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<KeyS
     }
   } catch (error) {
     await client?.connection.close();
+    await packageStore?.close();
     throw error;
   }
 
@@ -130,6 +134,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<KeyS
     await running?.catch(() => undefined);
     await Promise.all(tokens.map((source) => source.close()));
     await client?.connection.close();
+    await packageStore?.close();
     logger?.info({ taskQueues }, 'workers stopped');
   }
 

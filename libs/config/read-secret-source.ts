@@ -1,8 +1,8 @@
 // Checks a secret source in the configuration (a member's `pin`, the package store's S3 keys): an
 // object naming an environment variable or a file, never the secret itself. Problems name the field
 // and never repeat the value, which may be the secret written where its source belongs.
-import { isAbsolute, resolve } from 'node:path';
 import type { SecretSource } from '../secret-source';
+import { resolveConfigPath } from './config-path';
 import { join } from './config-reader';
 import type { ConfigReader, Json } from './config-reader';
 
@@ -23,6 +23,5 @@ export function readSecretSource(r: ConfigReader, value: Json, field: string, ba
     return { env: '' };
   }
   if (hasEnv) return { env: r.string(source.env, join(field, 'env'), { pattern: ENV_NAME, hint: 'must be an environment variable name' }) };
-  const file = r.string(source.file, join(field, 'file'));
-  return { file: file === '' || isAbsolute(file) ? file : resolve(baseDir, file) };
+  return { file: resolveConfigPath(r.string(source.file, join(field, 'file')), baseDir) };
 }

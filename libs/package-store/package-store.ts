@@ -1,83 +1,32 @@
-// A directory of immutable files, each named by the SHA-256 of its bytes. Packages and join
-// transport blobs live here; workflows carry only the digest, never the bytes.
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { sha256Hex } from '../digest';
-import { ImmutableFileConflictError, writeImmutableFile } from '../durable-file';
+// A store of immutable blobs, each named by the SHA-256 of its bytes: packages and join transport
+// blobs. Workflows carry only the digest, never the bytes. Two backends (DESIGN 15): a directory
+// (the embedded default) and an S3 bucket (members on separate hosts); createPackageStore picks one
+// from the configuration.
 
 export interface StoredBlob {
-  /** SHA-256 of the bytes, lower-case hex: the file's name. */
+  /** SHA-256 of the bytes, lower-case hex: the blob's name. */
   digest: string;
   size: number;
 }
 
+export interface PackageStore {
+  /** Where the blobs live, for log lines and errors: a folder, or s3://bucket/prefix at an endpoint. Never a credential. */
+  readonly location: string;
+  /**
+   * Stores the bytes under their digest, once: the same bytes again change nothing. A blob already
+   * there under that digest with other bytes (altered after it was written) is refused with
+   * BlobDigestMismatchError and left as it is, for an operator to see.
+   */
+  put(bytes: Uint8Array): Promise<StoredBlob>;
+  /** Reads a blob and checks that its bytes still hash to its name (BlobDigestMismatchError if not; BlobNotFoundError when absent). */
+  get(digest: string): Promise<Buffer>;
+  /** Releases connections; the store is not used after. */
+  close(): Promise<void>;
+}
+
 const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
 
-export class BlobNotFoundError extends Error {
-  constructor(readonly digest: string) {
-    super(`No blob ${digest} in the package store: it was never stored here or was removed; export the package again.`);
-    this.name = 'BlobNotFoundError';
-  }
-}
-
-/** The stored bytes no longer hash to their name: the file was changed after it was written. */
-export class BlobDigestMismatchError extends Error {
-  constructor(readonly digest: string) {
-    super(`Blob ${digest} in the package store does not match its digest: it was altered on disk; export the package again.`);
-    this.name = 'BlobDigestMismatchError';
-  }
-}
-
-function assertDigest(digest: string): void {
-  // The digest becomes a file name: refuse anything that could walk out of the directory.
+/** The digest becomes a file name or an object key: refuse anything that could name something else. */
+export function assertDigest(digest: string): void {
   if (!DIGEST_PATTERN.test(digest)) throw new TypeError('A blob digest is 64 lower-case hex characters (SHA-256).');
-}
-
-export class PackageStore {
-  constructor(readonly dir: string) {}
-
-  pathOf(digest: string): string {
-    assertDigest(digest);
-    return join(this.dir, digest);
-  }
-
-  /** Stores the bytes (once: the same bytes twice give the same file) and returns their digest. */
-  async put(bytes: Uint8Array): Promise<StoredBlob> {
-    const digest = sha256Hex(bytes);
-    try {
-      await writeImmutableFile(this.pathOf(digest), bytes);
-    } catch (error) {
-      // The file named by this digest holds other bytes: it was altered after it was written.
-      if (error instanceof ImmutableFileConflictError) throw new BlobDigestMismatchError(digest);
-      throw error;
-    }
-    return { digest, size: bytes.byteLength };
-  }
-
-  /** Reads a blob and checks that its bytes still hash to its name. */
-  async get(digest: string): Promise<Buffer> {
-    const path = this.pathOf(digest);
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (error) {
-      if (isNotFound(error)) throw new BlobNotFoundError(digest);
-      throw error;
-    }
-    if (sha256Hex(bytes) !== digest) throw new BlobDigestMismatchError(digest);
-    return bytes;
-  }
-
-  async has(digest: string): Promise<boolean> {
-    try {
-      return (await stat(this.pathOf(digest))).isFile();
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
-  }
-}
-
-function isNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
 }

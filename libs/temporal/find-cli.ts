@@ -1,34 +1,22 @@
 // Finds the Temporal CLI, which carries the dev server. scripts/setup.mjs finds or builds it and
 // exports TEMPORAL_CLI; this finder covers processes started without it (vitest run directly,
 // `node dist/...`), in the same order as the setup script, but never builds anything.
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { cachedToolPath, findTool } from '../tool-finder';
+import type { ToolSpec } from '../tool-finder';
 
 /** Same version as scripts/setup.mjs builds: the last tag that `go install` accepts. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 
+const TEMPORAL_CLI: ToolSpec = { binary: 'temporal', envVar: 'TEMPORAL_CLI', version: TEMPORAL_CLI_VERSION };
+
 /** Where scripts/setup.mjs caches the CLI it builds with Go. */
 export function cachedTemporalCliPath(env: NodeJS.ProcessEnv = process.env): string {
-  const cacheRoot = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cacheRoot, 'keysync', `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal');
-}
-
-function onPath(command: string, env: NodeJS.ProcessEnv): string | null {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    const candidate = dir ? join(dir, command) : '';
-    if (candidate && existsSync(candidate)) return candidate;
-  }
-  return null;
+  return cachedToolPath(TEMPORAL_CLI, env);
 }
 
 /** TEMPORAL_CLI, then `temporal` on the PATH, then the cached build; null when none exists. */
 export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.TEMPORAL_CLI) return existsSync(env.TEMPORAL_CLI) ? env.TEMPORAL_CLI : null;
-  const fromPath = onPath('temporal', env);
-  if (fromPath) return fromPath;
-  const cached = cachedTemporalCliPath(env);
-  return existsSync(cached) ? cached : null;
+  return findTool(TEMPORAL_CLI, env);
 }
 
 /** Like findTemporalCli, but throws an error that says how to get the CLI. */

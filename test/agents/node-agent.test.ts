@@ -15,7 +15,7 @@ import type { NodeAgentActivities } from '../../libs/contract/activities';
 import { FailureTypes } from '../../libs/contract/failure-types';
 import { decodePackage, encodePackage, openToken } from '../../libs/hsm';
 import type { KeyGroup, KeySelector } from '../../libs/hsm';
-import { PackageStore } from '../../libs/package-store';
+import { DirectoryPackageStore } from '../../libs/package-store';
 import { createTestTokens } from './support/test-tokens';
 import type { TestTokens } from './support/test-tokens';
 
@@ -24,7 +24,7 @@ const CLUSTER = 'agents-c1';
 describe('node agent activities on real tokens', () => {
   let dir: string;
   let tokens: TestTokens;
-  let store: PackageStore;
+  let store: DirectoryPackageStore;
   const sources: TokenSource[] = [];
   const agents: Record<string, NodeAgentActivities> = {};
   let sourceKeys: KeyGroup[];
@@ -42,7 +42,7 @@ describe('node agent activities on real tokens', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'keysync-agents-'));
     tokens = await createTestTokens(dir, ['founder', 'joiner', 'stranger'], 'agt');
-    store = new PackageStore(join(dir, 'packages'));
+    store = new DirectoryPackageStore(join(dir, 'packages'));
     for (const id of ['founder', 'joiner', 'stranger']) agents[id] = agentFor(member(id));
 
     const founder = await openToken(member('founder'));

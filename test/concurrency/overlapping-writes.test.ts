@@ -6,7 +6,7 @@
 // of these tests leaves duplicates).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PackageStore } from '../../libs/package-store';
+import { createPackageStore } from '../../libs/package-store';
 import type { AgentTiming } from '../../libs/contract/agent-timing';
 import type { ClusterSnapshot } from '../../libs/contract/cluster';
 import { approveUpdate, challengeQuery, memberStateQuery } from '../../libs/contract/messages';
@@ -129,7 +129,7 @@ describe('operations that overlap on a member write each key once', () => {
     const exported = await fixture.withToken('n1', (token) =>
       token.exportPackage({ clusterId: fixture.clusterId, sourceMember: 'n1', keys: ids.map((id) => ({ class: 'private' as const, id })), ttlSeconds: 3600 }),
     );
-    const stored = await new PackageStore(fixture.config.packageStore.dir).put(exported.bytes);
+    const stored = await (await createPackageStore(fixture.config.packageStore)).put(exported.bytes);
     const upload = (name: string) => {
       const workflowId = memberSyncWorkflowId(keySyncWorkflowId(fixture.clusterId, `${name}-${stored.digest.slice(0, 16)}`), 'n3');
       return fixture.client.workflow.start<MemberSyncWorkflow>(workflowTypes.memberSync, {

@@ -9,7 +9,7 @@ import { FailureTypes } from '../../libs/contract/failure-types';
 import { keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
 import type { MemberSyncWorkflow } from '../../libs/contract/workflow-types';
 import { decodePackage, encodePackage } from '../../libs/hsm';
-import { PackageStore } from '../../libs/package-store';
+import { createPackageStore } from '../../libs/package-store';
 import type { ClusterFixture } from '../workflows/support/cluster-fixture';
 import { createClusterFixture } from '../workflows/support/cluster-fixture';
 import { fetchHistoryJson, readableHistory, secretsToLookFor } from '../workflows/support/histories';
@@ -35,7 +35,7 @@ describe('workflow histories on the test server', () => {
     expect(sync.state).toBe('completed');
 
     // A forged package (MAC kept, entry changed) sent to n2 on its own: refused as tampered.
-    const store = new PackageStore(fixture.config.packageStore.dir);
+    const store = await createPackageStore(fixture.config.packageStore);
     const original = decodePackage(await store.get(sync.package!.digest));
     const forged = await store.put(encodePackage({ header: original.header, entries: original.entries.map((entry) => ({ ...entry, label: `${entry.label}-forged` })) }, Buffer.from(original.trailer.mac, 'hex')));
     const refused = await fixture.client.workflow.execute<MemberSyncWorkflow>('memberSync', {

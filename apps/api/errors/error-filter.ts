@@ -3,6 +3,7 @@
 // logged in full while the caller gets the correlation id to quote.
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import { isGrpcServiceError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { PackageStoreUnavailableError } from '../../../libs/package-store';
 import type { ApiRequest, ApiResponse } from '../http/api-request';
 import { requestIdOf } from '../http/request-context';
 import { jsonBodyLimit, packageBodyLimit } from '../http/body-limits';
@@ -85,6 +86,11 @@ export class ErrorFilter implements ExceptionFilter {
       status = HttpStatus.SERVICE_UNAVAILABLE;
       body = { code: 'temporal-unavailable', message: 'Temporal cannot be reached right now. Check GET /v1/health, start Temporal, then retry.' };
       this.log.pino.warn({ requestId: correlationId, err: error }, 'temporal unavailable');
+    } else if (error instanceof PackageStoreUnavailableError) {
+      // Its message names the endpoint and bucket and what to check, never a credential.
+      status = HttpStatus.SERVICE_UNAVAILABLE;
+      body = { code: 'package-store-unavailable', message: `${error.message} Then send the request again.` };
+      this.log.pino.warn({ requestId: correlationId, kind: error.kind }, 'package store unavailable');
     } else {
       status = HttpStatus.INTERNAL_SERVER_ERROR;
       body = { code: 'internal', message: `An unexpected error happened on the server. Report the correlation id ${correlationId}; the server log has the details.` };

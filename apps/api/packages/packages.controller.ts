@@ -3,7 +3,7 @@
 // and the member, so uploading the same file twice starts nothing new.
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BlobNotFoundError, PackageStore } from '../../../libs/package-store';
+import { BlobNotFoundError } from '../../../libs/package-store';
 import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { MemberParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
@@ -14,6 +14,7 @@ import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
 import { OperationStarter } from '../temporal/operation-starter';
 import { uploadStart } from '../temporal/operation-starts';
+import { ApiPackageStore } from './api-package-store';
 import { PackageDigestParams, PackageUploadQuery } from './package-params.dto';
 import { checkUploadedPackage } from './package-upload';
 
@@ -24,7 +25,7 @@ export const packageMediaType = 'application/octet-stream';
 export class PackagesController {
   constructor(
     private readonly config: ApiConfig,
-    private readonly store: PackageStore,
+    private readonly store: ApiPackageStore,
     private readonly starter: OperationStarter,
   ) {}
 

@@ -1,0 +1,2 @@
+export { cachedToolPath, findTool } from './find-tool';
+export type { ToolSpec } from './find-tool';
