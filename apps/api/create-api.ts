@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { KeySyncConfig } from '../../libs/config/types';
+import { readTlsMaterial } from '../../libs/tls/tls-files';
 import { AppModule } from './app.module';
 import type { ApiRuntimeOptions } from './config/api-config';
 import { jsonBodyLimit, packageBodyLimit } from './http/body-limits';
@@ -20,9 +21,12 @@ export interface CreateApiOptions extends ApiRuntimeOptions {
 
 export async function createApi(config: KeySyncConfig, options: CreateApiOptions = {}): Promise<INestApplication> {
   const logger = options.logger ?? new ApiLogger(createLogger());
+  // HTTPS when api.tls is set: the files are read (and checked: a TlsFileError names a bad one) before the server exists.
+  const tls = config.api.tls ? readTlsMaterial(config.api.tls, 'api.tls') : undefined;
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger, { orchestratorTaskQueue: options.orchestratorTaskQueue }), {
     bodyParser: false,
     logger: new PinoNestLogger(logger.pino),
+    ...(tls ? { httpsOptions: { cert: tls.cert, key: tls.key } } : {}),
   });
   // Built once, at the first request that needs it (the app has its routes by then).
   let document: OpenAPIObject | undefined;

@@ -1,6 +1,7 @@
 // Entry point of `npm run api` and of the stack's API child process. Reads the configuration
 // named by KEYSYNC_CONFIG (else <state folder>/config.json), listens on KEYSYNC_API_PORT (else the
-// configured port), and shuts down cleanly on SIGTERM/SIGINT (enableShutdownHooks in createApi).
+// configured port), over HTTPS when api.tls is set, and shuts down cleanly on SIGTERM/SIGINT
+// (enableShutdownHooks in createApi).
 import 'reflect-metadata';
 import { configPath, loadConfig } from '../../libs/config';
 import { createApi } from './create-api';
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const host = process.env.KEYSYNC_API_HOST ?? '127.0.0.1';
   const app = await createApi(config, { logger });
   await app.listen(port, host);
-  logger.pino.info({ url: await app.getUrl(), config: path, temporal: config.temporal.address }, 'api listening');
+  logger.pino.info({ url: await app.getUrl(), config: path, temporal: config.temporal.address, temporalTls: config.temporal.tls !== undefined }, 'api listening');
 }
 
 main().catch((error: unknown) => {

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { loadConfig } from '../../libs/config/load-config';
 import { configPath, stateDir, statePaths } from '../../libs/config/paths';
 import { stackPorts } from '../../libs/config/ports';
+import { temporalTls } from '../../libs/temporal/connection';
 import { prepareNamespace, waitForTemporal } from '../../libs/temporal/prepare-namespace';
 import { ensureDemoState } from './demo/demo-state';
 
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   }
   const config = loadConfig(configPath());
   const { address, namespace } = config.temporal;
-  const connection = await waitForTemporal(address, namespace, 300_000);
+  const connection = await waitForTemporal(address, namespace, 300_000, undefined, temporalTls(config.temporal));
   try {
     const { addedSearchAttributes, retentionDays } = await prepareNamespace(connection, namespace);
     const added = addedSearchAttributes.length > 0 ? addedSearchAttributes.join(', ') : 'none (all present)';

@@ -3,7 +3,7 @@
 // main.ts runs it as a CLI; tests call it in-process with their own queues and tokens.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -12,22 +12,26 @@ import { createOrchestratorActivities } from '../../activities/orchestrator';
 import { createTokenSource } from '../../activities/token-source';
 import type { OpenToken, TokenSource } from '../../activities/token-source';
 import { AuditArchive } from '../../libs/audit-archive';
-import type { ClusterConfig, KeySyncConfig, MemberConfig } from '../../libs/config/types';
+import { isAgentConfig } from '../../libs/config/types';
+import type { WorkerConfig } from '../../libs/config/types';
 import { openToken as defaultOpenToken } from '../../libs/hsm/open-token';
 import { createPackageStore } from '../../libs/package-store';
 import type { PackageStore } from '../../libs/package-store';
 import { memberTaskQueue, orchestratorTaskQueue } from '../../libs/contract/task-queues';
+import { connectTemporal } from '../../libs/temporal/connection';
+import { planWorkers } from './select-agents';
 
 export interface CreateWorkersOptions {
-  config: KeySyncConfig;
+  /** A full configuration, or an agent configuration (its one member's agent, no orchestrator). */
+  config: WorkerConfig;
   connection: NativeConnection;
   /** Default: config.temporal.namespace. */
   namespace?: string;
-  /** Member ids to run agents for. Default: every member of every cluster (the embedded shape). */
+  /** Member ids to run agents for. Default: every member of every cluster (the embedded shape), none with `orchestrator: true`. */
   members?: string[];
   /** Restricts `members` to one cluster. */
   cluster?: string;
-  /** Run the orchestrator. Default: true when `members` is not given. */
+  /** Run the orchestrator (alone when `members` is not given). Default: true when `members` is not given and the configuration is a full one. */
   orchestrator?: boolean;
   /**
    * Prefix of the orchestrator queue, for tests that start workflows on a queue of their own. The
@@ -39,11 +43,6 @@ export interface CreateWorkersOptions {
   logger?: Logger;
 }
 
-export interface AgentSpec {
-  cluster: ClusterConfig;
-  member: MemberConfig;
-}
-
 export interface KeySyncWorkers {
   /** Queues polled by this process, for logs and tests. */
   readonly taskQueues: string[];
@@ -51,22 +50,6 @@ export interface KeySyncWorkers {
   run(): Promise<void>;
   /** Stops polling, lets running activities finish (up to the grace time), closes tokens. Idempotent. */
   shutdown(): Promise<void>;
-}
-
-/** The agents this process runs, with a clear error for a member the configuration lacks. */
-export function selectAgents(config: KeySyncConfig, members: string[] | undefined, clusterId: string | undefined): AgentSpec[] {
-  const clusters = clusterId === undefined ? config.clusters : config.clusters.filter((cluster) => cluster.id === clusterId);
-  if (clusterId !== undefined && clusters.length === 0) {
-    throw new Error(`Cluster "${clusterId}" is not in the configuration; known clusters: ${config.clusters.map((cluster) => cluster.id).join(', ') || 'none'}.`);
-  }
-  const all = clusters.flatMap((cluster) => cluster.members.map((member) => ({ cluster, member })));
-  if (members === undefined) return all;
-  return members.map((id) => {
-    const matches = all.filter((spec) => spec.member.id === id);
-    if (matches.length === 0) throw new Error(`Member "${id}" is not in the configuration${clusterId ? ` of cluster "${clusterId}"` : ''}; check --member and --cluster.`);
-    if (matches.length > 1) throw new Error(`Member "${id}" is in several clusters (${matches.map((spec) => spec.cluster.id).join(', ')}); name one with --cluster.`);
-    return matches[0]!;
-  });
 }
 
 /** workflows/index next to this file: compiled JS under dist, or the TypeScript source in tests. */
@@ -81,8 +64,7 @@ export function workflowsPath(): string {
 export async function createWorkers(options: CreateWorkersOptions): Promise<KeySyncWorkers> {
   const { config, connection, logger } = options;
   const namespace = options.namespace ?? config.temporal.namespace;
-  const runOrchestrator = options.orchestrator ?? options.members === undefined;
-  const agents = selectAgents(config, options.members, options.cluster);
+  const { orchestrator: runOrchestrator, agents } = planWorkers(config, options);
   // Made for the first agent only: an orchestrator alone never touches packages, nor reads the store's keys.
   let packageStore: PackageStore | null = null;
   const openToken = options.openToken ?? defaultOpenToken;
@@ -92,8 +74,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<KeyS
   let client: Client | null = null;
 
   try {
-    if (runOrchestrator) {
-      client = new Client({ connection: await Connection.connect({ address: config.temporal.address }), namespace });
+    if (runOrchestrator && !isAgentConfig(config)) {
+      client = new Client({ connection: await connectTemporal(config.temporal), namespace });
       workers.push(
         await Worker.create({
           connection,
@@ -104,7 +86,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<KeyS
         }),
       );
     }
-    for (const { cluster, member } of agents) {
+    for (const { clusterId, member } of agents) {
       packageStore ??= await createPackageStore(config.packageStore);
       const source = createTokenSource({ pkcs11Module: member.pkcs11Module, tokenLabel: member.tokenLabel, pin: member.pin }, openToken);
       tokens.push(source);
@@ -112,8 +94,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<KeyS
         await Worker.create({
           connection,
           namespace,
-          taskQueue: memberTaskQueue(cluster.id, member.id),
-          activities: { ...createNodeAgentActivities({ member, clusterId: cluster.id, packageStore, tokens: source, ...(config.locks ? { lockDir: config.locks.dir } : {}) }) },
+          taskQueue: memberTaskQueue(clusterId, member.id),
+          activities: { ...createNodeAgentActivities({ member, clusterId, packageStore, tokens: source, ...(config.locks ? { lockDir: config.locks.dir } : {}) }) },
         }),
       );
     }

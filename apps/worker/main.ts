@@ -1,13 +1,15 @@
 // The worker process. Default: the embedded shape, the orchestrator and a node agent for every
 // member in the configuration. `--member <id> [--cluster <id>]`: one node agent alone, as on each
-// appliance in production. `--orchestrator`: the workflows only. Stops cleanly on SIGTERM/SIGINT.
+// appliance in production. `--orchestrator`: the workflows only. With an agent configuration
+// (DESIGN 15), its one member's agent. Stops cleanly on SIGTERM/SIGINT.
 import { Command } from 'commander';
 import { Runtime } from '@temporalio/worker';
-import { applySoftHsmEnvironment, configPath, loadConfig } from '../../libs/config';
+import { applyModuleEnvironment, configPath, isAgentConfig, loadWorkerConfig } from '../../libs/config';
 import { workerTelemetryOptions } from '../../libs/metrics/worker-telemetry';
 import { connectWorkerConnection } from '../../libs/temporal/connection';
 import { writeDriftSchedules } from '../../libs/temporal/drift-schedules';
 import { createWorkers } from './create-workers';
+import { ignoredPinSources, planWorkers } from './select-agents';
 import { createWorkerLogger, temporalLoggerFor } from './logger';
 
 interface WorkerArgs {
@@ -35,21 +37,28 @@ async function main(): Promise<void> {
   const telemetryOptions = workerTelemetryOptions();
   Runtime.install({ logger: temporalLoggerFor(logger), shutdownSignals: [], ...(telemetryOptions ? { telemetryOptions } : {}) });
 
-  const config = loadConfig(configPath());
-  // SoftHSM reads SOFTHSM2_CONF at its first C_Initialize: set it before any token is opened.
-  applySoftHsmEnvironment(config);
+  const config = loadWorkerConfig(configPath());
+  // Checked before connecting, so a wrong --member fails at once and names what to fix.
+  const { orchestrator, agents } = planWorkers(config, { members: args.member, cluster: args.cluster, orchestrator: args.orchestrator });
+  const ignored = ignoredPinSources(config, agents);
+  if (ignored.length > 0) {
+    logger.warn({ ignored }, `this process runs no agent for these members: it ignores their PIN sources and never reads them (${ignored.join(', ')})`);
+  }
+  // A PKCS#11 module reads its environment (SoftHSM: SOFTHSM2_CONF) at its first C_Initialize: set it before any token is opened.
+  const environment = applyModuleEnvironment(config);
+  if (environment.length > 0) logger.info({ variables: environment }, 'module environment set from the configuration');
   const connection = await connectWorkerConnection(config.temporal);
   const workers = await createWorkers({
     config,
     connection,
     members: args.member,
     cluster: args.cluster,
-    orchestrator: args.orchestrator ?? args.member === undefined,
+    orchestrator,
     logger,
   });
 
   // The orchestrator owns the drift watch: it (re)writes each cluster's schedule from this configuration.
-  if (args.orchestrator ?? args.member === undefined) {
+  if (orchestrator && !isAgentConfig(config)) {
     await writeDriftSchedules(config).then(
       (schedules) => logger.info({ schedules }, 'drift watch schedules written'),
       (error: unknown) => logger.error({ err: error }, 'drift watch schedules not written: drift is not watched until the next start'),

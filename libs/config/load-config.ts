@@ -1,9 +1,14 @@
-// Reads the configuration file (JSON, or YAML by its .yaml/.yml extension) and validates it.
+// Reads the configuration file (JSON, or YAML by its .yaml/.yml extension) and validates it: its
+// fields, then the TLS files it names (readable, PEM, each key its certificate's).
 import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { tlsFileProblems } from '../tls/tls-files';
 import { ConfigError } from './config-error';
-import type { KeySyncConfig } from './types';
+import type { ConfigIssue } from './config-error';
+import { isAgentConfig } from './types';
+import type { KeySyncConfig, WorkerConfig } from './types';
+import { looksLikeAgentConfig, validateWorkerConfig } from './validate-agent-config';
 import { validateConfig } from './validate-config';
 
 export function parseConfigText(text: string, source: string): unknown {
@@ -19,12 +24,7 @@ export function parseConfigText(text: string, source: string): unknown {
   }
 }
 
-/**
- * Loads and validates the configuration at `file`; throws ConfigError naming every bad field.
- * KEYSYNC_TEMPORAL_ADDRESS, when set, replaces temporal.address (containers reach Temporal by
- * service name, not by the address the file was written with).
- */
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): KeySyncConfig {
+function readConfigFile(file: string): { absolute: string; raw: unknown } {
   const absolute = resolve(file);
   let text: string;
   try {
@@ -33,7 +33,14 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ConfigError(absolute, [{ field: '(file)', problem: `cannot be read (${code}); run \`npm start\` once to create the demo configuration, or set KEYSYNC_CONFIG` }]);
   }
-  const config = validateConfig(parseConfigText(text, absolute), absolute, dirname(absolute));
+  return { absolute, raw: parseConfigText(text, absolute) };
+}
+
+/**
+ * KEYSYNC_TEMPORAL_ADDRESS, when set, replaces temporal.address (containers reach Temporal by
+ * service name, not by the address the file was written with). Then the TLS files are checked.
+ */
+function finish<T extends WorkerConfig>(config: T, absolute: string, env: NodeJS.ProcessEnv): T {
   const address = env.KEYSYNC_TEMPORAL_ADDRESS;
   if (address) {
     if (!/^[^\s:]+:\d{1,5}$/.test(address)) {
@@ -41,10 +48,48 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     }
     config.temporal.address = address;
   }
+  const issues: ConfigIssue[] = [];
+  if (config.temporal.tls) issues.push(...tlsFileProblems(config.temporal.tls, 'temporal.tls'));
+  if (!isAgentConfig(config) && config.api.tls) issues.push(...tlsFileProblems(config.api.tls, 'api.tls'));
+  if (issues.length > 0) throw new ConfigError(absolute, issues);
   return config;
 }
 
-/** Sets SOFTHSM2_CONF from the configuration unless the environment already names one. */
-export function applySoftHsmEnvironment(config: KeySyncConfig, env: NodeJS.ProcessEnv = process.env): void {
-  if (config.softhsm2Conf && !env.SOFTHSM2_CONF) env.SOFTHSM2_CONF = config.softhsm2Conf;
+/**
+ * Loads and validates the full configuration at `file` (the API, the orchestrator, the stack);
+ * throws ConfigError naming every bad field, and refuses an agent configuration by name.
+ */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): KeySyncConfig {
+  const { absolute, raw } = readConfigFile(file);
+  if (looksLikeAgentConfig(raw)) {
+    throw new ConfigError(absolute, [
+      { field: 'agent', problem: 'makes this an agent configuration, which runs one node agent (npm run worker); this process needs a full configuration (clusters, approvers, principals)' },
+    ]);
+  }
+  return finish(validateConfig(raw, absolute, dirname(absolute)), absolute, env);
+}
+
+/** Loads a full configuration or an agent configuration (DESIGN 15), for the worker process. */
+export function loadWorkerConfig(file: string, env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const { absolute, raw } = readConfigFile(file);
+  return finish(validateWorkerConfig(raw, absolute, dirname(absolute)), absolute, env);
+}
+
+/**
+ * Sets the environment the PKCS#11 module reads at its first C_Initialize, before any token opens;
+ * returns the names it set. A full configuration's softhsm2Conf gives SOFTHSM2_CONF unless the
+ * environment already names one. An agent configuration's member.environment is its module's
+ * own and replaces an inherited value, which could point at another member's token store.
+ */
+export function applyModuleEnvironment(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (isAgentConfig(config)) {
+    const environment = config.agent.member.environment ?? {};
+    Object.assign(env, environment);
+    return Object.keys(environment);
+  }
+  if (config.softhsm2Conf && !env.SOFTHSM2_CONF) {
+    env.SOFTHSM2_CONF = config.softhsm2Conf;
+    return ['SOFTHSM2_CONF'];
+  }
+  return [];
 }

@@ -6,11 +6,23 @@ import type { PinSource } from '../hsm/types';
 
 export type Role = 'operator' | 'approver' | 'auditor' | 'admin';
 
+/** A member with its token: what a node agent needs to open it (module, label, PIN source). */
 export interface MemberConfig {
   id: string;
   pkcs11Module: string;
   tokenLabel: string;
   pin: PinSource;
+}
+
+/**
+ * A member as a cluster lists it. The orchestrator and the API need only its id, so a
+ * configuration that runs no agent for it leaves its token out (all three fields, or none).
+ */
+export type ClusterMemberConfig = { id: string } & Partial<Omit<MemberConfig, 'id'>>;
+
+/** True when the member's token is in the configuration, so an agent can run for it. */
+export function hasToken(member: ClusterMemberConfig): member is MemberConfig {
+  return member.pkcs11Module !== undefined && member.tokenLabel !== undefined && member.pin !== undefined;
 }
 
 // What workflows see of a cluster (approvers, policies) is contract vocabulary: one definition.
@@ -33,7 +45,7 @@ export interface ClusterPolicy {
 export interface ClusterConfig {
   id: string;
   founder: string;
-  members: MemberConfig[];
+  members: ClusterMemberConfig[];
   approvers: ApproverConfig[];
   policy: ClusterPolicy;
 }
@@ -45,14 +57,38 @@ export interface PrincipalConfig {
   tokenSha256: string;
 }
 
+/**
+ * Mutual TLS to Temporal: this process's client certificate and key, and the CA that signed the
+ * server's certificate (default: the system's trusted CAs). Paths of PEM files.
+ */
+export interface TemporalTlsConfig {
+  caFile?: string;
+  certFile: string;
+  keyFile: string;
+  /** The name the server's certificate must carry, when it is not the host of `address`. */
+  serverName?: string;
+}
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  tls?: TemporalTlsConfig;
+}
+
+/** HTTPS for the API: its certificate (chain) and key, PEM files. */
+export interface ApiTlsConfig {
+  certFile: string;
+  keyFile: string;
+}
+
 export interface KeySyncConfig {
-  temporal: { address: string; namespace: string };
+  temporal: TemporalConfig;
   /**
    * SoftHSM2 only: the softhsm2.conf its members' tokens live under. A process that opens tokens
-   * sets SOFTHSM2_CONF from it (applySoftHsmEnvironment) unless the environment already has one.
+   * sets SOFTHSM2_CONF from it (applyModuleEnvironment) unless the environment already has one.
    */
   softhsm2Conf?: string;
-  api: { port: number };
+  api: { port: number; tls?: ApiTlsConfig };
   packageStore: { dir: string };
   auditArchive: { dir: string };
   /**
@@ -62,4 +98,28 @@ export interface KeySyncConfig {
   locks?: { dir: string };
   clusters: ClusterConfig[];
   principals: PrincipalConfig[];
+}
+
+/** The member an agent configuration runs: its token and the environment its PKCS#11 module reads. */
+export interface AgentMemberConfig extends MemberConfig {
+  /** Set in the agent's process before the module loads (SOFTHSM2_CONF for SoftHSM; a vendor's variables). */
+  environment?: Record<string, string>;
+}
+
+/**
+ * What one node agent on its own host needs (DESIGN 15): Temporal, the package store, its cluster's
+ * id and its own member. No other member, no approver, no principal.
+ */
+export interface AgentConfig {
+  temporal: TemporalConfig;
+  packageStore: KeySyncConfig['packageStore'];
+  locks?: { dir: string };
+  agent: { cluster: string; member: AgentMemberConfig };
+}
+
+/** What a worker process accepts: a full configuration, or an agent configuration. */
+export type WorkerConfig = KeySyncConfig | AgentConfig;
+
+export function isAgentConfig(config: WorkerConfig): config is AgentConfig {
+  return 'agent' in config;
 }

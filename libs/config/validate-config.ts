@@ -5,8 +5,21 @@ import type { PinSource } from '../hsm/types';
 import { ConfigError } from './config-error';
 import { ConfigReader, join } from './config-reader';
 import { readSecretSource } from './read-secret-source';
+import { readApiTls, readTemporalTls } from './read-tls';
 import type { Json } from './config-reader';
-import type { ApprovalPolicy, ApproverConfig, ClusterConfig, ClusterPolicy, KeySyncConfig, MemberConfig, PrincipalConfig, Role } from './types';
+import type {
+  AgentMemberConfig,
+  ApprovalPolicy,
+  ApproverConfig,
+  ClusterConfig,
+  ClusterMemberConfig,
+  ClusterPolicy,
+  KeySyncConfig,
+  MemberConfig,
+  PrincipalConfig,
+  Role,
+  TemporalConfig,
+} from './types';
 
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ID_HINT = 'must be lower-case letters, digits and dashes (it becomes part of task queue names and workflow ids)';
@@ -31,18 +44,62 @@ function readPin(r: ConfigReader, value: Json, field: string, baseDir: string): 
   return readSecretSource(r, value, field, baseDir, 'the PIN');
 }
 
-function readMember(r: ConfigReader, value: Json, field: string, baseDir: string): MemberConfig {
-  const m = r.object(value, field, ['id', 'pkcs11Module', 'tokenLabel', 'pin']) ?? {};
+/** An id of a cluster, member, approver or principal. */
+export function readId(r: ConfigReader, value: Json, field: string): string {
+  return r.string(value, field, { pattern: ID, hint: ID_HINT });
+}
+
+const TOKEN_FIELDS = ['pkcs11Module', 'tokenLabel', 'pin'] as const;
+
+function readToken(r: ConfigReader, m: Record<string, Json>, field: string, baseDir: string): Omit<MemberConfig, 'id'> {
   const tokenLabel = r.string(m.tokenLabel, join(field, 'tokenLabel'));
   if (Buffer.byteLength(tokenLabel, 'utf8') > MAX_TOKEN_LABEL_BYTES) {
     r.report(join(field, 'tokenLabel'), `must be at most ${MAX_TOKEN_LABEL_BYTES} bytes (the PKCS#11 token label size)`);
   }
   return {
-    id: r.string(m.id, join(field, 'id'), { pattern: ID, hint: ID_HINT }),
     pkcs11Module: path(r.string(m.pkcs11Module, join(field, 'pkcs11Module')), baseDir),
     tokenLabel,
     pin: readPin(r, m.pin, join(field, 'pin'), baseDir),
   };
+}
+
+function readMember(r: ConfigReader, value: Json, field: string, baseDir: string): ClusterMemberConfig {
+  const m = r.object(value, field, ['id', ...TOKEN_FIELDS]) ?? {};
+  const id = readId(r, m.id, join(field, 'id'));
+  const missing = TOKEN_FIELDS.filter((key) => m[key] === undefined);
+  // The orchestrator's and the API's configuration need no token: all three fields, or none.
+  if (missing.length === TOKEN_FIELDS.length) return { id };
+  if (missing.length > 0) {
+    for (const key of missing) {
+      r.report(join(field, key), 'is missing: give pkcs11Module, tokenLabel and pin together (a file an agent of this member runs from), or none of them (a file for the orchestrator or the API)');
+    }
+    return { id };
+  }
+  return { id, ...readToken(r, m, field, baseDir) };
+}
+
+// Environment variable values are taken as written, except SOFTHSM2_CONF: a path, resolved like
+// every path of the file. A vendor's variables that name paths should be absolute.
+const PATH_VARIABLES = new Set(['SOFTHSM2_CONF']);
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The one member of an agent configuration: its token, and the environment its module reads. */
+export function readAgentMember(r: ConfigReader, value: Json, field: string, baseDir: string): AgentMemberConfig {
+  const m = r.object(value, field, ['id', ...TOKEN_FIELDS, 'environment']) ?? {};
+  const member: AgentMemberConfig = { id: readId(r, m.id, join(field, 'id')), ...readToken(r, m, field, baseDir) };
+  if (m.environment !== undefined) {
+    // Any variable name is known here: the module decides which it reads.
+    const names = typeof m.environment === 'object' && m.environment !== null ? Object.keys(m.environment) : [];
+    const environment = r.object(m.environment, join(field, 'environment'), names);
+    member.environment = {};
+    for (const [name, setting] of Object.entries(environment ?? {})) {
+      const at = join(join(field, 'environment'), name);
+      if (!ENV_NAME.test(name)) r.report(at, 'must be an environment variable name');
+      const text = r.string(setting, at);
+      member.environment[name] = PATH_VARIABLES.has(name) ? path(text, baseDir) : text;
+    }
+  }
+  return member;
 }
 
 function readApprover(r: ConfigReader, value: Json, field: string): ApproverConfig {
@@ -107,6 +164,26 @@ function readCluster(r: ConfigReader, value: Json, field: string, baseDir: strin
   };
 }
 
+export function readTemporal(r: ConfigReader, value: Json, baseDir: string): TemporalConfig {
+  const temporal = r.object(value, 'temporal', ['address', 'namespace', 'tls']) ?? {};
+  const settings: TemporalConfig = {
+    address: r.string(temporal.address, 'temporal.address', { pattern: /^[^\s:]+:\d{1,5}$/, hint: 'must be host:port' }),
+    namespace: temporal.namespace === undefined ? CONFIG_DEFAULTS.namespace : r.string(temporal.namespace, 'temporal.namespace'),
+  };
+  if (temporal.tls !== undefined) settings.tls = readTemporalTls(r, temporal.tls, 'temporal.tls', baseDir);
+  return settings;
+}
+
+export function readPackageStore(r: ConfigReader, value: Json, baseDir: string): KeySyncConfig['packageStore'] {
+  const packageStore = r.object(value, 'packageStore', ['dir']) ?? {};
+  return { dir: path(r.string(packageStore.dir, 'packageStore.dir'), baseDir) };
+}
+
+export function readLocks(r: ConfigReader, value: Json, baseDir: string): { dir: string } {
+  const locks = r.object(value, 'locks', ['dir']) ?? {};
+  return { dir: path(r.string(locks.dir, 'locks.dir'), baseDir) };
+}
+
 function readPrincipal(r: ConfigReader, value: Json, field: string): PrincipalConfig {
   const p = r.object(value, field, ['id', 'roles', 'tokenSha256']) ?? {};
   const roles = r.array(p.roles, join(field, 'roles'), { nonEmpty: true }).map((role, i) => r.oneOf(role, join(join(field, 'roles'), i), ROLES));
@@ -127,26 +204,21 @@ function readPrincipal(r: ConfigReader, value: Json, field: string): PrincipalCo
 export function validateConfig(raw: Json, source: string, baseDir: string): KeySyncConfig {
   const r = new ConfigReader();
   const root = r.object(raw, '', ['temporal', 'api', 'softhsm2Conf', 'packageStore', 'auditArchive', 'locks', 'clusters', 'principals']) ?? {};
-  const temporal = r.object(root.temporal, 'temporal', ['address', 'namespace']) ?? {};
-  const api = root.api === undefined ? {} : (r.object(root.api, 'api', ['port']) ?? {});
-  const packageStore = r.object(root.packageStore, 'packageStore', ['dir']) ?? {};
+  const temporal = readTemporal(r, root.temporal, baseDir);
+  const api = root.api === undefined ? {} : (r.object(root.api, 'api', ['port', 'tls']) ?? {});
+  const packageStore = readPackageStore(r, root.packageStore, baseDir);
   const auditArchive = r.object(root.auditArchive, 'auditArchive', ['dir']) ?? {};
 
   const config: KeySyncConfig = {
-    temporal: {
-      address: r.string(temporal.address, 'temporal.address', { pattern: /^[^\s:]+:\d{1,5}$/, hint: 'must be host:port' }),
-      namespace: temporal.namespace === undefined ? CONFIG_DEFAULTS.namespace : r.string(temporal.namespace, 'temporal.namespace'),
-    },
+    temporal,
     api: { port: api.port === undefined ? CONFIG_DEFAULTS.apiPort : r.integer(api.port, 'api.port', 1, 65535) },
-    packageStore: { dir: path(r.string(packageStore.dir, 'packageStore.dir'), baseDir) },
+    packageStore,
     auditArchive: { dir: path(r.string(auditArchive.dir, 'auditArchive.dir'), baseDir) },
     clusters: r.array(root.clusters, 'clusters', { nonEmpty: true }).map((c, i) => readCluster(r, c, join('clusters', i), baseDir)),
     principals: r.array(root.principals, 'principals').map((p, i) => readPrincipal(r, p, join('principals', i))),
   };
-  if (root.locks !== undefined) {
-    const locks = r.object(root.locks, 'locks', ['dir']) ?? {};
-    config.locks = { dir: path(r.string(locks.dir, 'locks.dir'), baseDir) };
-  }
+  if (api.tls !== undefined) config.api.tls = readApiTls(r, api.tls, 'api.tls', baseDir);
+  if (root.locks !== undefined) config.locks = readLocks(r, root.locks, baseDir);
   if (root.softhsm2Conf !== undefined) config.softhsm2Conf = path(r.string(root.softhsm2Conf, 'softhsm2Conf'), baseDir);
   r.unique(config.clusters.map((c) => c.id), 'clusters', 'cluster');
   r.unique(config.principals.map((p) => p.id), 'principals', 'principal');

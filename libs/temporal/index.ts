@@ -1,4 +1,4 @@
-export { connectTemporal, connectWorkerConnection, createTemporalClient } from './connection';
+export { connectTemporal, connectWorkerConnection, createTemporalClient, temporalConnectionOptions, temporalTls } from './connection';
 export type { TemporalSettings } from './connection';
 export { devServerArgs, startDevServer } from './dev-server';
 export type { DevServer, DevServerOptions } from './dev-server';

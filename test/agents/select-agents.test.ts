@@ -1,8 +1,9 @@
 // Which node agents a worker process runs: every member by default (embedded), the named ones
-// with --member, and a clear refusal for a member or cluster the configuration lacks.
+// with --member, the one member of an agent configuration, and a clear refusal for a member or
+// cluster the configuration lacks or a member whose token it does not hold.
 import { describe, expect, it } from 'vitest';
-import { selectAgents } from '../../apps/worker/create-workers';
-import type { ClusterConfig, KeySyncConfig } from '../../libs/config/types';
+import { ignoredPinSources, planWorkers, selectAgents } from '../../apps/worker/select-agents';
+import type { AgentConfig, ClusterConfig, KeySyncConfig } from '../../libs/config/types';
 
 function cluster(id: string, members: string[]): ClusterConfig {
   return {
@@ -23,7 +24,16 @@ const config: KeySyncConfig = {
   principals: [],
 };
 
-const names = (specs: ReturnType<typeof selectAgents>) => specs.map((spec) => `${spec.cluster.id}.${spec.member.id}`);
+/** The orchestrator's configuration: member ids only, no token and no PIN source. */
+const orchestratorConfig: KeySyncConfig = { ...config, clusters: [{ ...cluster('east', ['node1', 'node2']), members: [{ id: 'node1' }, { id: 'node2' }] }] };
+
+const agentConfig: AgentConfig = {
+  temporal: config.temporal,
+  packageStore: config.packageStore,
+  agent: { cluster: 'east', member: { id: 'node2', pkcs11Module: '/m.so', tokenLabel: 'east-node2', pin: { file: '/host/node2.pin' } } },
+};
+
+const names = (specs: ReturnType<typeof selectAgents>) => specs.map((spec) => `${spec.clusterId}.${spec.member.id}`);
 
 describe('selectAgents', () => {
   it('runs an agent for every member of every cluster when no member is named', () => {
@@ -42,5 +52,43 @@ describe('selectAgents', () => {
   it('refuses an unknown member or cluster, saying which', () => {
     expect(() => selectAgents(config, ['node7'], undefined)).toThrow(/Member "node7" is not in the configuration/);
     expect(() => selectAgents(config, ['node1'], 'north')).toThrow(/Cluster "north" is not in the configuration; known clusters: east, west/);
+  });
+
+  it('runs the one member of an agent configuration, and refuses another member or cluster by name', () => {
+    expect(names(selectAgents(agentConfig, undefined, undefined))).toEqual(['east.node2']);
+    expect(names(selectAgents(agentConfig, ['node2'], 'east'))).toEqual(['east.node2']);
+    expect(() => selectAgents(agentConfig, ['node1'], undefined)).toThrow(/holds member "node2" only, not "node1": each member's agent runs from its own agent configuration/);
+    expect(() => selectAgents(agentConfig, undefined, 'west')).toThrow(/is for cluster "east", not "west": check --cluster/);
+  });
+
+  it('refuses to run an agent for a member whose token the configuration leaves out', () => {
+    expect(() => selectAgents(orchestratorConfig, ['node2'], undefined)).toThrow(
+      /Member "node2" of cluster "east" has no token in this configuration \(pkcs11Module, tokenLabel, pin\), so no agent can run for it here: run its agent on its own host with an agent configuration/,
+    );
+    expect(() => selectAgents(orchestratorConfig, undefined, undefined)).toThrow(/or run this process with --orchestrator/);
+  });
+});
+
+describe('planWorkers', () => {
+  it('runs the orchestrator and every agent by default, the orchestrator alone with orchestrator: true', () => {
+    expect(names(planWorkers(config, {}).agents)).toHaveLength(4);
+    expect(planWorkers(config, {}).orchestrator).toBe(true);
+    expect(planWorkers(orchestratorConfig, { orchestrator: true })).toEqual({ orchestrator: true, agents: [] });
+    expect(planWorkers(config, { members: ['node9'] }).orchestrator).toBe(false);
+  });
+
+  it('runs only the agent from an agent configuration, and refuses the orchestrator there', () => {
+    expect(planWorkers(agentConfig, {})).toMatchObject({ orchestrator: false, agents: [{ clusterId: 'east', member: { id: 'node2' } }] });
+    expect(() => planWorkers(agentConfig, { orchestrator: true })).toThrow(/An agent configuration cannot run the orchestrator/);
+  });
+});
+
+describe('ignoredPinSources', () => {
+  it('names the PIN source fields of the members this process runs no agent for', () => {
+    const agents = selectAgents(config, ['node9'], undefined);
+    expect(ignoredPinSources(config, agents)).toEqual(['clusters[0].members[0].pin', 'clusters[0].members[1].pin', 'clusters[1].members[0].pin']);
+    expect(ignoredPinSources(config, selectAgents(config, undefined, undefined))).toEqual([]);
+    expect(ignoredPinSources(orchestratorConfig, [])).toEqual([]);
+    expect(ignoredPinSources(agentConfig, selectAgents(agentConfig, undefined, undefined))).toEqual([]);
   });
 });

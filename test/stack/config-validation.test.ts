@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import { ConfigError } from '../../libs/config/config-error';
 import { loadConfig } from '../../libs/config/load-config';
+import { loadWorkerConfig } from '../../libs/config/load-config';
+import { validateAgentConfig, validateWorkerConfig } from '../../libs/config/validate-agent-config';
 import { validateConfig } from '../../libs/config/validate-config';
 
 const dir = mkdtempSync(join(tmpdir(), 'keysync-config-'));
@@ -102,7 +104,7 @@ describe('configuration validation', () => {
 
   it('refuses a file with no clusters and names the missing sections', () => {
     const fields = issuesOf({ temporal: { address: '127.0.0.1:7233' } }).issues.map((i) => i.field);
-    expect(fields).toEqual(['packageStore', 'auditArchive', 'packageStore.dir', 'auditArchive.dir', 'clusters', 'principals']);
+    expect(fields).toEqual(['packageStore', 'packageStore.dir', 'auditArchive', 'auditArchive.dir', 'clusters', 'principals']);
   });
 
   it('loads the same configuration from YAML', () => {
@@ -134,5 +136,103 @@ describe('configuration validation', () => {
 
   it('says how to get a configuration when the file is missing', () => {
     expect(() => loadConfig(join(dir, 'absent.json'))).toThrow(/cannot be read \(ENOENT\); run `npm start` once/);
+  });
+});
+
+/** An agent configuration as the README shows it: one member, its token and its module's environment. */
+function agentConfig(): Record<string, unknown> {
+  return {
+    temporal: { address: 'temporal.example:7233', tls: { caFile: 'tls/ca.pem', certFile: 'tls/node2.pem', keyFile: 'tls/node2.key', serverName: 'temporal.example' } },
+    packageStore: { dir: 'packages' },
+    agent: {
+      cluster: 'demo',
+      member: {
+        id: 'node2',
+        pkcs11Module: '/usr/lib/softhsm/libsofthsm2.so',
+        tokenLabel: 'node2',
+        pin: { file: 'node2.pin' },
+        environment: { SOFTHSM2_CONF: 'softhsm2.conf', VENDOR_FLAG: 'on' },
+      },
+    },
+  };
+}
+
+describe('agent configuration', () => {
+  it('holds one member: its token, the module environment (SOFTHSM2_CONF as a path) and paths resolved against the file', () => {
+    const config = validateAgentConfig(agentConfig(), 'agent.json', '/hosts/node2');
+    expect(config.agent).toEqual({
+      cluster: 'demo',
+      member: {
+        id: 'node2',
+        pkcs11Module: '/usr/lib/softhsm/libsofthsm2.so',
+        tokenLabel: 'node2',
+        pin: { file: '/hosts/node2/node2.pin' },
+        environment: { SOFTHSM2_CONF: '/hosts/node2/softhsm2.conf', VENDOR_FLAG: 'on' },
+      },
+    });
+    expect(config.temporal).toEqual({
+      address: 'temporal.example:7233',
+      namespace: 'default',
+      tls: { caFile: '/hosts/node2/tls/ca.pem', certFile: '/hosts/node2/tls/node2.pem', keyFile: '/hosts/node2/tls/node2.key', serverName: 'temporal.example' },
+    });
+    expect(validateWorkerConfig(agentConfig(), 'agent.json', '/hosts/node2')).toEqual(config);
+  });
+
+  it('refuses clusters, principals and other members in an agent configuration, and a member without its token, by field', () => {
+    const raw: Record<string, unknown> = { ...agentConfig(), clusters: [], principals: [], auditArchive: { dir: 'audit' } };
+    const member = (raw.agent as { member: Record<string, unknown> }).member;
+    delete member.pin;
+    member.environment = { 'NOT A NAME': 'x', SOFTHSM2_CONF: 7 };
+    let error: ConfigError | undefined;
+    try {
+      validateAgentConfig(raw, 'agent.json', dir);
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    expect(error?.issues.map((i) => i.field)).toEqual([
+      'clusters',
+      'principals',
+      'auditArchive',
+      'agent.member.pin',
+      'agent.member.environment.NOT A NAME',
+      'agent.member.environment.SOFTHSM2_CONF',
+    ]);
+    expect(error?.issues[0]?.problem).toMatch(/unknown field \(known here: temporal, packageStore, locks, agent\)/);
+  });
+
+  it('lets a full configuration leave a member\'s token out (the orchestrator\'s and the API\'s file), but not half of it', () => {
+    const raw = validConfig();
+    const members = (raw.clusters as Array<{ members: Array<Record<string, unknown>> }>)[0]!.members;
+    members[0] = { id: 'node1' };
+    members[1] = { id: 'node2', tokenLabel: 'node2' };
+    expect(issuesOf(raw).issues.map((i) => `${i.field}: ${i.problem}`)).toEqual([
+      'clusters[0].members[1].pkcs11Module: is missing: give pkcs11Module, tokenLabel and pin together (a file an agent of this member runs from), or none of them (a file for the orchestrator or the API)',
+      'clusters[0].members[1].pin: is missing: give pkcs11Module, tokenLabel and pin together (a file an agent of this member runs from), or none of them (a file for the orchestrator or the API)',
+    ]);
+    members[1] = { id: 'node2' };
+    expect(validateConfig(raw, 'test.json', dir).clusters[0]?.members).toEqual([{ id: 'node1' }, { id: 'node2' }]);
+  });
+
+  it('is refused by name where a full configuration is needed (the API, the orchestrator), and loaded for a worker', () => {
+    const file = join(dir, 'agent.json');
+    const raw = agentConfig();
+    delete (raw.temporal as Record<string, unknown>).tls;
+    writeFileSync(file, JSON.stringify(raw));
+    expect(() => loadConfig(file)).toThrow(/agent: makes this an agent configuration, which runs one node agent \(npm run worker\); this process needs a full configuration/);
+    const loaded = loadWorkerConfig(file, { KEYSYNC_TEMPORAL_ADDRESS: 'temporal:7233' });
+    expect(loaded).toMatchObject({ temporal: { address: 'temporal:7233' }, agent: { member: { pin: { file: join(dir, 'node2.pin') } } } });
+  });
+
+  it('checks the TLS fields: certFile and keyFile required, serverName a host name', () => {
+    const raw = validConfig();
+    raw.temporal = { address: '127.0.0.1:7233', tls: { caFile: 'ca.pem', serverName: 'not a name', extra: true } };
+    raw.api = { port: 3000, tls: { certFile: 'api.pem' } };
+    expect(issuesOf(raw).issues.map((i) => i.field)).toEqual([
+      'temporal.tls.extra',
+      'temporal.tls.certFile',
+      'temporal.tls.keyFile',
+      'temporal.tls.serverName',
+      'api.tls.keyFile',
+    ]);
   });
 });

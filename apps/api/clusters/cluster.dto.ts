@@ -26,8 +26,12 @@ export class MemberDto {
   @ApiProperty({ example: 'node1' })
   id!: string;
 
-  @ApiProperty({ description: 'The PKCS#11 token label of the member’s HSM.', example: 'keysync-node1' })
-  tokenLabel!: string;
+  @ApiProperty({
+    required: false,
+    description: 'The PKCS#11 token label of the member’s HSM, when the API’s configuration names it (a configuration without tokens names only member ids).',
+    example: 'keysync-node1',
+  })
+  tokenLabel?: string;
 
   @ApiProperty({ description: 'The task queue its node agent polls.', example: 'keysync.demo.node1' })
   taskQueue!: string;
@@ -108,7 +112,11 @@ export function clusterDetail(cluster: ClusterConfig): ClusterDto {
   return {
     id: cluster.id,
     founder: cluster.founder,
-    members: cluster.members.map((member) => ({ id: member.id, tokenLabel: member.tokenLabel, taskQueue: memberTaskQueue(cluster.id, member.id) })),
+    members: cluster.members.map((member) => ({
+      id: member.id,
+      ...(member.tokenLabel !== undefined ? { tokenLabel: member.tokenLabel } : {}),
+      taskQueue: memberTaskQueue(cluster.id, member.id),
+    })),
     approvers: cluster.approvers.map((approver) => ({ id: approver.id, publicKey: approver.publicKey })),
     policy: {
       sync: { approvals: policy.sync.approvals, timeoutSeconds: policy.sync.timeoutSeconds },

@@ -1,6 +1,6 @@
 // The configuration the API runs on, as an injectable class: controllers and services ask for
 // ApiConfig by type instead of a string token, and look clusters up in one place.
-import type { ClusterConfig, KeySyncConfig, MemberConfig } from '../../../libs/config/types';
+import type { ClusterConfig, ClusterMemberConfig, KeySyncConfig } from '../../../libs/config/types';
 import { orchestratorTaskQueue } from '../../../libs/contract/task-queues';
 import { ApiError } from '../errors/api-error';
 
@@ -32,7 +32,7 @@ export class ApiConfig {
   }
 
   /** The member of that cluster, or a 404 that names the cluster's members. */
-  member(clusterId: string, memberId: string): MemberConfig {
+  member(clusterId: string, memberId: string): ClusterMemberConfig {
     const cluster = this.cluster(clusterId);
     const member = cluster.members.find((candidate) => candidate.id === memberId);
     if (member) return member;

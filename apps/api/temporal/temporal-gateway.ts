@@ -9,6 +9,7 @@ import { Client, Connection, type WorkflowExecutionDescription, type WorkflowExe
 import type { QueryDefinition, SearchAttributePair, UpdateDefinition, Workflow, WorkflowIdReusePolicy } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
+import { temporalConnectionOptions } from '../../../libs/temporal/connection';
 import { ApiConfig } from '../config/api-config';
 import { ApiLogger } from '../logging/logger';
 
@@ -35,7 +36,8 @@ export class TemporalGateway implements OnApplicationShutdown {
     private readonly config: ApiConfig,
     private readonly log: ApiLogger,
   ) {
-    this.client = new Client({ connection: Connection.lazy({ address: config.temporal.address }), namespace: config.temporal.namespace });
+    // Over mutual TLS when temporal.tls is set; its files were checked when the configuration loaded.
+    this.client = new Client({ connection: Connection.lazy(temporalConnectionOptions(config.temporal)), namespace: config.temporal.namespace });
   }
 
   /** Starts the workflow; its run id. A taken id throws WorkflowExecutionAlreadyStartedError. */

@@ -686,10 +686,10 @@ export interface components {
              */
             taskQueue: string;
             /**
-             * @description The PKCS#11 token label of the member’s HSM.
+             * @description The PKCS#11 token label of the member’s HSM, when the API’s configuration names it (a configuration without tokens names only member ids).
              * @example keysync-node1
              */
-            tokenLabel: string;
+            tokenLabel?: string;
         };
         MemberInventoryDto: {
             /** @description Why the member did not answer. */

@@ -36,7 +36,8 @@ export interface ClusterFixture {
   dir: string;
   clusterId: string;
   config: KeySyncConfig;
-  cluster: ClusterConfig;
+  /** Every member with its token: the fixture made them all. */
+  cluster: Omit<ClusterConfig, 'members'> & { members: MemberConfig[] };
   approvers: TestApprover[];
   /** User PINs by member: history scans look for them. */
   pins: Record<string, string>;
@@ -95,7 +96,7 @@ export async function createClusterFixture(options: FixtureOptions): Promise<Clu
     members.push({ id, pkcs11Module: setup.modulePath, tokenLabel: label, pin: { file: pinFile } });
   }
   const approvers = ['approver-1', 'approver-2', 'approver-3'].map(makeApprover);
-  const cluster: ClusterConfig = {
+  const cluster: Omit<ClusterConfig, 'members'> & { members: MemberConfig[] } = {
     id: clusterId,
     founder: options.members[0] ?? '',
     members,
