@@ -3,6 +3,7 @@
 import type { ApprovalPolicy, ApproverConfig } from '../contract/cluster';
 import type { DriftMode } from '../contract/drift';
 import type { PinSource } from '../hsm/types';
+import type { PackageStoreConfig } from '../package-store/package-store-config';
 
 export type Role = 'operator' | 'approver' | 'auditor' | 'admin';
 
@@ -27,6 +28,8 @@ export function hasToken(member: ClusterMemberConfig): member is MemberConfig {
 
 // What workflows see of a cluster (approvers, policies) is contract vocabulary: one definition.
 export type { ApprovalPolicy, ApproverConfig } from '../contract/cluster';
+// The package store's section (a folder or an S3 bucket) is described beside the store.
+export type { PackageStoreConfig, S3PackageStoreConfig } from '../package-store/package-store-config';
 
 export interface ClusterPolicy {
   /** Approvals for a key sync, per target member (default for every member). */
@@ -89,7 +92,8 @@ export interface KeySyncConfig {
    */
   softhsm2Conf?: string;
   api: { port: number; tls?: ApiTlsConfig };
-  packageStore: { dir: string };
+  /** A folder every agent sees (`dir`), or an S3 bucket for members on separate hosts (`s3`). */
+  packageStore: PackageStoreConfig;
   auditArchive: { dir: string };
   /**
    * Where a node agent keeps the write lock of its member's token, so two agent processes of one

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { PinSource } from '../hsm/types';
 import { ConfigError } from './config-error';
 import { ConfigReader, join } from './config-reader';
+import { readPackageStoreConfig } from './read-package-store';
 import { readSecretSource } from './read-secret-source';
 import { readApiTls, readTemporalTls } from './read-tls';
 import type { Json } from './config-reader';
@@ -175,8 +176,7 @@ export function readTemporal(r: ConfigReader, value: Json, baseDir: string): Tem
 }
 
 export function readPackageStore(r: ConfigReader, value: Json, baseDir: string): KeySyncConfig['packageStore'] {
-  const packageStore = r.object(value, 'packageStore', ['dir']) ?? {};
-  return { dir: path(r.string(packageStore.dir, 'packageStore.dir'), baseDir) };
+  return readPackageStoreConfig(r, value, baseDir);
 }
 
 export function readLocks(r: ConfigReader, value: Json, baseDir: string): { dir: string } {

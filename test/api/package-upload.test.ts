@@ -53,7 +53,11 @@ describe('package upload and download', () => {
       body: bytes,
       headers: { 'content-type': contentType },
     });
-  const storedFiles = () => (existsSync(api.config.packageStore.dir) ? readdirSync(api.config.packageStore.dir) : []);
+  const storedFiles = (): string[] => {
+    const store = api.config.packageStore;
+    if (!('dir' in store)) throw new Error('this test reads the directory package store');
+    return existsSync(store.dir) ? readdirSync(store.dir) : [];
+  };
 
   it('a file that is not a package is a 400 not-a-package, and nothing is stored', async () => {
     const bytes = Buffer.from('%PDF-1.7 definitely not a key package');

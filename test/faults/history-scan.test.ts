@@ -57,7 +57,7 @@ describe('workflow histories on the test server', () => {
     });
     expect(refused).toMatchObject({ state: 'failed', reason: FailureTypes.tamperedPackage });
 
-    const secrets = secretsToLookFor(fixture.pins, fixture.config.packageStore.dir);
+    const secrets = secretsToLookFor(fixture.pins, fixture.packagesDir);
     expect(secrets.length).toBeGreaterThan(Object.keys(fixture.pins).length);
     const findings: string[] = [];
     let scanned = 0;

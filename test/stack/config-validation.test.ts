@@ -50,7 +50,7 @@ function issuesOf(raw: unknown): ConfigError {
 describe('configuration validation', () => {
   it('accepts a valid file, fills the defaults and resolves relative paths against its folder', () => {
     const config = validateConfig(validConfig(), 'test.json', '/etc/keysync');
-    expect(config.packageStore.dir).toBe('/etc/keysync/packages');
+    expect(config.packageStore).toEqual({ dir: '/etc/keysync/packages' });
     expect(config.auditArchive.dir).toBe('/var/lib/keysync/audit');
     expect(config.clusters[0]?.members[0]?.pin).toEqual({ file: '/etc/keysync/pins/node1.pin' });
     expect(config.clusters[0]?.members[1]?.pin).toEqual({ env: 'NODE2_PIN' });
@@ -112,7 +112,7 @@ describe('configuration validation', () => {
     writeFileSync(file, toYaml(validConfig()));
     const config = loadConfig(file);
     expect(config.clusters[0]?.members.map((m) => m.id)).toEqual(['node1', 'node2']);
-    expect(config.packageStore.dir).toBe(join(dir, 'packages'));
+    expect(config.packageStore).toEqual({ dir: join(dir, 'packages') });
   });
 
   it('lets KEYSYNC_TEMPORAL_ADDRESS replace the Temporal address, and checks it', () => {

@@ -132,7 +132,7 @@ describe('approvals of a key sync', () => {
   });
 
   it('leaves no PIN and no wrapped key bytes in these histories', async () => {
-    const secrets = secretsToLookFor(fixture.pins, fixture.config.packageStore.dir);
+    const secrets = secretsToLookFor(fixture.pins, fixture.packagesDir);
     for (const id of [parent.workflowId, ...['node2', 'node3', 'node4'].map((member) => memberSyncWorkflowId(parent.workflowId, member))]) {
       expect(secretsIn(await fetchHistoryJson(fixture.client, id), secrets), `secrets in ${id}`).toBe(0);
     }

@@ -90,7 +90,7 @@ describe('a keySync or join started with a cluster id', () => {
     expect(activities.filter((activity) => activity.type === 'resolveCluster')).toHaveLength(1);
 
     // Only public material came from the configuration: no PIN, no wrapped key, no PIN file path.
-    const secrets = [...secretsToLookFor(fixture.pins, fixture.config.packageStore.dir), fixture.dir];
+    const secrets = [...secretsToLookFor(fixture.pins, fixture.packagesDir), fixture.dir];
     for (const id of [workflowId, memberId]) expect(secretsIn(await fetchHistoryJson(fixture.client, id), secrets), `secrets in ${id}`).toBe(0);
   });
 

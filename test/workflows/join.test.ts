@@ -89,7 +89,7 @@ describe('join of a fresh token', () => {
     const state = await handle.query(operationStateQuery);
     expect(state.state).toBe('completed');
     const keySyncId = (state as JoinState).keySyncWorkflowId!;
-    const secrets = secretsToLookFor(fixture.pins, fixture.config.packageStore.dir);
+    const secrets = secretsToLookFor(fixture.pins, fixture.packagesDir);
     for (const id of [handle.workflowId, keySyncId, memberSyncWorkflowId(keySyncId, 'node3')]) {
       expect(secretsIn(await fetchHistoryJson(fixture.client, id), secrets), `secrets in ${id}`).toBe(0);
     }

@@ -164,7 +164,7 @@ describe('keySync on real tokens', () => {
   });
 
   it('leaves no PIN and no wrapped key bytes in any history', async () => {
-    const secrets = secretsToLookFor(fixture.pins, fixture.config.packageStore.dir);
+    const secrets = secretsToLookFor(fixture.pins, fixture.packagesDir);
     expect(secrets.length).toBeGreaterThan(Object.keys(fixture.pins).length);
     const ids = startedIds.flatMap((id) => [id, memberSyncWorkflowId(id, 'node2'), memberSyncWorkflowId(id, 'node3')]);
     let scanned = 0;

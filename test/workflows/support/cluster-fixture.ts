@@ -11,6 +11,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { createWorkers } from '../../../apps/worker/create-workers';
 import type { KeySyncWorkers } from '../../../apps/worker/create-workers';
 import type { ApprovalPolicy, ClusterConfig, KeySyncConfig, MemberConfig } from '../../../libs/config/types';
+import type { PackageStoreConfig } from '../../../libs/package-store';
 import { openToken } from '../../../libs/hsm';
 import type { Token } from '../../../libs/hsm';
 import { initSoftHsmToken, prepareSoftHsm } from '../../../libs/hsm/softhsm';
@@ -30,12 +31,16 @@ export interface FixtureOptions {
   parallelism?: number;
   /** Default: one of its own (wf<hex>). A fixed id (the spec's example, demo) must not be another running fixture's. */
   clusterId?: string;
+  /** Default: a folder of the fixture's own. `filesDir` is where its blobs lie as files (for S3, versitygw's backend folder of the prefix). */
+  packageStore?: { config: PackageStoreConfig; filesDir: string };
 }
 
 export interface ClusterFixture {
   dir: string;
   clusterId: string;
   config: KeySyncConfig;
+  /** Where the package store's blobs lie as files (the store's folder, or versitygw's backend folder of its prefix): history scans read them. */
+  packagesDir: string;
   /** Every member with its token: the fixture made them all. */
   cluster: Omit<ClusterConfig, 'members'> & { members: MemberConfig[] };
   approvers: TestApprover[];
@@ -113,7 +118,7 @@ export async function createClusterFixture(options: FixtureOptions): Promise<Clu
   const config: KeySyncConfig = {
     temporal: { address: testTemporalAddress(), namespace: 'default' },
     api: { port: 0 },
-    packageStore: { dir: join(dir, 'packages') },
+    packageStore: options.packageStore?.config ?? { dir: join(dir, 'packages') },
     auditArchive: { dir: join(dir, 'audit') },
     clusters: [cluster],
     principals: [],
@@ -151,6 +156,7 @@ export async function createClusterFixture(options: FixtureOptions): Promise<Clu
     dir,
     clusterId,
     config,
+    packagesDir: options.packageStore?.filesDir ?? join(dir, 'packages'),
     cluster,
     approvers,
     pins,
