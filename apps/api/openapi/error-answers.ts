@@ -31,6 +31,14 @@ export const ApiTemporalUnavailable = (more?: string) =>
     description: `temporal-unavailable: Temporal cannot be reached right now.${more ? ` ${more}` : ''}`,
   });
 
+const packageStoreUnavailable = 'package-store-unavailable: the package store (an S3 bucket) cannot be used right now; the message says what to check (endpoint, bucket, credentials).';
+
+/** 503: the route reads or writes the package store, which may be a remote S3 bucket. */
+export const ApiPackageStoreUnavailable = () => ApiServiceUnavailableResponse({ type: ErrorBodyDto, description: packageStoreUnavailable });
+
+/** 503 for a route that writes the package store, then asks Temporal. */
+export const ApiPackageStoreOrTemporalUnavailable = () => ApiTemporalUnavailable(`Or ${packageStoreUnavailable}`);
+
 /** 413 body-too-large: what the JSON body parser refuses before the route runs. */
 export const ApiJsonBody = () => ApiPayloadTooLargeResponse({ type: ErrorBodyDto, description: `body-too-large: a JSON body is limited to ${jsonBodyLimit}.` });
 

@@ -8,7 +8,7 @@ import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { MemberParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
-import { ApiInvalidInput, ApiPackageBody, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
+import { ApiInvalidInput, ApiPackageBody, ApiPackageStoreOrTemporalUnavailable, ApiPackageStoreUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import type { ApiRequest, ApiResponse, Principal } from '../http/api-request';
 import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
@@ -36,6 +36,7 @@ export class PackagesController {
   @ApiOkResponse({ description: 'The package file, named by its digest.', content: { [packageMediaType]: { schema: { type: 'string', format: 'binary' } } } })
   @ApiInvalidInput()
   @ApiUnknownId('package-not-found: no package with that digest.')
+  @ApiPackageStoreUnavailable()
   async download(@Param() params: PackageDigestParams, @Res({ passthrough: true }) response: ApiResponse): Promise<StreamableFile> {
     let bytes: Buffer;
     try {
@@ -60,7 +61,7 @@ export class PackagesController {
   @ApiInvalidInput('Also not-a-package, tampered-package (the file does not hash to digest), wrong-cluster, expired-package: nothing is imported.')
   @ApiUnknownId('cluster-not-found, member-not-found: no such cluster or member.')
   @ApiPackageBody()
-  @ApiTemporalUnavailable()
+  @ApiPackageStoreOrTemporalUnavailable()
   async upload(
     @Param() params: MemberParams,
     @Query() query: PackageUploadQuery,

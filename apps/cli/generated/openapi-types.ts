@@ -1295,7 +1295,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description temporal-unavailable: Temporal cannot be reached right now. */
+            /** @description temporal-unavailable: Temporal cannot be reached right now. Or package-store-unavailable: the package store (an S3 bucket) cannot be used right now; the message says what to check (endpoint, bucket, credentials). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1932,6 +1932,15 @@ export interface operations {
             };
             /** @description package-not-found: no package with that digest. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description package-store-unavailable: the package store (an S3 bucket) cannot be used right now; the message says what to check (endpoint, bucket, credentials). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
