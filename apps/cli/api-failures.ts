@@ -21,8 +21,18 @@ export function failuresAsCliErrors(baseUrl: string): Middleware {
   };
 }
 
+// Node's codes for a server certificate it cannot trust: a private CA the process does not know.
+const UNTRUSTED_CERTIFICATE = new Set(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
+
 function unreachable(baseUrl: string, error: unknown): CliError {
   const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+  if (UNTRUSTED_CERTIFICATE.has(cause)) {
+    return new CliError(
+      'api-certificate-untrusted',
+      `The KeySync API at ${baseUrl} answered with a TLS certificate this machine does not trust (${cause}). Set NODE_EXTRA_CA_CERTS to the PEM file of the CA that signed it (the file api.tls.certFile was issued by).`,
+      exitCodes.unreachable,
+    );
+  }
   return new CliError(
     'api-unreachable',
     `Could not reach the KeySync API at ${baseUrl} (${cause}). Is the stack running (\`npm start\`)? Point --api or KEYSYNC_API_URL at it.`,

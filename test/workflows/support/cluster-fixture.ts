@@ -10,13 +10,14 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { createWorkers } from '../../../apps/worker/create-workers';
 import type { KeySyncWorkers } from '../../../apps/worker/create-workers';
-import type { ApprovalPolicy, ClusterConfig, KeySyncConfig, MemberConfig } from '../../../libs/config/types';
+import type { ApprovalPolicy, ClusterConfig, KeySyncConfig, MemberConfig, TemporalConfig } from '../../../libs/config/types';
 import type { PackageStoreConfig } from '../../../libs/package-store';
 import { openToken } from '../../../libs/hsm';
 import type { Token } from '../../../libs/hsm';
 import { initSoftHsmToken, prepareSoftHsm } from '../../../libs/hsm/softhsm';
 import type { ClusterSnapshot } from '../../../libs/contract/cluster';
 import { workflowTypes } from '../../../libs/contract/workflow-types';
+import { connectWorkerConnection } from '../../../libs/temporal/connection';
 import { connectTestClient, connectTestWorkerConnection, testTemporalAddress } from '../../support/temporal';
 import { makeApprover } from './approvers';
 import type { TestApprover } from './approvers';
@@ -52,8 +53,11 @@ export interface ClusterFixture {
   snapshot(): ClusterSnapshot;
   /** Opens a member's token in this process (for setup and proofs); close it after. */
   withToken<T>(member: string, use: (token: Token) => Promise<T>): Promise<T>;
-  /** Starts workers: by default the orchestrator and every member's agent. */
-  startWorkers(options?: { members?: string[]; orchestrator?: boolean }): Promise<KeySyncWorkers>;
+  /**
+   * Starts workers: by default the orchestrator and every member's agent, on the fixture's
+   * connection; with `temporal`, on connections of their own made from it (mutual TLS).
+   */
+  startWorkers(options?: { members?: string[]; orchestrator?: boolean; temporal?: TemporalConfig }): Promise<KeySyncWorkers>;
   close(): Promise<void>;
 }
 
@@ -150,7 +154,7 @@ export async function createClusterFixture(options: FixtureOptions): Promise<Clu
   const connection = await connectTestWorkerConnection();
   const prefix = `${randomUUID()}-`;
   const orchestratorQueue = `${prefix}keysync`;
-  const running: { workers: KeySyncWorkers; run: Promise<void>; orchestrator: boolean }[] = [];
+  const running: { workers: KeySyncWorkers; run: Promise<void>; orchestrator: boolean; ownConnection: NativeConnection | null }[] = [];
 
   return {
     dir,
@@ -172,9 +176,10 @@ export async function createClusterFixture(options: FixtureOptions): Promise<Clu
     withToken,
     async startWorkers(start = {}) {
       const orchestrator = start.orchestrator ?? true;
+      const ownConnection = start.temporal ? await connectWorkerConnection(start.temporal) : null;
       const workers = await createWorkers({
-        config,
-        connection,
+        config: start.temporal ? { ...config, temporal: start.temporal } : config,
+        connection: ownConnection ?? connection,
         taskQueuePrefix: prefix,
         members: start.members ?? options.members,
         orchestrator,
@@ -182,14 +187,15 @@ export async function createClusterFixture(options: FixtureOptions): Promise<Clu
       const run = workers.run().catch((error: unknown) => {
         console.error('workers failed', error);
       });
-      running.push({ workers, run, orchestrator });
+      running.push({ workers, run, orchestrator, ownConnection });
       return workers;
     },
     async close() {
       if (running.some((entry) => entry.orchestrator)) await waitForArchives(client, orchestratorQueue);
-      for (const { workers, run } of running) {
+      for (const { workers, run, ownConnection } of running) {
         await workers.shutdown();
         await run;
+        await ownConnection?.close();
       }
       await connection.close();
       await client.connection.close();
