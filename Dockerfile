@@ -1,6 +1,8 @@
 # One image for every KeySync process of docker-compose.yml: the API, the orchestrator worker,
-# the node agents and the one-shot `prepare`. SoftHSM2 stands in for the appliances' HSMs; on a
-# real appliance the node agent loads that HSM's PKCS#11 module instead (see README).
+# the node agents and the one-shots (`keysync-pki`, `keysync-prepare`, each agent's host set-up).
+# SoftHSM2 stands in for the appliances' HSMs; on a real appliance the node agent loads that HSM's
+# PKCS#11 module instead (see README). openssl makes the TLS material (libs/tls). The S3 server
+# (versitygw) runs in its own service and image.
 FROM node:20-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -10,9 +12,9 @@ RUN npx tsc -p tsconfig.json && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends softhsm2 opensc ca-certificates \
+  && apt-get install -y --no-install-recommends softhsm2 opensc openssl ca-certificates \
   && rm -rf /var/lib/apt/lists/* \
-  && mkdir -p /var/lib/keysync && chown node:node /var/lib/keysync
+  && mkdir -p /var/lib/keysync /var/lib/keysync-host && chown node:node /var/lib/keysync /var/lib/keysync-host
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
@@ -20,6 +22,8 @@ COPY --from=build /app/dist ./dist
 ENV NODE_ENV=production \
     KEYSYNC_HOME=/var/lib/keysync
 USER node
+# /var/lib/keysync: the orchestrator's and the API's state; /var/lib/keysync-host: one node agent's
+# host (its token store, PIN file), mounted by that agent only. Each service of docker-compose.yml
+# names its own command; this default is a node agent from the agent configuration KEYSYNC_CONFIG names.
 VOLUME ["/var/lib/keysync"]
-# Each service of docker-compose.yml names its own command; this default is the node agent of node1.
-CMD ["node", "--enable-source-maps", "dist/apps/worker/main.js", "--member", "node1"]
+CMD ["node", "--enable-source-maps", "dist/apps/worker/main.js"]

@@ -20,7 +20,7 @@ function portFrom(configured: number): number {
 async function main(): Promise<void> {
   const logger = new ApiLogger(createLogger());
   const path = configPath();
-  const config = loadConfig(path);
+  const config = loadConfig(path, process.env, { apiTlsFiles: true });
   const port = portFrom(config.api.port);
   const host = process.env.KEYSYNC_API_HOST ?? '127.0.0.1';
   const app = await createApi(config, { logger });

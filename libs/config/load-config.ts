@@ -38,9 +38,10 @@ function readConfigFile(file: string): { absolute: string; raw: unknown } {
 
 /**
  * KEYSYNC_TEMPORAL_ADDRESS, when set, replaces temporal.address (containers reach Temporal by
- * service name, not by the address the file was written with). Then the TLS files are checked.
+ * service name, not by the address the file was written with). Then the TLS files this process
+ * uses are checked: temporal.tls always, api.tls for the API only (the others never hold its key).
  */
-function finish<T extends WorkerConfig>(config: T, absolute: string, env: NodeJS.ProcessEnv): T {
+function finish<T extends WorkerConfig>(config: T, absolute: string, env: NodeJS.ProcessEnv, apiTlsFiles: boolean): T {
   const address = env.KEYSYNC_TEMPORAL_ADDRESS;
   if (address) {
     if (!/^[^\s:]+:\d{1,5}$/.test(address)) {
@@ -50,29 +51,30 @@ function finish<T extends WorkerConfig>(config: T, absolute: string, env: NodeJS
   }
   const issues: ConfigIssue[] = [];
   if (config.temporal.tls) issues.push(...tlsFileProblems(config.temporal.tls, 'temporal.tls'));
-  if (!isAgentConfig(config) && config.api.tls) issues.push(...tlsFileProblems(config.api.tls, 'api.tls'));
+  if (apiTlsFiles && !isAgentConfig(config) && config.api.tls) issues.push(...tlsFileProblems(config.api.tls, 'api.tls'));
   if (issues.length > 0) throw new ConfigError(absolute, issues);
   return config;
 }
 
 /**
- * Loads and validates the full configuration at `file` (the API, the orchestrator, the stack);
- * throws ConfigError naming every bad field, and refuses an agent configuration by name.
+ * Loads and validates the full configuration at `file` (the API, the stack, the set-up); throws
+ * ConfigError naming every bad field, and refuses an agent configuration by name. `apiTlsFiles`:
+ * also check api.tls's files (the API, which serves HTTPS with them).
  */
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): KeySyncConfig {
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, options: { apiTlsFiles?: boolean } = {}): KeySyncConfig {
   const { absolute, raw } = readConfigFile(file);
   if (looksLikeAgentConfig(raw)) {
     throw new ConfigError(absolute, [
       { field: 'agent', problem: 'makes this an agent configuration, which runs one node agent (npm run worker); this process needs a full configuration (clusters, approvers, principals)' },
     ]);
   }
-  return finish(validateConfig(raw, absolute, dirname(absolute)), absolute, env);
+  return finish(validateConfig(raw, absolute, dirname(absolute)), absolute, env, options.apiTlsFiles ?? false);
 }
 
 /** Loads a full configuration or an agent configuration (DESIGN 15), for the worker process. */
 export function loadWorkerConfig(file: string, env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const { absolute, raw } = readConfigFile(file);
-  return finish(validateWorkerConfig(raw, absolute, dirname(absolute)), absolute, env);
+  return finish(validateWorkerConfig(raw, absolute, dirname(absolute)), absolute, env, false);
 }
 
 /**

@@ -17,13 +17,16 @@ export interface CertificateFiles {
 export interface IssueOptions {
   /** The subject's common name, and the files' base name in `dir`. */
   name: string;
-  usage: 'server' | 'client';
+  /** `server-and-client`: a server that also connects to its peers with the same certificate (a Temporal server's internode TLS). */
+  usage: 'server' | 'client' | 'server-and-client';
   /** subjectAltName DNS names (a server's host names). */
   dnsNames?: string[];
   /** subjectAltName IP addresses. */
   ipAddresses?: string[];
   days?: number;
 }
+
+const EXTENDED_KEY_USAGE: Record<IssueOptions['usage'], string> = { server: 'serverAuth', client: 'clientAuth', 'server-and-client': 'serverAuth,clientAuth' };
 
 function openssl(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -64,7 +67,7 @@ export async function issueCertificate(ca: CertificateFiles, dir: string, option
     [
       'basicConstraints=critical,CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment',
-      `extendedKeyUsage=${options.usage === 'server' ? 'serverAuth' : 'clientAuth'}`,
+      `extendedKeyUsage=${EXTENDED_KEY_USAGE[options.usage]}`,
       ...(names.length > 0 ? [`subjectAltName=${names.join(',')}`] : []),
       '',
     ].join('\n'),

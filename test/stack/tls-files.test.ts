@@ -42,7 +42,7 @@ function configWith(tls: { temporal?: unknown; api?: unknown }): string {
 
 function loadError(file: string): ConfigError {
   try {
-    loadConfig(file, {});
+    loadConfig(file, {}, { apiTlsFiles: true });
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;
@@ -52,9 +52,15 @@ function loadError(file: string): ConfigError {
 
 describe('TLS files at configuration load', () => {
   it('loads a configuration whose certificates, keys and CA are readable PEM that belong together', () => {
-    const config = loadConfig(configWith({ temporal: { caFile: ca.certFile, certFile: client.certFile, keyFile: client.keyFile }, api: server }), {});
+    const config = loadConfig(configWith({ temporal: { caFile: ca.certFile, certFile: client.certFile, keyFile: client.keyFile }, api: server }), {}, { apiTlsFiles: true });
     expect(config.temporal.tls).toEqual({ caFile: ca.certFile, certFile: client.certFile, keyFile: client.keyFile });
     expect(config.api.tls).toEqual(server);
+  });
+
+  it('checks api.tls only in the process that serves it: the orchestrator and the set-up never hold the API\'s key', () => {
+    const file = configWith({ temporal: { caFile: ca.certFile, certFile: client.certFile, keyFile: client.keyFile }, api: { certFile: server.certFile, keyFile: join(dir, 'not-on-this-host.key') } });
+    expect(loadConfig(file, {}).api.tls?.keyFile).toBe(join(dir, 'not-on-this-host.key'));
+    expect(loadError(file).issues.map((issue) => issue.field)).toEqual(['api.tls.keyFile']);
   });
 
   it('names a missing file and a folder given as a file, with the field and the path', () => {

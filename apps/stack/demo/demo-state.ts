@@ -28,7 +28,7 @@ export interface DemoFile {
   approverKeys: Record<string, string>;
 }
 
-const PRINCIPALS: Array<[keyof DemoFile['tokens'], Role[]]> = [
+export const PRINCIPALS: Array<[keyof DemoFile['tokens'], Role[]]> = [
   ['operator', ['operator']],
   ['approver-1', ['approver']],
   ['approver-2', ['approver']],

@@ -3,7 +3,7 @@
 // joining member receives them (RSA-OAEP under its own transport key); node3 fresh and empty.
 import { join } from 'node:path';
 import { initSoftHsmToken, openToken, prepareSoftHsm } from '../../../libs/hsm';
-import type { SoftHsmSetup } from '../../../libs/hsm';
+import type { SoftHsmSetup, Token } from '../../../libs/hsm';
 import type { MemberConfig } from '../../../libs/config/types';
 import type { ClusterSecretsKcv, KeyGroup } from '../../../libs/hsm/types';
 import { randomPin } from './demo-identities';
@@ -17,6 +17,16 @@ const DEMO_KEYS = [
   { keyType: 'ec', curve: 'P-256', label: 'IssuingCA signKey', id: '4943000000000001' },
   { keyType: 'aes', size: 256, label: 'DatabaseProtection key', id: '4450000000000001' },
 ] as const;
+
+/** The founder's part of the demo: the cluster transfer secrets and the demo keys, made on its token. */
+export async function createFounderMaterial(founder: Token): Promise<{ secrets: ClusterSecretsKcv; founderKeys: KeyGroup[] }> {
+  const secrets = await founder.createClusterSecrets();
+  const founderKeys: KeyGroup[] = [];
+  for (const key of DEMO_KEYS) {
+    founderKeys.push(await founder.generateKey({ ...key, extractable: true }));
+  }
+  return { secrets, founderKeys };
+}
 
 export interface DemoTokens {
   setup: SoftHsmSetup;
@@ -47,11 +57,7 @@ export async function createDemoTokens(home: string, pinsDir: string): Promise<D
   if (!founderMember || !joinedMember) throw new Error('the demo needs node1 and node2');
   const founder = await openToken({ pkcs11Module: setup.modulePath, tokenLabel: founderMember.tokenLabel, pin: founderMember.pin });
   try {
-    const secrets = await founder.createClusterSecrets();
-    const founderKeys: KeyGroup[] = [];
-    for (const key of DEMO_KEYS) {
-      founderKeys.push(await founder.generateKey({ ...key, extractable: true }));
-    }
+    const { secrets, founderKeys } = await createFounderMaterial(founder);
 
     const joined = await openToken({ pkcs11Module: setup.modulePath, tokenLabel: joinedMember.tokenLabel, pin: joinedMember.pin });
     try {
