@@ -3,29 +3,16 @@
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import * as pkcs11 from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KeyGroup, KeySelector, Token, TokenRef } from '../../libs/hsm';
+import type { KeyGroup, Token, TokenRef } from '../../libs/hsm';
 import { makeCertificate } from './support/certificate';
+import { KEY_SPECS, selectorOf, WITH_CERTIFICATE } from './support/key-specs';
 import { destroyObjects } from './support/raw-objects';
 import { createSoftHsmFixture, formCluster } from './support/softhsm-fixture';
 
 const CLUSTER = 'transfer-cluster';
 const fx = createSoftHsmFixture('transfer');
 
-type Spec = Parameters<Token['generateKey']>[0];
-const SPECS: Spec[] = [
-  { keyType: 'rsa', size: 2048, label: 'rsa-2048', id: 'a1' },
-  { keyType: 'rsa', size: 3072, label: 'rsa-3072', id: 'a2' },
-  { keyType: 'rsa', size: 4096, label: 'rsa-4096', id: 'a3' },
-  { keyType: 'ec', curve: 'P-256', label: 'ec-p256', id: 'b1' },
-  { keyType: 'ec', curve: 'P-384', label: 'ec-p384', id: 'b2' },
-  { keyType: 'ec', curve: 'P-521', label: 'ec-p521', id: 'b3' },
-  { keyType: 'aes', size: 128, label: 'aes-128', id: 'c1' },
-  { keyType: 'aes', size: 192, label: 'aes-192', id: 'c2' },
-  { keyType: 'aes', size: 256, label: 'aes-256', id: 'c3' },
-  { keyType: 'generic-secret', size: 256, label: 'hmac-256', id: 'd1' },
-];
-const selectorOf = (spec: Spec): KeySelector => ({ class: spec.keyType === 'rsa' || spec.keyType === 'ec' ? 'private' : 'secret', id: spec.id });
-const WITH_CERTIFICATE = ['a1', 'b1'];
+const SPECS = KEY_SPECS;
 
 let source: Token;
 let target: Token;

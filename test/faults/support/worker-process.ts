@@ -29,10 +29,11 @@ export interface WorkerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startWorkerProcess(configPath: string, args: string[]): WorkerProcess {
+/** `env`: the environment it starts from instead of this process's (a host that shares nothing passes only what it has). */
+export function startWorkerProcess(configPath: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', workerEntry, ...args], {
     cwd: repoRoot,
-    env: { ...process.env, KEYSYNC_CONFIG: configPath, KEYSYNC_LOG_LEVEL: 'info' },
+    env: { ...(options.env ?? process.env), KEYSYNC_CONFIG: configPath, KEYSYNC_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

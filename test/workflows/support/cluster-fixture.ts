@@ -72,7 +72,7 @@ function distinctivePin(): string {
  * usually still runs when the test ends. Stopping the workers then would leave it unpolled on the
  * shared server (and its history out of the test's audit archive).
  */
-async function waitForArchives(client: Client, orchestratorQueue: string, timeoutMs = 60_000): Promise<void> {
+export async function waitForArchives(client: Client, orchestratorQueue: string, timeoutMs = 60_000): Promise<void> {
   const query = `WorkflowType = '${workflowTypes.archiveHistory}' AND TaskQueue = '${orchestratorQueue}' AND ExecutionStatus = 'Running'`;
   const deadline = Date.now() + timeoutMs;
   // Twice zero in a row: visibility can lag a child started just before.
