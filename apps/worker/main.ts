@@ -53,7 +53,8 @@ async function main(): Promise<void> {
     connection,
     members: args.member,
     cluster: args.cluster,
-    orchestrator,
+    // The flag as given: createWorkers plans from it as above (a computed `true` would mean "the orchestrator alone").
+    orchestrator: args.orchestrator,
     logger,
   });
 
