@@ -29,17 +29,23 @@ function parseArgs(argv: string[]): WorkerArgs {
   return program.opts<WorkerArgs>();
 }
 
+/** The log lines' `component`: what this process runs, an agent from an agent configuration included. */
+function componentName(orchestrator: boolean, members: string[]): string {
+  if (!orchestrator) return `agent:${members.join(',')}`;
+  return members.length === 0 ? 'orchestrator' : 'worker';
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv);
-  const logger = createWorkerLogger({ component: args.member ? `agent:${args.member.join(',')}` : args.orchestrator ? 'orchestrator' : 'worker' });
+  const config = loadWorkerConfig(configPath());
+  // Checked before connecting, so a wrong --member fails at once and names what to fix.
+  const { orchestrator, agents } = planWorkers(config, { members: args.member, cluster: args.cluster, orchestrator: args.orchestrator });
+  const logger = createWorkerLogger({ component: componentName(orchestrator, agents.map((agent) => agent.member.id)) });
   // Signals are handled below, so shutdown also closes the tokens before the process exits.
   // KEYSYNC_WORKER_METRICS_PORT: HSM call latency (per activity and member queue) on this process's own /metrics.
   const telemetryOptions = workerTelemetryOptions();
   Runtime.install({ logger: temporalLoggerFor(logger), shutdownSignals: [], ...(telemetryOptions ? { telemetryOptions } : {}) });
 
-  const config = loadWorkerConfig(configPath());
-  // Checked before connecting, so a wrong --member fails at once and names what to fix.
-  const { orchestrator, agents } = planWorkers(config, { members: args.member, cluster: args.cluster, orchestrator: args.orchestrator });
   const ignored = ignoredPinSources(config, agents);
   if (ignored.length > 0) {
     logger.warn({ ignored }, `this process runs no agent for these members: it ignores their PIN sources and never reads them (${ignored.join(', ')})`);

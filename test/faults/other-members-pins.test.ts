@@ -49,10 +49,10 @@ describe('an agent whose configuration names other members\' PIN sources', () =>
     });
     expect(result.members.map(({ member, state, keysImported }) => ({ member, state, keysImported }))).toEqual([{ member: 'n2', state: 'in-sync', keysImported: 2 }]);
 
-    const lines = agent.output().trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string; ignored?: string[] });
+    const lines = agent.output().trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string; component: string; ignored?: string[] });
     const warnings = lines.filter((line) => line.msg.includes('ignores their PIN sources'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ level: 40, ignored: ['clusters[0].members[0].pin', 'clusters[0].members[2].pin'] });
+    expect(warnings[0]).toMatchObject({ level: 40, component: 'agent:n2', ignored: ['clusters[0].members[0].pin', 'clusters[0].members[2].pin'] });
     expect(lines.some((line) => line.msg === 'package imported')).toBe(true);
     // Never read: no error, and neither source appears anywhere in the log.
     expect(lines.filter((line) => line.level >= 50)).toEqual([]);
