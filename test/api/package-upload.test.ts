@@ -1,7 +1,8 @@
 // The seed's manual path over HTTP: a package file is checked before anything is stored or
 // started (digest, format, cluster, expiry), then imported by a memberSync of its own.
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePackage, type PackageBody } from '../../libs/package-format';
 import { type ApiHarness, startApiHarness } from './support/api-harness';
@@ -119,5 +120,21 @@ describe('package upload and download', () => {
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('application/octet-stream');
     expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it('a stored package altered on disk is never served: the download is a 409 package-altered that says to export again', async () => {
+    const bytes = packageFile(api.cluster);
+    const digest = sha256(bytes);
+    expect((await upload(bytes, digest)).status).toBe(202);
+    const store = api.config.packageStore;
+    if (!('dir' in store)) throw new Error('this test reads the directory package store');
+    const file = join(store.dir, digest);
+    chmodSync(file, 0o600);
+    writeFileSync(file, Buffer.concat([bytes, Buffer.from('appended')]));
+
+    const download = await api.request('GET', `/v1/packages/${digest}`, { as: 'operator' });
+    expect(download.status).toBe(409);
+    expect(download.body).toMatchObject({ code: 'package-altered' });
+    expect(String(download.body.message)).toContain('Export the package again');
   });
 });

@@ -3,12 +3,12 @@
 // and the member, so uploading the same file twice starts nothing new.
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BlobNotFoundError } from '../../../libs/package-store';
+import { BlobDigestMismatchError, BlobNotFoundError } from '../../../libs/package-store';
 import { CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { MemberParams } from '../clusters/cluster-params.dto';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
-import { ApiInvalidInput, ApiPackageBody, ApiPackageStoreOrTemporalUnavailable, ApiPackageStoreUnavailable, ApiUnknownId } from '../openapi/error-answers';
+import { ApiInvalidInput, ApiPackageBody, ApiPackageStoreOrTemporalUnavailable, ApiPackageStoreUnavailable, ApiStateConflict, ApiUnknownId } from '../openapi/error-answers';
 import type { ApiRequest, ApiResponse, Principal } from '../http/api-request';
 import { operationLocation } from '../operations/operation-id';
 import { StartedOperationDto } from '../operations/operation.dto';
@@ -36,6 +36,7 @@ export class PackagesController {
   @ApiOkResponse({ description: 'The package file, named by its digest.', content: { [packageMediaType]: { schema: { type: 'string', format: 'binary' } } } })
   @ApiInvalidInput()
   @ApiUnknownId('package-not-found: no package with that digest.')
+  @ApiStateConflict('package-altered: the stored file no longer hashes to its digest (changed after it was written); nothing is served. Export the package again.')
   @ApiPackageStoreUnavailable()
   async download(@Param() params: PackageDigestParams, @Res({ passthrough: true }) response: ApiResponse): Promise<StreamableFile> {
     let bytes: Buffer;
@@ -44,6 +45,10 @@ export class PackagesController {
     } catch (error) {
       if (error instanceof BlobNotFoundError) {
         throw ApiError.notFound('package-not-found', `There is no package ${params.digest} in the store. Use the digest an operation reports under package.digest.`);
+      }
+      if (error instanceof BlobDigestMismatchError) {
+        // An altered file is never served: an import would refuse it anyway, after the operator fetched it.
+        throw ApiError.conflict('package-altered', `Package ${params.digest} in the store no longer matches its digest: it was changed after it was written. Export the package again (start a new sync).`);
       }
       throw error;
     }

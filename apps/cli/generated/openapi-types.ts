@@ -1939,6 +1939,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
+            /** @description package-altered: the stored file no longer hashes to its digest (changed after it was written); nothing is served. Export the package again. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description package-store-unavailable: the package store (an S3 bucket) cannot be used right now; the message says what to check (endpoint, bucket, credentials). */
             503: {
                 headers: {
