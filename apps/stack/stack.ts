@@ -10,9 +10,11 @@ import { isPortFree } from '../../libs/config/ports';
 import { startDevServer } from '../../libs/temporal/dev-server';
 import type { DevServer } from '../../libs/temporal/dev-server';
 import { startComponent } from './component-process';
-import type { ComponentExit, ComponentProcess } from './component-process';
+import type { ComponentProcess } from './component-process';
 import { ensureDemoState, endpoints } from './demo/demo-state';
 import { claimRunDir, removePidFile, writePidFile } from './pid-files';
+import { supervise } from './supervisor';
+import type { SupervisedProcess } from './supervisor';
 
 export interface StackOptions {
   home: string;
@@ -31,7 +33,7 @@ export interface RunningStack {
   started: string[];
   missing: Array<{ name: string; entry: string }>;
   apiUrl: string;
-  /** Settles with a description when any component exits without being asked to. */
+  /** Settles with a sentence saying why when a part keeps dying (each death alone is restarted). */
   failed: Promise<string>;
   stop(): Promise<void>;
 }
@@ -41,8 +43,14 @@ const COMPONENTS = [
   { name: 'api', entry: join(__dirname, '..', 'api', 'main.js') },
 ];
 
-function describeExit(name: string, exit: ComponentExit): string {
-  return `the ${name} exited on its own (${exit.signal ? `signal ${exit.signal}` : `code ${String(exit.code)}`})`;
+/** The first run is the server started above; each restart starts a new one on the same ports and file. */
+function temporalRun(initial: DevServer, startAgain: () => Promise<DevServer>): () => Promise<SupervisedProcess> {
+  let next: DevServer | null = initial;
+  return async () => {
+    const server = next ?? (await startAgain());
+    next = null;
+    return server;
+  };
 }
 
 async function waitForHealth(apiUrl: string, component: ComponentProcess, timeoutMs: number): Promise<void> {
@@ -92,21 +100,28 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
   let reportFailure: (reason: string) => void = () => undefined;
   const failed = new Promise<string>((resolve) => (reportFailure = resolve));
+  const superviseOptions = (name: string, title: string) => ({
+    name,
+    title,
+    runDir: paths.run,
+    logFile: join(paths.run, `${name}.log`),
+    warn: (line: string) => log(`warning: ${line}`),
+    onGiveUp: (reason: string) => !stopping && reportFailure(reason),
+  });
   try {
-    const temporal = await startDevServer({
-      port: options.ports.temporal,
-      uiPort: options.ports.ui,
-      dbFile: paths.temporalDb,
-      namespace: config.temporal.namespace,
-      logFile: join(paths.run, 'temporal.log'),
-      ownProcessGroup: true,
-    });
-    writePidFile(paths.run, 'temporal', temporal.pid);
-    stopped.push(async () => {
-      await temporal.stop();
-      removePidFile(paths.run, 'temporal');
-    });
-    void temporal.exited.then(() => !stopping && reportFailure(`the Temporal dev server exited on its own (see ${join(paths.run, 'temporal.log')})`));
+    // A restarted dev server opens the same SQLite file, so running workflows resume where they were.
+    const startTemporal = () =>
+      startDevServer({
+        port: options.ports.temporal,
+        uiPort: options.ports.ui,
+        dbFile: paths.temporalDb,
+        namespace: config.temporal.namespace,
+        logFile: join(paths.run, 'temporal.log'),
+        ownProcessGroup: true,
+      });
+    const temporal = await startTemporal();
+    const temporalSupervisor = await supervise({ ...superviseOptions('temporal', 'the Temporal dev server'), start: temporalRun(temporal, startTemporal) });
+    stopped.push(() => temporalSupervisor.stop());
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -126,15 +141,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         missing.push({ name, entry });
         continue;
       }
-      const component = await startComponent(name, entry, [], env, join(paths.run, `${name}.log`));
-      writePidFile(paths.run, name, component.pid);
-      stopped.push(async () => {
-        await component.stop();
-        removePidFile(paths.run, name);
+      const runs: ComponentProcess[] = [];
+      const supervisor = await supervise({
+        ...superviseOptions(name, `the ${name === 'api' ? 'API' : name}`),
+        start: async () => {
+          const run = await startComponent(name, entry, [], env, join(paths.run, `${name}.log`));
+          runs.push(run);
+          return run;
+        },
       });
-      void component.exited.then((exit) => !stopping && reportFailure(describeExit(name, exit)));
+      stopped.push(() => supervisor.stop());
       started.push(name);
-      if (name === 'api') await waitForHealth(apiUrl, component, 60_000);
+      if (name === 'api' && runs[0]) await waitForHealth(apiUrl, runs[0], 60_000);
     }
     return { paths, configFile, demoCreated, temporal, started, missing, apiUrl, failed, stop };
   } catch (error) {

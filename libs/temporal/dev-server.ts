@@ -34,6 +34,12 @@ export interface DevServerOptions {
   ownProcessGroup?: boolean;
 }
 
+/** How the server process ended: so a supervisor can say it (exit code or signal). */
+export interface DevServerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export interface DevServer {
   /** host:port of the frontend, for Connection/NativeConnection. */
   address: string;
@@ -41,8 +47,8 @@ export interface DevServer {
   uiUrl: string | null;
   namespace: string;
   pid: number;
-  /** Settles when the server process has exited (after stop(), or on its own). */
-  exited: Promise<void>;
+  /** Settles when the server process has exited (after stop(), or on its own), with how it ended. */
+  exited: Promise<DevServerExit>;
   /** SIGTERM, then SIGKILL after the grace period; resolves once the process has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -89,9 +95,9 @@ async function assertPortsFree(options: DevServerOptions): Promise<void> {
   }
 }
 
-function waitForExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+function waitForExit(child: ChildProcess): Promise<DevServerExit> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
 function stopper(child: ChildProcess): (graceMs?: number) => Promise<void> {
