@@ -4,7 +4,7 @@
 // (npm dependencies, SoftHSM2 and OpenSC, the Temporal CLI, and for the tests versitygw), then runs
 // the command asked for.
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +79,7 @@ function ensureSoftHsm() {
  * `${XDG_CACHE_HOME:-~/.cache}/keysync/<binary>-<version>/`, and builds it there with
  * `GOBIN=<cache> go install <module>@<version>` when nothing has it.
  */
-function ensureGoTool({ what, envVar, binary, module, version, why, manual }) {
+function ensureGoTool({ what, envVar, binary, module, version, why, manual, installedAs = binary }) {
   if (process.env[envVar]) {
     if (!existsSync(process.env[envVar])) fail(`${envVar} points at ${process.env[envVar]}, which does not exist.`);
     return process.env[envVar];
@@ -102,6 +102,8 @@ function ensureGoTool({ what, envVar, binary, module, version, why, manual }) {
   const status = run('go', ['install', `${module}@${version}`], {
     env: { ...process.env, GOBIN: cacheDir, GOFLAGS: process.env.GOFLAGS ?? '-mod=mod' },
   });
+  // `go install` names the binary after the module's last path element (`server`, `sql`): renamed to what the finders look for.
+  if (status === 0 && installedAs !== binary && existsSync(join(cacheDir, installedAs))) renameSync(join(cacheDir, installedAs), cached);
   if (status !== 0 || !existsSync(cached)) {
     fail(`go install of ${what} failed (see above). Build or install it by hand and set ${envVar} to its path.`);
   }
@@ -132,6 +134,51 @@ function ensureVersitygw() {
     why: 'the tests keep packages in a real S3 server',
     manual: 'install it and put `versitygw` on the PATH (https://github.com/versity/versitygw)',
   });
+}
+
+// The production shape's Temporal server and its schema tool (libs/temporal-server/find-temporal-server.ts finds the same builds).
+const TEMPORAL_SERVER_VERSION = 'v1.29.1';
+
+/** What `npm run start:production` runs besides the embedded stack's needs: PostgreSQL, the Temporal server, its schema tool, versitygw. */
+function ensureProductionTools() {
+  process.env.VERSITYGW = ensureVersitygw();
+  process.env.TEMPORAL_SERVER = ensureGoTool({
+    what: 'the Temporal server',
+    envVar: 'TEMPORAL_SERVER',
+    binary: 'temporal-server',
+    installedAs: 'server',
+    module: 'go.temporal.io/server/cmd/server',
+    version: TEMPORAL_SERVER_VERSION,
+    why: 'the production shape runs it on PostgreSQL',
+    manual: 'build it from https://github.com/temporalio/temporal',
+  });
+  process.env.TEMPORAL_SQL_TOOL = ensureGoTool({
+    what: 'the Temporal SQL schema tool',
+    envVar: 'TEMPORAL_SQL_TOOL',
+    binary: 'temporal-sql-tool',
+    installedAs: 'sql',
+    module: 'go.temporal.io/server/cmd/tools/sql',
+    version: TEMPORAL_SERVER_VERSION,
+    why: "it applies the Temporal server's schema to PostgreSQL",
+    manual: 'build it from https://github.com/temporalio/temporal (cmd/tools/sql)',
+  });
+  ensurePostgresInstalled();
+}
+
+/** Debian's postgresql package, when no PostgreSQL server programs are found (libs/postgres/find-postgres.ts looks in the same places). */
+function ensurePostgresInstalled() {
+  const hasPostgres = (dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres'));
+  const debianBins = () => (existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').map((major) => join('/usr/lib/postgresql', major, 'bin')) : []);
+  if ((process.env.KEYSYNC_PG_BIN && hasPostgres(process.env.KEYSYNC_PG_BIN)) || onPath('initdb') || debianBins().some(hasPostgres)) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !onPath('apt-get')) {
+    fail('PostgreSQL is needed by the production shape. Install it, then run the command again. On Debian or Ubuntu:\n  sudo apt-get install -y postgresql');
+  }
+  log('installing the Debian package postgresql...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (run('apt-get', ['update', '-q'], { env }) !== 0 || run('apt-get', ['install', '-y', '-q', 'postgresql'], { env }) !== 0) {
+    fail('apt-get could not install postgresql; see its output above.');
+  }
 }
 
 function ensureEverything() {
@@ -177,6 +224,11 @@ switch (command) {
     build();
     runNode('apps/stack/main.js', args);
     break;
+  case 'start:production':
+    ensureProductionTools();
+    build();
+    runNode('apps/stack/production/main.js', args);
+    break;
   case 'temporal':
     build();
     runNode('apps/stack/temporal-main.js', args);
@@ -198,5 +250,5 @@ switch (command) {
     runNode('apps/cli/main.js', args);
     break;
   default:
-    fail(`unknown command "${command}"; use start, test, temporal, worker, api, bench or cli.`);
+    fail(`unknown command "${command}"; use start, start:production, test, temporal, worker, api, bench or cli.`);
 }
