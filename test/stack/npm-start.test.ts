@@ -1,11 +1,12 @@
 // `npm start` as a user runs it (the compiled entry, a fresh state folder, its own ports): the
 // state folder of DESIGN section 9, a demo cluster on real SoftHSM tokens, Temporal and its UI
-// answering, the API's health, a reused state on the second start, and a clean SIGTERM.
+// answering, the API's health, a reused state on the second start, a clean SIGTERM, and a
+// Temporal dev server that dies restarted by the stack on the same SQLite file.
 import { createPublicKey } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../libs/config/load-config';
 import type { KeySyncConfig } from '../../libs/config/types';
@@ -212,17 +213,51 @@ describe('npm start', () => {
     expect((await fetch(after.temporalUiUrl)).status).toBe(200);
   });
 
-  it('stops the whole stack, and says why, when one of its processes dies', async () => {
+  it('restarts the Temporal dev server when it dies, on the same SQLite file (a running workflow is still there), and still stops everything on SIGTERM', async () => {
     const stack = running[running.length - 1]!;
-    const pids = pidFiles();
-    const victim = pids.worker ?? pids.temporal!;
-    process.kill(victim, 'SIGKILL');
-    const exit = await waitFor(() => (stack.child.exitCode !== null ? stack.child.exitCode : null), {
-      timeoutMs: 60_000,
-      description: 'the stack to stop after one of its processes died',
+    const { apiUrl } = readJson<DemoFile>(join(home, 'demo.json'));
+    const address = loadConfig(join(home, 'config.json')).temporal.address;
+    // A workflow nobody works on: it stays running, so it must outlive the server's restart.
+    const workflowId = `supervisor-test-${Date.now()}`;
+    const connection = await Connection.connect({ address });
+    try {
+      await new Client({ connection }).workflow.start('supervisorTestWorkflow', { taskQueue: 'supervisor-test', workflowId });
+    } finally {
+      await connection.close();
+    }
+
+    const killed = pidFiles().temporal!;
+    process.kill(killed, 'SIGKILL');
+    await waitFor(() => /warning: the Temporal dev server exited on its own \(signal SIGKILL\): restarting it in 1 s; its log: \S+temporal\.log/.test(stack.output()), {
+      timeoutMs: 30_000,
+      description: 'the stack to say it restarts Temporal',
     });
-    expect(exit).toBe(1);
-    expect(stack.output()).toMatch(/the (worker|Temporal dev server) exited on its own.*: stopping the stack/);
+    await waitFor(
+      () => {
+        const pid = pidFiles().temporal;
+        return pid !== undefined && pid !== killed && isAlive(pid);
+      },
+      { timeoutMs: 90_000, description: 'a new Temporal pid in run/temporal.pid' },
+    );
+    await waitFor(
+      async () => {
+        const response = await fetch(`${apiUrl}/v1/health`).catch(() => null);
+        return response?.status === 200 && ((await response.json()) as { temporal?: { reachable?: boolean } }).temporal?.reachable === true;
+      },
+      { timeoutMs: 90_000, intervalMs: 500, description: 'the API to reach the restarted Temporal' },
+    );
+    const again = await Connection.connect({ address });
+    try {
+      const handle = new Client({ connection: again }).workflow.getHandle(workflowId);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      await handle.terminate('test done');
+    } finally {
+      await again.close();
+    }
+    expect(stack.child.exitCode).toBeNull();
+
+    const pids = pidFiles();
+    expect(await stack.terminate()).toEqual({ code: 0, signal: null });
     for (const [component, pid] of Object.entries(pids)) expect(isAlive(pid), `${component} (pid ${pid})`).toBe(false);
     expect(pidFiles()).toEqual({});
   });
