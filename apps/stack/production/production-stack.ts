@@ -1,0 +1,156 @@
+// `npm run start:production` (DESIGN 15): the production topology on one machine. In order:
+// PostgreSQL (schema applied), two Temporal server processes on it with mutual TLS, versitygw as
+// the package store, the API, two orchestrators, and one agent per member from its own host folder.
+// Each process has run/<name>.pid and run/<name>.log; they stop in reverse order. A part that exits
+// on its own is reported through `failed`, and the caller stops everything (restarting it is the
+// supervisor's job, apps/stack/supervisor.ts, once it covers this shape).
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StackPorts } from '../../../libs/config/ports';
+import { startS3Server } from '../../../libs/s3-server';
+import { startComponent } from '../component-process';
+import { claimRunDir, removePidFile, writePidFile } from '../pid-files';
+import { PACKAGE_BUCKET, DEMO_MEMBERS, ensureControlConfig, frontendAddress } from './production-config';
+import { writeProductionDemoFile } from './production-demo-file';
+import { ensureHosts } from './production-hosts';
+import { checkPortsFree, ensureLayout, TEMPORAL_PROCESSES } from './production-layout';
+import { productionPaths } from './production-paths';
+import type { ProductionPaths } from './production-paths';
+import { ensureProductionSecrets } from './production-secrets';
+import { prepareTemporal, startDatabase, startTemporalProcess } from './production-temporal';
+import { ensureProductionTls } from './production-tls';
+import { waitForApi } from './wait-for-api';
+
+export interface ProductionStack {
+  paths: ProductionPaths;
+  configFile: string;
+  demoCreated: boolean;
+  apiUrl: string;
+  temporalAddresses: string[];
+  namespace: string;
+  /** Names of the processes, in start order (the pid and log files' names). */
+  parts: string[];
+  /** Settles with a sentence when a part exits on its own. */
+  failed: Promise<string>;
+  stop(): Promise<void>;
+}
+
+interface Part {
+  pid: number;
+  exited: Promise<unknown>;
+  stop(): Promise<unknown>;
+}
+
+const WORKER_ENTRY = join(__dirname, '..', '..', 'worker', 'main.js');
+const API_ENTRY = join(__dirname, '..', '..', 'api', 'main.js');
+
+/** The environment of the stack's Node processes: none of the caller's KeySync or SoftHSM settings leak in. */
+function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('KEYSYNC_') && name !== 'SOFTHSM2_CONF'));
+  if (process.env.KEYSYNC_SOFTHSM_MODULE) env.KEYSYNC_SOFTHSM_MODULE = process.env.KEYSYNC_SOFTHSM_MODULE;
+  return { ...env, ...extra };
+}
+
+export async function startProductionStack(options: { home: string; ports: StackPorts; log?: (line: string) => void }): Promise<ProductionStack> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[keysync] ${line}\n`));
+  const paths = productionPaths(options.home);
+  mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  // PostgreSQL runs as its own unprivileged user and must pass through the state folder to reach
+  // postgresql/: searchable (x) but not listable by others. What is secret inside is 0600 or in a 0700 folder.
+  chmodSync(paths.home, 0o711);
+  claimRunDir(paths.run);
+  mkdirSync(paths.run, { recursive: true, mode: 0o700 });
+  for (const dir of [paths.audit, paths.hosts]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+  const layout = await ensureLayout(paths.layout, options.ports);
+  await checkPortsFree(layout);
+  const secrets = ensureProductionSecrets(paths);
+  await ensureProductionTls(paths, DEMO_MEMBERS);
+  const apiUrl = `http://127.0.0.1:${layout.api}`;
+  const demoCreated = ensureControlConfig(paths, layout, { api: layout.api, temporal: layout.temporal[0]!.frontend, ui: 0 });
+  if (demoCreated) log(`created the demo cluster in ${paths.home}`);
+  const agentConfigs = await ensureHosts(paths, layout, cleanEnv({}));
+  writeProductionDemoFile(paths, apiUrl);
+
+  writePidFile(paths.run, 'stack', process.pid);
+  const stopSteps: Array<() => Promise<unknown>> = [async () => removePidFile(paths.run, 'stack')];
+  const parts: string[] = [];
+  let stopping = false;
+  let reportFailure: (reason: string) => void = () => undefined;
+  const failed = new Promise<string>((resolve) => (reportFailure = resolve));
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    for (const step of stopSteps.splice(0).reverse()) await step();
+  };
+  const track = (name: string, part: Part): void => {
+    writePidFile(paths.run, name, part.pid);
+    parts.push(name);
+    stopSteps.push(async () => {
+      await part.stop();
+      removePidFile(paths.run, name);
+    });
+    void part.exited.then((exit) => {
+      if (!stopping) reportFailure(`${name} (pid ${part.pid}) exited on its own (${JSON.stringify(exit)}); its log is ${join(paths.run, `${name}.log`)}`);
+    });
+  };
+  const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw new Error(`${what}: ${(error as Error).message}`);
+    }
+  };
+
+  try {
+    log('starting PostgreSQL...');
+    track('postgresql', await step('PostgreSQL could not start', () => startDatabase(paths, layout, secrets.postgresPassword)));
+    for (const [index, name] of TEMPORAL_PROCESSES.entries()) {
+      log(`starting the Temporal server ${name}...`);
+      track(name, await step(`The Temporal server ${name} could not start`, () => startTemporalProcess(paths, layout, secrets.postgresPassword, index)));
+    }
+    const added = await step('Preparing the Temporal namespace failed', () => prepareTemporal(paths, frontendAddress(layout, 0)));
+    if (added.length > 0) log(`registered search attributes ${added.join(', ')}`);
+
+    const s3 = await step(`versitygw could not start (see ${join(paths.run, 's3.log')})`, () =>
+      startS3Server({
+        dataDir: paths.s3Data,
+        port: layout.s3,
+        accessKeyId: secrets.s3AccessKeyId,
+        secretAccessKey: secrets.s3SecretAccessKey,
+        buckets: [PACKAGE_BUCKET],
+        logFile: join(paths.run, 's3.log'),
+        ownProcessGroup: true,
+      }),
+    );
+    track('s3', { pid: s3.pid, exited: s3.exited, stop: () => s3.stop() });
+
+    const control = (address: string) => cleanEnv({ KEYSYNC_HOME: paths.home, KEYSYNC_CONFIG: paths.config, KEYSYNC_API_PORT: String(layout.api), KEYSYNC_TEMPORAL_ADDRESS: address });
+    const api = await startComponent('api', API_ENTRY, [], control(frontendAddress(layout, 0)), join(paths.run, 'api.log'));
+    track('api', api);
+    await step('The API did not come up', () => waitForApi(apiUrl, api.exited, join(paths.run, 'api.log'), 60_000));
+    // Each orchestrator on its own frontend: either Temporal process may go away without taking both.
+    for (const [index, name] of ['orchestrator-1', 'orchestrator-2'].entries()) {
+      track(name, await startComponent(name, WORKER_ENTRY, ['--orchestrator'], control(frontendAddress(layout, index)), join(paths.run, `${name}.log`)));
+    }
+    for (const [index, member] of DEMO_MEMBERS.entries()) {
+      const name = `agent-${member}`;
+      const host = paths.host(member);
+      const env = cleanEnv({ KEYSYNC_HOME: host, KEYSYNC_CONFIG: agentConfigs[member], KEYSYNC_TEMPORAL_ADDRESS: frontendAddress(layout, index % TEMPORAL_PROCESSES.length) });
+      track(name, await startComponent(name, WORKER_ENTRY, [], env, join(paths.run, `${name}.log`)));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    paths,
+    configFile: paths.config,
+    demoCreated,
+    apiUrl,
+    temporalAddresses: TEMPORAL_PROCESSES.map((_, index) => frontendAddress(layout, index)),
+    namespace: 'default',
+    parts,
+    failed,
+    stop,
+  };
+}
