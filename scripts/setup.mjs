@@ -213,7 +213,8 @@ ensureEverything();
 
 switch (command) {
   case 'test': {
-    process.env.VERSITYGW = ensureVersitygw();
+    // The tests run the production shape too (test/production): versitygw, PostgreSQL, the Temporal server and its schema tool.
+    ensureProductionTools();
     build();
     log('linting...');
     if (run(bin('eslint'), ['.']) !== 0) fail('lint failed; the findings are above.');
