@@ -37,8 +37,14 @@ export interface ProductionStack {
 
 interface Part {
   pid: number;
-  exited: Promise<unknown>;
+  /** Child processes settle with { code, signal }; versitygw's with nothing. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null } | void>;
   stop(): Promise<unknown>;
+}
+
+function describeExit(exit: { code: number | null; signal: NodeJS.Signals | null } | void): string {
+  if (!exit) return 'it stopped';
+  return exit.signal ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`;
 }
 
 const WORKER_ENTRY = join(__dirname, '..', '..', 'worker', 'main.js');
@@ -90,7 +96,7 @@ export async function startProductionStack(options: { home: string; ports: Stack
       removePidFile(paths.run, name);
     });
     void part.exited.then((exit) => {
-      if (!stopping) reportFailure(`${name} (pid ${part.pid}) exited on its own (${JSON.stringify(exit)}); its log is ${join(paths.run, `${name}.log`)}`);
+      if (!stopping) reportFailure(`${name} (pid ${part.pid}) exited on its own (${describeExit(exit)}); its log is ${join(paths.run, `${name}.log`)}`);
     });
   };
   const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
