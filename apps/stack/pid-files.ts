@@ -18,7 +18,8 @@ function isOurs(pid: number): boolean {
   if (!isAlive(pid)) return false;
   try {
     const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return commandLine.includes('start-dev') || /apps[/\\](stack|worker|api)[/\\]/.test(commandLine);
+    // The production shape's servers too (start:production), named by their program (cmdline is NUL-separated).
+    return commandLine.includes('start-dev') || /apps[/\\](stack|worker|api)[/\\]/.test(commandLine) || /(^|[/\\])(temporal-server|versitygw|postgres)\0/.test(commandLine);
   } catch {
     return true; // no /proc here: trust the pid file
   }
