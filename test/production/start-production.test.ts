@@ -2,23 +2,30 @@
 // process of the production shape up with its pid file, /v1/health seeing Temporal and every
 // member's agent, node2 joined end to end through the API (two signed approvals, then its key
 // sync: a package through S3, imported by node2's agent from its own host folder), no secret in
-// the output or the logs, and a clean stop in order on SIGTERM.
-import { spawn } from 'node:child_process';
+// the output or the logs; then node2's agent killed with SIGKILL during a sync's import, restarted by
+// the supervisor with nobody's help, the sync ending in-sync with each key exactly once on node2
+// (counted with pkcs11-tool); and a clean stop in order on SIGTERM.
+import { execFile, spawn } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../apps/stack/pid-files';
 import type { ProductionDemoFile } from '../../apps/stack/production/production-demo-file';
 import { repoRoot } from '../../libs/config/paths';
 import { freePort } from '../../libs/config/ports';
+import type { MemberConfig } from '../../libs/config/types';
+import { countTokenObjects } from '../faults/support/token-objects';
 import { waitFor } from '../support/wait-for';
 
 const home = mkdtempSync(join(tmpdir(), 'keysync-production-'));
 const PARTS = ['postgresql', 'temporal-1', 'temporal-2', 's3', 'api', 'orchestrator-1', 'orchestrator-2', 'agent-node1', 'agent-node2', 'agent-node3'];
 let output = '';
 let child: ReturnType<typeof spawn> | null = null;
+/** CKA_ID prefix "keysync." in hex: the cluster secrets and a joined token's transport key, not synced keys. */
+const RESERVED_ID = /:6b657973796e632e/;
 let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
 
 afterAll(async () => {
@@ -131,6 +138,90 @@ describe('npm run start:production', () => {
     // The founder's three demo keys, through a package in the S3 store.
     expect(done.members[0]!.keysImported).toBe(3);
   }, 180_000);
+
+  it('restarts node2’s agent killed with SIGKILL during a sync’s import; the sync ends in-sync with each key exactly once', async () => {
+    const t0 = Date.now();
+    const mark = (what: string): void => console.log(`[fault] ${what} at ${Date.now() - t0} ms`);
+    const productionMembers: Array<ProductionDemoFile['members'][number]> = demo.members;
+    const member = (id: string) => productionMembers.find((candidate) => candidate.id === id)!;
+    // pkcs11-tool reads the member's own softhsm2.conf (each host folder has its own token store).
+    const objects = async (id: string): Promise<Map<string, number>> => {
+      process.env.SOFTHSM2_CONF = member(id).environment.SOFTHSM2_CONF;
+      const counts = await countTokenObjects({ id, pkcs11Module: member(id).pkcs11Module, tokenLabel: id } as MemberConfig, member(id).pin);
+      return new Map([...counts].filter(([key]) => !RESERVED_ID.test(key)));
+    };
+    const privateKeys = (counts: Map<string, number>): number => [...counts.keys()].filter((key) => key.startsWith('private-key:')).length;
+    // A few dozen more keys on node1, through the token API in a process of its own (node1's softhsm2.conf), so that node2's import takes a while.
+    const hsm = join(repoRoot(), 'dist', 'libs', 'hsm', 'index.js');
+    const script = `const { openToken } = require(${JSON.stringify(hsm)});
+(async () => {
+  const token = await openToken({ pkcs11Module: ${JSON.stringify(member('node1').pkcs11Module)}, tokenLabel: 'node1', pin: { file: ${JSON.stringify(join(home, 'hosts', 'node1', 'node1.pin'))} } });
+  try {
+    for (let i = 1; i <= 48; i += 1) await token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'ec-' + i, id: 'c0' + i.toString(16).padStart(2, '0') });
+    for (let i = 1; i <= 4; i += 1) await token.generateKey({ keyType: 'rsa', size: 2048, label: 'rsa-' + i, id: 'c1' + i.toString(16).padStart(2, '0') });
+  } finally {
+    await token.close();
+  }
+})().catch((error) => { console.error(error); process.exit(1); });`;
+    await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, ...member('node1').environment } });
+    const source = privateKeys(await objects('node1'));
+    expect(source).toBeGreaterThanOrEqual(52);
+
+    const started = await api('POST', `/v1/clusters/${demo.cluster}/syncs`, 'operator', { source: 'node1', targets: ['node2'], reason: 'production agent fault test' });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const operationId = started.body.operationId as string;
+    const challenge = await waitFor(
+      async () => {
+        const answer = await api('GET', `/v1/operations/${operationId}/approvals/node2/challenge`, 'approver-1');
+        return answer.status === 200 ? (answer.body.challenge as string) : null;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, description: 'a challenge for node2' },
+    );
+    const signature = sign(null, Buffer.from(challenge, 'utf8'), createPrivateKey(readFileSync(demo.approverKeys['approver-1']!, 'utf8'))).toString('base64');
+    expect((await api('POST', `/v1/operations/${operationId}/approvals`, 'approver-1', { member: 'node2', decision: 'approve', signature })).status).toBe(200);
+    mark('approved');
+
+    const before = privateKeys(await objects('node2'));
+    const partial = await waitFor(
+      async () => {
+        const count = privateKeys(await objects('node2'));
+        return count > before && count < source ? count : false;
+      },
+      { timeoutMs: 180_000, intervalMs: 50, description: 'node2 to be part-way through its import' },
+    );
+    const killed = pidFiles()['agent-node2']!;
+    process.kill(killed, 'SIGKILL');
+    mark(`killed agent-node2 (pid ${killed}) with ${partial} of ${source} keys on node2`);
+
+    const restartLine = /warning: the agent of node2 exited on its own \(signal SIGKILL\): restarting it in [\d.]+ m?s; its log: \S+agent-node2\.log/;
+    await waitFor(() => restartLine.test(output), { timeoutMs: 30_000, description: 'the terminal to say it restarts the agent' });
+    const restarted = await waitFor(
+      () => {
+        const pid = pidFiles()['agent-node2'];
+        return pid && pid !== killed && isAlive(pid) ? pid : false;
+      },
+      { timeoutMs: 60_000, description: 'a new pid in run/agent-node2.pid' },
+    );
+    mark(`agent-node2 restarted (pid ${restarted})`);
+    expect(readFileSync(join(home, 'run', 'agent-node2.log'), 'utf8')).toMatch(/the agent of node2 exited on its own \(signal SIGKILL\)/);
+
+    const done = await waitFor(
+      async () => {
+        const view = (await api('GET', `/v1/operations/${operationId}`, 'auditor')).body as { state: string; members: Array<{ member: string; state: string }> };
+        return view.state !== 'running' ? view : null;
+      },
+      { timeoutMs: 300_000, intervalMs: 1_000, description: `${operationId} to finish` },
+    );
+    mark('sync finished');
+    expect(done.state).toBe('completed');
+    expect(done.members.map(({ member: id, state }) => ({ member: id, state }))).toEqual([{ member: 'node2', state: 'in-sync' }]);
+    const founder = await objects('node1');
+    const target = await objects('node2');
+    expect([...target].filter(([, count]) => count !== 1), 'objects present more than once on node2').toEqual([]);
+    expect([...target.keys()].sort()).toEqual([...founder.keys()].sort());
+    expect(child!.exitCode).toBeNull();
+    pids = pidFiles();
+  }, 600_000);
 
   it('prints and logs no secret', () => {
     const logs = readdirSync(join(home, 'run'))

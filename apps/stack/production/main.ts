@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   process.stdout.write(productionBanner(stack));
   const reason = await stack.failed;
   if (stopRequested) return;
-  process.stderr.write(`[keysync] ${reason}: stopping the stack.\n`);
+  process.stderr.write(`[keysync] ${reason} Stopping the stack.\n`);
   await stopAndExit(1);
 }
 

@@ -2,14 +2,16 @@
 // PostgreSQL (schema applied), two Temporal server processes on it with mutual TLS, versitygw as
 // the package store, the API, two orchestrators, and one agent per member from its own host folder.
 // Each process has run/<name>.pid and run/<name>.log; they stop in reverse order. A part that exits
-// on its own is reported through `failed`, and the caller stops everything (restarting it is the
-// supervisor's job, apps/stack/supervisor.ts, once it covers this shape).
+// on its own is restarted with backoff by the supervisor of `npm start` (apps/stack/supervisor.ts);
+// one that keeps dying is reported through `failed`, and the caller stops everything.
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackPorts } from '../../../libs/config/ports';
 import { startS3Server } from '../../../libs/s3-server';
 import { startComponent } from '../component-process';
 import { claimRunDir, removePidFile, writePidFile } from '../pid-files';
+import { supervise } from '../supervisor';
+import type { SupervisedProcess } from '../supervisor';
 import { PACKAGE_BUCKET, DEMO_MEMBERS, ensureControlConfig, frontendAddress } from './production-config';
 import { writeProductionDemoFile } from './production-demo-file';
 import { ensureHosts } from './production-hosts';
@@ -30,21 +32,9 @@ export interface ProductionStack {
   namespace: string;
   /** Names of the processes, in start order (the pid and log files' names). */
   parts: string[];
-  /** Settles with a sentence when a part exits on its own. */
+  /** Settles with a sentence naming the part when one keeps dying (each death alone is restarted). */
   failed: Promise<string>;
   stop(): Promise<void>;
-}
-
-interface Part {
-  pid: number;
-  /** Child processes settle with { code, signal }; versitygw's with nothing. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null } | void>;
-  stop(): Promise<unknown>;
-}
-
-function describeExit(exit: { code: number | null; signal: NodeJS.Signals | null } | void): string {
-  if (!exit) return 'it stopped';
-  return exit.signal ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`;
 }
 
 const WORKER_ENTRY = join(__dirname, '..', '..', 'worker', 'main.js');
@@ -88,16 +78,19 @@ export async function startProductionStack(options: { home: string; ports: Stack
     stopping = true;
     for (const step of stopSteps.splice(0).reverse()) await step();
   };
-  const track = (name: string, part: Part): void => {
-    writePidFile(paths.run, name, part.pid);
+  // Starts a part under the supervisor, which writes (and rewrites) run/<name>.pid and restarts it with backoff.
+  const track = async (name: string, title: string, start: () => Promise<SupervisedProcess>): Promise<void> => {
+    const supervisor = await supervise({
+      name,
+      title,
+      start,
+      runDir: paths.run,
+      logFile: join(paths.run, `${name}.log`),
+      warn: (line) => log(`warning: ${line}`),
+      onGiveUp: (reason) => !stopping && reportFailure(reason),
+    });
     parts.push(name);
-    stopSteps.push(async () => {
-      await part.stop();
-      removePidFile(paths.run, name);
-    });
-    void part.exited.then((exit) => {
-      if (!stopping) reportFailure(`${name} (pid ${part.pid}) exited on its own (${describeExit(exit)}); its log is ${join(paths.run, `${name}.log`)}`);
-    });
+    stopSteps.push(() => supervisor.stop());
   };
   const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     try {
@@ -109,40 +102,49 @@ export async function startProductionStack(options: { home: string; ports: Stack
 
   try {
     log('starting PostgreSQL...');
-    track('postgresql', await step('PostgreSQL could not start', () => startDatabase(paths, layout, secrets.postgresPassword)));
+    await step('PostgreSQL could not start', () => track('postgresql', 'PostgreSQL', () => startDatabase(paths, layout, secrets.postgresPassword)));
     for (const [index, name] of TEMPORAL_PROCESSES.entries()) {
       log(`starting the Temporal server ${name}...`);
-      track(name, await step(`The Temporal server ${name} could not start`, () => startTemporalProcess(paths, layout, secrets.postgresPassword, index)));
+      await step(`The Temporal server ${name} could not start`, () =>
+        track(name, `the Temporal server ${name}`, () => startTemporalProcess(paths, layout, secrets.postgresPassword, index)),
+      );
     }
     const added = await step('Preparing the Temporal namespace failed', () => prepareTemporal(paths, frontendAddress(layout, 0)));
     if (added.length > 0) log(`registered search attributes ${added.join(', ')}`);
 
-    const s3 = await step(`versitygw could not start (see ${join(paths.run, 's3.log')})`, () =>
-      startS3Server({
-        dataDir: paths.s3Data,
-        port: layout.s3,
-        accessKeyId: secrets.s3AccessKeyId,
-        secretAccessKey: secrets.s3SecretAccessKey,
-        buckets: [PACKAGE_BUCKET],
-        logFile: join(paths.run, 's3.log'),
-        ownProcessGroup: true,
+    await step(`versitygw could not start (see ${join(paths.run, 's3.log')})`, () =>
+      track('s3', 'versitygw', async () => {
+        const s3 = await startS3Server({
+          dataDir: paths.s3Data,
+          port: layout.s3,
+          accessKeyId: secrets.s3AccessKeyId,
+          secretAccessKey: secrets.s3SecretAccessKey,
+          buckets: [PACKAGE_BUCKET],
+          logFile: join(paths.run, 's3.log'),
+          ownProcessGroup: true,
+        });
+        // versitygw's exit settles with nothing: its code and signal are not kept.
+        return { pid: s3.pid, exited: s3.exited.then(() => ({ code: null, signal: null })), stop: () => s3.stop() };
       }),
     );
-    track('s3', { pid: s3.pid, exited: s3.exited, stop: () => s3.stop() });
 
     const control = (address: string) => cleanEnv({ KEYSYNC_HOME: paths.home, KEYSYNC_CONFIG: paths.config, KEYSYNC_API_PORT: String(layout.api), KEYSYNC_TEMPORAL_ADDRESS: address });
-    const api = await startComponent('api', API_ENTRY, [], control(frontendAddress(layout, 0)), join(paths.run, 'api.log'));
-    track('api', api);
-    await step('The API did not come up', () => waitForApi(apiUrl, api.exited, join(paths.run, 'api.log'), 60_000));
+    const apiRuns: SupervisedProcess[] = [];
+    await track('api', 'the API', async () => {
+      const run = await startComponent('api', API_ENTRY, [], control(frontendAddress(layout, 0)), join(paths.run, 'api.log'));
+      apiRuns.push(run);
+      return run;
+    });
+    await step('The API did not come up', () => waitForApi(apiUrl, apiRuns[0]!.exited, join(paths.run, 'api.log'), 60_000));
     // Each orchestrator on its own frontend: either Temporal process may go away without taking both.
     for (const [index, name] of ['orchestrator-1', 'orchestrator-2'].entries()) {
-      track(name, await startComponent(name, WORKER_ENTRY, ['--orchestrator'], control(frontendAddress(layout, index)), join(paths.run, `${name}.log`)));
+      await track(name, `the orchestrator ${name}`, () => startComponent(name, WORKER_ENTRY, ['--orchestrator'], control(frontendAddress(layout, index)), join(paths.run, `${name}.log`)));
     }
     for (const [index, member] of DEMO_MEMBERS.entries()) {
       const name = `agent-${member}`;
       const host = paths.host(member);
       const env = cleanEnv({ KEYSYNC_HOME: host, KEYSYNC_CONFIG: agentConfigs[member], KEYSYNC_TEMPORAL_ADDRESS: frontendAddress(layout, index % TEMPORAL_PROCESSES.length) });
-      track(name, await startComponent(name, WORKER_ENTRY, [], env, join(paths.run, `${name}.log`)));
+      await track(name, `the agent of ${member}`, () => startComponent(name, WORKER_ENTRY, [], env, join(paths.run, `${name}.log`)));
     }
   } catch (error) {
     await stop();
