@@ -2,10 +2,11 @@
 // foreground as a child process (so its pid is the server's, and a supervisor sees it die), listening
 // on loopback TCP only (no Unix socket: nothing else on the host needs one), password (SCRAM) login
 // for its one superuser. It runs as an unprivileged user (postgres-user.ts).
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { spawnWatched } from '../child-process';
+import type { WatchedProcess } from '../child-process';
 import { requirePostgres } from './find-postgres';
 import { checkReachable, ensurePostgresUser } from './postgres-user';
 import type { PostgresUser } from './postgres-user';
@@ -62,7 +63,7 @@ function initCluster(options: PostgresClusterOptions, user: PostgresUser, dataDi
   }
 }
 
-function waitUntilReady(child: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
+function waitUntilReady({ child, exited }: WatchedProcess, timeoutMs: number, logFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`PostgreSQL did not get ready within ${timeoutMs} ms; see ${logFile}.`)), timeoutMs);
@@ -75,7 +76,7 @@ function waitUntilReady(child: ChildProcess, timeoutMs: number, logFile: string)
     };
     child.stderr?.on('data', onData);
     child.stdout?.on('data', onData);
-    child.once('exit', (code, signal) => {
+    void exited.then(({ code, signal }) => {
       clearTimeout(timer);
       reject(new Error(`PostgreSQL exited while starting (${signal ?? `exit code ${String(code)}`}); see ${logFile}.`));
     });
@@ -92,37 +93,19 @@ export async function startPostgres(options: PostgresClusterOptions): Promise<Po
   const dataDir = join(options.dir, 'data');
   if (!existsSync(join(dataDir, 'PG_VERSION'))) initCluster(options, user, dataDir, programs.initdb);
 
-  const child = spawn(
+  // SIGINT is PostgreSQL's fast shutdown; SIGQUIT its immediate one, which still takes its children along.
+  const server = await spawnWatched(
     programs.postgres,
     ['-D', dataDir, '-p', String(options.port), '-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-    { ...asUser(user), cwd: options.dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { PATH: process.env.PATH ?? '', LC_ALL: 'C' } },
+    { ...asUser(user), cwd: options.dir, detached: true, env: { PATH: process.env.PATH ?? '', LC_ALL: 'C' } },
+    { what: programs.postgres, logFile: options.logFile, stopSignal: 'SIGINT', forceSignal: 'SIGQUIT', graceMs: 30_000 },
   );
-  const log = createWriteStream(options.logFile, { flags: 'a' });
-  child.stdout.pipe(log, { end: false });
-  child.stderr.pipe(log, { end: false });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      log.end();
-      resolve({ code, signal });
-    }),
-  );
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (error) => reject(new Error(`Could not run ${programs.postgres}: ${error.message}`)));
-  });
-  let stopping: Promise<void> | null = null;
-  const stop = (graceMs = 30_000): Promise<void> =>
-    (stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGQUIT'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    })());
+  const { exited, stop } = server;
   try {
-    await waitUntilReady(child, options.startTimeoutMs ?? 60_000, options.logFile);
+    await waitUntilReady(server, options.startTimeoutMs ?? 60_000, options.logFile);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { host: HOST, port: options.port, pid: child.pid ?? -1, exited, stop };
+  return { host: HOST, port: options.port, pid: server.pid, exited, stop };
 }

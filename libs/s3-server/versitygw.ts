@@ -2,10 +2,10 @@
 // subfolders are the buckets and whose files are the objects. The tests' package store, and the
 // production-shape start's. Root credentials reach it through its environment (ROOT_ACCESS_KEY,
 // ROOT_SECRET_KEY), never its command line, which any local user can read.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { spawnWatched } from '../child-process';
+import type { WatchedProcess } from '../child-process';
 import { freePort, isPortFree } from '../config/ports';
 import { requireVersitygw } from './find-versitygw';
 
@@ -44,35 +44,11 @@ export interface S3Server {
 }
 
 const HOST = '127.0.0.1';
-const OUTPUT_TAIL_LINES = 30;
-
-function outputTail(child: ChildProcess, logFile: string | undefined): () => string {
-  const lines: string[] = [];
-  const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : null;
-  const keep = (chunk: Buffer): void => {
-    log?.write(chunk);
-    lines.push(...chunk.toString('utf8').split('\n').filter((line) => line.trim() !== ''));
-    lines.splice(0, Math.max(0, lines.length - OUTPUT_TAIL_LINES));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.once('exit', () => log?.end());
-  return () => lines.join('\n');
-}
-
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitForExit(child: ChildProcess): Promise<void> {
-  if (hasExited(child)) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
 /** Any HTTP answer (an unsigned request gets 403) means the S3 API is listening. */
-async function waitForAnswer(endpoint: string, child: ChildProcess, deadline: number): Promise<void> {
+async function waitForAnswer(endpoint: string, server: WatchedProcess, deadline: number): Promise<void> {
   let lastError = '';
-  while (Date.now() < deadline && !hasExited(child)) {
+  while (Date.now() < deadline && !server.hasExited()) {
     try {
       await fetch(endpoint, { signal: AbortSignal.timeout(1_000) });
       return;
@@ -81,7 +57,7 @@ async function waitForAnswer(endpoint: string, child: ChildProcess, deadline: nu
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(hasExited(child) ? 'versitygw exited before it answered.' : `versitygw did not answer on ${endpoint} (last error: ${lastError}).`);
+  throw new Error(server.hasExited() ? 'versitygw exited before it answered.' : `versitygw did not answer on ${endpoint} (last error: ${lastError}).`);
 }
 
 async function createBuckets(options: S3ServerOptions, endpoint: string, region: string): Promise<void> {
@@ -117,8 +93,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   }
   mkdirSync(options.dataDir, { recursive: true });
   const endpoint = `http://${HOST}:${port}`;
-  const child = spawn(binPath, ['--port', `${HOST}:${port}`, '--region', region, '--quiet', 'posix', options.dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await spawnWatched(binPath, ['--port', `${HOST}:${port}`, '--region', region, '--quiet', 'posix', options.dataDir], {
     detached: options.ownProcessGroup ?? false,
     // Only what it needs: no stray VGW_* setting of the caller changes how it runs.
     env: {
@@ -128,30 +103,14 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       ROOT_ACCESS_KEY: options.accessKeyId,
       ROOT_SECRET_KEY: options.secretAccessKey,
     },
-  });
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (error) => reject(new Error(`Could not run versitygw at ${binPath}: ${error.message}`)));
-  });
-  const output = outputTail(child, options.logFile);
-  let stopping: Promise<void> | null = null;
-  const stop = (graceMs = 10_000): Promise<void> => {
-    stopping ??= (async () => {
-      const exited = waitForExit(child);
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    })();
-    return stopping;
-  };
+  }, { what: `versitygw at ${binPath}`, ...(options.logFile ? { logFile: options.logFile } : {}) });
+  const { stop } = server;
   try {
-    await spawned;
-    await waitForAnswer(endpoint, child, Date.now() + (options.startTimeoutMs ?? 30_000));
+    await waitForAnswer(endpoint, server, Date.now() + (options.startTimeoutMs ?? 30_000));
     await createBuckets(options, endpoint, region);
   } catch (error) {
     await stop();
-    throw new Error(`${(error as Error).message} Its output:\n${output()}`);
+    throw new Error(`${(error as Error).message} Its output:\n${server.outputTail()}`);
   }
-  return { endpoint, port, region, dataDir: options.dataDir, pid: child.pid ?? -1, exited: waitForExit(child), stop };
+  return { endpoint, port, region, dataDir: options.dataDir, pid: server.pid, exited: server.exited.then(() => undefined), stop };
 }

@@ -1,11 +1,10 @@
 // One Temporal server process (all services) run from its configuration file, in its own process
 // group so the stack decides the order of shutdown. It is ready when its frontend answers a mutual
 // TLS call; its output goes to its log file only (it logs JSON at info level, too much for a terminal).
-import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { TLSConfig } from '@temporalio/client';
+import { spawnWatched } from '../child-process';
 import { requireTemporalServer } from './find-temporal-server';
 
 export interface TemporalServerProcessOptions {
@@ -55,37 +54,18 @@ export async function startTemporalServer(options: TemporalServerProcessOptions)
   const configDir = dirname(options.configFile);
   // --allow-no-auth: mutual TLS decides who may connect (only holders of a certificate from the
   // stack's CA); no per-namespace authorizer is configured on one machine.
-  const child = spawn(binary, ['--root', configDir, '--config', '.', '--env', basename(options.configFile, '.yaml'), '--allow-no-auth', 'start'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-  });
-  const log = createWriteStream(options.logFile, { flags: 'a' });
-  child.stdout.pipe(log, { end: false });
-  child.stderr.pipe(log, { end: false });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      log.end();
-      resolve({ code, signal });
-    }),
+  const server = await spawnWatched(
+    binary,
+    ['--root', configDir, '--config', '.', '--env', basename(options.configFile, '.yaml'), '--allow-no-auth', 'start'],
+    { detached: true, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } },
+    { what: `the Temporal server ${binary}`, logFile: options.logFile, graceMs: 20_000 },
   );
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (error) => reject(new Error(`Could not run the Temporal server ${binary}: ${error.message}`)));
-  });
-  let stopping: Promise<void> | null = null;
-  const stop = (graceMs = 20_000): Promise<void> =>
-    (stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    })());
+  const { exited, stop } = server;
   try {
-    await waitForFrontend(options, () => child.exitCode !== null || child.signalCode !== null);
+    await waitForFrontend(options, server.hasExited);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { name: options.name, address: options.address, pid: child.pid ?? -1, exited, stop };
+  return { name: options.name, address: options.address, pid: server.pid, exited, stop };
 }

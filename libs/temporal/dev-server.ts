@@ -1,8 +1,7 @@
 // Runs `temporal server start-dev` as a child process: the embedded Temporal of `npm start`
 // (SQLite file, Web UI) and of the test run (headless, in memory). A real server, never a mock.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { spawnWatched } from '../child-process';
+import type { ProcessExit } from '../child-process';
 import { isPortFree } from '../config/ports';
 import { requireTemporalCli } from './find-cli';
 import { prepareNamespace, waitForTemporal } from './prepare-namespace';
@@ -35,10 +34,7 @@ export interface DevServerOptions {
 }
 
 /** How the server process ended: so a supervisor can say it (exit code or signal). */
-export interface DevServerExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type DevServerExit = ProcessExit;
 
 export interface DevServer {
   /** host:port of the frontend, for Connection/NativeConnection. */
@@ -54,7 +50,6 @@ export interface DevServer {
 }
 
 const HOST = '127.0.0.1';
-const OUTPUT_TAIL_LINES = 30;
 
 /** The command line of `temporal server start-dev` for these options. */
 export function devServerArgs(options: DevServerOptions): string[] {
@@ -65,21 +60,6 @@ export function devServerArgs(options: DevServerOptions): string[] {
   else args.push('--ui-port', String(options.uiPort ?? options.port + 1000));
   args.push(...searchAttributeFlags());
   return args;
-}
-
-/** Keeps the last lines a process printed, so a failed start can say why. */
-function tailOf(child: ChildProcess, logFile: string | undefined): () => string {
-  const lines: string[] = [];
-  const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : null;
-  const keep = (chunk: Buffer): void => {
-    log?.write(chunk);
-    lines.push(...chunk.toString('utf8').split('\n').filter((line) => line.trim() !== ''));
-    lines.splice(0, Math.max(0, lines.length - OUTPUT_TAIL_LINES));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.once('exit', () => log?.end());
-  return () => lines.join('\n');
 }
 
 async function assertPortsFree(options: DevServerOptions): Promise<void> {
@@ -93,25 +73,6 @@ async function assertPortsFree(options: DevServerOptions): Promise<void> {
       );
     }
   }
-}
-
-function waitForExit(child: ChildProcess): Promise<DevServerExit> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-function stopper(child: ChildProcess): (graceMs?: number) => Promise<void> {
-  let stopping: Promise<void> | null = null;
-  return (graceMs = 10_000) => {
-    stopping ??= (async () => {
-      const exited = waitForExit(child);
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    })();
-    return stopping;
-  };
 }
 
 async function waitForUi(uiUrl: string, deadline: number): Promise<void> {
@@ -139,21 +100,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const cli = options.cliPath ?? requireTemporalCli();
   await assertPortsFree(options);
 
-  const child = spawn(cli, devServerArgs(options), { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (error) => reject(new Error(`Could not run the Temporal CLI at ${cli}: ${error.message}`)));
+  const server = await spawnWatched(cli, devServerArgs(options), { detached: options.ownProcessGroup ?? false }, {
+    what: `the Temporal CLI at ${cli}`,
+    ...(options.logFile ? { logFile: options.logFile } : {}),
   });
-  const output = tailOf(child, options.logFile);
-  const stop = stopper(child);
+  const { child, stop } = server;
   const address = `${HOST}:${options.port}`;
   const uiUrl = options.headless ? null : `http://${HOST}:${options.uiPort ?? options.port + 1000}`;
   try {
-    await spawned;
-    const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
-    const connection = await waitForTemporal(address, namespace, timeoutMs, exited).catch((error: unknown) => {
-      const why = exited() ? `The Temporal dev server exited (${String(child.exitCode ?? child.signalCode)}) before it answered.` : (error as Error).message;
-      throw new Error(`${why} Its output:\n${output()}`);
+    const connection = await waitForTemporal(address, namespace, timeoutMs, server.hasExited).catch((error: unknown) => {
+      const why = server.hasExited() ? `The Temporal dev server exited (${String(child.exitCode ?? child.signalCode)}) before it answered.` : (error as Error).message;
+      throw new Error(`${why} Its output:\n${server.outputTail()}`);
     });
     try {
       await prepareNamespace(connection, namespace, options.retentionDays ?? DEFAULT_RETENTION_DAYS);
@@ -165,5 +122,5 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await stop();
     throw error;
   }
-  return { address, uiUrl, namespace, pid: child.pid ?? -1, exited: waitForExit(child), stop };
+  return { address, uiUrl, namespace, pid: server.pid, exited: server.exited, stop };
 }
