@@ -1,5 +1,6 @@
-// Runs the compiled `npm start` entry (dist/apps/stack/main.js) as a user would, with its own
-// state folder and ports, for end-to-end tests.
+// Runs the compiled `npm start` entry (dist/apps/stack/main.js), or `npm run start:production`'s
+// (dist/apps/stack/production/main.js), as a user would, with its own state folder and ports, for
+// end-to-end tests.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -22,9 +23,16 @@ export interface StackUnderTest {
   terminate(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function compiledStackEntry(): string {
-  const entry = join(repoRoot(), 'dist', 'apps', 'stack', 'main.js');
-  const source = join(repoRoot(), 'apps', 'stack', 'stack.ts');
+const entries = {
+  embedded: { entry: ['apps', 'stack', 'main.js'], source: ['apps', 'stack', 'stack.ts'] },
+  production: { entry: ['apps', 'stack', 'production', 'main.js'], source: ['apps', 'stack', 'production', 'production-stack.ts'] },
+};
+
+export type StackShape = keyof typeof entries;
+
+export function compiledStackEntry(shape: StackShape = 'embedded'): string {
+  const entry = join(repoRoot(), 'dist', ...entries[shape].entry);
+  const source = join(repoRoot(), ...entries[shape].source);
   if (!existsSync(entry) || statSync(entry).mtimeMs < statSync(source).mtimeMs) {
     throw new Error(`${entry} is missing or older than its source: run \`npm run build\` (npm test does it) before this test.`);
   }
@@ -35,8 +43,13 @@ export async function freeStackPorts(): Promise<StackPorts> {
   return { api: await freePort(), temporal: await freePort(), ui: await freePort() };
 }
 
-export function startStackProcess(home: string, ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}): StackUnderTest {
-  const child = spawn(process.execPath, [compiledStackEntry()], {
+/** The production shape takes Temporal's ports upward from a base below 32768 (membership ports must fit a smallint): a random one. */
+export async function freeProductionStackPorts(): Promise<StackPorts> {
+  return { api: await freePort(), temporal: 20_000 + Math.floor(Math.random() * 10_000), ui: await freePort() };
+}
+
+export function startStackProcess(home: string, ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}, shape: StackShape = 'embedded'): StackUnderTest {
+  const child = spawn(process.execPath, [compiledStackEntry(shape)], {
     cwd: repoRoot(),
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
