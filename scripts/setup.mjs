@@ -4,7 +4,7 @@
 // (npm dependencies, SoftHSM2 and OpenSC, the Temporal CLI, and for the tests versitygw), then runs
 // the command asked for.
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -181,6 +181,80 @@ function ensurePostgresInstalled() {
   }
 }
 
+// Kryoptic, the second PKCS#11 implementation of the tests (libs/hsm/implementations/kryoptic.ts
+// finds the same build). Its default features need OpenSSL 3.2 and Debian 12 has 3.0: built with
+// the minimal feature set linked against the system OpenSSL, as HSM-INTEROP.md measured.
+const KRYOPTIC_VERSION = '1.5.4';
+const KRYOPTIC_LIBRARY = 'libkryoptic_pkcs11.so';
+const KRYOPTIC_BUILD_DEPS = ['libclang-dev', 'pkg-config', 'libssl-dev', 'libsqlite3-dev'];
+
+function debianPackageInstalled(name) {
+  const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
+  return result.status === 0 && result.stdout.includes('install ok installed');
+}
+
+function aptInstall(packages, why) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !onPath('apt-get')) fail(`${why}. Install them, then run the command again. On Debian or Ubuntu:\n  sudo apt-get install -y ${packages.join(' ')}`);
+  log(`installing Debian packages ${packages.join(', ')}...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (run('apt-get', ['update', '-q'], { env }) !== 0 || run('apt-get', ['install', '-y', '-q', ...packages], { env }) !== 0) {
+    fail(`apt-get could not install ${packages.join(', ')}; see its output above.`);
+  }
+}
+
+/**
+ * Finds Kryoptic's PKCS#11 library by KEYSYNC_KRYOPTIC_MODULE, then the cache
+ * `${XDG_CACHE_HOME:-~/.cache}/keysync/kryoptic-<version>/`, and builds it there with cargo when
+ * neither has it: the crate is fetched from crates.io by a throw-away manifest (it is a cdylib,
+ * which `cargo install` refuses) and built in its unpacked folder.
+ */
+function ensureKryoptic() {
+  const fromEnv = process.env.KEYSYNC_KRYOPTIC_MODULE;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) fail(`KEYSYNC_KRYOPTIC_MODULE points at ${fromEnv}, which does not exist.`);
+    return fromEnv;
+  }
+  const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  const cacheDir = join(cacheRoot, 'keysync', `kryoptic-${KRYOPTIC_VERSION}`);
+  const cached = join(cacheDir, KRYOPTIC_LIBRARY);
+  if (existsSync(cached)) return cached;
+  if (!onPath('cargo')) {
+    fail(
+      `Kryoptic ${KRYOPTIC_VERSION} is needed (the tests run on three PKCS#11 implementations). Either:\n` +
+        `  - build it yourself and set KEYSYNC_KRYOPTIC_MODULE to its ${KRYOPTIC_LIBRARY}, or\n` +
+        `  - install Rust (https://rustup.rs), and this command builds it into ${cacheDir}.`,
+    );
+  }
+  const missing = KRYOPTIC_BUILD_DEPS.filter((name) => !debianPackageInstalled(name));
+  if (missing.length > 0) aptInstall(missing, `Building Kryoptic needs ${missing.join(', ')}`);
+  const work = join(cacheDir, 'build');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(join(work, 'fetch', 'src'), { recursive: true });
+  writeFileSync(
+    join(work, 'fetch', 'Cargo.toml'),
+    `[package]\nname = "keysync-fetch-kryoptic"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\nkryoptic = { version = "=${KRYOPTIC_VERSION}", default-features = false }\n`,
+  );
+  writeFileSync(join(work, 'fetch', 'src', 'lib.rs'), '');
+  log(`building Kryoptic ${KRYOPTIC_VERSION} with cargo into ${cacheDir}; a first build takes minutes...`);
+  const started = Date.now();
+  if (run('cargo', ['fetch', '--manifest-path', join(work, 'fetch', 'Cargo.toml')]) !== 0) fail('cargo could not fetch the kryoptic crate from crates.io (see above).');
+  const metadata = spawnSync('cargo', ['metadata', '--format-version', '1', '--manifest-path', join(work, 'fetch', 'Cargo.toml')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const crate = metadata.status === 0 ? JSON.parse(metadata.stdout).packages.find((pkg) => pkg.name === 'kryoptic' && pkg.version === KRYOPTIC_VERSION) : undefined;
+  if (!crate) fail('cargo metadata does not show the fetched kryoptic crate (see above).');
+  // Built in a copy: cargo's registry folder is shared and must stay as downloaded.
+  const source = join(work, `kryoptic-${KRYOPTIC_VERSION}`);
+  cpSync(dirname(crate.manifest_path), source, { recursive: true });
+  const status = run('cargo', ['build', '--release', '--no-default-features', '--features', 'minimal,kryoptic-lib/dynamic', '--target-dir', join(work, 'target')], { cwd: source });
+  const built = join(work, 'target', 'release', KRYOPTIC_LIBRARY);
+  if (status !== 0 || !existsSync(built)) fail(`cargo could not build Kryoptic (see above). Build it by hand and set KEYSYNC_KRYOPTIC_MODULE to its ${KRYOPTIC_LIBRARY}.`);
+  copyFileSync(built, `${cached}.partial`);
+  renameSync(`${cached}.partial`, cached);
+  rmSync(work, { recursive: true, force: true });
+  log(`Kryoptic built in ${Math.round((Date.now() - started) / 1000)} s: ${cached}`);
+  return cached;
+}
+
 function ensureEverything() {
   ensureNpmDependencies();
   ensureSoftHsm();
@@ -215,12 +289,19 @@ switch (command) {
   case 'test': {
     // The tests run the production shape too (test/production): versitygw, PostgreSQL, the Temporal server and its schema tool.
     ensureProductionTools();
+    // The libs/hsm tests run on Kryoptic and NSS softoken (Debian libnss3) beside SoftHSM.
+    process.env.KEYSYNC_KRYOPTIC_MODULE = ensureKryoptic();
     build();
     log('linting...');
     if (run(bin('eslint'), ['.']) !== 0) fail('lint failed; the findings are above.');
     process.exit(run(bin('vitest'), ['run', ...args]));
     break;
   }
+  case 'tools':
+    // Everything `npm test` needs built or installed, without running anything (e.g. to warm a cache).
+    ensureProductionTools();
+    process.env.KEYSYNC_KRYOPTIC_MODULE = ensureKryoptic();
+    break;
   case 'start':
     build();
     runNode('apps/stack/main.js', args);
@@ -251,5 +332,5 @@ switch (command) {
     runNode('apps/cli/main.js', args);
     break;
   default:
-    fail(`unknown command "${command}"; use start, start:production, test, temporal, worker, api, bench or cli.`);
+    fail(`unknown command "${command}"; use start, start:production, test, tools, temporal, worker, api, bench or cli.`);
 }

@@ -78,20 +78,24 @@ export function loadWorkerConfig(file: string, env: NodeJS.ProcessEnv = process.
 }
 
 /**
- * Sets the environment the PKCS#11 module reads at its first C_Initialize, before any token opens;
- * returns the names it set. A full configuration's softhsm2Conf gives SOFTHSM2_CONF unless the
- * environment already names one. An agent configuration's member.environment is its module's
- * own and replaces an inherited value, which could point at another member's token store.
+ * Sets the environment the PKCS#11 modules read at their first C_Initialize, before any token
+ * opens; returns the names it set. A member's `environment` is its module's own and replaces an
+ * inherited value, which could point at another member's token store (validation refuses two
+ * members of one file that disagree). A full configuration's softhsm2Conf gives SOFTHSM2_CONF
+ * unless the environment (or a member) already names one.
  */
 export function applyModuleEnvironment(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env): string[] {
-  if (isAgentConfig(config)) {
-    const environment = config.agent.member.environment ?? {};
-    Object.assign(env, environment);
-    return Object.keys(environment);
+  const members = isAgentConfig(config) ? [config.agent.member] : config.clusters.flatMap((cluster) => cluster.members);
+  const set = new Set<string>();
+  for (const member of members) {
+    for (const [name, value] of Object.entries(member.environment ?? {})) {
+      env[name] = value;
+      set.add(name);
+    }
   }
-  if (config.softhsm2Conf && !env.SOFTHSM2_CONF) {
+  if (!isAgentConfig(config) && config.softhsm2Conf && !env.SOFTHSM2_CONF) {
     env.SOFTHSM2_CONF = config.softhsm2Conf;
-    return ['SOFTHSM2_CONF'];
+    set.add('SOFTHSM2_CONF');
   }
-  return [];
+  return [...set];
 }

@@ -2,7 +2,7 @@
 // never holds them: PINs by env variable or file, API tokens by SHA-256 hash.
 import type { ApprovalPolicy, ApproverConfig } from '../contract/cluster';
 import type { DriftMode } from '../contract/drift';
-import type { PinSource } from '../hsm/types';
+import type { PinSource, WrapMechanismOverrides } from '../hsm/types';
 import type { PackageStoreConfig } from '../package-store/package-store-config';
 
 export type Role = 'operator' | 'approver' | 'auditor' | 'admin';
@@ -13,6 +13,12 @@ export interface MemberConfig {
   pkcs11Module: string;
   tokenLabel: string;
   pin: PinSource;
+  /** Set in the process before the module loads (SOFTHSM2_CONF, KRYOPTIC_CONF, a vendor's variables). */
+  environment?: Record<string, string>;
+  /** Given to C_Initialize (NSS softoken: `configdir='sql:<dir>' ...`). */
+  pkcs11LibraryParameters?: string;
+  /** Vendor mechanisms by the wrap format they implement: `{ "aes-kwp": 0x80000171 }` (written "0x80000171" in the file). */
+  wrapMechanisms?: WrapMechanismOverrides;
 }
 
 /**
@@ -104,11 +110,8 @@ export interface KeySyncConfig {
   principals: PrincipalConfig[];
 }
 
-/** The member an agent configuration runs: its token and the environment its PKCS#11 module reads. */
-export interface AgentMemberConfig extends MemberConfig {
-  /** Set in the agent's process before the module loads (SOFTHSM2_CONF for SoftHSM; a vendor's variables). */
-  environment?: Record<string, string>;
-}
+/** The member an agent configuration runs: its token and what its PKCS#11 module needs. */
+export type AgentMemberConfig = MemberConfig;
 
 /**
  * What one node agent on its own host needs (DESIGN 15): Temporal, the package store, its cluster's

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { PinSource } from '../hsm/types';
 import { ConfigError } from './config-error';
 import { ConfigReader, join } from './config-reader';
+import { environmentClashes, MODULE_SETTING_FIELDS, readModuleSettings } from './read-module-settings';
 import { readPackageStoreConfig } from './read-package-store';
 import { readSecretSource } from './read-secret-source';
 import { readApiTls, readTemporalTls } from './read-tls';
@@ -65,42 +66,27 @@ function readToken(r: ConfigReader, m: Record<string, Json>, field: string, base
 }
 
 function readMember(r: ConfigReader, value: Json, field: string, baseDir: string): ClusterMemberConfig {
-  const m = r.object(value, field, ['id', ...TOKEN_FIELDS]) ?? {};
+  const m = r.object(value, field, ['id', ...TOKEN_FIELDS, ...MODULE_SETTING_FIELDS]) ?? {};
   const id = readId(r, m.id, join(field, 'id'));
   const missing = TOKEN_FIELDS.filter((key) => m[key] === undefined);
   // The orchestrator's and the API's configuration need no token: all three fields, or none.
-  if (missing.length === TOKEN_FIELDS.length) return { id };
+  if (missing.length === TOKEN_FIELDS.length) {
+    for (const key of MODULE_SETTING_FIELDS.filter((setting) => m[setting] !== undefined)) r.report(join(field, key), 'belongs to a member whose token is configured here (pkcs11Module, tokenLabel, pin)');
+    return { id };
+  }
   if (missing.length > 0) {
     for (const key of missing) {
       r.report(join(field, key), 'is missing: give pkcs11Module, tokenLabel and pin together (a file an agent of this member runs from), or none of them (a file for the orchestrator or the API)');
     }
     return { id };
   }
-  return { id, ...readToken(r, m, field, baseDir) };
+  return { id, ...readToken(r, m, field, baseDir), ...readModuleSettings(r, m, field, baseDir) };
 }
 
-// Environment variable values are taken as written, except SOFTHSM2_CONF: a path, resolved like
-// every path of the file. A vendor's variables that name paths should be absolute.
-const PATH_VARIABLES = new Set(['SOFTHSM2_CONF']);
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** The one member of an agent configuration: its token, and the environment its module reads. */
+/** The one member of an agent configuration: its token, and what its module needs. */
 export function readAgentMember(r: ConfigReader, value: Json, field: string, baseDir: string): AgentMemberConfig {
-  const m = r.object(value, field, ['id', ...TOKEN_FIELDS, 'environment']) ?? {};
-  const member: AgentMemberConfig = { id: readId(r, m.id, join(field, 'id')), ...readToken(r, m, field, baseDir) };
-  if (m.environment !== undefined) {
-    // Any variable name is known here: the module decides which it reads.
-    const names = typeof m.environment === 'object' && m.environment !== null ? Object.keys(m.environment) : [];
-    const environment = r.object(m.environment, join(field, 'environment'), names);
-    member.environment = {};
-    for (const [name, setting] of Object.entries(environment ?? {})) {
-      const at = join(join(field, 'environment'), name);
-      if (!ENV_NAME.test(name)) r.report(at, 'must be an environment variable name');
-      const text = r.string(setting, at);
-      member.environment[name] = PATH_VARIABLES.has(name) ? path(text, baseDir) : text;
-    }
-  }
-  return member;
+  const m = r.object(value, field, ['id', ...TOKEN_FIELDS, ...MODULE_SETTING_FIELDS]) ?? {};
+  return { id: readId(r, m.id, join(field, 'id')), ...readToken(r, m, field, baseDir), ...readModuleSettings(r, m, field, baseDir) };
 }
 
 function readApprover(r: ConfigReader, value: Json, field: string): ApproverConfig {
@@ -221,6 +207,11 @@ export function validateConfig(raw: Json, source: string, baseDir: string): KeyS
   if (root.locks !== undefined) config.locks = readLocks(r, root.locks, baseDir);
   if (root.softhsm2Conf !== undefined) config.softhsm2Conf = path(r.string(root.softhsm2Conf, 'softhsm2Conf'), baseDir);
   r.unique(config.clusters.map((c) => c.id), 'clusters', 'cluster');
+  // One process (npm start) runs an agent for every member with a token: their modules share its environment.
+  const members = config.clusters.flatMap((c, i) => c.members.map((m, j) => ({ ...m, field: join(join(join('clusters', i), 'members'), j) })));
+  for (const clash of environmentClashes(members)) {
+    r.report(clash.field, `differs from member ${clash.other}'s: one process serves both and a module reads a variable once; give them one value (one configuration file for both tokens)`);
+  }
   r.unique(config.principals.map((p) => p.id), 'principals', 'principal');
   const hashes = new Set<string>();
   config.principals.forEach((p, i) => {

@@ -3,6 +3,10 @@
 export * from './types';
 export * from './errors';
 export * from './softhsm';
+export { findKryopticModule, KRYOPTIC_VERSION, requireKryopticModule } from './kryoptic';
+export { findNssSoftokenModule, requireNssSoftokenModule } from './nss-softoken';
+export { hsmImplementations, implementationUnavailable, provisionTokens } from './provision-tokens';
+export type { HsmImplementation, ProvisionedModule, TokenToProvision } from './provision-tokens';
 export { openToken } from './open-token';
 export type { Token, GenerateKeySpec } from './token';
 export type { ExportOptions, ExportResult } from './package/export-package';

@@ -26,7 +26,7 @@ function findSlot(lease: ModuleLease, label: string): { slot?: Handle; labels: s
 }
 
 export async function openToken(ref: TokenRef): Promise<Token> {
-  const lease = acquireModule(ref.pkcs11Module);
+  const lease = acquireModule(ref.pkcs11Module, ref.pkcs11LibraryParameters);
   let session: Handle | undefined;
   try {
     const pin = await readPin(ref.pin, ref.tokenLabel);

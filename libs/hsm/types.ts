@@ -1,5 +1,6 @@
 // The public vocabulary of libs/hsm. Everything here is safe to log and to put in a workflow
 // history: references, labels, ids, fingerprints, check values. Never key bytes, never a PIN.
+import type { WrapFormat } from '../contract/hsm-capabilities';
 import type { SecretSource } from '../secret-source';
 
 /** Where a member's PIN comes from: an environment variable or a file (libs/secret-source). Never the PIN itself. */
@@ -10,7 +11,20 @@ export interface TokenRef {
   pkcs11Module: string;
   tokenLabel: string;
   pin: PinSource;
+  /**
+   * Given to C_Initialize as its reserved argument, for modules configured that way (NSS softoken:
+   * `configdir='sql:<dir>' certPrefix='' keyPrefix='' secmod='secmod.db' flags=`). Not a secret.
+   */
+  pkcs11LibraryParameters?: string;
+  /**
+   * Vendor mechanisms by the wrap format they implement (`{ 'aes-kwp': 0x80000171 }`), for modules
+   * whose standard mechanisms are missing or mean something else: no code can discover that.
+   */
+  wrapMechanisms?: WrapMechanismOverrides;
 }
+
+/** A member's own mechanism numbers for wrap formats, from its configuration. */
+export type WrapMechanismOverrides = Partial<Record<WrapFormat, number>>;
 
 // The key vocabulary that workflows, the API and the CLI share lives in libs/contract/keys.ts;
 // libs/hsm builds those values from PKCS#11 objects.

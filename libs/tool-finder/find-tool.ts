@@ -1,4 +1,4 @@
-// Finds an external program that KeySync runs (the Temporal CLI, versitygw) the way
+// Finds an external program that KeySync runs (the Temporal CLI, versitygw) or loads (Kryoptic) the way
 // scripts/setup.mjs does, without building anything: the variable that names it, then the PATH,
 // then the cache where setup.mjs builds it with Go (`${XDG_CACHE_HOME:-~/.cache}/keysync/<name>-<version>/`).
 import { existsSync } from 'node:fs';
@@ -14,6 +14,8 @@ export interface ToolSpec {
   version: string;
   /** Cache folder name before the version; default: the binary's name. */
   cacheName?: string;
+  /** False for a shared library (a PKCS#11 module), which is never looked for on the PATH. */
+  onPath?: boolean;
 }
 
 /** Where scripts/setup.mjs caches the program it builds with Go. */
@@ -34,7 +36,7 @@ function onPath(command: string, env: NodeJS.ProcessEnv): string | null {
 export function findTool(spec: ToolSpec, env: NodeJS.ProcessEnv = process.env): string | null {
   const named = env[spec.envVar];
   if (named) return existsSync(named) ? named : null;
-  const fromPath = onPath(spec.binary, env);
+  const fromPath = spec.onPath === false ? null : onPath(spec.binary, env);
   if (fromPath) return fromPath;
   const cached = cachedToolPath(spec, env);
   return existsSync(cached) ? cached : null;

@@ -236,3 +236,41 @@ describe('agent configuration', () => {
     ]);
   });
 });
+
+describe("a member's module settings (any PKCS#11 HSM)", () => {
+  it('takes the environment (KRYOPTIC_CONF as a path), NSS library parameters and vendor wrap mechanisms by format, as numbers', () => {
+    const raw = validConfig();
+    const members = (raw.clusters as Array<{ members: Array<Record<string, unknown>> }>)[0]!.members;
+    members[0] = { ...members[0], environment: { KRYOPTIC_CONF: 'kryoptic/kryoptic.toml' }, wrapMechanisms: { 'aes-kwp': '0x80000171' } };
+    members[1] = { ...members[1], pkcs11LibraryParameters: "configdir='sql:/var/lib/nss' certPrefix='' keyPrefix='' secmod='secmod.db' flags=" };
+    const [node1, node2] = validateConfig(raw, 'test.json', '/etc/keysync').clusters[0]!.members;
+    expect(node1).toMatchObject({ environment: { KRYOPTIC_CONF: '/etc/keysync/kryoptic/kryoptic.toml' }, wrapMechanisms: { 'aes-kwp': 0x80000171 } });
+    expect(node2?.pkcs11LibraryParameters).toBe("configdir='sql:/var/lib/nss' certPrefix='' keyPrefix='' secmod='secmod.db' flags=");
+  });
+
+  it('refuses an unknown format, a mechanism not in hex, CKM_AES_KEY_WRAP (no padding) and a standard mechanism of another format, by field', () => {
+    const raw = validConfig();
+    const members = (raw.clusters as Array<{ members: Array<Record<string, unknown>> }>)[0]!.members;
+    members[0] = { ...members[0], wrapMechanisms: { 'aes-gcm': '0x1087', 'aes-kwp': 8561 } };
+    members[1] = { ...members[1], wrapMechanisms: { 'aes-kwp': '0x2109', 'aes-kw-pkcs7': '0x210B' } };
+    const problems = issuesOf(raw).issues.map((i) => `${i.field}: ${i.problem}`);
+    expect(problems).toEqual([
+      'clusters[0].members[0].wrapMechanisms.aes-gcm: unknown field (known here: aes-kwp, aes-kw-pkcs7)',
+      'clusters[0].members[0].wrapMechanisms.aes-kwp: must be a PKCS#11 mechanism number in hex such as "0x80000171" (the vendor mechanism that implements aes-kwp)',
+      'clusters[0].members[1].wrapMechanisms.aes-kwp: is CKM_AES_KEY_WRAP (RFC 3394 without padding), which cannot carry private keys: name the mechanism that implements the format with padding',
+      'clusters[0].members[1].wrapMechanisms.aes-kw-pkcs7: is the standard mechanism of aes-kwp, not of aes-kw-pkcs7: name the mechanism that implements aes-kw-pkcs7',
+    ]);
+  });
+
+  it('refuses two members of one process that need different values of one module variable, and module settings without a token', () => {
+    const raw = validConfig();
+    const members = (raw.clusters as Array<{ members: Array<Record<string, unknown>> }>)[0]!.members;
+    members[0] = { ...members[0], environment: { KRYOPTIC_CONF: '/a/kryoptic.toml' } };
+    members[1] = { ...members[1], environment: { KRYOPTIC_CONF: '/b/kryoptic.toml' } };
+    members.push({ id: 'node3', pkcs11LibraryParameters: 'flags=' });
+    expect(issuesOf(raw).issues.map((i) => `${i.field}: ${i.problem}`)).toEqual([
+      'clusters[0].members[2].pkcs11LibraryParameters: belongs to a member whose token is configured here (pkcs11Module, tokenLabel, pin)',
+      "clusters[0].members[1].environment.KRYOPTIC_CONF: differs from member node1's: one process serves both and a module reads a variable once; give them one value (one configuration file for both tokens)",
+    ]);
+  });
+});

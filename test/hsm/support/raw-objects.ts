@@ -11,7 +11,7 @@ function withObjects<T>(ref: RawToken, objectClass: number, idHex: string, use: 
   const lib = new pkcs11.PKCS11();
   lib.load(ref.pkcs11Module);
   try {
-    lib.C_Initialize();
+    lib.C_Initialize(ref.pkcs11LibraryParameters !== undefined ? { libraryParameters: ref.pkcs11LibraryParameters } : undefined);
   } catch (error) {
     if (!(error instanceof pkcs11.Pkcs11Error && error.code === pkcs11.CKR_CRYPTOKI_ALREADY_INITIALIZED)) throw error;
   }
