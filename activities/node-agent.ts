@@ -17,6 +17,7 @@ import type {
   WrapSecretsForJoinResult,
 } from '../libs/contract/activities';
 import type { ClusterSecretsKcv, ImportResult, KeyGroup } from '../libs/contract/keys';
+import type { DestroyKeyGroupInput, DestroyKeyGroupResult } from '../libs/contract/retire';
 import { openToken } from '../libs/hsm/open-token';
 import type { PackageStore } from '../libs/package-store';
 import { failure, mapFailures } from './failures';
@@ -141,6 +142,19 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
         const stored = await packageStore.put(wrapped.blob);
         note('cluster secrets wrapped for a joining member', { member: member.id, transportFingerprint: fingerprint, blobDigest: stored.digest, oaepHash: wrapped.oaepHash });
         return { blob: { digest: stored.digest, size: stored.size, keyCount: 2 }, oaepHash: wrapped.oaepHash };
+      });
+    },
+
+    async destroyKeyGroup({ key }: DestroyKeyGroupInput): Promise<DestroyKeyGroupResult> {
+      return run(async () => {
+        const context = Context.current();
+        const result = await write(() => tokens.withToken((token) => token.destroyKeyGroup(key, (done) => context.heartbeat({ destroyed: done }))));
+        note('retired key destroyed', { member: member.id, class: key.class, id: key.id, fingerprint: key.fingerprint, destroyed: result.destroyed, remaining: result.remaining, otherKeys: result.otherKeys.length });
+        if (result.remaining > 0) {
+          // Retryable: the next attempt finds what is left by its identity and destroys it.
+          throw failure(FailureTypes.hsmError, `Member ${member.id} still holds ${result.remaining} object(s) of the retired key ${key.label} (${key.class} ${key.id}) after the destroy; retrying.`, false);
+        }
+        return { destroyed: result.destroyed, remaining: result.remaining };
       });
     },
 

@@ -4,13 +4,15 @@
 // workflow started with a cluster id the snapshot of that cluster in this worker's configuration.
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import type { ArchiveMeta, AuditArchive } from '../libs/audit-archive';
 import { clusterSnapshot } from '../libs/config/cluster-snapshot';
 import type { ClusterConfig } from '../libs/config/types';
 import type { OrchestratorActivities } from '../libs/contract/activities';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers } from '../libs/contract/search-attributes';
-import { parseOperationId } from '../libs/contract/workflow-ids';
+import type { Tombstone } from '../libs/contract/retire';
+import { parseOperationId, tombstoneWorkflowId } from '../libs/contract/workflow-ids';
 
 export interface OrchestratorDeps {
   client: Client;
@@ -33,6 +35,17 @@ export function createOrchestratorActivities({ client, archive, clusters = [] }:
         });
       }
       return clusterSnapshot(cluster);
+    },
+    // Each key's tombstone is described by its id, not listed through visibility: a describe reads
+    // the workflow's own record, so a tombstone started a moment ago is already seen (a list may lag).
+    async retiredKeys({ cluster, keys }) {
+      const ids = [...new Set(keys.map((key) => tombstoneWorkflowId(cluster, key.class, key.id)))];
+      const found: Tombstone[] = [];
+      for (let start = 0; start < ids.length; start += DESCRIBES_AT_ONCE) {
+        const batch = await Promise.all(ids.slice(start, start + DESCRIBES_AT_ONCE).map((id) => standingTombstone(client, id)));
+        for (const tombstone of batch) if (tombstone !== null) found.push(tombstone);
+      }
+      return found;
     },
     async archiveHistory({ workflowId, runId }) {
       const handle = client.workflow.getHandle(workflowId, runId);
@@ -62,4 +75,20 @@ export function archiveMetaOf(description: Pick<WorkflowExecutionDescription, 'w
     members: attributes.get(KeySyncMembers) ?? [],
     kind: attributes.get(KeySyncKind) ?? description.type,
   };
+}
+
+/** Describes in flight at once when looking for tombstones. */
+const DESCRIBES_AT_ONCE = 16;
+
+/** The tombstone under that id while it stands (its memo holds the record), else null. */
+async function standingTombstone(client: Client, workflowId: string): Promise<Tombstone | null> {
+  try {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    if (description.status.name !== 'RUNNING') return null;
+    const tombstone = (description.memo as { tombstone?: Tombstone } | undefined)?.tombstone;
+    return tombstone ?? null;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
 }

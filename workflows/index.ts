@@ -9,3 +9,6 @@ export { archiveHistoryWorkflow as archiveHistory } from './archive-workflow';
 export { driftWatchWorkflow as driftWatch } from './drift-watch-workflow';
 export { keyAvailabilityWorkflow as keyAvailability } from './key-availability-workflow';
 export { clusterInventoryWorkflow as clusterInventory } from './cluster-inventory-workflow';
+export { retireWorkflow as retire } from './retire-workflow';
+export { memberRetireWorkflow as memberRetire } from './member-retire-workflow';
+export { tombstoneWorkflow as tombstone } from './tombstone-workflow';

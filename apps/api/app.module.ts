@@ -27,6 +27,7 @@ import { OperationReader } from './operations/operation-reader';
 import { OperationsController } from './operations/operations.controller';
 import { ApiPackageStore } from './packages/api-package-store';
 import { PackagesController } from './packages/packages.controller';
+import { RetireController } from './retire/retire.controller';
 import { SyncsController } from './syncs/syncs.controller';
 import { OperationStarter } from './temporal/operation-starter';
 import { TemporalGateway } from './temporal/temporal-gateway';
@@ -46,7 +47,7 @@ export class AppModule {
   static forRoot(config: KeySyncConfig, logger: ApiLogger, runtime: ApiRuntimeOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, ClustersController, SyncsController, MembersController, RepairController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController, InventoryController],
+      controllers: [HealthController, ClustersController, SyncsController, MembersController, RepairController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController, InventoryController, RetireController],
       providers: [
         { provide: ApiConfig, useValue: new ApiConfig(config, runtime) },
         { provide: ApiLogger, useValue: logger },

@@ -17,6 +17,7 @@ export function clusterSnapshot(cluster: ClusterConfig): ClusterSnapshot {
       ...(policy.members ? { members: policy.members } : {}),
       parallelism: policy.parallelism,
       packageTtlSeconds: policy.packageTtlSeconds,
+      ...(policy.retire ? { retire: policy.retire } : {}),
     },
   };
 }

@@ -1,6 +1,6 @@
 // The configuration the stack runs on (DESIGN section 8). It names where secrets come from,
 // never holds them: PINs by env variable or file, API tokens by SHA-256 hash.
-import type { ApprovalPolicy, ApproverConfig } from '../contract/cluster';
+import type { ApprovalPolicy, ApproverConfig, RetirePolicy } from '../contract/cluster';
 import type { DriftMode } from '../contract/drift';
 import type { PinSource, WrapMechanismOverrides } from '../hsm/types';
 import type { PackageStoreConfig } from '../package-store/package-store-config';
@@ -33,7 +33,7 @@ export function hasToken(member: ClusterMemberConfig): member is MemberConfig {
 }
 
 // What workflows see of a cluster (approvers, policies) is contract vocabulary: one definition.
-export type { ApprovalPolicy, ApproverConfig } from '../contract/cluster';
+export type { ApprovalPolicy, ApproverConfig, RetirePolicy } from '../contract/cluster';
 // The package store's section (a folder or an S3 bucket) is described beside the store.
 export type { PackageStoreConfig, S3PackageStoreConfig } from '../package-store/package-store-config';
 
@@ -49,6 +49,8 @@ export interface ClusterPolicy {
   /** Package lifetime in seconds (default 24 h). */
   packageTtlSeconds: number;
   drift: { mode: DriftMode; intervalSeconds: number };
+  /** Approvals of a retire and how long its recovery package is kept; absent: libs/contract/retire.ts defaults (2 approvals, 30 days). */
+  retire?: RetirePolicy;
 }
 
 export interface ClusterConfig {

@@ -6,6 +6,7 @@ import { ConfigError } from './config-error';
 import { ConfigReader, join } from './config-reader';
 import { environmentClashes, MODULE_SETTING_FIELDS, readModuleSettings } from './read-module-settings';
 import { readPackageStoreConfig } from './read-package-store';
+import { defaultRetirePolicy } from '../contract/retire';
 import { readSecretSource } from './read-secret-source';
 import { readApiTls, readTemporalTls } from './read-tls';
 import type { Json } from './config-reader';
@@ -108,7 +109,7 @@ function readApprovalPolicy(r: ConfigReader, value: Json, field: string, approve
 }
 
 function readPolicy(r: ConfigReader, value: Json, field: string, memberIds: string[], approverCount: number): ClusterPolicy {
-  const p = r.object(value, field, ['sync', 'join', 'members', 'parallelism', 'packageTtlSeconds', 'drift']) ?? {};
+  const p = r.object(value, field, ['sync', 'join', 'members', 'parallelism', 'packageTtlSeconds', 'drift', 'retire']) ?? {};
   const policy: ClusterPolicy = {
     sync: readApprovalPolicy(r, p.sync, join(field, 'sync'), approverCount),
     join: readApprovalPolicy(r, p.join, join(field, 'join'), approverCount),
@@ -122,6 +123,16 @@ function readPolicy(r: ConfigReader, value: Json, field: string, memberIds: stri
     policy.drift = {
       mode: r.oneOf(d.mode, join(field, 'drift.mode'), DRIFT_MODES),
       intervalSeconds: r.integer(d.intervalSeconds, join(field, 'drift.intervalSeconds'), 1),
+    };
+  }
+  if (p.retire !== undefined) {
+    const retire = r.object(p.retire, join(field, 'retire'), ['approvals', 'timeoutSeconds', 'recoveryDays']) ?? {};
+    const approvals = retire.approvals === undefined ? defaultRetirePolicy.approvals : r.integer(retire.approvals, join(field, 'retire.approvals'), 0);
+    if (approvals > approverCount) r.report(join(field, 'retire.approvals'), `asks for more approvals than the cluster has approvers (${approverCount})`);
+    policy.retire = {
+      approvals,
+      timeoutSeconds: retire.timeoutSeconds === undefined ? defaultRetirePolicy.timeoutSeconds : r.integer(retire.timeoutSeconds, join(field, 'retire.timeoutSeconds'), 1),
+      recoveryDays: retire.recoveryDays === undefined ? defaultRetirePolicy.recoveryDays : r.integer(retire.recoveryDays, join(field, 'retire.recoveryDays'), 1, 3650),
     };
   }
   if (p.members !== undefined) {

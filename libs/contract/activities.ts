@@ -5,6 +5,7 @@
 // not) and never a PIN, because all of it is recorded in workflow histories.
 import type { ClusterSnapshot } from './cluster';
 import type { ClusterSecretsKcv, ImportResult, KeyGroup, KeyRef, KeySelector, OaepHash, PackageRef } from './keys';
+import type { DestroyKeyGroupInput, DestroyKeyGroupResult, RetiredKeysInput, Tombstone } from './retire';
 
 export interface ExportKeysInput {
   /** The workflow id of the operation, recorded in the package header's packageId/log lines. */
@@ -58,6 +59,12 @@ export interface NodeAgentActivities {
   createTransportKey(): Promise<TransportKeyResult>;
   wrapSecretsForJoin(input: WrapSecretsForJoinInput): Promise<WrapSecretsForJoinResult>;
   receiveClusterSecrets(input: ReceiveClusterSecretsInput): Promise<ClusterSecretsKcv>;
+  /**
+   * A retire's destroy on this member, inside its write lock: the certificate(s), then the key,
+   * then the public key, so a retry after a crash finds what is left by its identity and finishes.
+   * Fails with type `conflict` (touching nothing) when the member holds another key under that id.
+   */
+  destroyKeyGroup(input: DestroyKeyGroupInput): Promise<DestroyKeyGroupResult>;
 }
 
 /** Activities of the orchestrator, on queue `keysync`. */
@@ -70,4 +77,6 @@ export interface OrchestratorActivities {
    * not the configuration. An unknown id fails non-retryably with type `unknown-cluster`.
    */
   resolveCluster(clusterId: string): Promise<ClusterSnapshot>;
+  /** The standing tombstones of the given keys (workflows/tombstone-workflow.ts): what a drift watch and a sync honour. */
+  retiredKeys(input: RetiredKeysInput): Promise<Tombstone[]>;
 }

@@ -9,9 +9,10 @@ import type { LastError } from './operations';
 /**
  * A key on one member, as the inventory table shows it: `different` another key under its id,
  * `duplicated` the usual key in identical surplus copies (a sync or `keysync repair` removes
- * them), `unknown` the member did not answer.
+ * them), `unknown` the member did not answer, `retired` a key retired through KeySync still
+ * found there (its retire has not reached that member yet, or did not finish).
  */
-export const inventoryPresences = ['present', 'missing', 'different', 'duplicated', 'unknown'] as const;
+export const inventoryPresences = ['present', 'missing', 'different', 'duplicated', 'unknown', 'retired'] as const;
 export type InventoryPresence = (typeof inventoryPresences)[number];
 
 export interface ClusterInventoryInput {
@@ -32,6 +33,8 @@ export interface ClusterInventoryResult {
   cluster: string;
   checkedAt: string;
   members: MemberKeys[];
-  /** Keys not held identically by every member that answered. */
+  /** Keys not held identically by every member that answered (retired keys are not drift). */
   drift: DriftEntry[];
+  /** Retired keys (a standing tombstone) still found on a member; absent from results recorded before retires existed. */
+  retired?: DriftEntry[];
 }

@@ -15,6 +15,12 @@ export interface ApprovalPolicy {
   timeoutSeconds: number;
 }
 
+/** Approvals of a retire (DESIGN 13) and how long its recovery package is kept. */
+export interface RetirePolicy extends ApprovalPolicy {
+  /** Days the recovery package stays importable (its lifetime inside the package). */
+  recoveryDays: number;
+}
+
 /** Approvals for a key sync: the cluster's default, overridden per member. */
 export interface SyncApprovalPolicies {
   sync: ApprovalPolicy;
@@ -30,6 +36,8 @@ export interface ClusterSnapshot {
     join: ApprovalPolicy;
     parallelism: number;
     packageTtlSeconds: number;
+    /** Absent in snapshots recorded before retires existed, and when the configuration keeps the defaults. */
+    retire?: RetirePolicy;
   };
 }
 

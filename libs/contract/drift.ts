@@ -86,4 +86,9 @@ export interface DriftWatchResult {
   notExportable: KeyRef[];
   /** Syncs started (mode auto) to close the gap. */
   syncs: StartedDriftSync[];
+  /**
+   * Keys retired through KeySync (a standing tombstone) still found on a member: left out of
+   * `drift`, so never synced back. Absent in results recorded before retires existed.
+   */
+  retired?: DriftEntry[];
 }

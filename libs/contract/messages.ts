@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Approval, ApprovalAccepted, ChallengeAnswer } from './approvals';
 import type { MemberStatus, OperationState } from './operations';
+import type { Tombstone, TombstoneLift } from './retire';
 
 /**
  * Approve or reject (DESIGN section 6). The validator refuses a bad signature, an unknown approver,
@@ -19,7 +20,7 @@ export const approveUpdate = defineUpdate<ApprovalAccepted, [Approval]>('approve
  */
 export const approveSignal = defineSignal<[Approval]>('approve-signal');
 
-/** A memberSync's live state. */
+/** A memberSync's (or a memberRetire's) live state. */
 export const memberStateQuery = defineQuery<MemberStatus>('member-state');
 
 /** A keySync's or join's live state. For a member's live state during a sync, query its memberSync. */
@@ -30,3 +31,12 @@ export const operationStateQuery = defineQuery<OperationState>('operation-state'
  * A memberSync or a join answers for its own member when none is named (as the Temporal UI may send).
  */
 export const challengeQuery = defineQuery<ChallengeAnswer | null, [member?: string]>('challenge');
+
+/**
+ * Ends a tombstone: an operator's explicit sync naming the key, or an upload of a package holding
+ * it, brought the retired key back. Sent by that operation's workflow, so its history records it.
+ */
+export const liftTombstoneSignal = defineSignal<[TombstoneLift]>('lift-tombstone');
+
+/** A tombstone's record, while it stands. */
+export const tombstoneQuery = defineQuery<Tombstone>('tombstone');

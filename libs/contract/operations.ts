@@ -5,19 +5,25 @@
 import type { ApprovalStatus } from './approvals';
 import type { KeyClass, NotExportableKey } from './keys';
 
-/** `repair`: a keySync of a member onto itself that removes identical surplus copies of its keys. */
-export const operationKinds = ['sync', 'join', 'repair'] as const;
+/**
+ * `repair`: a keySync of a member onto itself that removes identical surplus copies of its keys;
+ * `retire`: a key destroyed on every member (DESIGN 13, libs/contract/retire.ts).
+ */
+export const operationKinds = ['sync', 'join', 'repair', 'retire'] as const;
 export type OperationKind = (typeof operationKinds)[number];
 
 export const operationStatuses = ['running', 'completed', 'failed', 'cancelled'] as const;
 export type OperationStatus = (typeof operationStatuses)[number];
 
-/** DESIGN section 5: a member's state in one operation. */
-export const memberStates = ['pending', 'awaiting-approval', 'waiting-for-node', 'importing', 'verifying', 'in-sync', 'failed'] as const;
+/**
+ * DESIGN section 5: a member's state in one operation. A retire's member goes `destroying`,
+ * `verifying`, then `retired` (the key group is gone from it) or `failed`.
+ */
+export const memberStates = ['pending', 'awaiting-approval', 'waiting-for-node', 'importing', 'verifying', 'in-sync', 'failed', 'destroying', 'retired'] as const;
 export type MemberState = (typeof memberStates)[number];
 
 /** The member states an operation never leaves. */
-export const finalMemberStates: readonly MemberState[] = ['in-sync', 'failed'];
+export const finalMemberStates: readonly MemberState[] = ['in-sync', 'failed', 'retired'];
 
 /**
  * Why a member failed. The DESIGN's codes, plus `expired-package` (the package outlived its TTL:
@@ -63,6 +69,8 @@ export interface MemberSummary {
   attempts: number;
   /** Identical surplus copies of key objects (key, public key, certificate) the import removed; absent: none. */
   copiesRemoved?: number;
+  /** A retire's member: the token objects (key, public key, certificate) its destroy removed. */
+  objectsDestroyed?: number;
   /** The memberSync that owns this member's audit record, when one was started. */
   workflowId?: string;
 }

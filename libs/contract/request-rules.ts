@@ -63,8 +63,32 @@ export function joinRequestProblems(request: JoinRequest, cluster: RequestCluste
   return problems;
 }
 
+export interface RetireRequest {
+  key: { class: string; id: string; fingerprint: string };
+  holders: readonly string[];
+  exportable: boolean;
+  allowWithoutRecovery?: boolean;
+  requestedBy: string;
+}
+
+/** A retire's input (DESIGN 13): the API builds it from the members' inventories; an input typed by hand is checked the same way. */
+export function retireRequestProblems(request: RetireRequest, cluster: RequestCluster): FieldProblem[] {
+  const problems = requesterProblems(request.requestedBy, 'retire');
+  if (request.key.class !== 'private' && request.key.class !== 'secret') problems.push({ field: 'key.class', reason: 'must be private or secret' });
+  if (!/^(?:[0-9a-f]{2})+$/.test(request.key.id)) problems.push({ field: 'key.id', reason: 'must be a CKA_ID in lower-case hex' });
+  if (!/^[0-9a-f]+$/.test(request.key.fingerprint)) problems.push({ field: 'key.fingerprint', reason: 'must be the key fingerprint in lower-case hex, as the inventory shows it' });
+  for (const holder of request.holders) {
+    if (!cluster.members.includes(holder)) problems.push({ field: 'holders', reason: `${holder} is not a member of cluster ${cluster.id}` });
+  }
+  if (!request.exportable && request.allowWithoutRecovery !== true) {
+    problems.push({ field: 'allowWithoutRecovery', reason: 'must be true to retire a key no member can export: there will be no recovery package' });
+  }
+  if (request.exportable && request.holders.length === 0) problems.push({ field: 'holders', reason: 'must name a member that holds the key, to export its recovery package' });
+  return problems;
+}
+
 /** The four-eyes rule compares approvers with the requester: an input typed by hand must name one. */
-function requesterProblems(requestedBy: unknown, operation: 'sync' | 'join'): FieldProblem[] {
+function requesterProblems(requestedBy: unknown, operation: 'sync' | 'join' | 'retire'): FieldProblem[] {
   if (typeof requestedBy === 'string' && requestedBy.trim() !== '') return [];
   return [{ field: 'requestedBy', reason: `is missing: name who asks for the ${operation} (no requester may approve it)` }];
 }

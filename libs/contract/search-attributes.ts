@@ -15,10 +15,11 @@ export const KeySyncState = defineSearchAttributeKey('KeySyncState', 'KEYWORD');
 export const keySyncSearchAttributes = [KeySyncCluster, KeySyncMembers, KeySyncKind, KeySyncState] as const;
 
 /**
- * What KeySyncKind says: `sync`, `repair` (a keySync of a member onto itself), `member-sync` and
- * `join` are operations; `drift-watch`, `inventory` and `availability` are the short looks.
+ * What KeySyncKind says: `sync`, `repair` (a keySync of a member onto itself), `member-sync`,
+ * `join`, `retire` and `member-retire` are operations; `drift-watch`, `inventory` and
+ * `availability` are the short looks; `tombstone` is a retired key's standing record.
  */
-export const keySyncKinds = ['sync', 'repair', 'member-sync', 'join', 'drift-watch', 'inventory', 'availability'] as const;
+export const keySyncKinds = ['sync', 'repair', 'member-sync', 'join', 'drift-watch', 'inventory', 'availability', 'retire', 'member-retire', 'tombstone'] as const;
 export type KeySyncKindValue = (typeof keySyncKinds)[number];
 
 /** What KeySyncState holds on each kind of workflow. */
@@ -30,4 +31,7 @@ export const keySyncStates = {
   'drift-watch': ['running', ...driftWatchStates],
   inventory: ['in-sync', 'drift', 'unreachable'],
   availability: ['running', 'available', 'unavailable'],
+  retire: operationStatuses,
+  'member-retire': memberStates,
+  tombstone: ['retired', 'lifted'],
 } as const satisfies Record<KeySyncKindValue, readonly string[]>;

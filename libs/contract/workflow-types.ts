@@ -7,6 +7,7 @@ import type { ClusterInventoryInput, ClusterInventoryResult } from './cluster-in
 import type { DriftWatchInput, DriftWatchResult } from './drift';
 import type { KeyAvailabilityInput, KeyAvailabilityResult } from './key-availability';
 import type { JoinInput, JoinResult, KeySyncInput, KeySyncResult, MemberSyncInput, MemberSyncResult } from './operation-inputs';
+import type { MemberRetireInput, MemberRetireResult, RetireInput, RetireResult, TombstoneInput, TombstoneResult } from './retire';
 
 export const workflowTypes = {
   keySync: 'keySync',
@@ -16,6 +17,9 @@ export const workflowTypes = {
   driftWatch: 'driftWatch',
   keyAvailability: 'keyAvailability',
   clusterInventory: 'clusterInventory',
+  retire: 'retire',
+  memberRetire: 'memberRetire',
+  tombstone: 'tombstone',
 } as const;
 
 export type WorkflowType = (typeof workflowTypes)[keyof typeof workflowTypes];
@@ -32,6 +36,9 @@ export type ArchiveHistoryWorkflow = (input: ArchiveHistoryInput) => Promise<{ d
 export type DriftWatchWorkflow = (input: DriftWatchInput) => Promise<DriftWatchResult>;
 export type KeyAvailabilityWorkflow = (input: KeyAvailabilityInput) => Promise<KeyAvailabilityResult>;
 export type ClusterInventoryWorkflow = (input: ClusterInventoryInput) => Promise<ClusterInventoryResult>;
+export type RetireWorkflow = (input: RetireInput) => Promise<RetireResult>;
+export type MemberRetireWorkflow = (input: MemberRetireInput) => Promise<MemberRetireResult>;
+export type TombstoneWorkflow = (input: TombstoneInput) => Promise<TombstoneResult>;
 
 /** The signature of each workflow, by wire name: what the worker's workflow module must export. */
 export interface WorkflowSignatures {
@@ -42,4 +49,7 @@ export interface WorkflowSignatures {
   driftWatch: DriftWatchWorkflow;
   keyAvailability: KeyAvailabilityWorkflow;
   clusterInventory: ClusterInventoryWorkflow;
+  retire: RetireWorkflow;
+  memberRetire: MemberRetireWorkflow;
+  tombstone: TombstoneWorkflow;
 }

@@ -8,7 +8,8 @@ export { findNssSoftokenModule, requireNssSoftokenModule } from './nss-softoken'
 export { hsmImplementations, implementationUnavailable, provisionTokens } from './provision-tokens';
 export type { HsmImplementation, ProvisionedModule, TokenToProvision } from './provision-tokens';
 export { openToken } from './open-token';
-export type { Token, GenerateKeySpec } from './token';
+export type { Token, GenerateKeySpec, DestroyedKeyGroup } from './token';
+export type { RetiredKey } from './retire-group';
 export type { ExportOptions, ExportResult } from './package/export-package';
 export type { VerifyOptions } from './package/verify-package';
 export type { ImportOptions } from './package/import-package';

@@ -14,6 +14,8 @@ import { importPackage } from './package/import-package';
 import type { ImportOptions } from './package/import-package';
 import { verifyPackageFile } from './package/verify-package';
 import type { VerifyOptions } from './package/verify-package';
+import { destroyRetiredObjects, findRetiredObjects, retiredObjectCount } from './retire-group';
+import type { RetiredKey } from './retire-group';
 import { HsmSession } from './session';
 import type { Handle } from './session';
 import type { ClusterSecretsKcv, Curve, ImportResult, KeyGroup, KeySelector, KeyType, KeyUsage, OaepHash, PackageManifest, TransportKeyInfo } from './types';
@@ -66,6 +68,19 @@ export interface Token {
   importCertificate(selector: KeySelector, certificateDer: Buffer): Promise<KeyGroup>;
   /** How many token objects of every class the user can see: what an audit or a test compares before and after. */
   countObjects(): Promise<number>;
+  /**
+   * Destroys a retired key's objects (retire-group.ts says in which order and why), then counts in
+   * a fresh session what is left of it. Other keys under the same id are never touched.
+   */
+  destroyKeyGroup(key: RetiredKey, onDestroyed?: (done: number) => void): Promise<DestroyedKeyGroup>;
+}
+
+export interface DestroyedKeyGroup {
+  destroyed: number;
+  /** Objects of the retired key found after the destroy: 0 when it is gone. */
+  remaining: number;
+  /** Fingerprints of other keys under that class and id, left alone. */
+  otherKeys: string[];
 }
 
 export class Pkcs11Token implements Token {
@@ -168,6 +183,19 @@ export class Pkcs11Token implements Token {
 
   countObjects(): Promise<number> {
     return this.run('count objects', (s) => s.find([{ type: pkcs11.CKA_TOKEN, value: true }]).length);
+  }
+
+  async destroyKeyGroup(key: RetiredKey, onDestroyed?: (done: number) => void): Promise<DestroyedKeyGroup> {
+    const retired = { class: key.class, id: key.id.toLowerCase(), fingerprint: key.fingerprint.toLowerCase() };
+    const { destroyed, otherKeys } = await this.run('destroy a retired key', (s) =>
+      keyOps.withReader(s, (reader) => {
+        const objects = findRetiredObjects(s, reader, retired);
+        return { destroyed: destroyRetiredObjects(s, reader, retired, objects, onDestroyed), otherKeys: objects.otherKeys };
+      }),
+    );
+    // A fresh session and reader: the proof reads the token, not what this one remembers.
+    const remaining = await this.run('verify a retired key is gone', (s) => keyOps.withReader(s, (reader) => retiredObjectCount(findRetiredObjects(s, reader, retired))));
+    return { destroyed, remaining, otherKeys };
   }
 
   private async run<T>(operation: string, fn: (session: HsmSession) => T | Promise<T>): Promise<T> {

@@ -23,6 +23,8 @@ export const routeCases: RouteCase[] = [
   { method: 'GET', path: (h) => `/v1/clusters/${h.cluster}`, wrongRole: null, rightRole: 'approver-1', expected: 200 },
   { method: 'POST', path: (h) => `/v1/clusters/${h.cluster}/syncs`, wrongRole: 'auditor', rightRole: 'operator', json: { source: 'node1', reason: 'matrix' }, expected: 202 },
   { method: 'POST', path: (h) => `/v1/clusters/${h.cluster}/members/node2/repair`, wrongRole: 'approver-1', rightRole: 'operator', json: { reason: 'matrix' }, expected: 202 },
+  // A retire asks the members' agents first (none run here): an empty reason gets the endpoint's 400 before that.
+  { method: 'POST', path: (h) => `/v1/clusters/${h.cluster}/keys/c0de01/retire`, wrongRole: 'approver-1', rightRole: 'operator', json: { reason: '' }, expected: 400 },
   { method: 'POST', path: (h) => `/v1/clusters/${h.cluster}/members`, wrongRole: 'operator', rightRole: 'admin', json: { member: 'node3', sponsor: 'node1' }, expected: 202 },
   { method: 'GET', path: (h) => `/v1/operations/${unknownOperation(h)}`, wrongRole: null, rightRole: 'auditor', expected: 404 },
   { method: 'GET', path: (h) => `/v1/operations/${unknownOperation(h)}/approvals/node2/challenge`, wrongRole: 'operator', rightRole: 'approver-1', expected: 404 },

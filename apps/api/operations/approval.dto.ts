@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { EnumField, StringField } from '../validation/fields';
-import { idRule, signatureRule } from '../validation/rules';
+import { approvalMemberRule, signatureRule } from '../validation/rules';
 import { operationIdRule } from './operation-id';
 import { ApprovalStatusDto } from './operation.dto';
 
@@ -16,12 +16,12 @@ export class OperationParams {
 }
 
 export class ChallengeParams extends OperationParams {
-  @StringField(idRule, { description: 'The member whose step is approved.', example: 'node2' })
+  @StringField(approvalMemberRule, { description: 'The member whose step is approved; * for a retire, approved once for every member.', example: 'node2' })
   member!: string;
 }
 
 export class ApprovalRequestDto {
-  @StringField(idRule, { description: 'The member whose step is approved.', example: 'node2' })
+  @StringField(approvalMemberRule, { description: 'The member whose step is approved; * for a retire, approved once for every member.', example: 'node2' })
   member!: string;
 
   @EnumField(approvalDecisions)
@@ -32,7 +32,10 @@ export class ApprovalRequestDto {
 }
 
 export class ChallengeDto {
-  @ApiProperty({ example: 'keysync-approval/1|sync:demo:abc:node2|node2|<package digest>|approve' })
+  @ApiProperty({
+    example: 'keysync-approval/1|sync:demo:abc:node2|node2|<package digest>|approve',
+    description: 'For a retire: keysync-approval/1|retire:<cluster>:<retireId>|*|retire:<class>:<id>:<fingerprint>|approve.',
+  })
   challenge!: string;
 }
 

@@ -5,6 +5,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Approval, ApprovalAccepted } from '../../../libs/contract/approvals';
 import { approveUpdate, challengeQuery } from '../../../libs/contract/messages';
+import { everyMember } from '../../../libs/contract/retire';
 import { approvalWorkflowId, memberSyncWorkflowId } from '../../../libs/contract/workflow-ids';
 import { ApiConfig } from '../config/api-config';
 import { ApiError } from '../errors/api-error';
@@ -27,7 +28,7 @@ export class ApprovalsService {
 
   async challenge(operationId: string, member: string): Promise<ChallengeDto> {
     const resolved = await this.reader.resolve(operationId);
-    this.config.member(resolved.parsed.cluster, member);
+    this.assertMember(resolved, member);
     this.assertRunning(resolved);
     let answer: { challenge: string } | null;
     try {
@@ -47,7 +48,7 @@ export class ApprovalsService {
   async approve(operationId: string, body: ApprovalRequestDto, principal: Principal): Promise<ApprovalAccepted> {
     const resolved = await this.reader.resolve(operationId);
     const cluster = this.config.cluster(resolved.parsed.cluster);
-    this.config.member(cluster.id, body.member);
+    this.assertMember(resolved, body.member);
     if (!cluster.approvers.some((approver) => approver.id === principal.id)) {
       throw new ApiError(
         HttpStatus.FORBIDDEN,
@@ -71,6 +72,24 @@ export class ApprovalsService {
     }
   }
 
+  /** A member of the operation's cluster (404 otherwise); `*` only for a retire, whose approvals cover every member at once. */
+  private assertMember({ parsed, description }: ResolvedOperation, member: string): void {
+    if (parsed.kind === 'member-retire') {
+      throw ApiError.conflict('nothing-to-approve', `${description.workflowId} is one member's part of a retire; approve the retire itself (retire:${parsed.cluster}:${parsed.retireId}, member *).`);
+    }
+    const isRetire = parsed.kind === 'retire';
+    if (member === everyMember) {
+      if (!isRetire) {
+        throw ApiError.conflict('nothing-to-approve', `Operation ${description.workflowId} is approved per member: name the member, not *. Only a retire is approved once for every member.`);
+      }
+      return;
+    }
+    this.config.member(parsed.cluster, member);
+    if (isRetire) {
+      throw ApiError.conflict('nothing-to-approve', `A retire is approved once for every member: use member * (GET /v1/operations/${description.workflowId}/approvals/*/challenge), not ${member}.`);
+    }
+  }
+
   /** The workflow that owns the member's approval step. */
   private approvalTarget({ parsed, description }: ResolvedOperation, member: string): string {
     if (parsed.kind === 'member-sync') {
@@ -79,7 +98,7 @@ export class ApprovalsService {
       }
       return description.workflowId;
     }
-    return parsed.kind === 'join' ? approvalWorkflowId(description.workflowId, member) : memberSyncWorkflowId(description.workflowId, member);
+    return parsed.kind === 'join' || parsed.kind === 'retire' ? approvalWorkflowId(description.workflowId, member) : memberSyncWorkflowId(description.workflowId, member);
   }
 
   private assertRunning({ description }: ResolvedOperation): void {

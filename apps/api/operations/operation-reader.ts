@@ -6,6 +6,7 @@ import { type WorkflowExecutionDescription, WorkflowNotFoundError } from '@tempo
 import { memberStateQuery, operationStateQuery } from '../../../libs/contract/messages';
 import { finalMemberStates } from '../../../libs/contract/operations';
 import type { JoinState, MemberStatus, MemberSummary, OperationState } from '../../../libs/contract/operations';
+import type { RetireState } from '../../../libs/contract/retire';
 import { KeySyncKind } from '../../../libs/contract/search-attributes';
 import { workflowTypes } from '../../../libs/contract/workflow-types';
 import { ApiError } from '../errors/api-error';
@@ -41,7 +42,7 @@ export class OperationReader {
 
   async read(operationId: string): Promise<OperationDto> {
     const resolved = await this.resolve(operationId);
-    if (resolved.description.type === workflowTypes.memberSync) return this.readMemberSync(resolved);
+    if (resolved.description.type === workflowTypes.memberSync || resolved.description.type === workflowTypes.memberRetire) return this.readMemberSync(resolved);
     const state = await this.operationState(resolved);
     if (!state) return this.fromMemo(resolved);
     const members = await Promise.all(state.members.map((member) => this.liveMember(member, state.state === 'running')));
@@ -56,6 +57,16 @@ export class OperationReader {
       members,
       notExportable: state.notExportable.map((key) => ({ class: key.class, id: key.id, label: key.label, fingerprint: key.fingerprint })),
     };
+    if (state.kind === 'retire') {
+      const retire = state as RetireState;
+      view.retire = {
+        key: { class: retire.key.class, id: retire.key.id, label: retire.key.label, fingerprint: retire.key.fingerprint },
+        phase: retire.phase,
+        approvals: approvalsView(retire.approvals),
+        tombstone: retire.tombstone,
+      };
+      view.recoveryPackage = retire.recoveryPackage ? { digest: retire.recoveryPackage.digest, expiresAt: retire.recoveryPackage.expiresAt } : null;
+    }
     if (state.kind === 'join') {
       const join = state as JoinState;
       view.join = {
@@ -106,10 +117,10 @@ export class OperationReader {
         ? await this.temporal.result<MemberStatus>(description.workflowId).catch(() => null)
         : await this.query(() => this.temporal.query(description.workflowId, memberStateQuery, [], queryDeadlineMs));
     if (!live) return this.fromMemo(resolved);
-    const state = live.state === 'in-sync' ? 'completed' : live.state === 'failed' ? (live.reason === 'cancelled' ? 'cancelled' : 'failed') : 'running';
+    const state = live.state === 'in-sync' || live.state === 'retired' ? 'completed' : live.state === 'failed' ? (live.reason === 'cancelled' ? 'cancelled' : 'failed') : 'running';
     return {
       operationId: description.workflowId,
-      kind: 'sync',
+      kind: kindOf(resolved.parsed, description),
       cluster: memo.cluster ?? resolved.parsed.cluster,
       requestedBy: memo.requestedBy ?? '',
       state: description.status.name === 'CANCELLED' ? 'cancelled' : state,
@@ -124,7 +135,7 @@ export class OperationReader {
     const memo = memoOf(description);
     const status = description.status.name;
     const state = status === 'RUNNING' ? 'running' : status === 'COMPLETED' ? 'completed' : status === 'CANCELLED' ? 'cancelled' : 'failed';
-    const members = parsed.kind === 'sync' ? (memo.members ?? []).slice(1) : parsed.kind === 'member-sync' ? [parsed.member] : [parsed.member];
+    const members = parsed.kind === 'sync' ? (memo.members ?? []).slice(1) : parsed.kind === 'retire' ? (memo.members ?? []) : [parsed.member];
     return {
       operationId: description.workflowId,
       kind: kindOf(parsed, description),
@@ -138,7 +149,7 @@ export class OperationReader {
       package: memo.package ?? null,
       members: members.map((member) => ({
         member,
-        state: state === 'running' ? 'pending' : state === 'completed' ? 'in-sync' : 'failed',
+        state: state === 'running' ? 'pending' : state === 'completed' ? (parsed.kind === 'retire' || parsed.kind === 'member-retire' ? 'retired' : 'in-sync') : 'failed',
         ...(state === 'cancelled' ? { reason: 'cancelled' as const } : {}),
         keysImported: 0,
         keysSkipped: 0,
@@ -155,6 +166,7 @@ export class OperationReader {
  */
 function kindOf(parsed: ParsedOperationId, description: WorkflowExecutionDescription): OperationDto['kind'] {
   if (parsed.kind === 'join') return 'join';
+  if (parsed.kind === 'retire' || parsed.kind === 'member-retire') return 'retire';
   return description.typedSearchAttributes.get(KeySyncKind) === 'repair' ? 'repair' : 'sync';
 }
 
@@ -180,6 +192,7 @@ function memberView(member: MemberSummary | MemberStatus): OperationMemberDto {
     keysImported: member.keysImported,
     keysSkipped: member.keysSkipped,
     ...(member.copiesRemoved ? { copiesRemoved: member.copiesRemoved } : {}),
+    ...(member.objectsDestroyed !== undefined ? { objectsDestroyed: member.objectsDestroyed } : {}),
     attempts: member.attempts,
     ...(member.workflowId ? { workflowId: member.workflowId } : {}),
     ...('approvals' in member && member.approvals ? { approvals: approvalsView(member.approvals) } : {}),

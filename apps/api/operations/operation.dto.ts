@@ -5,6 +5,8 @@ import type { ApprovalVia, Decision } from '../../../libs/contract/approvals';
 import { keyClasses } from '../../../libs/contract/keys';
 import type { KeyClass } from '../../../libs/contract/keys';
 import { joinPhases, memberFailureReasons, memberStates, operationKinds, operationStatuses } from '../../../libs/contract/operations';
+import { retirePhases } from '../../../libs/contract/retire';
+import type { RetirePhase } from '../../../libs/contract/retire';
 import type { JoinPhase, MemberFailureReason, MemberState, OperationKind, OperationStatus } from '../../../libs/contract/operations';
 
 export class StartedOperationDto {
@@ -76,7 +78,10 @@ export class OperationMemberDto {
   })
   copiesRemoved?: number;
 
-  @ApiProperty({ description: 'Import attempts an agent started.' })
+  @ApiPropertyOptional({ description: 'A retire’s member: the token objects (key, public key, certificate) its destroy removed.', example: 3 })
+  objectsDestroyed?: number;
+
+  @ApiProperty({ description: 'Import (or, in a retire, destroy) attempts an agent started.' })
   attempts!: number;
 
   @ApiPropertyOptional({ description: 'The memberSync workflow that is this member’s audit record of the operation.' })
@@ -120,6 +125,28 @@ export class JoinDetailDto {
   keySyncWorkflowId!: string | null;
 }
 
+export class RetireDetailDto {
+  @ApiProperty({ type: KeyRefDto, description: 'The retired key: class, id, label and fingerprint.' })
+  key!: KeyRefDto;
+
+  @ApiProperty({ enum: retirePhases })
+  phase!: RetirePhase;
+
+  @ApiProperty({ type: ApprovalStatusDto, description: 'Approvals collected once for the whole operation (member *).' })
+  approvals!: ApprovalStatusDto;
+
+  @ApiProperty({ nullable: true, type: String, description: 'The tombstone workflow that records the retirement, once raised.' })
+  tombstone!: string | null;
+}
+
+export class RecoveryPackageDto {
+  @ApiProperty({ description: 'SHA-256 of the recovery package, hex: download it (GET /v1/packages/{digest}) and upload it to a member to restore the key.' })
+  digest!: string;
+
+  @ApiProperty({ description: 'When its import is refused, ISO 8601 (policy.retire.recoveryDays after the export).' })
+  expiresAt!: string;
+}
+
 export class OperationDto {
   @ApiProperty()
   operationId!: string;
@@ -150,4 +177,10 @@ export class OperationDto {
 
   @ApiPropertyOptional({ type: JoinDetailDto })
   join?: JoinDetailDto;
+
+  @ApiPropertyOptional({ type: RetireDetailDto })
+  retire?: RetireDetailDto;
+
+  @ApiPropertyOptional({ type: RecoveryPackageDto, nullable: true, description: 'A retire: the recovery package kept before anything was destroyed; null when none was made (not exportable) or not yet.' })
+  recoveryPackage?: RecoveryPackageDto | null;
 }

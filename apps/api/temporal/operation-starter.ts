@@ -28,7 +28,7 @@ export interface StartRequest {
   request: unknown;
   memo: Omit<OperationMemo, 'requestHash'>;
   /** The KeySyncKind search attribute until the workflow sets its own (a repair is a keySync of kind repair). */
-  kind: 'sync' | 'member-sync' | 'join' | 'repair';
+  kind: 'sync' | 'member-sync' | 'join' | 'repair' | 'retire';
   /** REJECT_DUPLICATE: one id, one operation forever; ALLOW_DUPLICATE_FAILED_ONLY: a failed one may be retried. */
   reusePolicy: WorkflowIdReusePolicy;
 }

@@ -5,7 +5,9 @@
 import type { ClusterConfig } from '../../../libs/config/types';
 import { syncPolicyOf } from '../../../libs/contract/cluster';
 import type { JoinInput, KeySyncInput, MemberSyncInput } from '../../../libs/contract/operation-inputs';
-import { joinWorkflowId, keySyncWorkflowId, memberSyncWorkflowId } from '../../../libs/contract/workflow-ids';
+import type { KeyRef } from '../../../libs/contract/keys';
+import type { RetireInput } from '../../../libs/contract/retire';
+import { joinWorkflowId, keySyncWorkflowId, memberSyncWorkflowId, retireWorkflowId } from '../../../libs/contract/workflow-ids';
 import { workflowTypes } from '../../../libs/contract/workflow-types';
 import type { PackageFile } from '../../../libs/package-format';
 import { clusterSnapshot } from './cluster-snapshot';
@@ -128,5 +130,41 @@ export function uploadStart(upload: UploadStart): StartRequest {
     memo: { requestedBy: upload.requestedBy, cluster: cluster.id, members: [member], package: { digest: stored.digest, keyCount: packageRef.keyCount } },
     kind: 'member-sync',
     reusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+  };
+}
+
+export interface RetireStart {
+  cluster: ClusterConfig;
+  /** From the principal and the Idempotency-Key, as a sync's (syncs/sync-id.ts). */
+  retireId: string;
+  /** The key as the members' inventories showed it (libs/contract/retire.ts locateRetireTarget). */
+  key: KeyRef;
+  exportable: boolean;
+  holders: string[];
+  allowWithoutRecovery: boolean;
+  requestedBy: string;
+  reason: string;
+}
+
+/** retire:<cluster>:<retireId>: every member takes part, so every member's audit trail lists it. */
+export function retireStart(retire: RetireStart): StartRequest {
+  const { cluster, key } = retire;
+  const input: RetireInput = {
+    cluster: clusterSnapshot(cluster),
+    key,
+    exportable: retire.exportable,
+    holders: retire.holders,
+    ...(retire.allowWithoutRecovery ? { allowWithoutRecovery: true } : {}),
+    requestedBy: retire.requestedBy,
+    reason: retire.reason,
+  };
+  return {
+    workflowType: workflowTypes.retire,
+    workflowId: retireWorkflowId(cluster.id, retire.retireId),
+    args: [input],
+    request: { cluster: cluster.id, class: key.class, keyId: key.id, allowWithoutRecovery: retire.allowWithoutRecovery, reason: retire.reason },
+    memo: { requestedBy: retire.requestedBy, cluster: cluster.id, members: cluster.members.map((member) => member.id) },
+    kind: 'retire',
+    reusePolicy: 'REJECT_DUPLICATE',
   };
 }

@@ -2,7 +2,7 @@
 // and documents it (the OpenAPI schema): the spec cannot drift from what the server accepts.
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 import type { StringRule } from './rules';
 
 export interface FieldDoc {
@@ -98,5 +98,14 @@ export function EnumField(values: readonly string[], doc: FieldDoc = {}): Proper
     ApiProperty({ type: 'string', enum: [...values], required: doc.required ?? true, description: doc.description, example: doc.example }),
     ...Presence(doc),
     IsIn([...values], { message: `must be one of ${values.join(', ')}`, ...context(doc) }),
+  );
+}
+
+/** true or false (a JSON boolean, never the string). */
+export function BooleanField(doc: FieldDoc = {}): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ type: 'boolean', required: doc.required ?? true, description: doc.description, example: doc.example }),
+    ...Presence(doc),
+    IsBoolean({ message: 'must be true or false', ...context(doc) }),
   );
 }

@@ -20,6 +20,14 @@ export const idRule: StringRule = {
   reason: 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
 };
 
+/** The member of an approval: a member id, or `*` for an operation approved once for every member (a retire). */
+export const approvalMemberRule: StringRule = {
+  pattern: /^(?:\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/,
+  minLength: 1,
+  maxLength: 64,
+  reason: 'must be a member id (1-64 letters, digits, ".", "_" or "-", starting with a letter or digit), or * for a retire',
+};
+
 /** A key's CKA_ID, hex: whole bytes, so an even number of digits. */
 export const keyIdRule: StringRule = {
   pattern: /^(?:[0-9a-fA-F]{2}){1,64}$/,

@@ -21,6 +21,7 @@ async function inventory(cli: Cli, options: { cluster?: string }): Promise<numbe
     different: paint.bad('OTHER KEY'),
     duplicated: paint.warn('duplicated'),
     unknown: paint.warn('?'),
+    retired: paint.warn('RETIRED'),
   };
   cli.out.result({ cluster, members: members.map(({ member, note }) => ({ member, ...(note ? { note } : {}) })), keys: rows, raw: answer }, () => {
     const header = ['KEY', 'ID', 'TYPE', ...members.map((member) => member.member), 'DRIFT'];

@@ -91,6 +91,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clusters/{cluster}/keys/{keyId}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire a key: destroy it on every member, after approvals and a recovery package (operator).
+         * @description Approvals are collected once for the whole operation under policy retire (default 2 of the registered approvers, four eyes), with member * (GET /v1/operations/{operationId}/approvals/*\/challenge; subject retire:<class>:<id>:<fingerprint>). Before anything is destroyed a recovery package of the key is exported and kept policy.retire.recoveryDays (default 30) days; the operation reports recoveryPackage {digest, expiresAt}. Then one memberRetire per member destroys the key there (private or secret key, public key, certificate) and proves it gone; a member whose agent is down completes when it is back. A tombstone keeps drift auto from bringing the key back; an explicit sync naming it (keyIds) or an upload of its recovery package restores it and lifts the tombstone.
+         */
+        post: operations["Retire_retire"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/clusters/{cluster}/members": {
         parameters: {
             query?: never;
@@ -338,7 +358,7 @@ export interface components {
             /** @enum {string} */
             decision: "approve" | "reject";
             /**
-             * @description The member whose step is approved.
+             * @description The member whose step is approved; * for a retire, approved once for every member.
              * @example node2
              */
             member: string;
@@ -395,7 +415,10 @@ export interface components {
             state: "cancelling";
         };
         ChallengeDto: {
-            /** @example keysync-approval/1|sync:demo:abc:node2|node2|<package digest>|approve */
+            /**
+             * @description For a retire: keysync-approval/1|retire:<cluster>:<retireId>|*|retire:<class>:<id>:<fingerprint>|approve.
+             * @example keysync-approval/1|sync:demo:abc:node2|node2|<package digest>|approve
+             */
             challenge: string;
         };
         ClusterDto: {
@@ -705,7 +728,7 @@ export interface components {
             cluster: string;
             join?: components["schemas"]["JoinDetailDto"];
             /** @enum {string} */
-            kind: "sync" | "join" | "repair";
+            kind: "sync" | "join" | "repair" | "retire";
             members: components["schemas"]["OperationMemberDto"][];
             /** @description A sentence for the operator, e.g. that there was nothing to do. */
             message?: string;
@@ -713,15 +736,18 @@ export interface components {
             notExportable: components["schemas"]["KeyRefDto"][];
             operationId: string;
             package: components["schemas"]["PackageSummaryDto"] | null;
+            /** @description A retire: the recovery package kept before anything was destroyed; null when none was made (not exportable) or not yet. */
+            recoveryPackage?: components["schemas"]["RecoveryPackageDto"] | null;
             /** @description The principal that started it. */
             requestedBy: string;
+            retire?: components["schemas"]["RetireDetailDto"];
             /** @enum {string} */
             state: "running" | "completed" | "failed" | "cancelled";
         };
         OperationMemberDto: {
             /** @description Live approvals, while the member’s workflow can be asked. */
             approvals?: components["schemas"]["ApprovalStatusDto"];
-            /** @description Import attempts an agent started. */
+            /** @description Import (or, in a retire, destroy) attempts an agent started. */
             attempts: number;
             /**
              * @description Identical surplus copies of key objects (key, public key, certificate) that the import removed from this member (a repair, or a sync to a member with drift state duplicated); absent: none.
@@ -734,10 +760,15 @@ export interface components {
             keysSkipped: number;
             /** @example node2 */
             member: string;
+            /**
+             * @description A retire’s member: the token objects (key, public key, certificate) its destroy removed.
+             * @example 3
+             */
+            objectsDestroyed?: number;
             /** @enum {string} */
             reason?: "rejected" | "approval-timeout" | "conflict" | "tampered-package" | "wrong-cluster" | "hsm-error" | "cancelled" | "expired-package";
             /** @enum {string} */
-            state: "pending" | "awaiting-approval" | "waiting-for-node" | "importing" | "verifying" | "in-sync" | "failed";
+            state: "pending" | "awaiting-approval" | "waiting-for-node" | "importing" | "verifying" | "in-sync" | "failed" | "destroying" | "retired";
             /** @description The memberSync workflow that is this member’s audit record of the operation. */
             workflowId?: string;
         };
@@ -746,6 +777,12 @@ export interface components {
             digest: string;
             keyCount: number;
         };
+        RecoveryPackageDto: {
+            /** @description SHA-256 of the recovery package, hex: download it (GET /v1/packages/{digest}) and upload it to a member to restore the key. */
+            digest: string;
+            /** @description When its import is refused, ISO 8601 (policy.retire.recoveryDays after the export). */
+            expiresAt: string;
+        };
         RepairRequestDto: {
             /**
              * @description Why: recorded in the member’s history and audit trail.
@@ -753,9 +790,37 @@ export interface components {
              */
             reason: string;
         };
+        RetireDetailDto: {
+            /** @description Approvals collected once for the whole operation (member *). */
+            approvals: components["schemas"]["ApprovalStatusDto"];
+            /** @description The retired key: class, id, label and fingerprint. */
+            key: components["schemas"]["KeyRefDto"];
+            /** @enum {string} */
+            phase: "approval" | "recovery-package" | "tombstone" | "destroy" | "done";
+            /** @description The tombstone workflow that records the retirement, once raised. */
+            tombstone: string | null;
+        };
+        RetireRequestDto: {
+            /**
+             * @description Retire a key no member can export (CKA_EXTRACTABLE false), so without a recovery package: it cannot be restored. Default false (409 for such a key).
+             * @example false
+             */
+            allowWithoutRecovery?: boolean;
+            /**
+             * @description Which key, when the id names keys of several classes (409 otherwise, listing them).
+             * @example private
+             * @enum {string}
+             */
+            class?: "private" | "secret";
+            /**
+             * @description Why: recorded in the retire’s history, every member’s audit trail and the tombstone.
+             * @example CA key compromised
+             */
+            reason: string;
+        };
         StartedOperationDto: {
             /** @enum {string} */
-            kind: "sync" | "join" | "repair";
+            kind: "sync" | "join" | "repair" | "retire";
             /** @example sync:demo:0b6f5c1e-9c1b-4c4e-9d61-3f4f0f8f9d2a */
             operationId: string;
         };
@@ -1041,6 +1106,101 @@ export interface operations {
                 };
             };
             /** @description temporal-unavailable: Temporal cannot be reached right now. orchestrator-unavailable: no orchestrator answered in time. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    Retire_retire: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body: the same operation; same key, other body: 409. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Cluster id. */
+                cluster: string;
+                /** @description CKA_ID of the key, hex. */
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetireRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Started (or found, for a retried request); Location points at the operation. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartedOperationDto"];
+                };
+            };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. Also malformed-json. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No token, or one that maps to no principal. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The principal lacks the role operator. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description cluster-not-found, key-not-found: no such cluster, or no member that answered holds a key with that id (and class). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description key-class-ambiguous: the id names keys of several classes (listed): say which with class. key-not-exportable: no member can export the key, so there would be no recovery package: send allowWithoutRecovery true to retire it anyway. key-differs: members hold different keys under this id: an operator must decide which is right first. idempotency-conflict: the Idempotency-Key was used for a different request. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description body-too-large: a JSON body is limited to 64kb. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. orchestrator-unavailable: no orchestrator answered the inventory in time. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1668,7 +1828,7 @@ export interface operations {
             path: {
                 /** @description The operation id a start returned, e.g. sync:demo:<syncId> or join:demo:node3. */
                 operationId: string;
-                /** @description The member whose step is approved. */
+                /** @description The member whose step is approved; * for a retire, approved once for every member. */
                 member: string;
             };
             cookie?: never;

@@ -1,0 +1,131 @@
+// A retire on the real dev server and real SoftHSM tokens (DESIGN 13): approvals collected once,
+// for member *, under policy retire (2 of the registered approvers, four eyes); refused with one
+// approval, by the requester, by a forged signature or signed for a member; then a recovery
+// package kept, a tombstone raised, and the key's objects (private key, public key, certificate)
+// gone from every member, counted with pkcs11-tool.
+import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Approval } from '../../libs/contract/approvals';
+import type { KeyRef } from '../../libs/contract/keys';
+import { approveUpdate, challengeQuery, memberStateQuery, operationStateQuery, tombstoneQuery } from '../../libs/contract/messages';
+import type { RetireState } from '../../libs/contract/retire';
+import { memberRetireWorkflowId, tombstoneWorkflowId } from '../../libs/contract/workflow-ids';
+import type { RetireWorkflow } from '../../libs/contract/workflow-types';
+import { decodePackage } from '../../libs/hsm';
+import { DirectoryPackageStore } from '../../libs/package-store';
+import { waitFor } from '../support/wait-for';
+import { createClusterFixture } from './support/cluster-fixture';
+import type { ClusterFixture } from './support/cluster-fixture';
+import { fetchHistoryJson, secretsIn, secretsToLookFor } from './support/histories';
+import { keyObjectsOn, retireApproval, seedKeyEverywhere, startRetire } from './support/retire-helpers';
+
+const MEMBERS = ['node1', 'node2', 'node3'];
+
+describe('a retire with two approvals', () => {
+  let fixture: ClusterFixture;
+  let key: KeyRef;
+  let retire: WorkflowHandle<RetireWorkflow>;
+
+  const state = (): Promise<RetireState> => retire.query(operationStateQuery) as Promise<RetireState>;
+  const expectRefusal = async (sent: unknown, type: string, message: RegExp): Promise<void> => {
+    const error = await retire.executeUpdate(approveUpdate, { args: [sent as Approval] }).then(
+      () => null,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (error as WorkflowUpdateFailedError).cause as ApplicationFailure;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause.type).toBe(type);
+    expect(cause.message).toMatch(message);
+  };
+
+  beforeAll(async () => {
+    fixture = await createClusterFixture({ members: MEMBERS, withSecrets: MEMBERS });
+    await fixture.startWorkers();
+    key = await seedKeyEverywhere(fixture, 'node1', 'c0de01', 'retired-ca');
+    for (const member of MEMBERS) {
+      expect(await keyObjectsOn(fixture, member, key.id), `the key's group on ${member} before the retire`).toEqual({ 'private-key': 1, 'public-key': 1, certificate: 1 });
+    }
+    // approver-3 asks for the retire, so four eyes forbid it to approve.
+    retire = await startRetire(fixture, key, { requestedBy: 'approver-3' });
+    await waitFor(async () => (await state()).approvals.deadline !== undefined, { description: 'the retire awaiting approvals' });
+  });
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('asks the approvers once, for member *, over retire:<class>:<id>:<fingerprint>', async () => {
+    const expected = `keysync-approval/1|${retire.workflowId}|*|retire:private:${key.id}:${key.fingerprint}|approve`;
+    expect(await retire.query(challengeQuery, '*')).toEqual({ challenge: expected });
+    expect(await retire.query(challengeQuery)).toEqual({ challenge: expected });
+    expect(await retire.query(challengeQuery, 'node2')).toBeNull();
+    const current = await state();
+    expect(current).toMatchObject({ kind: 'retire', phase: 'approval', recoveryPackage: null, tombstone: null });
+    expect(current.approvals.required).toBe(2);
+    expect(current.members.map((member) => member.state)).toEqual(['awaiting-approval', 'awaiting-approval', 'awaiting-approval']);
+  });
+
+  it('refuses the requester, a forged signature, a per-member approval and a second count; one approval destroys nothing', async () => {
+    await expectRefusal(retireApproval(fixture, 2, retire.workflowId, key), 'approval-by-requester', /four eyes/);
+    await expectRefusal({ ...retireApproval(fixture, 1, retire.workflowId, key), approverId: 'approver-1' }, 'approval-bad-signature', /does not verify/);
+    await expectRefusal({ ...retireApproval(fixture, 0, retire.workflowId, key), member: 'node2' }, 'approval-wrong-member', /awaits approvals for member \*/);
+    // Signed for another key's fingerprint: the signature binds the subject.
+    await expectRefusal(retireApproval(fixture, 0, retire.workflowId, { ...key, fingerprint: 'ab'.repeat(32) }), 'approval-bad-signature', /does not verify/);
+
+    const first = await retire.executeUpdate(approveUpdate, { args: [retireApproval(fixture, 0, retire.workflowId, key)] });
+    expect(first.approvals.granted.map((record) => record.approverId)).toEqual(['approver-1']);
+    await expectRefusal(retireApproval(fixture, 0, retire.workflowId, key), 'approval-duplicate', /counts once/);
+
+    const afterOne = await state();
+    expect(afterOne.phase).toBe('approval');
+    expect(afterOne.recoveryPackage).toBeNull();
+    for (const member of MEMBERS) {
+      expect(await keyObjectsOn(fixture, member, key.id), `nothing destroyed on ${member} with one approval`).toEqual({ 'private-key': 1, 'public-key': 1, certificate: 1 });
+    }
+  });
+
+  it('with the second approval keeps a recovery package, raises the tombstone and destroys the whole group on every member', async () => {
+    await retire.executeUpdate(approveUpdate, { args: [retireApproval(fixture, 1, retire.workflowId, key)] });
+    const result = await retire.result();
+    expect(result.state).toBe('completed');
+    expect(result.phase).toBe('done');
+    expect(result.members.map((member) => [member.member, member.state, member.objectsDestroyed])).toEqual([
+      ['node1', 'retired', 3],
+      ['node2', 'retired', 3],
+      ['node3', 'retired', 3],
+    ]);
+    for (const member of MEMBERS) {
+      expect(await keyObjectsOn(fixture, member, key.id), `objects of the key left on ${member}`).toEqual({});
+    }
+
+    // The recovery package: in the store, holding exactly this key, importable for 30 days.
+    expect(result.recoveryPackage).not.toBeNull();
+    const { digest, expiresAt } = result.recoveryPackage!;
+    expect(result.package).toEqual({ digest, keyCount: 1 });
+    const days = (Date.parse(expiresAt) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
+    const file = decodePackage(await new DirectoryPackageStore(fixture.packagesDir).get(digest));
+    expect(file.entries.map((entry) => [entry.class, entry.id, entry.fingerprint])).toEqual([['private', key.id, key.fingerprint]]);
+    expect(Math.abs(Date.parse(file.header.expiresAt) - Date.parse(expiresAt))).toBeLessThan(60_000);
+
+    // The tombstone stands, with the retire that raised it and its recovery package.
+    const tombstone = fixture.client.workflow.getHandle(tombstoneWorkflowId(fixture.clusterId, 'private', key.id));
+    expect((await tombstone.describe()).status.name).toBe('RUNNING');
+    expect(await tombstone.query(tombstoneQuery)).toMatchObject({ cluster: fixture.clusterId, key, retiredBy: retire.workflowId, recoveryPackage: { digest } });
+
+    // Each member's memberRetire is its audit record, covered by the retire's two approvals.
+    const node2 = await fixture.client.workflow.getHandle(memberRetireWorkflowId(retire.workflowId, 'node2')).query(memberStateQuery);
+    expect(node2).toMatchObject({ state: 'retired', approvals: { coveredBy: retire.workflowId } });
+    expect(node2.approvals.granted.map((record) => record.approverId)).toEqual(['approver-1', 'approver-2']);
+  });
+
+  it('leaves no PIN and no wrapped key bytes in the retire’s histories', async () => {
+    const secrets = secretsToLookFor(fixture.pins, fixture.packagesDir);
+    for (const id of [retire.workflowId, ...MEMBERS.map((member) => memberRetireWorkflowId(retire.workflowId, member)), tombstoneWorkflowId(fixture.clusterId, 'private', key.id)]) {
+      expect(secretsIn(await fetchHistoryJson(fixture.client, id), secrets), `secrets in ${id}`).toBe(0);
+    }
+  });
+});
