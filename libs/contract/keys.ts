@@ -82,8 +82,12 @@ export interface PackageRef {
 /** What a package holds about one key, without its wrapped bytes: safe to log and to show. */
 export type PackageEntrySummary = Pick<KeyGroup, keyof KeyDescription | 'hasPublicKey' | 'hasCertificate'>;
 
-export const importOutcomes = ['imported', 'skipped', 'conflict'] as const;
-/** imported: created now; skipped: already there, identical; conflict: same id, other key, left alone. */
+export const importOutcomes = ['imported', 'skipped', 'conflict', 'invalid-data'] as const;
+/**
+ * imported: created now; skipped: already there, identical; conflict: same id, other key, left
+ * alone; invalid-data: unwrapped but not proven to be the package's key (fingerprint, KCV or HMAC
+ * check value differ), so destroyed again: the others are unaffected.
+ */
 export type ImportOutcome = (typeof importOutcomes)[number];
 
 export interface ImportEntryOutcome {
@@ -94,6 +98,8 @@ export interface ImportEntryOutcome {
   outcome: ImportOutcome;
   /** Identical surplus copies of this key's objects that the import removed (absent: none). */
   copiesRemoved?: number;
+  /** invalid-data only: which proof failed (names check values and fingerprints, never key bytes). */
+  reason?: string;
 }
 
 export interface ImportResult {
@@ -104,6 +110,8 @@ export interface ImportResult {
   conflicts: number;
   /** Identical surplus copies removed, over all entries (absent in histories recorded before repairs existed). */
   copiesRemoved?: number;
+  /** Entries whose unwrapped key failed its proof and was destroyed (absent: none). */
+  invalidData?: number;
   /** True when shouldStop ended the import between two key groups; entries lists only those handled. */
   stopped?: boolean;
 }

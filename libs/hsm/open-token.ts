@@ -7,6 +7,7 @@ import type { ModuleLease } from './module-registry';
 import { readPin } from './pin';
 import type { Handle } from './session';
 import { Pkcs11Token } from './token';
+import { readTokenProfile } from './token-profile';
 import type { Token } from './token';
 import type { TokenRef } from './types';
 
@@ -44,7 +45,7 @@ export async function openToken(ref: TokenRef): Promise<Token> {
     } catch (error) {
       if (!hasCkr(error, pkcs11.CKR_USER_ALREADY_LOGGED_IN)) throw error;
     }
-    return new Pkcs11Token(lease, found.slot, ref.tokenLabel, session);
+    return new Pkcs11Token(lease, found.slot, ref.tokenLabel, session, readTokenProfile(lease.lib, found.slot, ref.wrapMechanisms));
   } catch (error) {
     if (session) {
       try {

@@ -3,6 +3,7 @@
 // Token opens one per call and closes it in finally.
 import * as pkcs11 from 'pkcs11js';
 import { hasCkr } from './errors';
+import type { TokenProfile } from './token-profile';
 
 export type Handle = Buffer;
 
@@ -10,6 +11,8 @@ export class HsmSession {
   constructor(
     readonly lib: pkcs11.PKCS11,
     readonly handle: Handle,
+    /** What the token is and which mechanism it uses for each wrap format: read once when it opened. */
+    readonly profile: TokenProfile,
   ) {}
 
   find(template: pkcs11.Template): Handle[] {

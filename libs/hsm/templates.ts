@@ -147,15 +147,15 @@ export function sessionWrappingKeyTemplate(): Template {
   ];
 }
 
-/** A session copy of a secret key that may only compute its own check value (ECB of a zero block). */
-export function sessionCheckValueCopyTemplate(keyType: 'aes' | 'generic-secret'): Template {
+/** A session copy of a secret key that may only compute its own check value: encrypt a zero block (AES) or sign the HMAC label (generic secret). */
+export function sessionCheckValueCopyTemplate(keyType: 'aes' | 'generic-secret', usage: 'encrypt' | 'sign'): Template {
   return [
     { type: pkcs11.CKA_CLASS, value: pkcs11.CKO_SECRET_KEY },
     { type: pkcs11.CKA_KEY_TYPE, value: KEY_TYPE_CKK[keyType] },
     { type: pkcs11.CKA_TOKEN, value: false },
     { type: pkcs11.CKA_SENSITIVE, value: true },
     { type: pkcs11.CKA_EXTRACTABLE, value: false },
-    ...(keyType === 'aes' ? [{ type: pkcs11.CKA_ENCRYPT, value: true }] : []),
+    { type: USAGE_ATTRIBUTE[usage], value: true },
   ];
 }
 
@@ -217,14 +217,31 @@ export function secretKeyTemplate(spec: GenerateSpec): { mechanism: number; temp
   };
 }
 
-/** A key arriving in a package: it keeps its usages and stays extractable, so it can be synced onwards. */
-export function unwrappedKeyTemplate(entry: { class: KeyClass; keyType: KeyType; label: string; id: Buffer; usages: readonly KeyUsage[] }): Template {
+/**
+ * A key arriving in a package: it keeps its usages and stays extractable, so it can be synced
+ * onwards. `moduleAttributes`: what the module's quirks require beside (module-quirks.ts).
+ */
+export function unwrappedKeyTemplate(entry: { class: KeyClass; keyType: KeyType; label: string; id: Buffer; usages: readonly KeyUsage[] }, moduleAttributes: Template = []): Template {
   return [
     { type: pkcs11.CKA_CLASS, value: entry.class === 'private' ? pkcs11.CKO_PRIVATE_KEY : pkcs11.CKO_SECRET_KEY },
     { type: pkcs11.CKA_KEY_TYPE, value: KEY_TYPE_CKK[entry.keyType] },
     ...protectedKey(true),
     ...identity(entry.label, entry.id),
     ...usageAttributes(entry.class, entry.usages),
+    ...moduleAttributes,
+  ];
+}
+
+/** A session copy of an EC private key that may only sign: to prove a key that may not sign itself. */
+export function sessionSigningCopyTemplate(moduleAttributes: Template): Template {
+  return [
+    { type: pkcs11.CKA_CLASS, value: pkcs11.CKO_PRIVATE_KEY },
+    { type: pkcs11.CKA_KEY_TYPE, value: pkcs11.CKK_EC },
+    { type: pkcs11.CKA_TOKEN, value: false },
+    { type: pkcs11.CKA_SENSITIVE, value: true },
+    { type: pkcs11.CKA_EXTRACTABLE, value: false },
+    { type: pkcs11.CKA_SIGN, value: true },
+    ...moduleAttributes,
   ];
 }
 

@@ -3,6 +3,7 @@
 // throw-away wrapping keys vanish with it); the login is held by one session for the token's
 // lifetime. Errors leave as HsmError or PackageRejectedError, never as raw PKCS#11 errors.
 import * as pkcs11 from 'pkcs11js';
+import type { TokenCapabilities } from '../contract/hsm-capabilities';
 import * as clusterSecrets from './cluster-secrets';
 import { HsmError, toHsmError } from './errors';
 import { foldedInventory } from './duplicates';
@@ -17,6 +18,7 @@ import type { VerifyOptions } from './package/verify-package';
 import { destroyRetiredObjects, findRetiredObjects, retiredObjectCount } from './retire-group';
 import type { RetiredKey } from './retire-group';
 import { HsmSession } from './session';
+import type { TokenProfile } from './token-profile';
 import type { Handle } from './session';
 import type { ClusterSecretsKcv, Curve, ImportResult, KeyGroup, KeySelector, KeyType, KeyUsage, OaepHash, PackageManifest, TransportKeyInfo } from './types';
 
@@ -37,6 +39,8 @@ export interface GenerateKeySpec {
 export interface Token {
   readonly label: string;
   close(): Promise<void>;
+  /** What the token is and can do (read when it opened): the facts a sync's pre-flight and a join choose from. */
+  capabilities(): TokenCapabilities;
   /**
    * Every key group, without secret values; the cluster transfer secrets and the transport key are
    * not listed. Identical copies of a group are folded into it and counted in `duplicates`.
@@ -91,7 +95,12 @@ export class Pkcs11Token implements Token {
     private readonly slot: Handle,
     readonly label: string,
     private readonly loginSession: Handle,
+    private readonly profile: TokenProfile,
   ) {}
+
+  capabilities(): TokenCapabilities {
+    return structuredClone(this.profile.capabilities);
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;
@@ -204,7 +213,7 @@ export class Pkcs11Token implements Token {
     let handle: Handle | undefined;
     try {
       handle = lib.C_OpenSession(this.slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
-      return await fn(new HsmSession(lib, handle));
+      return await fn(new HsmSession(lib, handle, this.profile));
     } catch (error) {
       throw toHsmError(error, operation, this.label);
     } finally {

@@ -1,10 +1,12 @@
-// Strict decoding of a keysync.ksp/1 file (no HSM, no MAC, no expiry). A file that is not
+// Strict decoding of a keysync.ksp/2 file (no HSM, no MAC, no expiry). A file that is not
 // exactly canonical is refused, so any edit of the bytes is either malformed or caught by the MAC.
+import { wrapFormats } from '../contract/hsm-capabilities';
+import type { WrapFormat } from '../contract/hsm-capabilities';
 import { curves, keyUsages } from '../contract/keys';
 import type { Curve, KeyClass, KeyType, KeyUsage } from '../contract/keys';
 import { encodePackage } from './encode-package';
 import { PackageRejectedError } from './package-rejected-error';
-import { PACKAGE_FORMAT, WRAP_MECHANISM } from './package-types';
+import { LEGACY_PACKAGE_FORMAT, PACKAGE_FORMAT } from './package-types';
 import type { PackageEntry, PackageFile, PackageHeader } from './package-types';
 
 const HEX = /^(?:[0-9a-f]{2})*$/;
@@ -44,6 +46,12 @@ function text(where: string, value: unknown, pattern?: RegExp, allowEmpty = fals
 function decodeHeader(value: unknown): PackageHeader {
   if (!isRecord(value)) throw malformed('the header is not an object');
   // The format is checked before anything else, so a future version gets a precise answer.
+  if (value.format === LEGACY_PACKAGE_FORMAT) {
+    throw new PackageRejectedError(
+      'unsupported-format',
+      `The package is ${LEGACY_PACKAGE_FORMAT}, made by an earlier KeySync: its entries name a mechanism number whose format depends on the source's HSM, and its secrets carry no check value, so this node reads only ${PACKAGE_FORMAT}. Export it again from the source member (a new sync does).`,
+    );
+  }
   if (value.format !== PACKAGE_FORMAT) {
     const said = typeof value.format === 'string' ? `"${value.format.slice(0, 40)}"` : 'no format';
     throw new PackageRejectedError('unsupported-format', `The package has ${said}; this node reads only ${PACKAGE_FORMAT}. Export it again from a member running the same KeySync version.`);
@@ -66,7 +74,7 @@ function decodeHeader(value: unknown): PackageHeader {
 function decodeEntry(value: unknown, index: number): PackageEntry {
   const where = `entry ${index}`;
   if (!isRecord(value)) throw malformed(`${where} is not an object`);
-  expectKeys(where, value, ['class', 'keyType', 'label', 'id', 'fingerprint', 'usages', 'wrappedKey', 'wrapMechanism'], ['size', 'curve', 'publicKeyDer', 'certificateDer']);
+  expectKeys(where, value, ['class', 'keyType', 'label', 'id', 'fingerprint', 'usages', 'wrappedKey', 'wrapFormat'], ['size', 'curve', 'publicKeyDer', 'certificateDer', 'hmacCheckValue']);
   const keyClass = value.class;
   if (keyClass !== 'private' && keyClass !== 'secret') throw malformed(`${where} has an unknown class`);
   const keyType = value.keyType as KeyType;
@@ -79,9 +87,11 @@ function decodeEntry(value: unknown, index: number): PackageEntry {
     fingerprint: text(`${where}.fingerprint`, value.fingerprint, HEX),
     usages: [],
     wrappedKey: text(`${where}.wrappedKey`, value.wrappedKey, BASE64),
-    wrapMechanism: WRAP_MECHANISM,
+    wrapFormat: value.wrapFormat as WrapFormat,
   };
-  if (value.wrapMechanism !== WRAP_MECHANISM) throw malformed(`${where} names a wrap mechanism other than ${WRAP_MECHANISM}`);
+  if (!wrapFormats.includes(value.wrapFormat as WrapFormat)) throw malformed(`${where} names a wrap format other than ${wrapFormats.join(' or ')}`);
+  if (keyType === 'generic-secret') entry.hmacCheckValue = text(`${where}.hmacCheckValue`, value.hmacCheckValue, /^[0-9a-f]{16}$/);
+  else if (value.hmacCheckValue !== undefined) throw malformed(`${where} has an HMAC check value, which only generic secrets carry`);
   if (!Array.isArray(value.usages) || value.usages.some((usage) => !USAGES.includes(usage as KeyUsage)) || new Set(value.usages).size !== value.usages.length) {
     throw malformed(`${where}.usages is not a list of distinct key usages`);
   }

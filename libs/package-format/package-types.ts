@@ -1,8 +1,18 @@
-// The shape of a keysync.ksp/1 package (DESIGN section 4): header, entries, trailer.
+// The shape of a keysync.ksp/2 package (DESIGN sections 4 and 16): header, entries, trailer.
+//
+// Why /2 and a refusal of /1, rather than reading both: a /1 entry names a mechanism number
+// (CKM_AES_KEY_WRAP_PAD), and that number is RFC 5649 on SoftHSM but RFC 3394 over PKCS#7 on NSS,
+// so a /1 file cannot say what format its keys are in; and a /1 generic secret carries no HMAC
+// check value, so it could not be proven after unwrap. A /2 entry names its format (`aes-kwp`) and
+// carries that proof, and the MAC covers both, so the two versions cannot share a name. Nothing
+// long-lived is lost: a package is made for one sync and expires (24 h by default), and a /1 file
+// is refused as unsupported-format with the remedy, exporting it again, before anything is read.
+import type { WrapFormat } from '../contract/hsm-capabilities';
 import type { KeyDescription, KeyUsage, PackageEntrySummary } from '../contract/keys';
 
-export const PACKAGE_FORMAT = 'keysync.ksp/1';
-export const WRAP_MECHANISM = 'CKM_AES_KEY_WRAP_PAD';
+export const PACKAGE_FORMAT = 'keysync.ksp/2';
+/** The version before wrap formats: recognised only to refuse it with its own message. */
+export const LEGACY_PACKAGE_FORMAT = 'keysync.ksp/1';
 
 /** A package's header: who made it for which cluster, until when, under which secrets. */
 export interface PackageHeader {
@@ -24,7 +34,10 @@ export interface PackageEntry extends KeyDescription {
   certificateDer?: string;
   /** The key wrapped under the KTK, base64. */
   wrappedKey: string;
-  wrapMechanism: typeof WRAP_MECHANISM;
+  /** How wrappedKey was made: each token maps the format to its own mechanism. */
+  wrapFormat: WrapFormat;
+  /** Generic secrets only: HMAC-SHA256 by the key over a fixed label, first 8 bytes, hex, computed in the source HSM; proves the unwrapped key. */
+  hmacCheckValue?: string;
 }
 
 /** What the MAC covers. */

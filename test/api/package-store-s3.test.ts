@@ -14,7 +14,7 @@ function packageFile(clusterId: string): Buffer {
   return encodePackage(
     {
       header: {
-        format: 'keysync.ksp/1',
+        format: 'keysync.ksp/2',
         packageId: randomUUID(),
         clusterId,
         sourceMember: 'node1',

@@ -9,11 +9,11 @@ import { type ApiHarness, startApiHarness } from './support/api-harness';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-/** A structurally valid keysync.ksp/1 file (the MAC is made up: only an HSM could check it). */
+/** A structurally valid keysync.ksp/2 file (the MAC is made up: only an HSM could check it). */
 function packageFile(clusterId: string, expiresAt = new Date(Date.now() + 3_600_000)): Buffer {
   const body: PackageBody = {
     header: {
-      format: 'keysync.ksp/1',
+      format: 'keysync.ksp/2',
       packageId: randomUUID(),
       clusterId,
       sourceMember: 'node1',
@@ -32,7 +32,7 @@ function packageFile(clusterId: string, expiresAt = new Date(Date.now() + 3_600_
         fingerprint: 'abcdef',
         usages: ['encrypt', 'decrypt'],
         wrappedKey: Buffer.alloc(40, 7).toString('base64'),
-        wrapMechanism: 'CKM_AES_KEY_WRAP_PAD',
+        wrapFormat: 'aes-kwp',
       },
     ],
   };

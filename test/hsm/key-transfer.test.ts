@@ -1,4 +1,4 @@
-// Keys moved by a keysync.ksp/1 package from one real SoftHSM token to another work there, for
+// Keys moved by a keysync.ksp/2 package from one real SoftHSM token to another work there, for
 // every supported key type, and import is idempotent and never overwrites.
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import * as pkcs11 from 'pkcs11js';

@@ -1,11 +1,11 @@
-// The keysync.ksp/1 codec on its own (libs/package-format, no HSM): canonical bytes and strict decoding.
+// The keysync.ksp/2 codec on its own (libs/package-format, no HSM): canonical bytes and strict decoding.
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, decodePackage, encodePackage, macInput, manifestOf, PackageRejectedError } from '../../libs/package-format';
 import type { PackageBody } from '../../libs/package-format';
 
 const body = (): PackageBody => ({
   header: {
-    format: 'keysync.ksp/1',
+    format: 'keysync.ksp/2',
     packageId: '3f1e2d4c-5b6a-4789-8abc-def012345678',
     clusterId: 'c1',
     sourceMember: 'node1',
@@ -15,8 +15,9 @@ const body = (): PackageBody => ({
     pmkKcv: 'd4e5f6',
   },
   entries: [
-    { class: 'secret', keyType: 'aes', size: 256, label: 'k é', id: '0102', fingerprint: 'abcdef', usages: ['encrypt', 'decrypt'], wrappedKey: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', wrapMechanism: 'CKM_AES_KEY_WRAP_PAD' },
-    { class: 'private', keyType: 'ec', curve: 'P-384', label: 'ec', id: '03', fingerprint: '00ff', usages: ['sign'], publicKeyDer: 'MAo=', wrappedKey: 'QUJD', wrapMechanism: 'CKM_AES_KEY_WRAP_PAD' },
+    { class: 'secret', keyType: 'aes', size: 256, label: 'k é', id: '0102', fingerprint: 'abcdef', usages: ['encrypt', 'decrypt'], wrappedKey: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', wrapFormat: 'aes-kwp' },
+    { class: 'private', keyType: 'ec', curve: 'P-384', label: 'ec', id: '03', fingerprint: '00ff', usages: ['sign'], publicKeyDer: 'MAo=', wrappedKey: 'QUJD', wrapFormat: 'aes-kw-pkcs7' },
+    { class: 'secret', keyType: 'generic-secret', size: 256, label: 'hmac', id: '04', fingerprint: '0a0b0c', usages: ['sign', 'verify'], wrappedKey: 'QUJD', wrapFormat: 'aes-kwp', hmacCheckValue: '0011223344556677' },
   ],
 });
 const MAC = Buffer.alloc(32, 7);
@@ -75,7 +76,7 @@ describe('decodePackage', () => {
   it('the manifest summarises entries without any wrapped key bytes', () => {
     const bytes = encodePackage(body(), MAC);
     const manifest = manifestOf(decodePackage(bytes), bytes);
-    expect(manifest).toMatchObject({ keyCount: 2, size: bytes.length, clusterId: 'c1' });
+    expect(manifest).toMatchObject({ keyCount: 3, size: bytes.length, clusterId: 'c1' });
     expect(manifest.entries[1]).toEqual({ class: 'private', keyType: 'ec', curve: 'P-384', label: 'ec', id: '03', fingerprint: '00ff', hasPublicKey: true, hasCertificate: false });
     expect(JSON.stringify(manifest)).not.toContain('QUJD');
   });
@@ -90,7 +91,11 @@ describe('decodePackage', () => {
     ['a private key without its public key', (v: Raw) => delete v.entries[1]!.publicKeyDer],
     ['two entries with the same class and id', (v: Raw) => (v.entries[1] = v.entries[0]!)],
     ['an unknown usage', (v: Raw) => (v.entries[0]!.usages = ['encrypt', 'teleport'])],
-    ['a wrap mechanism other than CKM_AES_KEY_WRAP_PAD', (v: Raw) => (v.entries[0]!.wrapMechanism = 'CKM_AES_KEY_WRAP')],
+    ['a wrap format it does not know', (v: Raw) => (v.entries[0]!.wrapFormat = 'aes-kw')],
+    ['a mechanism number instead of a format (the /1 field)', (v: Raw) => { delete v.entries[0]!.wrapFormat; v.entries[0]!.wrapMechanism = 'CKM_AES_KEY_WRAP_PAD'; }],
+    ['a generic secret without its HMAC check value', (v: Raw) => delete v.entries[2]!.hmacCheckValue],
+    ['an HMAC check value that is not 8 bytes of hex', (v: Raw) => (v.entries[2]!.hmacCheckValue = 'abcd')],
+    ['an HMAC check value on a key that is not a generic secret', (v: Raw) => (v.entries[0]!.hmacCheckValue = '0011223344556677')],
     ['an id that is not lower-case hex', (v: Raw) => (v.entries[0]!.id = '0G')],
     ['a MAC of the wrong length', (v: Raw) => (v.trailer.mac = 'abcd')],
     ['a date that is not ISO UTC', (v: Raw) => (v.header.expiresAt = 'tomorrow')],
@@ -108,6 +113,12 @@ describe('decodePackage', () => {
     const error = rejection(mutate((v) => (v.header.format = 'keysync.ksp/9')));
     expect(error.reason).toBe('unsupported-format');
     expect(error.message).toContain('keysync.ksp/9');
+  });
+
+  it('refuses a keysync.ksp/1 file as unsupported-format, saying why and to export it again', () => {
+    const error = rejection(mutate((v) => (v.header.format = 'keysync.ksp/1')));
+    expect(error.reason).toBe('unsupported-format');
+    expect(error.message).toMatch(/keysync\.ksp\/1, made by an earlier KeySync: its entries name a mechanism number whose format depends on the source's HSM.*Export it again from the source member/);
   });
 
   it('refuses what is not JSON, saying it is truncated or corrupted', () => {

@@ -138,7 +138,7 @@ describe('a damaged package is refused and creates nothing', () => {
   });
 
   it('another format version is refused as unsupported', async () => {
-    const future = Buffer.from(original.toString('utf8').replace('"format":"keysync.ksp/1"', '"format":"keysync.ksp/2"'));
+    const future = Buffer.from(original.toString('utf8').replace('"format":"keysync.ksp/2"', '"format":"keysync.ksp/3"'));
     const rejected = await expectRefused(future);
     expect(rejected.reason).toBe('unsupported-format');
     expect(rejected.message).toContain('keysync.ksp/2');
@@ -178,7 +178,7 @@ describe('the untouched package', () => {
     const before = await target.countObjects();
     const manifest = await target.verifyPackage(original, { clusterId: CLUSTER, expectedDigest: originalDigest });
     expect(await target.countObjects()).toBe(before);
-    expect(manifest).toMatchObject({ format: 'keysync.ksp/1', clusterId: CLUSTER, sourceMember: 'node1', digest: originalDigest, keyCount: 4 });
+    expect(manifest).toMatchObject({ format: 'keysync.ksp/2', clusterId: CLUSTER, sourceMember: 'node1', digest: originalDigest, keyCount: 4 });
     const shown = JSON.stringify(manifest);
     for (const wrapped of wrappedKeys) expect(shown).not.toContain(wrapped.slice(0, 16));
     const result = await target.importPackage(original, { clusterId: CLUSTER, expectedDigest: originalDigest });

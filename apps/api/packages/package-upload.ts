@@ -1,10 +1,10 @@
 // Checks an uploaded package before anything is stored or started: the bytes must hash to the
 // digest the operator downloaded when one is given (a changed byte is caught here, not inside an
-// HSM), decode as keysync.ksp/1, belong to this cluster and not be expired. The file alone is
+// HSM), decode as the current package format, belong to this cluster and not be expired. The file alone is
 // enough (DESIGN section 7): its MAC is checked inside the target HSM by the import, before any
 // unwrap.
 import { sha256Hex } from '../../../libs/digest';
-import { decodePackage, PackageRejectedError, type PackageFile } from '../../../libs/package-format';
+import { decodePackage, PACKAGE_FORMAT, PackageRejectedError, type PackageFile } from '../../../libs/package-format';
 import { ApiError } from '../errors/api-error';
 
 export function checkUploadedPackage(bytes: Buffer, expectedDigest: string | undefined, clusterId: string, now = new Date()): PackageFile {
@@ -20,7 +20,7 @@ export function checkUploadedPackage(bytes: Buffer, expectedDigest: string | und
     file = decodePackage(bytes);
   } catch (error) {
     if (error instanceof PackageRejectedError) {
-      throw ApiError.badRequest('not-a-package', `The uploaded file is not a usable keysync.ksp/1 package: ${error.message} Nothing was imported.`);
+      throw ApiError.badRequest('not-a-package', `The uploaded file is not a usable ${PACKAGE_FORMAT} package: ${error.message} Nothing was imported.`);
     }
     throw error;
   }

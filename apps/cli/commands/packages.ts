@@ -36,7 +36,7 @@ async function upload(cli: Cli, file: string, options: { cluster?: string; membe
 }
 
 export function registerPackageCommands(program: Command): void {
-  const packages = program.command('package').description('Download or upload a key synchronization package (keysync.ksp/1)');
+  const packages = program.command('package').description('Download or upload a key synchronization package (keysync.ksp/2)');
   packages
     .command('download')
     .description('Download a package by its digest')

@@ -4,18 +4,26 @@
 // key, and "private key present with the same fingerprint" means only companions may be missing.
 // A key already present more than once (identical copies left by writers that raced) is brought
 // back to one copy: the caller holds the member's write lock, so the look-up here is the last word.
+// Each entry is unwrapped with this token's own mechanism for the entry's wrap format, and proven
+// (prove-key.ts) before it counts: one that fails is destroyed and reported as invalid-data, and
+// the other entries go on.
 import * as pkcs11 from 'pkcs11js';
+import type { WrapFormat } from '../../contract/hsm-capabilities';
+import { CheckValueCalculator } from '../check-values';
 import { certificateNames } from '../der';
 import { HsmError } from '../errors';
+import { ecPrivateKeyAttributes } from '../module-quirks';
 import { removeSurplusCopies } from '../duplicates';
 import type { KeyGroupReader } from '../key-groups';
 import { withReaderAsync } from '../key-operations';
 import type { Handle, HsmSession } from '../session';
 import { sha256Hex } from '../../digest';
-import { publicKeyFacts } from '../spki';
+import { bareEcPoint, curveInfo, publicKeyFacts } from '../spki';
 import { certificateTemplate, CKO_OF_CLASS, publicKeyObjectTemplate, publicUsagesFor, unwrappedKeyTemplate } from '../templates';
+import { wrapMechanism } from '../token-profile';
 import type { ImportEntryOutcome, ImportResult } from '../types';
 import type { PackageEntry } from '../../package-format';
+import { proofFailure } from './prove-key';
 import { verifyPackageFile } from './verify-package';
 import type { VerifyOptions } from './verify-package';
 
@@ -27,20 +35,27 @@ export interface ImportOptions extends VerifyOptions {
 
 export async function importPackage(session: HsmSession, tokenLabel: string, bytes: Buffer, opts: ImportOptions): Promise<ImportResult> {
   const { file, manifest, secrets } = await verifyPackageFile(session, tokenLabel, bytes, opts);
-  const { ktk } = secrets;
+  // Every format of the package is mapped before anything is unwrapped: a token that has none for one imports nothing.
+  const mechanisms = new Map<WrapFormat, pkcs11.Mechanism>();
+  for (const entry of file.entries) if (!mechanisms.has(entry.wrapFormat)) mechanisms.set(entry.wrapFormat, wrapMechanism(session.profile, entry.wrapFormat, tokenLabel));
+  const unwrap: Unwrap = { ktk: secrets.ktk, mechanisms, checkValues: new CheckValueCalculator(session) };
   const outcomes: ImportEntryOutcome[] = [];
   let stopped = false;
-  await withReaderAsync(session, async (reader) => {
-    for (const entry of file.entries) {
-      if (opts.shouldStop?.()) {
-        stopped = true;
-        break;
+  try {
+    await withReaderAsync(session, async (reader) => {
+      for (const entry of file.entries) {
+        if (opts.shouldStop?.()) {
+          stopped = true;
+          break;
+        }
+        const { outcome, copiesRemoved, reason } = await importEntry(session, reader, unwrap, entry);
+        outcomes.push({ class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint, outcome, ...(copiesRemoved > 0 ? { copiesRemoved } : {}), ...(reason ? { reason } : {}) });
+        opts.onProgress?.(outcomes.length, file.entries.length);
       }
-      const { outcome, copiesRemoved } = await importEntry(session, tokenLabel, reader, ktk, entry);
-      outcomes.push({ class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint, outcome, ...(copiesRemoved > 0 ? { copiesRemoved } : {}) });
-      opts.onProgress?.(outcomes.length, file.entries.length);
-    }
-  }, true);
+    }, true);
+  } finally {
+    unwrap.checkValues.dispose();
+  }
   const count = (outcome: ImportEntryOutcome['outcome']) => outcomes.filter((entry) => entry.outcome === outcome).length;
   return {
     packageDigest: manifest.digest,
@@ -49,57 +64,75 @@ export async function importPackage(session: HsmSession, tokenLabel: string, byt
     skipped: count('skipped'),
     conflicts: count('conflict'),
     copiesRemoved: outcomes.reduce((sum, entry) => sum + (entry.copiesRemoved ?? 0), 0),
+    ...(count('invalid-data') > 0 ? { invalidData: count('invalid-data') } : {}),
     ...(stopped ? { stopped: true } : {}),
   };
+}
+
+/** What every entry's unwrap uses: the KTK, this token's mechanism per format, and the calculator of check values for the proofs. */
+interface Unwrap {
+  ktk: Handle;
+  mechanisms: ReadonlyMap<WrapFormat, pkcs11.Mechanism>;
+  checkValues: CheckValueCalculator;
 }
 
 interface EntryOutcome {
   outcome: ImportEntryOutcome['outcome'];
   copiesRemoved: number;
+  reason?: string;
 }
 
-async function importEntry(session: HsmSession, tokenLabel: string, reader: KeyGroupReader, ktk: Handle, entry: PackageEntry): Promise<EntryOutcome> {
-  const outcome = await createEntry(session, tokenLabel, reader, ktk, entry);
+async function importEntry(session: HsmSession, reader: KeyGroupReader, unwrap: Unwrap, entry: PackageEntry): Promise<EntryOutcome> {
+  const created = await createEntry(session, reader, unwrap, entry);
   // Only a key that was already here can have copies: one created now was absent a moment ago.
-  if (outcome !== 'skipped') return { outcome, copiesRemoved: 0 };
-  return { outcome, copiesRemoved: removeSurplusCopies(session, reader, { class: entry.class, id: entry.id }) };
+  if (created.outcome !== 'skipped') return { ...created, copiesRemoved: 0 };
+  return { outcome: created.outcome, copiesRemoved: removeSurplusCopies(session, reader, { class: entry.class, id: entry.id }) };
 }
 
-async function createEntry(session: HsmSession, tokenLabel: string, reader: KeyGroupReader, ktk: Handle, entry: PackageEntry): Promise<ImportEntryOutcome['outcome']> {
+async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: Unwrap, entry: PackageEntry): Promise<{ outcome: ImportEntryOutcome['outcome']; reason?: string }> {
   const id = Buffer.from(entry.id, 'hex');
   const existing = reader.find({ class: entry.class, id: entry.id });
   if (existing.length > 0) {
     // PKCS#11 ids are not unique: any key with this id and this fingerprint means "already here".
     const same = existing.find((group) => group.fingerprint !== '' && group.fingerprint === entry.fingerprint);
-    if (!same) return 'conflict';
+    if (!same) return { outcome: 'conflict' };
     completeCompanions(session, reader, entry, id);
-    return 'skipped';
+    return { outcome: 'skipped' };
   }
 
   const createdPublic = entry.class === 'private' ? ensurePublicKey(session, reader, entry, id) : undefined;
-  if (createdPublic === 'conflict') return 'conflict';
+  if (createdPublic === 'conflict') return { outcome: 'conflict' };
   const undoPublic = () => {
     if (!createdPublic) return;
     session.destroy(createdPublic);
     reader.destroyed(pkcs11.CKO_PUBLIC_KEY, entry.id, createdPublic);
   };
+  const mechanism = unwrap.mechanisms.get(entry.wrapFormat);
+  if (!mechanism) throw new Error(`unreachable: no mechanism mapped for ${entry.wrapFormat}`);
   let key: Handle;
   try {
-    key = await session.lib.C_UnwrapKeyAsync(session.handle, { mechanism: pkcs11.CKM_AES_KEY_WRAP_PAD }, ktk, Buffer.from(entry.wrappedKey, 'base64'), unwrappedKeyTemplate({ ...entry, id }));
+    key = await session.lib.C_UnwrapKeyAsync(session.handle, mechanism, unwrap.ktk, Buffer.from(entry.wrappedKey, 'base64'), unwrappedKeyTemplate({ ...entry, id }, moduleAttributes(session, entry)));
   } catch (error) {
     undoPublic();
     throw error;
   }
-  const arrived = reader.describe(entry.class, key);
-  if (!arrived || arrived.fingerprint !== entry.fingerprint) {
+  const failed = proofFailure(session, reader, unwrap.checkValues, key, entry);
+  if (failed) {
     session.destroy(key);
     undoPublic();
-    throw new HsmError('invalid-data', `Key ${entry.id} ("${entry.label}") unwrapped on token "${tokenLabel}" does not have the fingerprint the package states; it was removed again. Report this: the source HSM and this one disagree.`);
+    return { outcome: 'invalid-data', reason: `Key ${entry.id} ("${entry.label}") was unwrapped but ${failed}; it was destroyed again. The source's and this HSM's mechanisms for ${entry.wrapFormat} disagree: check the members' wrapMechanisms, then sync again.` };
   }
   reader.created(CKO_OF_CLASS[entry.class], entry.id, key);
   // The public object was ensured above, before the private key.
   ensureCertificate(session, reader, entry, id);
-  return 'imported';
+  return { outcome: 'imported' };
+}
+
+/** The module's vendor attributes for this key (NSS: the EC point on an EC private key). */
+function moduleAttributes(session: HsmSession, entry: PackageEntry): pkcs11.Template {
+  if (entry.keyType !== 'ec' || !entry.publicKeyDer || !entry.curve) return [];
+  const facts = publicKeyFacts(Buffer.from(entry.publicKeyDer, 'base64'));
+  return facts.keyType === 'ec' ? ecPrivateKeyAttributes(session.profile.quirks, bareEcPoint(facts.ecPoint, curveInfo(entry.curve))) : [];
 }
 
 /** Creates the public key and certificate objects of a group that the token lacks (a retry after a crash). */

@@ -3,7 +3,7 @@
 # what it sends is still a schema-valid request; every check still runs on every response, and
 # data the fuzzer made invalid goes out as generated.
 #
-# - The package upload's body is a signed keysync.ksp/1 file: a schema can only call it binary,
+# - The package upload's body is a signed keysync.ksp/2 file: a schema can only call it binary,
 #   and random bytes are no package. A valid body is the real package the test downloaded
 #   (KEYSYNC_FUZZ_PACKAGE), with its true digest when the query names one.
 # - A join's sponsor must be another member than the one that joins, and a sync's targets must
