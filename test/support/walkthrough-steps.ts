@@ -92,14 +92,25 @@ export function walkthroughSteps(target: () => WalkthroughTarget): void {
       },
       { timeoutMs: 240_000, intervalMs: 250, description },
     );
-  const challengeFor = (operationId: string, member: string, as: WalkthroughApprover) =>
-    waitFor(
+  /**
+   * The challenge once the member awaits approval. A sync answers the challenge as soon as its package
+   * exists, before the member's own workflow (which takes the approval) runs: an approval sent then
+   * is a 409 nothing-to-approve, so an approver waits for awaiting-approval, as the CLI's users do.
+   */
+  const challengeFor = async (operationId: string, member: string, as: WalkthroughApprover) => {
+    await waitFor(async () => (await operation(operationId)).members.find((entry) => entry.member === member)?.state === 'awaiting-approval', {
+      timeoutMs: 240_000,
+      intervalMs: 250,
+      description: `${member} of ${operationId} to await approval`,
+    });
+    return waitFor(
       async () => {
         const answer = await request('GET', `/v1/operations/${operationId}/approvals/${member}/challenge`, as);
         return answer.status === 200 ? (answer.body.challenge as string) : null;
       },
-      { timeoutMs: 240_000, intervalMs: 250, description: `a challenge for ${member}` },
+      { timeoutMs: 60_000, intervalMs: 250, description: `a challenge for ${member}` },
     );
+  };
   const signWithKeyFile = (as: WalkthroughApprover, text: string) => sign(null, Buffer.from(text, 'utf8'), createPrivateKey(readFileSync(t().approverKeys[as], 'utf8'))).toString('base64');
   const approveOverApi = async (operationId: string, member: string, as: WalkthroughApprover) => {
     const challenge = await challengeFor(operationId, member, as);
