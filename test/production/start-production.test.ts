@@ -172,10 +172,13 @@ describe('npm run start:production', () => {
     const operationId = started.body.operationId as string;
     const challenge = await waitFor(
       async () => {
+        // The sync answers the challenge once its package exists, before node2's member sync (which takes the approval) runs: wait for awaiting-approval.
+        const view = (await api('GET', `/v1/operations/${operationId}`, 'auditor')).body as { members?: Array<{ member: string; state: string }> };
+        if (view.members?.find((entry) => entry.member === 'node2')?.state !== 'awaiting-approval') return null;
         const answer = await api('GET', `/v1/operations/${operationId}/approvals/node2/challenge`, 'approver-1');
         return answer.status === 200 ? (answer.body.challenge as string) : null;
       },
-      { timeoutMs: 60_000, intervalMs: 250, description: 'a challenge for node2' },
+      { timeoutMs: 120_000, intervalMs: 250, description: 'node2 awaiting approval, and its challenge' },
     );
     const signature = sign(null, Buffer.from(challenge, 'utf8'), createPrivateKey(readFileSync(demo.approverKeys['approver-1']!, 'utf8'))).toString('base64');
     expect((await api('POST', `/v1/operations/${operationId}/approvals`, 'approver-1', { member: 'node2', decision: 'approve', signature })).status).toBe(200);
