@@ -136,10 +136,12 @@ function ensureVersitygw() {
   });
 }
 
-// The production shape's Temporal server and its schema tool (libs/temporal-server/find-temporal-server.ts finds the same builds).
+// The production shape's Temporal server, its schema tool and its Web UI server (libs/temporal-server/find-temporal-server.ts finds the same builds).
 const TEMPORAL_SERVER_VERSION = 'v1.29.1';
+// The UI server the Temporal CLI v1.5.1 embeds (its go.mod): the same UI as `npm start`'s.
+const TEMPORAL_UI_SERVER_VERSION = 'v2.42.1';
 
-/** What `npm run start:production` runs besides the embedded stack's needs: PostgreSQL, the Temporal server, its schema tool, versitygw. */
+/** What `npm run start:production` runs besides the embedded stack's needs: PostgreSQL, the Temporal server, its schema tool and Web UI server, versitygw. */
 function ensureProductionTools() {
   process.env.VERSITYGW = ensureVersitygw();
   process.env.TEMPORAL_SERVER = ensureGoTool({
@@ -161,6 +163,16 @@ function ensureProductionTools() {
     version: TEMPORAL_SERVER_VERSION,
     why: "it applies the Temporal server's schema to PostgreSQL",
     manual: 'build it from https://github.com/temporalio/temporal (cmd/tools/sql)',
+  });
+  process.env.TEMPORAL_UI_SERVER = ensureGoTool({
+    what: 'the Temporal Web UI server',
+    envVar: 'TEMPORAL_UI_SERVER',
+    binary: 'temporal-ui-server',
+    installedAs: 'server',
+    module: 'github.com/temporalio/ui-server/v2/cmd/server',
+    version: TEMPORAL_UI_SERVER_VERSION,
+    why: 'the production shape serves the Temporal Web UI',
+    manual: 'build it from https://github.com/temporalio/ui-server (cmd/server)',
   });
   ensurePostgresInstalled();
 }
@@ -287,7 +299,7 @@ ensureEverything();
 
 switch (command) {
   case 'test': {
-    // The tests run the production shape too (test/production): versitygw, PostgreSQL, the Temporal server and its schema tool.
+    // The tests run the production shape too (test/production): versitygw, PostgreSQL, the Temporal server, its schema tool and Web UI server.
     ensureProductionTools();
     // The libs/hsm tests run on Kryoptic and NSS softoken (Debian libnss3) beside SoftHSM.
     process.env.KEYSYNC_KRYOPTIC_MODULE = ensureKryoptic();

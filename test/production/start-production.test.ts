@@ -21,7 +21,7 @@ import { countTokenObjects } from '../faults/support/token-objects';
 import { waitFor } from '../support/wait-for';
 
 const home = mkdtempSync(join(tmpdir(), 'keysync-production-'));
-const PARTS = ['postgresql', 'temporal-1', 'temporal-2', 's3', 'api', 'orchestrator-1', 'orchestrator-2', 'agent-node1', 'agent-node2', 'agent-node3'];
+const PARTS = ['postgresql', 'temporal-1', 'temporal-2', 'ui', 's3', 'api', 'orchestrator-1', 'orchestrator-2', 'agent-node1', 'agent-node2', 'agent-node3'];
 let output = '';
 let child: ReturnType<typeof spawn> | null = null;
 /** CKA_ID prefix "keysync." in hex: the cluster secrets and a joined token's transport key, not synced keys. */
@@ -67,7 +67,7 @@ describe('npm run start:production', () => {
     child = spawn(process.execPath, [entry], {
       cwd: repoRoot(),
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KEYSYNC_HOME: home, KEYSYNC_API_PORT: String(apiPort), KEYSYNC_TEMPORAL_PORT: String(temporalBase), KEYSYNC_CONFIG: '', SOFTHSM2_CONF: '' },
+      env: { ...process.env, KEYSYNC_HOME: home, KEYSYNC_API_PORT: String(apiPort), KEYSYNC_TEMPORAL_PORT: String(temporalBase), KEYSYNC_UI_PORT: String(await freePort()), KEYSYNC_CONFIG: '', SOFTHSM2_CONF: '' },
     });
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

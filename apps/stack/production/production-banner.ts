@@ -1,5 +1,5 @@
 // What `npm run start:production` prints once everything answers: the block `npm start` prints
-// (apps/stack/banner.ts), with both Temporal frontends; never a secret.
+// (apps/stack/banner.ts), with both Temporal frontends and the Web UI; never a secret.
 import type { ProductionStack } from './production-stack';
 
 export function productionBanner(stack: ProductionStack): string {
@@ -8,7 +8,7 @@ export function productionBanner(stack: ProductionStack): string {
     `KeySync is running, production shape (state folder ${stack.paths.home})`,
     `  API            ${stack.apiUrl}/v1`,
     `  OpenAPI        ${stack.apiUrl}/v1/openapi.json`,
-    `  Temporal UI    (not in the production shape)`,
+    `  Temporal UI    ${stack.temporalUiUrl}`,
     `  Temporal       ${stack.temporalAddresses.join(', ')} (namespace ${stack.namespace}, mutual TLS; CA ${stack.paths.tls}/ca)`,
     `  Configuration  ${stack.configFile} (agents: ${stack.paths.hosts}/<member>/agent.json)`,
     `  Demo credentials (API tokens, token PINs, approver keys): ${stack.paths.demo}`,

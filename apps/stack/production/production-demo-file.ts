@@ -15,13 +15,12 @@ export type ProductionDemoFile = DemoFile & {
   members: Array<DemoFile['members'][number] & { pkcs11Module: string; environment: Record<string, string> }>;
 };
 
-export function writeProductionDemoFile(paths: ProductionPaths, apiUrl: string): ProductionDemoFile {
+export function writeProductionDemoFile(paths: ProductionPaths, apiUrl: string, temporalUiUrl: string): ProductionDemoFile {
   const first = parseConfigText(readFileSync(paths.demo, 'utf8'), paths.demo) as DemoFile;
   const pkcs11Module = findSoftHsmModule();
   const demo: ProductionDemoFile = {
     apiUrl,
-    // No Temporal UI in the production shape yet: its server is not built here.
-    temporalUiUrl: '',
+    temporalUiUrl,
     cluster: first.cluster,
     softhsm2Conf: join(paths.host(DEMO_FOUNDER), 'softhsm2.conf'),
     pkcs11Module,

@@ -12,6 +12,8 @@ export const TEMPORAL_PROCESSES = ['temporal-1', 'temporal-2'] as const;
 
 export interface ProductionLayout {
   api: number;
+  /** The Temporal Web UI (KEYSYNC_UI_PORT, 8233 by default, as `npm start`'s); like the API's, no configuration file names it. */
+  ui: number;
   postgres: number;
   s3: number;
   temporal: ServerPorts[];
@@ -20,11 +22,12 @@ export interface ProductionLayout {
 export async function ensureLayout(file: string, ports: StackPorts): Promise<ProductionLayout> {
   if (existsSync(file)) {
     const layout = JSON.parse(readFileSync(file, 'utf8')) as ProductionLayout;
-    return { ...layout, api: ports.api };
+    return { ...layout, api: ports.api, ui: ports.ui };
   }
   // The first frontend takes KEYSYNC_TEMPORAL_PORT (7233) when free, like `npm start`'s Temporal.
   const layout: ProductionLayout = {
     api: ports.api,
+    ui: ports.ui,
     postgres: await freePort(),
     s3: await freePort(),
     temporal: await allocateServerPorts(TEMPORAL_PROCESSES.length, ports.temporal),
@@ -37,6 +40,7 @@ export async function ensureLayout(file: string, ports: StackPorts): Promise<Pro
 export async function checkPortsFree(layout: ProductionLayout): Promise<void> {
   const wanted: Array<[string, number]> = [
     ['API', layout.api],
+    ['Temporal UI', layout.ui],
     ['PostgreSQL', layout.postgres],
     ['S3 (versitygw)', layout.s3],
     ...layout.temporal.flatMap((ports, index) => SERVER_PORT_NAMES.map((name): [string, number] => [`${TEMPORAL_PROCESSES[index]} ${name}`, ports[name]])),

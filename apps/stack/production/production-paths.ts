@@ -1,6 +1,6 @@
 // Where the production shape keeps its parts inside the state folder, in one place. Beside the
 // embedded stack's files (config.json, demo.json, approvers/, audit/, run/): the database, the
-// Temporal server's configuration, the CA and certificates, the S3 data, secrets, one folder per host.
+// Temporal server's and Web UI's configurations, the CA and certificates, the S3 data, secrets, one folder per host.
 import { join } from 'node:path';
 import { statePaths } from '../../../libs/config/paths';
 
@@ -12,6 +12,7 @@ export function productionPaths(home: string) {
     layout: join(home, 'production.json'),
     postgres: join(home, 'postgresql'),
     temporalServer: join(home, 'temporal-server'),
+    temporalUi: join(home, 'temporal-ui'),
     tls: join(home, 'tls'),
     s3Data: join(home, 's3'),
     secrets: join(home, 'secrets'),

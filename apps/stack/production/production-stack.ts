@@ -1,6 +1,7 @@
 // `npm run start:production` (DESIGN 15): the production topology on one machine. In order:
-// PostgreSQL (schema applied), two Temporal server processes on it with mutual TLS, versitygw as
-// the package store, the API, two orchestrators, and one agent per member from its own host folder.
+// PostgreSQL (schema applied), two Temporal server processes on it with mutual TLS, the Temporal Web
+// UI server (a client of the first frontend, with its own certificate), versitygw as the package
+// store, the API, two orchestrators, and one agent per member from its own host folder.
 // Each process has run/<name>.pid and run/<name>.log; they stop in reverse order. A part that exits
 // on its own is restarted with backoff by the supervisor of `npm start` (apps/stack/supervisor.ts);
 // one that keeps dying is reported through `failed`, and the caller stops everything.
@@ -19,7 +20,7 @@ import { checkPortsFree, ensureLayout, TEMPORAL_PROCESSES } from './production-l
 import { productionPaths } from './production-paths';
 import type { ProductionPaths } from './production-paths';
 import { ensureProductionSecrets } from './production-secrets';
-import { prepareTemporal, startDatabase, startTemporalProcess } from './production-temporal';
+import { prepareTemporal, startDatabase, startTemporalProcess, startTemporalUi } from './production-temporal';
 import { ensureProductionTls } from './production-tls';
 import { waitForApi } from './wait-for-api';
 
@@ -28,6 +29,7 @@ export interface ProductionStack {
   configFile: string;
   demoCreated: boolean;
   apiUrl: string;
+  temporalUiUrl: string;
   temporalAddresses: string[];
   namespace: string;
   /** Names of the processes, in start order (the pid and log files' names). */
@@ -63,10 +65,11 @@ export async function startProductionStack(options: { home: string; ports: Stack
   const secrets = ensureProductionSecrets(paths);
   await ensureProductionTls(paths, DEMO_MEMBERS);
   const apiUrl = `http://127.0.0.1:${layout.api}`;
-  const demoCreated = ensureControlConfig(paths, layout, { api: layout.api, temporal: layout.temporal[0]!.frontend, ui: 0 });
+  const temporalUiUrl = `http://127.0.0.1:${layout.ui}`;
+  const demoCreated = ensureControlConfig(paths, layout, { api: layout.api, temporal: layout.temporal[0]!.frontend, ui: layout.ui });
   if (demoCreated) log(`created the demo cluster in ${paths.home}`);
   const agentConfigs = await ensureHosts(paths, layout, cleanEnv({}));
-  writeProductionDemoFile(paths, apiUrl);
+  writeProductionDemoFile(paths, apiUrl, temporalUiUrl);
 
   writePidFile(paths.run, 'stack', process.pid);
   const stopSteps: Array<() => Promise<unknown>> = [async () => removePidFile(paths.run, 'stack')];
@@ -111,6 +114,8 @@ export async function startProductionStack(options: { home: string; ports: Stack
     }
     const added = await step('Preparing the Temporal namespace failed', () => prepareTemporal(paths, frontendAddress(layout, 0)));
     if (added.length > 0) log(`registered search attributes ${added.join(', ')}`);
+    log('starting the Temporal Web UI...');
+    await step(`The Temporal Web UI could not start (see ${join(paths.run, 'ui.log')})`, () => track('ui', 'the Temporal Web UI', () => startTemporalUi(paths, layout)));
 
     await step(`versitygw could not start (see ${join(paths.run, 's3.log')})`, () =>
       track('s3', 'versitygw', async () => {
@@ -155,6 +160,7 @@ export async function startProductionStack(options: { home: string; ports: Stack
     configFile: paths.config,
     demoCreated,
     apiUrl,
+    temporalUiUrl,
     temporalAddresses: TEMPORAL_PROCESSES.map((_, index) => frontendAddress(layout, index)),
     namespace: 'default',
     parts,

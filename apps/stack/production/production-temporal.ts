@@ -1,13 +1,13 @@
 // PostgreSQL, the schema, and the two Temporal server processes on it, then KeySync's namespace
-// (long retention) and search attributes: the engine of the production shape, started in order.
+// (long retention) and search attributes, and the Web UI on them: the engine of the production shape, started in order.
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { startPostgres } from '../../../libs/postgres';
 import type { PostgresServer } from '../../../libs/postgres';
 import { temporalTls } from '../../../libs/temporal/connection';
 import { prepareNamespace } from '../../../libs/temporal/prepare-namespace';
-import { applyTemporalSchema, ensureNamespace, startTemporalServer, writeServerConfig } from '../../../libs/temporal-server';
-import type { TemporalServerProcess } from '../../../libs/temporal-server';
+import { applyTemporalSchema, ensureNamespace, startTemporalServer, startTemporalUiServer, writeServerConfig, writeUiServerConfig } from '../../../libs/temporal-server';
+import type { TemporalServerProcess, UiServerProcess } from '../../../libs/temporal-server';
 import { TEMPORAL_PROCESSES } from './production-layout';
 import type { ProductionLayout } from './production-layout';
 import type { ProductionPaths } from './production-paths';
@@ -63,4 +63,18 @@ export async function prepareTemporal(paths: ProductionPaths, address: string): 
   } finally {
     await connection.close();
   }
+}
+
+/** The Temporal Web UI server, a mutual TLS client of the first frontend with its own certificate (tls/ui/), on loopback; the caller stops it. */
+export async function startTemporalUi(paths: ProductionPaths, layout: ProductionLayout): Promise<UiServerProcess> {
+  const tls = tlsFolderConfig(join(paths.tls, 'ui'));
+  const configFile = writeUiServerConfig({
+    name: 'ui',
+    configDir: paths.temporalUi,
+    frontend: `127.0.0.1:${layout.temporal[0]!.frontend}`,
+    port: layout.ui,
+    tls: { caFile: tls.caFile!, certFile: tls.certFile, keyFile: tls.keyFile, serverName: TEMPORAL_SERVER_NAME },
+    namespace: NAMESPACE,
+  });
+  return startTemporalUiServer({ configFile, port: layout.ui, logFile: join(paths.run, 'ui.log') });
 }

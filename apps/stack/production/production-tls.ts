@@ -1,6 +1,6 @@
 // The production shape's certificates, made at first start by its own CA (tls/ca/): the Temporal
 // servers' (server and client, for the frontend and the system worker), one client certificate for
-// the API, one for the orchestrators, and one per member's agent, copied into that host's folder
+// the API, one for the orchestrators, one for the Temporal Web UI server, and one per member's agent, copied into that host's folder
 // (a host holds its own certificate only).
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ export async function ensureProductionTls(paths: ProductionPaths, members: strin
     { name: 'temporal', usage: 'server-and-client', names: [TEMPORAL_SERVER_NAME, '127.0.0.1'] },
     { name: 'api', usage: 'client', names: [] },
     { name: 'orchestrator', usage: 'client', names: [] },
+    { name: 'ui', usage: 'client', names: [] },
     ...members.map((member) => ({ name: `agent-${member}`, usage: 'client' as const, names: [] })),
   ]);
   for (const member of members) {
