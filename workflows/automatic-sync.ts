@@ -36,7 +36,7 @@ export async function startAutomaticSync(
   try {
     const child = await startChild<KeySyncWorkflow>(workflowTypes.keySync, {
       workflowId: operationId,
-      args: [{ cluster, source: request.source, targets: request.targets, keyIds: request.keyIds, requestedBy, reason, ...(timing ? { timing } : {}) }],
+      args: [{ cluster, source: request.source, targets: request.targets, keyIds: request.keyIds, requestedBy, reason, automatic: kind, ...(timing ? { timing } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       // A closed sync of the same gap may run again (it failed, or the key went missing again).
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,

@@ -2,13 +2,14 @@
 // them, for GET /v1/clusters/{cluster}/inventory and `keysync inventory`. One look through the
 // cluster survey (a member down is reported, never waited for), no change anywhere, so no
 // KeySyncMembers (the member audit trail stays about operations) and no archiving.
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ClusterInventoryInput, ClusterInventoryResult, MemberKeys } from '../libs/contract/cluster-inventory';
 import { KeySyncCluster, KeySyncKind, KeySyncState } from '../libs/contract/search-attributes';
 import { surveyCluster } from './cluster-survey';
 import { computeDrift } from './plan';
 import type { Inventories } from './plan';
 import { agentTiming } from './timing';
+import { inventoryKeys, splitRetired, standingTombstones, tombstonesPatch } from './tombstones';
 
 export async function clusterInventoryWorkflow(input: ClusterInventoryInput): Promise<ClusterInventoryResult> {
   const checkedAt = new Date().toISOString();
@@ -25,7 +26,10 @@ export async function clusterInventoryWorkflow(input: ClusterInventoryInput): Pr
     hasClusterSecrets: member.inventory === null ? null : member.kcv !== null,
     ...(member.problem ? { error: member.problem } : {}),
   }));
-  const drift = computeDrift(inventories);
+  let drift = computeDrift(inventories);
+  let retired: ClusterInventoryResult['retired'];
+  // Retired keys still found on a member show as retired, not as drift.
+  if (patched(tombstonesPatch)) ({ drift, retired } = splitRetired(drift, inventories, await standingTombstones(input.cluster.id, inventoryKeys(inventories))));
   upsertSearchAttributes([{ key: KeySyncState, value: drift.length > 0 ? 'drift' : survey.some((member) => member.inventory === null) ? 'unreachable' : 'in-sync' }]);
-  return { cluster: input.cluster.id, checkedAt, members, drift };
+  return { cluster: input.cluster.id, checkedAt, members, drift, ...(retired ? { retired } : {}) };
 }

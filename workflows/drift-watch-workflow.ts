@@ -5,10 +5,11 @@
 // started by automatic-sync.ts, detached, so the run ends as soon as they have started.
 //
 // Search attributes: KeySyncCluster, KeySyncKind `drift-watch`, KeySyncState (`running`, then
-// `in-sync`, `drift`, `unreachable` or `off`). KeySyncMembers is left unset on purpose: a watch
+// `in-sync`, `drift`, `unreachable` or `off`). A key retired through KeySync (a standing tombstone,
+// tombstone-workflow.ts) is reported in `retired`, never as drift, so never synced back. KeySyncMembers is left unset on purpose: a watch
 // changes nothing on a member, and the member audit trail (listed by KeySyncMembers) must not fill
 // up with a run per interval.
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { driftWatchRequester } from '../libs/contract/drift';
 import type { DriftMemberView, DriftWatchInput, DriftWatchResult, DriftWatchState } from '../libs/contract/drift';
 import { KeySyncCluster, KeySyncKind, KeySyncState } from '../libs/contract/search-attributes';
@@ -18,6 +19,7 @@ import { clusterKcv, kcvKey, planDriftSyncs } from './drift-plan';
 import { computeDrift } from './plan';
 import type { Inventories } from './plan';
 import { agentTiming } from './timing';
+import { inventoryKeys, splitRetired, standingTombstones, tombstonesPatch } from './tombstones';
 
 /** Drift watches probe a member once, briefly: the next run looks again. */
 const driftTimingDefaults = { nodeProbeSeconds: 5, callSeconds: 120 };
@@ -46,6 +48,12 @@ export async function driftWatchWorkflow(input: DriftWatchInput): Promise<DriftW
   }
 
   result.drift = computeDrift(inventories);
+  // Retired keys (a standing tombstone) are never synced back; runs recorded before retires existed replay without the ask.
+  if (patched(tombstonesPatch)) {
+    const split = splitRetired(result.drift, inventories, await standingTombstones(cluster.id, inventoryKeys(inventories)));
+    result.drift = split.drift;
+    result.retired = split.retired;
+  }
   result.conflicts = result.drift.filter((entry) => entry.conflicting);
   const plan = planDriftSyncs(result.drift, cluster.members);
   result.notExportable = plan.notExportable;

@@ -20,6 +20,7 @@ import {
   continueAsNew,
   executeChild,
   isCancellation,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -46,6 +47,8 @@ import { keyRef, planSync } from './plan';
 import type { Inventories, TargetPlan } from './plan';
 import { runBounded } from './pool';
 import { agentTiming } from './timing';
+import { liftTombstones, standingTombstones, tombstoneOf, tombstonesPatch } from './tombstones';
+import type { Tombstone } from '../libs/contract/retire';
 
 export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResult> {
   const { workflowId } = workflowInfo();
@@ -132,6 +135,22 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     ]);
     inventories[input.source] = sourceInventory;
 
+    // Retired keys (a standing tombstone) the source still holds: left out, unless an operator's
+    // sync names them (keyIds), which restores them and lifts their tombstones once a target holds them.
+    let restoring: Tombstone[] = [];
+    let retiredNote = '';
+    if (patched(tombstonesPatch)) {
+      const tombstones = await standingTombstones(cluster.id, sourceInventory);
+      const named = new Set(input.automatic ? [] : (input.keyIds ?? []).map((id) => id.toLowerCase()));
+      const retiredHere = sourceInventory.filter((group) => tombstoneOf(tombstones, group) !== undefined);
+      const leftOut = retiredHere.filter((group) => !named.has(group.id.toLowerCase()));
+      restoring = tombstones.filter((tombstone) => retiredHere.some((group) => named.has(group.id.toLowerCase()) && tombstoneOf([tombstone], group)));
+      inventories[input.source] = sourceInventory.filter((group) => !leftOut.includes(group));
+      if (leftOut.length > 0) {
+        retiredNote = ` Left out ${leftOut.map((group) => `${group.label} (${group.class} ${group.id})`).join(', ')}: retired through KeySync; name it in keyIds to restore it.`;
+      }
+    }
+
     const keyIds = input.repair ? duplicatedKeyIds(sourceInventory) : input.keyIds;
     const plan = planSync({ source: input.source, targets: targets.filter((member) => reachable.includes(member)), keyIds, inventories });
     operation.notExportable = plan.notExportable;
@@ -146,7 +165,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
         summaryOf(target.member).state = 'in-sync';
       }
     }
-    const notes = notesOf(plan.notExportable.length, plan.unknownKeyIds);
+    const notes = notesOf(plan.notExportable.length, plan.unknownKeyIds) + retiredNote;
     if (plan.selection.length === 0) {
       const nothing = input.repair
         ? `Nothing to repair: ${input.source} holds no exportable key in identical surplus copies.${notes}`
@@ -209,7 +228,13 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     });
     // Every lane has waited for its child to stop; a cancelled operation ends cancelled, not failed.
     if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('the key sync was cancelled');
-    return finish(overallState(operation), notes.trim() || undefined);
+    const restored = restoring.filter((tombstone) => packaged.has(`${tombstone.key.class}:${tombstone.key.id}`));
+    let liftNote = '';
+    if (restored.length > 0 && operation.members.some((summary) => summary.state === 'in-sync')) {
+      await liftTombstones(restored, { operationId: workflowId, requestedBy: input.requestedBy });
+      liftNote = ` Restored retired ${restored.map((tombstone) => `${tombstone.key.label} (${tombstone.key.class} ${tombstone.key.id})`).join(', ')}: tombstone lifted.`;
+    }
+    return finish(overallState(operation), (notes + liftNote).trim() || undefined);
   } catch (error) {
     if (isCancellation(error)) {
       for (const summary of operation.members) {

@@ -7,6 +7,7 @@ import {
   ApplicationFailure,
   continueAsNew,
   isCancellation,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -22,6 +23,7 @@ import { ApprovalGate } from './approval-gate';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
 import { agentTiming } from './timing';
+import { liftTombstones, standingTombstones, tombstoneOf, tombstonesPatch } from './tombstones';
 
 export async function memberSyncWorkflow(input: MemberSyncInput): Promise<MemberSyncResult> {
   const { workflowId } = workflowInfo();
@@ -140,6 +142,14 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
     if (status.conflicts.length > 0) {
       const ids = status.conflicts.map((conflict) => `${conflict.label} (${conflict.class} ${conflict.id})`).join(', ');
       return fail('conflict', `${input.member} holds other keys under the ids of ${ids}; those were left alone, every other key was imported.`);
+    }
+    // An uploaded package (a standalone memberSync) that restored a retired key lifts its tombstone, recorded here.
+    if (input.operationId === workflowId && patched(tombstonesPatch)) {
+      const restored = (await standingTombstones(input.cluster, input.expected)).filter((tombstone) => input.expected.some((entry) => tombstoneOf([tombstone], entry)));
+      if (restored.length > 0) {
+        await liftTombstones(restored, { operationId: workflowId, requestedBy: input.requestedBy });
+        status.detail = `${status.detail ? `${status.detail} ` : ''}Restored retired ${restored.map((tombstone) => `${tombstone.key.label} (${tombstone.key.class} ${tombstone.key.id})`).join(', ')}: tombstone lifted.`;
+      }
     }
     enter('in-sync');
     return status;

@@ -30,6 +30,8 @@ export interface InventoryRow {
   exportable: boolean;
   members: Record<string, Presence>;
   drift: boolean;
+  /** Retired through KeySync and still on some member (those show `retired`; the others have let it go). */
+  retired: boolean;
 }
 
 function keyOf(key: InventoryKeyAnswer): InventoryKey {
@@ -42,8 +44,16 @@ export function readInventory(answer: ClusterInventory): MemberInventory[] {
   return answer.members.map(({ member, keys, error }) => ({ member, keys: keys === null ? null : keys.map(keyOf), ...(error ? { note: error.message } : {}) }));
 }
 
-/** One row per key (class + id); presence per member against the most common fingerprint. */
-export function inventoryRows(members: MemberInventory[]): InventoryRow[] {
+/** The retired keys (a standing tombstone) the API reports, as `class:id:fingerprint`: members that still hold one show `retired`. */
+export function readRetired(answer: ClusterInventory): Set<string> {
+  return new Set((answer.retired ?? []).flatMap((entry) => entry.holders.map((holder) => `${entry.class}:${entry.id.toLowerCase()}:${holder.fingerprint.toLowerCase()}`)));
+}
+
+/**
+ * One row per key (class + id); presence per member against the most common fingerprint. A retired
+ * key still on a member is `retired` there and is not drift: nothing will sync it back.
+ */
+export function inventoryRows(members: MemberInventory[], retired: ReadonlySet<string> = new Set()): InventoryRow[] {
   const rows = new Map<string, { key: InventoryKey; fingerprints: Map<string, string>; duplicated: Set<string> }>();
   for (const { member, keys } of members) {
     for (const key of keys ?? []) {
@@ -65,9 +75,12 @@ export function inventoryRows(members: MemberInventory[]): InventoryRow[] {
         // Another key outranks copies of it: that needs an operator, the copies only a repair.
         presence[member] =
           keys === null ? 'unknown' : held === undefined ? 'missing' : held !== usual ? 'different' : duplicated.has(member) ? 'duplicated' : 'present';
+        if (held !== undefined && retired.has(`${key.class}:${key.id}:${held}`)) presence[member] = 'retired';
       }
-      const drift = Object.values(presence).some((value) => value === 'missing' || value === 'different' || value === 'duplicated');
-      return { class: key.class, id: key.id, label: key.label, keyType: key.keyType, exportable: key.exportable, members: presence, drift };
+      // A retired key is not drift: the members it has left lack it on purpose, and nothing syncs it back.
+      const isRetired = Object.values(presence).includes('retired');
+      const drift = !isRetired && Object.values(presence).some((value) => value === 'missing' || value === 'different' || value === 'duplicated');
+      return { class: key.class, id: key.id, label: key.label, keyType: key.keyType, exportable: key.exportable, members: presence, drift, retired: isRetired };
     })
     .sort((a, b) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id));
 }

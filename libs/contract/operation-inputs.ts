@@ -30,6 +30,12 @@ export interface KeySyncInput {
    * identical surplus copies, and the import (approved like any sync to it) removes those copies.
    */
   repair?: boolean;
+  /**
+   * Set by a drift watch (`drift`) or an availability request (`avail`) for the syncs they start
+   * by themselves: such a sync never brings back a retired key. Only an operator's sync naming the
+   * key in keyIds restores it (and lifts its tombstone).
+   */
+  automatic?: 'drift' | 'avail';
   timing?: Partial<AgentTiming>;
 }
 

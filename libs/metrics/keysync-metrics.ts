@@ -21,6 +21,7 @@ export interface KeySyncMetrics {
   driftConflicts: Gauge<'cluster'>;
   driftDuplicated: Gauge<'cluster'>;
   driftNotExportable: Gauge<'cluster'>;
+  driftRetired: Gauge<'cluster'>;
   driftLastCheck: Gauge<'cluster'>;
   operations: Gauge<'cluster' | 'kind' | 'state'>;
   detectionToInSync: Histogram<'cluster' | 'trigger'>;
@@ -53,6 +54,12 @@ export function createKeySyncMetrics(registry = new Registry()): KeySyncMetrics 
       registers,
     }),
     driftNotExportable: new Gauge({ name: 'keysync_drift_not_exportable_keys', help: 'Missing keys that no holder can wrap (CKA_EXTRACTABLE false).', labelNames: ['cluster'], registers }),
+    driftRetired: new Gauge({
+      name: 'keysync_drift_retired_keys',
+      help: 'Keys retired through KeySync (drift state retired) still found on some member, latest drift watch: a retire that has not reached a member yet, or did not finish.',
+      labelNames: ['cluster'],
+      registers,
+    }),
     driftLastCheck: new Gauge({ name: 'keysync_drift_last_check_timestamp_seconds', help: 'When the latest completed drift watch looked, Unix time.', labelNames: ['cluster'], registers }),
     operations: new Gauge({
       name: 'keysync_operations',

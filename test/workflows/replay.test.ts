@@ -34,9 +34,9 @@ describe('replay of recorded histories', () => {
     changed = await bundleWorkflowCode({ workflowsPath: join(__dirname, 'fixtures', 'changed-workflows.ts') });
   });
 
-  it('has recorded histories of keySync, memberSync and join, each with its workflow id', () => {
+  it('has recorded histories of keySync, memberSync, join, retire and memberRetire, each with its workflow id', () => {
     expect(recorded.filter((history) => history.workflowId === '').map((history) => history.name)).toEqual([]);
-    expect(new Set(recorded.map((history) => workflowTypeOf(history.json)))).toEqual(new Set(['keySync', 'memberSync', 'join']));
+    expect(new Set(recorded.map((history) => workflowTypeOf(history.json)))).toEqual(new Set(['keySync', 'memberSync', 'join', 'retire', 'memberRetire']));
   });
 
   it('replays every recorded history with the current workflows', async () => {

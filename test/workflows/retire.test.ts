@@ -2,22 +2,24 @@
 // for member *, under policy retire (2 of the registered approvers, four eyes); refused with one
 // approval, by the requester, by a forged signature or signed for a member; then a recovery
 // package kept, a tombstone raised, and the key's objects (private key, public key, certificate)
-// gone from every member, counted with pkcs11-tool.
+// gone from every member, counted with pkcs11-tool. A sync of everything from a member that holds
+// the retired key again leaves it out; a sync naming it restores it and lifts the tombstone.
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../libs/contract/approvals';
 import type { KeyRef } from '../../libs/contract/keys';
 import { approveUpdate, challengeQuery, memberStateQuery, operationStateQuery, tombstoneQuery } from '../../libs/contract/messages';
-import type { RetireState } from '../../libs/contract/retire';
-import { memberRetireWorkflowId, tombstoneWorkflowId } from '../../libs/contract/workflow-ids';
-import type { RetireWorkflow } from '../../libs/contract/workflow-types';
+import type { RetireState, TombstoneResult } from '../../libs/contract/retire';
+import { keySyncWorkflowId, memberRetireWorkflowId, tombstoneWorkflowId } from '../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../libs/contract/workflow-types';
+import type { KeySyncWorkflow, RetireWorkflow } from '../../libs/contract/workflow-types';
 import { decodePackage } from '../../libs/hsm';
 import { DirectoryPackageStore } from '../../libs/package-store';
 import { waitFor } from '../support/wait-for';
 import { createClusterFixture } from './support/cluster-fixture';
 import type { ClusterFixture } from './support/cluster-fixture';
-import { fetchHistoryJson, secretsIn, secretsToLookFor } from './support/histories';
+import { fetchHistoryJson, recordHistory, secretsIn, secretsToLookFor } from './support/histories';
 import { keyObjectsOn, retireApproval, seedKeyEverywhere, startRetire } from './support/retire-helpers';
 
 const MEMBERS = ['node1', 'node2', 'node3'];
@@ -122,10 +124,40 @@ describe('a retire with two approvals', () => {
     expect(node2.approvals.granted.map((record) => record.approverId)).toEqual(['approver-1', 'approver-2']);
   });
 
+  it('an operator’s sync of everything leaves the retired key out; a sync naming it restores it and lifts the tombstone', async () => {
+    // node2 is restored from a backup taken before the retire: it holds the retired key again.
+    const result = await retire.result();
+    const recovery = await new DirectoryPackageStore(fixture.packagesDir).get(result.recoveryPackage!.digest);
+    await fixture.withToken('node2', (token) => token.importPackage(recovery, { clusterId: fixture.clusterId }));
+    const sync = (keyIds?: string[]) =>
+      fixture.client.workflow.execute<KeySyncWorkflow>(workflowTypes.keySync, {
+        taskQueue: fixture.orchestratorQueue,
+        workflowId: keySyncWorkflowId(fixture.clusterId, `restore-${keyIds ? 'named' : 'all'}`),
+        args: [{ cluster: fixture.snapshot(), source: 'node2', ...(keyIds ? { keyIds } : {}), requestedBy: 'operator-1', reason: 'restore test' }],
+      });
+    const tombstone = fixture.client.workflow.getHandle(tombstoneWorkflowId(fixture.clusterId, 'private', key.id));
+
+    const everything = await sync();
+    expect(everything.message).toContain(`Left out retired-ca (private ${key.id}): retired through KeySync; name it in keyIds to restore it.`);
+    expect(everything.package).toBeNull();
+    expect((await tombstone.describe()).status.name).toBe('RUNNING');
+    for (const member of ['node1', 'node3']) expect(await keyObjectsOn(fixture, member, key.id), `the retired key on ${member}`).toEqual({});
+
+    const named = await sync([key.id]);
+    expect(named.state).toBe('completed');
+    expect(named.message).toContain(`Restored retired retired-ca (private ${key.id}): tombstone lifted.`);
+    for (const member of MEMBERS) expect(await keyObjectsOn(fixture, member, key.id), `the restored key on ${member}`).toEqual({ 'private-key': 1, 'public-key': 1, certificate: 1 });
+    const lifted = (await tombstone.result()) as TombstoneResult;
+    expect(lifted.liftedBy).toEqual({ operationId: named.operationId, requestedBy: 'operator-1' });
+  });
+
   it('leaves no PIN and no wrapped key bytes in the retire’s histories', async () => {
     const secrets = secretsToLookFor(fixture.pins, fixture.packagesDir);
     for (const id of [retire.workflowId, ...MEMBERS.map((member) => memberRetireWorkflowId(retire.workflowId, member)), tombstoneWorkflowId(fixture.clusterId, 'private', key.id)]) {
       expect(secretsIn(await fetchHistoryJson(fixture.client, id), secrets), `secrets in ${id}`).toBe(0);
     }
+    recordHistory('retire', retire.workflowId, await fetchHistoryJson(fixture.client, retire.workflowId));
+    const node2 = memberRetireWorkflowId(retire.workflowId, 'node2');
+    recordHistory('member-retire', node2, await fetchHistoryJson(fixture.client, node2));
   });
 });

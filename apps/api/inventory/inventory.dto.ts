@@ -117,6 +117,13 @@ export class ClusterInventoryDto {
   @ApiProperty({ type: [MemberInventoryDto] })
   members!: MemberInventoryDto[];
 
-  @ApiProperty({ type: [DriftEntryDto], description: 'Keys not held identically, and once, by every member that answered; empty: no drift.' })
+  @ApiProperty({ type: [DriftEntryDto], description: 'Keys not held identically, and once, by every member that answered; empty: no drift. Retired keys are not drift.' })
   drift!: DriftEntryDto[];
+
+  @ApiPropertyOptional({
+    type: [DriftEntryDto],
+    description:
+      'Keys retired through KeySync (drift state retired: a standing tombstone) still found on a member: holders still have them (their retire has not reached them, or did not finish), missingOn have let them go. Never synced back by drift auto.',
+  })
+  retired?: DriftEntryDto[];
 }

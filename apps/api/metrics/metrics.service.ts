@@ -52,7 +52,7 @@ export class MetricsService {
       Promise.all(clusters.map((cluster) => this.healedSince(cluster))),
     ]);
     const { metrics } = this;
-    for (const gauge of [metrics.memberKeys, metrics.memberMissingKeys, metrics.memberStatus, metrics.driftKeys, metrics.driftConflicts, metrics.driftDuplicated, metrics.driftNotExportable, metrics.driftLastCheck, metrics.operations]) {
+    for (const gauge of [metrics.memberKeys, metrics.memberMissingKeys, metrics.memberStatus, metrics.driftKeys, metrics.driftConflicts, metrics.driftDuplicated, metrics.driftNotExportable, metrics.driftRetired, metrics.driftLastCheck, metrics.operations]) {
       gauge.reset();
     }
     clusters.forEach((cluster, index) => {
@@ -68,6 +68,8 @@ export class MetricsService {
         // Drift watches recorded before duplicates were reported have no duplicatedOn: none seen.
         metrics.driftDuplicated.set({ cluster }, result.drift.filter((entry) => (entry.duplicatedOn ?? []).length > 0).length);
         metrics.driftNotExportable.set({ cluster }, result.notExportable.length);
+        // Drift watches recorded before retires existed have no retired list: none seen.
+        metrics.driftRetired.set({ cluster }, (result.retired ?? []).length);
         metrics.driftLastCheck.set({ cluster }, Date.parse(result.checkedAt) / 1000);
       }
       for (const { kind, state, count } of counts[index] ?? []) metrics.operations.set({ cluster, kind, state }, count);

@@ -1,10 +1,11 @@
 // `keysync inventory`: every key of the cluster by member, drift marked (missing, another key, or
-// duplicated: identical surplus copies, which `keysync repair --member` removes).
+// duplicated: identical surplus copies, which `keysync repair --member` removes), and keys retired
+// through KeySync still found on a member marked retired.
 import type { Command } from 'commander';
 import { run } from '../cli-context';
 import type { Cli } from '../cli-context';
 import { exitCodes } from '../cli-error';
-import { inventoryRows, readInventory } from '../inventory-table';
+import { inventoryRows, readInventory, readRetired } from '../inventory-table';
 import type { Presence } from '../inventory-table';
 import { table } from '../output';
 import { clusterOrDemo } from './operations';
@@ -13,7 +14,7 @@ async function inventory(cli: Cli, options: { cluster?: string }): Promise<numbe
   const cluster = clusterOrDemo(options.cluster);
   const answer = await cli.api('operator').inventory(cluster);
   const members = readInventory(answer);
-  const rows = inventoryRows(members);
+  const rows = inventoryRows(members, readRetired(answer));
   const { paint } = cli.out;
   const cell: Record<Presence, string> = {
     present: paint.ok('yes'),
@@ -29,14 +30,19 @@ async function inventory(cli: Cli, options: { cluster?: string }): Promise<numbe
       row.label || '(no label)',
       row.id,
       `${row.class} ${row.keyType}${row.exportable === false ? ' (not exportable)' : ''}`,
-      ...members.map((member) => cell[row.members[member.member] ?? 'unknown']),
-      row.drift ? paint.bad('drift') : '',
+      // A member a retired key has left shows that it is gone, on purpose.
+      ...members.map((member) => (row.retired && row.members[member.member] === 'missing' ? paint.ok('gone') : cell[row.members[member.member] ?? 'unknown'])),
+      row.drift ? paint.bad('drift') : row.retired ? paint.warn('retired') : '',
     ]);
     const drifted = rows.filter((row) => row.drift).length;
     const lines = [table(header, body)];
     for (const member of members) if (member.keys === null) lines.push(paint.warn(`${member.member}: not reachable${member.note ? ` (${member.note})` : ''}`));
     lines.push(drifted === 0 ? paint.ok(`${rows.length} key(s), no drift.`) : paint.bad(`${rows.length} key(s), ${drifted} not held identically, and once, by every member.`));
     const duplicatedOn = members.filter((member) => rows.some((row) => row.members[member.member] === 'duplicated')).map((member) => member.member);
+    for (const row of rows.filter((candidate) => candidate.retired)) {
+      const still = members.filter((member) => row.members[member.member] === 'retired').map((member) => member.member);
+      lines.push(paint.warn(`${row.label || row.id} is retired but still on ${still.join(', ')}: its retire has not reached them yet (an agent down?) or did not finish; see keysync status of the retire.`));
+    }
     for (const member of duplicatedOn) lines.push(paint.warn(`${member} holds surplus copies of some keys: remove them with keysync repair --member ${member}`));
     return lines.join('\n');
   });
@@ -46,7 +52,7 @@ async function inventory(cli: Cli, options: { cluster?: string }): Promise<numbe
 export function registerInventoryCommand(program: Command): void {
   program
     .command('inventory')
-    .description('Keys by member, with drift (a key missing on some member, different, or duplicated) marked')
+    .description('Keys by member, with drift (a key missing on some member, different, or duplicated) and retired keys still on a member marked')
     .option('--cluster <id>', 'the cluster (default: the demo cluster)')
     .action(run(inventory));
 }

@@ -435,9 +435,11 @@ export interface components {
             checkedAt: string;
             /** @example demo */
             cluster: string;
-            /** @description Keys not held identically, and once, by every member that answered; empty: no drift. */
+            /** @description Keys not held identically, and once, by every member that answered; empty: no drift. Retired keys are not drift. */
             drift: components["schemas"]["DriftEntryDto"][];
             members: components["schemas"]["MemberInventoryDto"][];
+            /** @description Keys retired through KeySync (drift state retired: a standing tombstone) still found on a member: holders still have them (their retire has not reached them, or did not finish), missingOn have let them go. Never synced back by drift auto. */
+            retired?: components["schemas"]["DriftEntryDto"][];
         };
         ClusterListDto: {
             clusters: components["schemas"]["ClusterSummaryDto"][];
