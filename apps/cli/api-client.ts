@@ -20,6 +20,7 @@ export type SyncRequest = Schemas['SyncRequestDto'];
 export type RepairRequest = Schemas['RepairRequestDto'];
 export type JoinRequest = Schemas['JoinRequestDto'];
 export type ApprovalRequest = Schemas['ApprovalRequestDto'];
+export type RetireRequest = Schemas['RetireRequestDto'];
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -59,6 +60,13 @@ export class ApiClient {
   startRepair(cluster: string, member: string, request: RepairRequest, idempotencyKey?: string): Promise<StartedOperation> {
     return answerOf(
       this.http.POST('/v1/clusters/{cluster}/members/{member}/repair', { params: { path: { cluster, member }, header: { 'Idempotency-Key': idempotencyKey } }, body: request }),
+    );
+  }
+
+  /** The same Idempotency-Key as a sync: a retried command starts nothing new. */
+  startRetire(cluster: string, keyId: string, request: RetireRequest, idempotencyKey?: string): Promise<StartedOperation> {
+    return answerOf(
+      this.http.POST('/v1/clusters/{cluster}/keys/{keyId}/retire', { params: { path: { cluster, keyId }, header: { 'Idempotency-Key': idempotencyKey } }, body: request }),
     );
   }
 

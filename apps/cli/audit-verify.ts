@@ -7,6 +7,8 @@
 // (libs/approvals), against the registered keys. The replay itself is passed in, so this logic is
 // unit-testable.
 import { checkApproval } from '../../libs/approvals/check-approval';
+import type { KeyClass } from '../../libs/contract/keys';
+import { everyMember, retireSubject } from '../../libs/contract/retire';
 import { workflowTypes } from '../../libs/contract/workflow-types';
 import { readHistoryFacts } from './history-events';
 import type { DeliveredApproval, HistoryFacts } from './history-events';
@@ -94,7 +96,7 @@ function clusterApprovers(facts: HistoryFacts): Array<{ id: string; publicKey: s
   return approversIn(record(resolved?.result).approvers);
 }
 
-/** Who approves what in this workflow type; null for workflows that take no approvals (keySync, archiveHistory). */
+/** Who approves what in this workflow type; null for workflows that take no approvals (keySync, memberRetire, archiveHistory). */
 function approvalContext(facts: HistoryFacts): ApprovalContext | null {
   const input = record(facts.input);
   if (facts.workflowType === workflowTypes.memberSync) {
@@ -116,12 +118,23 @@ function approvalContext(facts: HistoryFacts): ApprovalContext | null {
       inputApprovers: clusterApprovers(facts),
     };
   }
+  if (facts.workflowType === workflowTypes.retire) {
+    // Approved once for every member (member *), over the key the input names (DESIGN 13).
+    const key = record(input.key);
+    const named = typeof key.class === 'string' && typeof key.id === 'string' && typeof key.fingerprint === 'string';
+    return {
+      member: everyMember,
+      requestedBy: text(input.requestedBy),
+      subject: named ? retireSubject({ class: key.class as KeyClass, id: key.id as string, fingerprint: key.fingerprint as string }) : null,
+      inputApprovers: clusterApprovers(facts),
+    };
+  }
   return null;
 }
 
 /** Why this approval is not a valid one for this operation, or null when it is. */
 function approvalProblem(workflowId: string, context: ApprovalContext, approval: unknown, trusted: TrustedApprovers): string | null {
-  if (context.subject === null) return 'nothing was awaiting approval (no package digest or transport key in this history)';
+  if (context.subject === null) return 'nothing was awaiting approval (no package digest, transport key or retired key in this history)';
   const approvers = [...trusted.keys].map(([id, publicKey]) => ({ id, publicKey }));
   // Each delivered approval is judged alone (nothing granted before it): a second decision by one
   // approver is the workflow's to refuse, and its result shows whether it did.

@@ -1,27 +1,34 @@
 // How an operation reads for people: one line per member (state, keys imported of total,
-// surplus copies removed, attempts, what it waits for) and a verdict. Shared by sync, join,
-// repair, status and package upload.
+// surplus copies removed, or for a retire the objects destroyed, attempts, what it waits for)
+// and a verdict. Shared by sync, join, repair, retire, status and package upload.
 import type { Operation, OperationMember } from './api-client';
 import type { Palette } from './output';
 
-const finalStates = new Set(['in-sync', 'failed']);
+const finalStates = new Set(['in-sync', 'failed', 'retired']);
 
 export function isFinished(operation: Operation): boolean {
   return operation.state !== 'running' && operation.members.every((member) => finalStates.has(member.state));
 }
 
-/** True only when every member is in-sync: the exit code 0 of `--wait`. */
+/** The state a member ends in when all went well: retired for a retire, in-sync for the rest. */
+function goodEnd(operation: Operation): string {
+  return operation.kind === 'retire' ? 'retired' : 'in-sync';
+}
+
+/** True only when every member ended well (in-sync; retired for a retire): the exit code 0 of `--wait`. */
 export function allInSync(operation: Operation): boolean {
-  return operation.members.length > 0 && operation.members.every((member) => member.state === 'in-sync');
+  return operation.members.length > 0 && operation.members.every((member) => member.state === goodEnd(operation));
 }
 
 function waitingFor(member: OperationMember, operation: Operation): string {
   if (member.state === 'awaiting-approval') {
-    const approvals = member.approvals ?? (operation.join?.member === member.member ? operation.join.approvals : undefined);
+    const approvals = member.approvals ?? (operation.join?.member === member.member ? operation.join.approvals : operation.retire?.approvals);
     if (!approvals) return 'awaiting approval';
     const granted = approvals.granted.filter((record) => record.decision === 'approve').length;
     const until = approvals.deadline ? ` until ${approvals.deadline}` : '';
-    return `awaiting approval: ${granted} of ${approvals.required}${until} (keysync approve ${operation.operationId} --member ${member.member} --key <approver.pem>)`;
+    // A retire is approved once for every member: member *.
+    const approveAs = operation.kind === 'retire' ? "'*'" : member.member;
+    return `awaiting approval: ${granted} of ${approvals.required}${until} (keysync approve ${operation.operationId} --member ${approveAs} --key <approver.pem>)`;
   }
   if (member.state === 'waiting-for-node') return `waiting for the node: its agent is not polling keysync.${operation.cluster}.${member.member}`;
   return '';
@@ -29,9 +36,12 @@ function waitingFor(member: OperationMember, operation: Operation): string {
 
 export function memberLine(member: OperationMember, operation: Operation, paint: Palette): string {
   const total = operation.package?.keyCount;
-  const keys = `keys ${member.keysImported}${total === undefined ? '' : ` of ${total}`} imported${member.keysSkipped > 0 ? `, ${member.keysSkipped} already there` : ''}`;
+  const keys =
+    operation.kind === 'retire'
+      ? `objects ${member.objectsDestroyed ?? 0} destroyed`
+      : `keys ${member.keysImported}${total === undefined ? '' : ` of ${total}`} imported${member.keysSkipped > 0 ? `, ${member.keysSkipped} already there` : ''}`;
   const state =
-    member.state === 'in-sync' ? paint.ok(member.state) : member.state === 'failed' ? paint.bad(`failed (${member.reason ?? 'unknown'})`) : paint.warn(member.state);
+    member.state === 'in-sync' || member.state === 'retired' ? paint.ok(member.state) : member.state === 'failed' ? paint.bad(`failed (${member.reason ?? 'unknown'})`) : paint.warn(member.state);
   const parts = [`${member.member}`, state, keys];
   if (member.copiesRemoved) parts.push(copiesText(member.copiesRemoved));
   parts.push(`attempts ${member.attempts}`);
@@ -49,7 +59,11 @@ export function operationHeader(operation: Operation, paint: Palette): string {
   const state =
     operation.state === 'completed' ? paint.ok(operation.state) : operation.state === 'running' ? paint.warn(operation.state) : paint.bad(operation.state);
   const lines = [`${paint.bold(operation.operationId)}  ${operation.kind}  ${state}  requested by ${operation.requestedBy || '?'}`];
-  if (operation.package) lines.push(`  package ${operation.package.digest} (${operation.package.keyCount} keys)`);
+  if (operation.retire) {
+    const { key, phase } = operation.retire;
+    lines.push(`  retire of ${key.label} (${key.class} ${key.id}, fingerprint ${key.fingerprint}), phase ${phase}`);
+    if (operation.recoveryPackage) lines.push(`  recovery package ${operation.recoveryPackage.digest}, importable until ${operation.recoveryPackage.expiresAt}`);
+  } else if (operation.package) lines.push(`  package ${operation.package.digest} (${operation.package.keyCount} keys)`);
   if (operation.join) {
     const join = operation.join;
     lines.push(`  join of ${join.member} sponsored by ${join.sponsor}, phase ${join.phase}`);
@@ -79,7 +93,15 @@ function removedNote(operation: Operation): string {
 }
 
 export function verdict(operation: Operation, paint: Palette): string {
+  if (allInSync(operation) && operation.kind === 'retire') {
+    const recovery = operation.recoveryPackage ? `; recovery package ${operation.recoveryPackage.digest} until ${operation.recoveryPackage.expiresAt}` : '; no recovery package';
+    return paint.ok(`${operation.operationId}: retired on every member${recovery}.`);
+  }
   if (allInSync(operation)) return paint.ok(`${operation.operationId}: every member is in-sync${removedNote(operation)}.`);
+  if (operation.kind === 'retire') {
+    const left = operation.members.filter((member) => member.state !== 'retired').map((member) => `${member.member} (${member.reason ?? member.state})`);
+    return paint.bad(`${operation.operationId} ended ${operation.state}: not retired on: ${left.join(', ')}.`);
+  }
   const failed = operation.members.filter((member) => member.state !== 'in-sync').map((member) => `${member.member} (${member.reason ?? member.state})`);
   return paint.bad(`${operation.operationId} ended ${operation.state}: not in-sync: ${failed.join(', ')}${removedNote(operation)}.`);
 }

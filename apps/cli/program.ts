@@ -6,6 +6,7 @@ import { registerInventoryCommand } from './commands/inventory';
 import { registerOperationCommands } from './commands/operations';
 import { registerPackageCommands } from './commands/packages';
 import { registerRepairCommand } from './commands/repair';
+import { registerRetireCommand } from './commands/retire';
 
 export function buildProgram(): Command {
   const program = new Command('keysync')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerOperationCommands(program);
   registerRepairCommand(program);
+  registerRetireCommand(program);
   registerApprovalCommands(program);
   registerInventoryCommand(program);
   registerPackageCommands(program);

@@ -3,8 +3,12 @@
 // (DESIGN 13 and issue 13): an unknown id is a 404 naming the cluster, an id with several classes a
 // 409 listing them, a key no member can export a 409 unless allowWithoutRecovery; then a retire
 // approved over HTTP with member * (challenge, two signed approvals) ends with the key gone from
-// every member and its recovery package reported.
+// every member and its recovery package reported; and the same through the CLI: `keysync retire
+// --wait` approved by two `keysync approve --member '*'`.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../cli/support/run-cli';
 import { waitFor } from '../support/wait-for';
 import { signText } from '../workflows/support/approvers';
 import { type ClusterFixture, createClusterFixture } from '../workflows/support/cluster-fixture';
@@ -149,5 +153,24 @@ describe('retire over HTTP', () => {
     expect(done.recoveryPackage?.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(done.retire?.approvals.granted.map((record) => record.approverId)).toEqual(['approver-1', 'approver-2']);
     for (const member of ['node1', 'node2']) expect(await keyObjectsOn(fixture, member, 'c0de01'), `c0de01 objects on ${member}`).toEqual({});
+  });
+
+  it("keysync retire --wait, approved by two keysync approve --member '*', exits 0 once the key is retired on every member", async () => {
+    await seedKeyEverywhere(fixture, 'node1', 'c0de04', 'rotated-ca');
+    const retire = startCli(['--api', api.baseUrl, '--token', api.tokens.operator, 'retire', 'c0de04', '--cluster', api.cluster, '--reason', 'rotated', '--wait'], { NO_COLOR: '1' });
+    const [, operationId] = await retire.waitForStdout(/^started (retire:\S+)$/m);
+    for (const [index, name] of (['approver-1', 'approver-2'] as const).entries()) {
+      const pem = join(fixture.dir, `${name}.pem`);
+      writeFileSync(pem, fixture.approvers[index]!.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+      const approve = await runCli(['--api', api.baseUrl, '--token', api.tokens[name], 'approve', operationId!, '--member', '*', '--key', pem, '--approver', name], {});
+      expect(approve.code, approve.stderr).toBe(0);
+      expect(approve.stdout).toContain(`${name} approved * in ${operationId}: ${index + 1} of 2 approval(s) granted.`);
+    }
+    const done = await retire.exited;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toContain(`keysync approve ${operationId} --member '*'`);
+    expect(done.stdout).toMatch(/^ {2}node1 {2}retired {2}objects 3 destroyed {2}attempts 1$/m);
+    expect(done.stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^${operationId!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: retired on every member; recovery package [0-9a-f]{64} until \\S+\\.$`));
+    for (const member of ['node1', 'node2']) expect(await keyObjectsOn(fixture, member, 'c0de04'), `c0de04 objects on ${member}`).toEqual({});
   });
 });

@@ -8,7 +8,7 @@ export const approvalDecisions = ['approve', 'reject'] as const;
 
 export class OperationParams {
   @StringField(operationIdRule, {
-    description: 'The operation id a start returned, e.g. sync:demo:<syncId> or join:demo:node3.',
+    description: 'The operation id a start returned, e.g. sync:demo:<syncId>, join:demo:node3 or retire:demo:<retireId>.',
     example: 'join:demo:node3',
     code: 'invalid-operation-id',
   })

@@ -26,7 +26,7 @@ export class OperationsController {
 
   @Get()
   @Authenticated()
-  @ApiOperation({ summary: 'A sync or a join: its state and each member’s (any role).' })
+  @ApiOperation({ summary: 'A sync, a join or a retire: its state and each member’s (any role).' })
   @ApiOkResponse({ type: OperationDto })
   async get(@Param() params: OperationParams): Promise<OperationDto> {
     return this.reader.read(params.operationId);
@@ -34,7 +34,7 @@ export class OperationsController {
 
   @Get('approvals/:member/challenge')
   @Roles('approver')
-  @ApiOperation({ summary: 'The challenge an approver signs for this member’s step (approver).' })
+  @ApiOperation({ summary: 'The challenge an approver signs for this member’s step; member * for a retire, approved once for every member (approver).' })
   @ApiOkResponse({ type: ChallengeDto })
   @ApiStateConflict('nothing-to-approve, operation-closed: nothing to approve for that member now, or the operation has ended.')
   @ApiTemporalUnavailable('orchestrator-unavailable: no orchestrator worker answered.')

@@ -226,7 +226,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A sync or a join: its state and each member’s (any role). */
+        /** A sync, a join or a retire: its state and each member’s (any role). */
         get: operations["Operations_get"];
         put?: never;
         post?: never;
@@ -260,7 +260,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The challenge an approver signs for this member’s step (approver). */
+        /** The challenge an approver signs for this member’s step; member * for a retire, approved once for every member (approver). */
         get: operations["Operations_challenge"];
         put?: never;
         post?: never;
@@ -1680,7 +1680,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The operation id a start returned, e.g. sync:demo:<syncId> or join:demo:node3. */
+                /** @description The operation id a start returned, e.g. sync:demo:<syncId>, join:demo:node3 or retire:demo:<retireId>. */
                 operationId: string;
             };
             cookie?: never;
@@ -1738,7 +1738,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The operation id a start returned, e.g. sync:demo:<syncId> or join:demo:node3. */
+                /** @description The operation id a start returned, e.g. sync:demo:<syncId>, join:demo:node3 or retire:demo:<retireId>. */
                 operationId: string;
             };
             cookie?: never;
@@ -1828,7 +1828,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The operation id a start returned, e.g. sync:demo:<syncId> or join:demo:node3. */
+                /** @description The operation id a start returned, e.g. sync:demo:<syncId>, join:demo:node3 or retire:demo:<retireId>. */
                 operationId: string;
                 /** @description The member whose step is approved; * for a retire, approved once for every member. */
                 member: string;
@@ -1906,7 +1906,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The operation id a start returned, e.g. sync:demo:<syncId> or join:demo:node3. */
+                /** @description The operation id a start returned, e.g. sync:demo:<syncId>, join:demo:node3 or retire:demo:<retireId>. */
                 operationId: string;
             };
             cookie?: never;
@@ -1982,7 +1982,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The operation id a start returned, e.g. sync:demo:<syncId> or join:demo:node3. */
+                /** @description The operation id a start returned, e.g. sync:demo:<syncId>, join:demo:node3 or retire:demo:<retireId>. */
                 operationId: string;
             };
             cookie?: never;
