@@ -4,7 +4,8 @@
 // 409 listing them, a key no member can export a 409 unless allowWithoutRecovery; then a retire
 // approved over HTTP with member * (challenge, two signed approvals) ends with the key gone from
 // every member and its recovery package reported; and the same through the CLI: `keysync retire
-// --wait` approved by two `keysync approve --member '*'`.
+// --wait` approved by two `keysync approve --member '*'`, then `keysync audit export` and an
+// offline `keysync audit verify` of the retire and each member's memberRetire.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,7 +156,7 @@ describe('retire over HTTP', () => {
     for (const member of ['node1', 'node2']) expect(await keyObjectsOn(fixture, member, 'c0de01'), `c0de01 objects on ${member}`).toEqual({});
   });
 
-  it("keysync retire --wait, approved by two keysync approve --member '*', exits 0 once the key is retired on every member", async () => {
+  it("keysync retire --wait, approved by two keysync approve --member '*', exits 0 once retired everywhere; the member trail lists it and its audit export verifies offline", async () => {
     await seedKeyEverywhere(fixture, 'node1', 'c0de04', 'rotated-ca');
     const retire = startCli(['--api', api.baseUrl, '--token', api.tokens.operator, 'retire', 'c0de04', '--cluster', api.cluster, '--reason', 'rotated', '--wait'], { NO_COLOR: '1' });
     const [, operationId] = await retire.waitForStdout(/^started (retire:\S+)$/m);
@@ -172,5 +173,26 @@ describe('retire over HTTP', () => {
     expect(done.stdout).toMatch(/^ {2}node1 {2}retired {2}objects 3 destroyed {2}attempts 1$/m);
     expect(done.stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^${operationId!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: retired on every member; recovery package [0-9a-f]{64} until \\S+\\.$`));
     for (const member of ['node1', 'node2']) expect(await keyObjectsOn(fixture, member, 'c0de04'), `c0de04 objects on ${member}`).toEqual({});
+
+    // Each member's audit trail lists its memberRetire; the export holds the retire and every memberRetire, and verifies offline.
+    const trail = await api.request('GET', `/v1/clusters/${api.cluster}/members/node2/audit`, { as: 'auditor' });
+    expect(trail.body.entries).toEqual(expect.arrayContaining([expect.objectContaining({ workflowId: `${operationId}:node2`, workflowType: 'memberRetire', kind: 'member-retire', state: 'retired' })]));
+    const auditor = ['--api', api.baseUrl, '--token', api.tokens.auditor];
+    const exportDir = join(fixture.dir, 'retire-audit');
+    const exported = await runCli([...auditor, 'audit', 'export', operationId!, '--out', exportDir], {});
+    expect(exported.code, exported.stderr).toBe(0);
+    const verified = await runCli(['audit', 'verify', exportDir, '--json'], {});
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    const report = JSON.parse(verified.stdout) as { ok: boolean; histories: { workflowType: string; replay: { ok: boolean }; approvals: { approverId: string; member: string; verdict: string }[] }[] };
+    expect(report.ok).toBe(true);
+    expect(report.histories.map((history) => [history.workflowType, history.replay.ok]).sort()).toEqual([
+      ['memberRetire', true],
+      ['memberRetire', true],
+      ['retire', true],
+    ]);
+    expect(report.histories.find((history) => history.workflowType === 'retire')!.approvals.map((approval) => [approval.approverId, approval.member, approval.verdict])).toEqual([
+      ['approver-1', '*', 'valid'],
+      ['approver-2', '*', 'valid'],
+    ]);
   });
 });

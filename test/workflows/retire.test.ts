@@ -151,6 +151,19 @@ describe('a retire with two approvals', () => {
     expect(lifted.liftedBy).toEqual({ operationId: named.operationId, requestedBy: 'operator-1' });
   });
 
+  it('a rejection ends the retire failed (rejected) before anything is exported or destroyed, and raises no tombstone', async () => {
+    const other = await seedKeyEverywhere(fixture, 'node1', 'c0de05', 'kept-key');
+    const refused = await startRetire(fixture, other, { requestedBy: 'approver-3' });
+    await waitFor(async () => ((await refused.query(operationStateQuery)) as RetireState).approvals.deadline !== undefined, { description: 'the second retire awaiting approvals' });
+    await refused.executeUpdate(approveUpdate, { args: [retireApproval(fixture, 0, refused.workflowId, other, 'reject')] });
+    const result = await refused.result();
+    expect(result).toMatchObject({ state: 'failed', phase: 'approval', recoveryPackage: null, tombstone: null, package: null });
+    expect(result.members.map((member) => [member.member, member.state, member.reason])).toEqual(MEMBERS.map((member) => [member, 'failed', 'rejected']));
+    expect(result.message).toContain('approver-1 rejected the retire of kept-key (private c0de05); nothing was destroyed.');
+    for (const member of MEMBERS) expect(await keyObjectsOn(fixture, member, other.id), `kept-key on ${member}`).toEqual({ 'private-key': 1, 'public-key': 1, certificate: 1 });
+    await expect(fixture.client.workflow.getHandle(tombstoneWorkflowId(fixture.clusterId, 'private', other.id)).describe()).rejects.toThrow(/not found/i);
+  });
+
   it('leaves no PIN and no wrapped key bytes in the retire’s histories', async () => {
     const secrets = secretsToLookFor(fixture.pins, fixture.packagesDir);
     for (const id of [retire.workflowId, ...MEMBERS.map((member) => memberRetireWorkflowId(retire.workflowId, member)), tombstoneWorkflowId(fixture.clusterId, 'private', key.id)]) {

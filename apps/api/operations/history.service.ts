@@ -1,9 +1,9 @@
 // The raw histories of an operation, for replay: the operation's workflow, then each member's
-// memberSync (and for a join, its key sync and that sync's members).
+// memberSync (and for a join, its key sync and that sync's members; for a retire, each member's memberRetire).
 import { Injectable } from '@nestjs/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { memberSyncWorkflowId } from '../../../libs/contract/workflow-ids';
+import { memberRetireWorkflowId, memberSyncWorkflowId } from '../../../libs/contract/workflow-ids';
 import type { OperationMemo } from '../temporal/operation-starter';
 import { TemporalGateway } from '../temporal/temporal-gateway';
 import type { HistoriesDto, WorkflowHistoryDto } from './approval.dto';
@@ -30,7 +30,9 @@ export class HistoryService {
 
   private async memberWorkflowIds(operationId: string, memo: Partial<OperationMemo>): Promise<string[]> {
     const parsed = parseOperationId(operationId);
-    if (parsed.kind === 'member-sync') return [];
+    if (parsed.kind === 'member-sync' || parsed.kind === 'member-retire') return [];
+    // Every member takes part in a retire: each one's memberRetire is its audit record.
+    if (parsed.kind === 'retire') return (memo.members ?? []).map((member) => memberRetireWorkflowId(operationId, member));
     if (parsed.kind === 'sync') {
       // Member ids are deterministic, so this works without asking a worker.
       return (memo.members ?? []).slice(1).map((member) => memberSyncWorkflowId(operationId, member));
