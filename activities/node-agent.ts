@@ -16,8 +16,11 @@ import type {
   WrapSecretsForJoinInput,
   WrapSecretsForJoinResult,
 } from '../libs/contract/activities';
+import type { TokenCapabilities } from '../libs/contract/hsm-capabilities';
 import type { ClusterSecretsKcv, ImportResult, KeyGroup } from '../libs/contract/keys';
 import type { DestroyKeyGroupInput, DestroyKeyGroupResult } from '../libs/contract/retire';
+import { HsmError } from '../libs/hsm/errors';
+import { negotiateOaepHash } from '../libs/hsm/join-oaep-hash';
 import { openToken } from '../libs/hsm/open-token';
 import type { PackageStore } from '../libs/package-store';
 import { failure, mapFailures } from './failures';
@@ -71,19 +74,24 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
       return run(() => tokens.withToken((token) => token.clusterSecretsKcv()));
     },
 
+    async reportCapabilities(): Promise<TokenCapabilities> {
+      return run(() => tokens.withToken((token) => Promise.resolve(token.capabilities())));
+    },
+
     async inventoryKeys(): Promise<KeyGroup[]> {
       return run(() => tokens.withToken((token) => token.inventory()));
     },
 
-    async exportKeys({ keys, ttlSeconds }: ExportKeysInput): Promise<ExportKeysResult> {
+    async exportKeys({ keys, ttlSeconds, wrapFormat }: ExportKeysInput): Promise<ExportKeysResult> {
       return run(async () => {
-        const exported = await tokens.withToken((token) => token.exportPackage({ clusterId, sourceMember: member.id, keys, ttlSeconds }));
+        const exported = await tokens.withToken((token) => token.exportPackage({ clusterId, sourceMember: member.id, keys, ttlSeconds, ...(wrapFormat ? { wrapFormat } : {}) }));
         const stored = await packageStore.put(exported.bytes);
         // The store names the file by the same SHA-256 the package reference carries; a mismatch is a bug, not a retry.
         if (stored.digest !== exported.ref.digest) throw new Error(`The package store named the package ${stored.digest}, the HSM layer ${exported.ref.digest}.`);
-        note('package exported', { member: member.id, digest: stored.digest, keyCount: exported.entries.length, notExportable: exported.notExportable.length, missing: exported.missing.length });
+        note('package exported', { member: member.id, digest: stored.digest, wrapFormat: exported.wrapFormat, keyCount: exported.entries.length, notExportable: exported.notExportable.length, missing: exported.missing.length });
         return {
           package: { digest: stored.digest, size: stored.size, keyCount: exported.entries.length },
+          wrapFormat: exported.wrapFormat,
           entries: exported.entries.map(({ class: keyClass, id, label, fingerprint }) => ({ class: keyClass, id, label, fingerprint })),
           notExportable: exported.notExportable.map(({ class: keyClass, id }) => ({ class: keyClass, id })),
         };
@@ -123,11 +131,11 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
     async createTransportKey(): Promise<TransportKeyResult> {
       return run(async () => {
         const key = await write(() => tokens.withToken((token) => token.createTransportKey()));
-        return { fingerprint: key.fingerprint, publicKeyDer: Buffer.from(key.publicKeyDer).toString('base64') };
+        return { fingerprint: key.fingerprint, publicKeyDer: Buffer.from(key.publicKeyDer).toString('base64'), oaepHashes: key.oaepHashes };
       });
     },
 
-    async wrapSecretsForJoin({ transportPublicKeyDer, transportFingerprint }: WrapSecretsForJoinInput): Promise<WrapSecretsForJoinResult> {
+    async wrapSecretsForJoin({ transportPublicKeyDer, transportFingerprint, oaepHash, joiningOaepHashes }: WrapSecretsForJoinInput): Promise<WrapSecretsForJoinResult> {
       return run(async () => {
         const der = Buffer.from(transportPublicKeyDer, 'base64');
         const fingerprint = sha256Hex(der);
@@ -138,7 +146,13 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
             true,
           );
         }
-        const wrapped = await tokens.withToken((token) => token.wrapClusterSecretsForTransport(der));
+        const wrapped = await tokens.withToken((token) => {
+          const sponsorHashes = token.capabilities().oaepHashes;
+          // Explicit when the workflow chose it; else chosen here from the joining token's hashes; a join that knows neither keeps the sponsor's strongest.
+          const hash = oaepHash ?? (joiningOaepHashes ? negotiateOaepHash(sponsorHashes, joiningOaepHashes) : sponsorHashes[0]);
+          if (!hash) throw new HsmError('unsupported', `Member ${member.id}'s token has no RSA-OAEP: it cannot sponsor a join; choose another sponsor.`);
+          return token.wrapClusterSecretsForTransport(der, hash);
+        });
         const stored = await packageStore.put(wrapped.blob);
         note('cluster secrets wrapped for a joining member', { member: member.id, transportFingerprint: fingerprint, blobDigest: stored.digest, oaepHash: wrapped.oaepHash });
         return { blob: { digest: stored.digest, size: stored.size, keyCount: 2 }, oaepHash: wrapped.oaepHash };

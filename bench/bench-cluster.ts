@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MemberConfig } from '../libs/config/types';
-import { initSoftHsmToken, openToken, prepareSoftHsm } from '../libs/hsm';
+import { initSoftHsmToken, negotiateOaepHash, openToken, prepareSoftHsm } from '../libs/hsm';
 import type { SoftHsmSetup, Token } from '../libs/hsm';
 
 export interface BenchToken {
@@ -53,7 +53,7 @@ export async function createBenchCluster(dir: string, options: { keys: number; m
   await withToken(founder, (token) => token.createClusterSecrets());
   for (const target of [...stackTargets, ...baselineTargets]) {
     const transport = await withToken(target, (token) => token.createTransportKey());
-    const wrapped = await withToken(founder, (token) => token.wrapClusterSecretsForTransport(transport.publicKeyDer));
+    const wrapped = await withToken(founder, (token) => token.wrapClusterSecretsForTransport(transport.publicKeyDer, negotiateOaepHash(token.capabilities().oaepHashes, transport.oaepHashes)));
     await withToken(target, (token) => token.unwrapClusterSecretsFromTransport(wrapped.blob));
   }
 

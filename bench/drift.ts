@@ -17,7 +17,7 @@ import { createWorkers } from '../apps/worker/create-workers';
 import type { KeySyncConfig, MemberConfig } from '../libs/config/types';
 import { sha256Hex } from '../libs/digest';
 import { freePort } from '../libs/config/ports';
-import { initSoftHsmToken, openToken, prepareSoftHsm } from '../libs/hsm';
+import { initSoftHsmToken, negotiateOaepHash, openToken, prepareSoftHsm } from '../libs/hsm';
 import type { Token } from '../libs/hsm';
 import { startDevServer } from '../libs/temporal/dev-server';
 import { ensureDriftSchedules } from '../libs/temporal/drift-schedules';
@@ -76,7 +76,7 @@ async function makeMembers(dir: string, count: number): Promise<BenchMember[]> {
   await founder!.createClusterSecrets();
   for (const other of others) {
     const transport = await other.createTransportKey();
-    await other.unwrapClusterSecretsFromTransport((await founder!.wrapClusterSecretsForTransport(transport.publicKeyDer)).blob);
+    await other.unwrapClusterSecretsFromTransport((await founder!.wrapClusterSecretsForTransport(transport.publicKeyDer, negotiateOaepHash(founder!.capabilities().oaepHashes, transport.oaepHashes))).blob);
   }
   return members;
 }

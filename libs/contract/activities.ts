@@ -4,6 +4,7 @@
 // output is a reference, a fingerprint, a check value or a count: never key bytes (wrapped or
 // not) and never a PIN, because all of it is recorded in workflow histories.
 import type { ClusterSnapshot } from './cluster';
+import type { TokenCapabilities, WrapFormat } from './hsm-capabilities';
 import type { ClusterSecretsKcv, ImportResult, KeyGroup, KeyRef, KeySelector, OaepHash, PackageRef } from './keys';
 import type { DestroyKeyGroupInput, DestroyKeyGroupResult, RetiredKeysInput, Tombstone } from './retire';
 
@@ -12,10 +13,14 @@ export interface ExportKeysInput {
   operationId: string;
   keys: KeySelector[];
   ttlSeconds: number;
+  /** The format the source and every target share (chooseWrapFormat over the members' capabilities); absent: the source's preferred one. */
+  wrapFormat?: WrapFormat;
 }
 
 export interface ExportKeysResult {
   package: PackageRef;
+  /** The format every entry is wrapped in (absent in histories recorded before formats existed). */
+  wrapFormat?: WrapFormat;
   /** What the package holds, key by key: what each target must hold after its import. */
   entries: KeyRef[];
   notExportable: KeySelector[];
@@ -30,6 +35,8 @@ export interface TransportKeyResult {
   fingerprint: string;
   /** SubjectPublicKeyInfo DER, base64: public, safe in a history. */
   publicKeyDer: string;
+  /** RSA-OAEP hashes the joining token can unwrap with, strongest first (absent in histories recorded before the join negotiated its hash). */
+  oaepHashes?: OaepHash[];
 }
 
 export interface WrapSecretsForJoinInput {
@@ -37,6 +44,13 @@ export interface WrapSecretsForJoinInput {
   transportPublicKeyDer: string;
   /** The fingerprint the approvers confirmed; the sponsor refuses a key that does not match it. */
   transportFingerprint: string;
+  /**
+   * The join's OAEP hash, when the workflow chose it (chooseOaepHash of both tokens' capabilities).
+   * Absent: the sponsor chooses from `joiningOaepHashes` (TransportKeyResult.oaepHashes); when that
+   * is absent too (a join started before hashes were negotiated), the sponsor's strongest.
+   */
+  oaepHash?: OaepHash;
+  joiningOaepHashes?: OaepHash[];
 }
 
 export interface WrapSecretsForJoinResult {
@@ -53,6 +67,8 @@ export interface ReceiveClusterSecretsInput {
 /** Activities of a node agent: registered on `keysync.<cluster>.<member>`, the only code that opens that member's HSM. */
 export interface NodeAgentActivities {
   reportClusterSecrets(): Promise<ClusterSecretsKcv | null>;
+  /** The token's identity and what it supports: the sync's pre-flight picks a wrap format from these, the join an OAEP hash. */
+  reportCapabilities(): Promise<TokenCapabilities>;
   inventoryKeys(): Promise<KeyGroup[]>;
   exportKeys(input: ExportKeysInput): Promise<ExportKeysResult>;
   importPackage(input: ImportPackageInput): Promise<ImportResult>;

@@ -1,7 +1,7 @@
 // The cluster transfer secrets (KTK, PMK) and the joining member's transport key (DESIGN 3).
 import * as pkcs11 from 'pkcs11js';
 import { CheckValueCalculator } from './check-values';
-import { HsmError, hasCkr } from './errors';
+import { HsmError } from './errors';
 import type { Handle, HsmSession } from './session';
 import { asBool } from './session';
 import { sha256Hex } from '../digest';
@@ -82,9 +82,10 @@ function transportInfo(session: HsmSession, privateKey: Handle): TransportKeyInf
   const exponent = attrs.get(pkcs11.CKA_PUBLIC_EXPONENT);
   if (!modulus || !exponent) throw new HsmError('unsupported', 'The transport private key does not show its modulus and exponent.');
   const publicKeyDer = rsaSpki(modulus, exponent);
-  return { fingerprint: sha256Hex(publicKeyDer), publicKeyDer };
+  return { fingerprint: sha256Hex(publicKeyDer), publicKeyDer, oaepHashes: [...session.profile.capabilities.oaepHashes] };
 }
 
+/** The joining token's transport key, and the OAEP hashes it can unwrap with: what the sponsor chooses from. */
 export async function createTransportKey(session: HsmSession): Promise<TransportKeyInfo> {
   const existing = transportPrivateKey(session);
   if (existing) return transportInfo(session, existing);
@@ -106,10 +107,22 @@ function oaep(hash: OaepHash): pkcs11.Mechanism {
   return { mechanism: pkcs11.CKM_RSA_PKCS_OAEP, parameter };
 }
 
-/** Codes a module gives when it does not do OAEP with SHA-256 (SoftHSM: CKR_ARGUMENTS_BAD). */
-const OAEP_PARAMS_REFUSED = [pkcs11.CKR_ARGUMENTS_BAD, pkcs11.CKR_MECHANISM_PARAM_INVALID, pkcs11.CKR_MECHANISM_INVALID];
+/** HsmError 'unsupported' when this token does not do RSA-OAEP with that hash (its capabilities, from the quirks table). */
+function requireOaepHash(session: HsmSession, tokenLabel: string, hash: OaepHash, role: string): void {
+  const hashes = session.profile.capabilities.oaepHashes;
+  if (hashes.includes(hash)) return;
+  throw new HsmError(
+    'unsupported',
+    `Token "${tokenLabel}" (the ${role}) does not do RSA-OAEP with ${hash.toUpperCase()} (it does: ${hashes.join(', ') || 'no RSA-OAEP'}): the join must use a hash both tokens have (chooseOaepHash).`,
+  );
+}
 
-export async function wrapClusterSecretsForTransport(session: HsmSession, tokenLabel: string, transportPublicKeyDer: Buffer): Promise<{ blob: Buffer; oaepHash: OaepHash }> {
+/**
+ * Sponsor: KTK and PMK under RSA-OAEP with `oaepHash` (and MGF1 of the same hash), the hash chosen
+ * for this join from both tokens' capabilities (chooseOaepHash: SHA-256 when both have it, else
+ * SHA-1). Nothing is tried and retried: a hash this token lacks is refused before the module is asked.
+ */
+export async function wrapClusterSecretsForTransport(session: HsmSession, tokenLabel: string, transportPublicKeyDer: Buffer, oaepHash: OaepHash): Promise<{ blob: Buffer; oaepHash: OaepHash }> {
   let facts;
   try {
     facts = publicKeyFacts(transportPublicKeyDer);
@@ -117,20 +130,13 @@ export async function wrapClusterSecretsForTransport(session: HsmSession, tokenL
     throw new HsmError('invalid-data', 'The transport public key is not a valid SubjectPublicKeyInfo: ask the joining member for its transport key again.');
   }
   if (facts.keyType !== 'rsa' || facts.size < 3072) throw new HsmError('invalid-data', 'The transport public key must be RSA of at least 3072 bits: the joining member must create its transport key with KeySync.');
+  requireOaepHash(session, tokenLabel, oaepHash, 'sponsor');
   const { ktk, pmk } = requireClusterSecrets(session, tokenLabel);
   const kcv = kcvOfSecrets(session, { ktk, pmk });
   const { lib, handle } = session;
   const wrappingKey = lib.C_CreateObject(handle, sessionRsaWrappingKeyTemplate(facts.modulus, facts.publicExponent));
   try {
-    let oaepHash: OaepHash = 'sha256';
-    let wrappedKtk: Buffer;
-    try {
-      wrappedKtk = await lib.C_WrapKeyAsync(handle, oaep('sha256'), wrappingKey, ktk, Buffer.alloc(1024));
-    } catch (error) {
-      if (!OAEP_PARAMS_REFUSED.some((code) => hasCkr(error, code))) throw error;
-      oaepHash = 'sha1';
-      wrappedKtk = await lib.C_WrapKeyAsync(handle, oaep('sha1'), wrappingKey, ktk, Buffer.alloc(1024));
-    }
+    const wrappedKtk = await lib.C_WrapKeyAsync(handle, oaep(oaepHash), wrappingKey, ktk, Buffer.alloc(1024));
     const wrappedPmk = await lib.C_WrapKeyAsync(handle, oaep(oaepHash), wrappingKey, pmk, Buffer.alloc(1024));
     const blob = encodeTransportBlob({ format: TRANSPORT_FORMAT, oaepHash, transportFingerprint: sha256Hex(transportPublicKeyDer), ...kcv, wrappedKtk, wrappedPmk });
     return { blob, oaepHash };
@@ -141,6 +147,7 @@ export async function wrapClusterSecretsForTransport(session: HsmSession, tokenL
 
 export async function unwrapClusterSecretsFromTransport(session: HsmSession, tokenLabel: string, blobBytes: Buffer): Promise<ClusterSecretsKcv> {
   const blob = decodeTransportBlob(blobBytes);
+  requireOaepHash(session, tokenLabel, blob.oaepHash, 'joining member');
   const transportKey = transportPrivateKey(session);
   if (!transportKey) throw new HsmError('key-not-found', `Token "${tokenLabel}" has no transport key: create it (createTransportKey) before the sponsor wraps the secrets.`);
   if (transportInfo(session, transportKey).fingerprint !== blob.transportFingerprint) {

@@ -16,3 +16,4 @@ export type { ImportOptions } from './package/import-package';
 export { LEGACY_PACKAGE_FORMAT, PACKAGE_FORMAT, canonicalJson, decodePackage, encodePackage, macInput, manifestOf, packageDigest, summarizeEntry } from '../package-format';
 export type { PackageBody, PackageEntry, PackageFile, PackageHeader } from '../package-format';
 export { TRANSPORT_FORMAT } from './transport-blob';
+export { negotiateOaepHash } from './join-oaep-hash';

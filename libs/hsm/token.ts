@@ -51,8 +51,11 @@ export interface Token {
   createClusterSecrets(): Promise<ClusterSecretsKcv>;
   /** Joining token: an RSA-3072 pair whose private half never leaves the HSM. Idempotent. */
   createTransportKey(): Promise<TransportKeyInfo>;
-  /** Sponsor: KTK and PMK under RSA-OAEP (SHA-256, or SHA-1 when the module refuses it). The blob goes to a file store only. */
-  wrapClusterSecretsForTransport(transportPublicKeyDer: Buffer): Promise<{ blob: Buffer; oaepHash: OaepHash }>;
+  /**
+   * Sponsor: KTK and PMK under RSA-OAEP with the hash chosen for the join (chooseOaepHash of this
+   * token's and the joining token's capabilities). The blob goes to a file store only.
+   */
+  wrapClusterSecretsForTransport(transportPublicKeyDer: Buffer, oaepHash: OaepHash): Promise<{ blob: Buffer; oaepHash: OaepHash }>;
   /** Joining token: unwraps the blob with its transport key. Idempotent; the KCVs prove the transfer. */
   unwrapClusterSecretsFromTransport(blob: Buffer): Promise<ClusterSecretsKcv>;
   exportPackage(opts: ExportOptions): Promise<ExportResult>;
@@ -131,8 +134,8 @@ export class Pkcs11Token implements Token {
     return this.run('create the transport key', (s) => clusterSecrets.createTransportKey(s));
   }
 
-  wrapClusterSecretsForTransport(transportPublicKeyDer: Buffer): Promise<{ blob: Buffer; oaepHash: OaepHash }> {
-    return this.run('wrap the cluster secrets for transport', (s) => clusterSecrets.wrapClusterSecretsForTransport(s, this.label, transportPublicKeyDer));
+  wrapClusterSecretsForTransport(transportPublicKeyDer: Buffer, oaepHash: OaepHash): Promise<{ blob: Buffer; oaepHash: OaepHash }> {
+    return this.run('wrap the cluster secrets for transport', (s) => clusterSecrets.wrapClusterSecretsForTransport(s, this.label, transportPublicKeyDer, oaepHash));
   }
 
   unwrapClusterSecretsFromTransport(blob: Buffer): Promise<ClusterSecretsKcv> {

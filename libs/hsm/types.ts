@@ -28,6 +28,8 @@ export type WrapMechanismOverrides = Partial<Record<WrapFormat, number>>;
 
 // The key vocabulary that workflows, the API and the CLI share lives in libs/contract/keys.ts;
 // libs/hsm builds those values from PKCS#11 objects.
+import type { OaepHash } from '../contract/keys';
+
 export type {
   ClusterSecretsKcv,
   Curve,
@@ -50,6 +52,8 @@ export interface TransportKeyInfo {
   fingerprint: string;
   /** SubjectPublicKeyInfo DER: public, safe to store and carry. */
   publicKeyDer: Buffer;
+  /** RSA-OAEP hashes the joining token can unwrap with, strongest first: the sponsor picks with chooseOaepHash. */
+  oaepHashes: OaepHash[];
 }
 
 // The package's header and manifest belong to its codec, apart from PKCS#11.

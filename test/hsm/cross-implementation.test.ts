@@ -1,10 +1,12 @@
 // Keys exported on one PKCS#11 implementation and imported on another (SoftHSM -> Kryoptic ->
 // NSS softoken and back, every ordered pair), in the format chosen for the pair: each key is then
 // used on its new token (a signature verified with the source's public key, AES encrypted on one
-// and decrypted on the other, the same HMAC on both).
+// and decrypted on the other, the same HMAC on both). And the join's transport between them, with
+// the OAEP hash both tokens have.
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseWrapFormat } from '../../libs/contract/hsm-capabilities';
+import { HsmError, negotiateOaepHash } from '../../libs/hsm';
 import type { HsmImplementation, Token } from '../../libs/hsm';
 import { createHsmFixture, IMPLEMENTATIONS } from './support/hsm-fixture';
 import type { HsmFixture } from './support/hsm-fixture';
@@ -32,6 +34,8 @@ const PAIRS: Array<[HsmImplementation, HsmImplementation]> = IMPLEMENTATIONS.fla
 const fixtures = new Map<HsmImplementation, HsmFixture>();
 const tokens = new Map<HsmImplementation, Token>();
 const token = (implementation: HsmImplementation) => tokens.get(implementation)!;
+/** A fresh token per implementation that joins in the join tests. */
+const joiners = new Map<HsmImplementation, Token>();
 
 /** Ids per ordered pair, so each pair moves its own keys. */
 const idOf = (spec: KeySpec, source: HsmImplementation, target: HsmImplementation) => `${spec.id}${(IMPLEMENTATIONS.indexOf(source) * 3 + IMPLEMENTATIONS.indexOf(target)).toString(16).padStart(2, '0')}`;
@@ -41,8 +45,9 @@ beforeAll(async () => {
   for (const implementation of IMPLEMENTATIONS) {
     const fx = createHsmFixture(implementation, 'cross');
     fixtures.set(implementation, fx);
-    const [ref] = await fx.createTokens([`cross-${implementation}`]);
+    const [ref, joinerRef] = await fx.createTokens([`cross-${implementation}`, `joiner-${implementation}`]);
     tokens.set(implementation, await fx.open(ref!));
+    joiners.set(implementation, await fx.open(joinerRef!));
   }
   await formCluster(token('softhsm'), [token('kryoptic'), token('nss')]);
 }, 120_000);
@@ -96,5 +101,36 @@ describe.each(PAIRS)('keys from %s to %s', (sourceName, targetName) => {
     const spec = specs.find((candidate) => candidate.label === 'hmac-256')!;
     const data = randomBytes(99);
     expect(await target.sign(selectorOf(spec), data)).toEqual(await source.sign(selectorOf(spec), data));
+  });
+});
+
+describe('the join across implementations', () => {
+  it('uses SHA-256 when both tokens have it (Kryoptic and NSS) and SHA-1 when one is SoftHSM; the KCVs prove each transfer', async () => {
+    const founderKcv = await token('softhsm').clusterSecretsKcv();
+    for (const [sponsorName, joiningName, expected] of [
+      ['kryoptic', 'nss', 'sha256'],
+      ['nss', 'kryoptic', 'sha256'],
+      ['kryoptic', 'softhsm', 'sha1'],
+    ] as const) {
+      const sponsor = token(sponsorName);
+      const joining = joiners.get(joiningName)!;
+      expect(await joining.clusterSecretsKcv()).toBeNull();
+      const transport = await joining.createTransportKey();
+      const hash = negotiateOaepHash(sponsor.capabilities().oaepHashes, transport.oaepHashes);
+      expect(hash, `${sponsorName} -> ${joiningName}`).toBe(expected);
+      const { blob, oaepHash } = await sponsor.wrapClusterSecretsForTransport(transport.publicKeyDer, hash);
+      expect(oaepHash).toBe(expected);
+      expect(await joining.unwrapClusterSecretsFromTransport(blob)).toEqual(founderKcv);
+      expect(await joining.clusterSecretsKcv()).toEqual(founderKcv);
+    }
+  });
+
+  it('a SoftHSM joining token refuses a transfer wrapped with SHA-256, naming the hashes it has, before its module is asked', async () => {
+    const transport = await token('softhsm').createTransportKey();
+    const { blob } = await token('kryoptic').wrapClusterSecretsForTransport(transport.publicKeyDer, 'sha256');
+    const error = await token('softhsm').unwrapClusterSecretsFromTransport(blob).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(HsmError);
+    expect(error).toMatchObject({ kind: 'unsupported', retryable: false });
+    expect((error as HsmError).message).toMatch(/\(the joining member\) does not do RSA-OAEP with SHA256 \(it does: sha1\)/);
   });
 });

@@ -2,7 +2,7 @@
 // transfer secrets and a few CA-like keys; node2 holding the same secrets, received the way a
 // joining member receives them (RSA-OAEP under its own transport key); node3 fresh and empty.
 import { join } from 'node:path';
-import { initSoftHsmToken, openToken, prepareSoftHsm } from '../../../libs/hsm';
+import { initSoftHsmToken, negotiateOaepHash, openToken, prepareSoftHsm } from '../../../libs/hsm';
 import type { SoftHsmSetup, Token } from '../../../libs/hsm';
 import type { MemberConfig } from '../../../libs/config/types';
 import type { ClusterSecretsKcv, KeyGroup } from '../../../libs/hsm/types';
@@ -62,7 +62,7 @@ export async function createDemoTokens(home: string, pinsDir: string): Promise<D
     const joined = await openToken({ pkcs11Module: setup.modulePath, tokenLabel: joinedMember.tokenLabel, pin: joinedMember.pin });
     try {
       const transportKey = await joined.createTransportKey();
-      const { blob } = await founder.wrapClusterSecretsForTransport(transportKey.publicKeyDer);
+      const { blob } = await founder.wrapClusterSecretsForTransport(transportKey.publicKeyDer, negotiateOaepHash(founder.capabilities().oaepHashes, transportKey.oaepHashes));
       const received = await joined.unwrapClusterSecretsFromTransport(blob);
       if (received.ktkKcv !== secrets.ktkKcv || received.pmkKcv !== secrets.pmkKcv) {
         throw new Error('node2 unwrapped cluster secrets whose check values differ from node1\'s: the demo state is not usable; delete it and start again.');

@@ -19,7 +19,8 @@ import { withReaderAsync } from '../key-operations';
 import type { Handle, HsmSession } from '../session';
 import { sha256Hex } from '../../digest';
 import { bareEcPoint, curveInfo, publicKeyFacts } from '../spki';
-import { certificateTemplate, CKO_OF_CLASS, publicKeyObjectTemplate, publicUsagesFor, unwrappedKeyTemplate } from '../templates';
+import { asBool } from '../session';
+import { certificateTemplate, CKO_OF_CLASS, publicKeyObjectTemplate, publicUsagesFor, unwrappedKeyTemplate, USAGE_ATTRIBUTE, USAGES_OF } from '../templates';
 import { wrapMechanism } from '../token-profile';
 import type { ImportEntryOutcome, ImportResult } from '../types';
 import type { PackageEntry } from '../../package-format';
@@ -122,10 +123,32 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
     undoPublic();
     return { outcome: 'invalid-data', reason: `Key ${entry.id} ("${entry.label}") was unwrapped but ${failed}; it was destroyed again. The source's and this HSM's mechanisms for ${entry.wrapFormat} disagree: check the members' wrapMechanisms, then sync again.` };
   }
+  keepPackageUsages(session, key, entry);
   reader.created(CKO_OF_CLASS[entry.class], entry.id, key);
   // The public object was ensured above, before the private key.
   ensureCertificate(session, reader, entry, id);
   return { outcome: 'imported' };
+}
+
+/**
+ * Some modules (NSS) give an unwrapped key their default usages on top of the template's (unwrap
+ * on RSA, derive on EC): the key is brought back to the package's usages where the module allows
+ * the change, so it is the same key group as on the source.
+ */
+function keepPackageUsages(session: HsmSession, key: Handle, entry: PackageEntry): void {
+  const attributes = USAGES_OF[entry.class].map((usage) => USAGE_ATTRIBUTE[usage]);
+  const current = session.read(key, attributes);
+  const changes = USAGES_OF[entry.class]
+    .filter((usage) => current.has(USAGE_ATTRIBUTE[usage]) && asBool(current.get(USAGE_ATTRIBUTE[usage])) !== entry.usages.includes(usage))
+    .map((usage) => ({ type: USAGE_ATTRIBUTE[usage], value: entry.usages.includes(usage) }));
+  for (const change of changes) {
+    try {
+      session.lib.C_SetAttributeValue(session.handle, key, [change]);
+    } catch (error) {
+      // A module that keeps its usages fixed (CKR_ATTRIBUTE_READ_ONLY) keeps the key as it made it: the key is still the package's.
+      if (!(error instanceof pkcs11.Pkcs11Error)) throw error;
+    }
+  }
 }
 
 /** The module's vendor attributes for this key (NSS: the EC point on an EC private key). */

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initSoftHsmToken, openToken, prepareSoftHsm } from '../../../libs/hsm';
+import { initSoftHsmToken, negotiateOaepHash, openToken, prepareSoftHsm } from '../../../libs/hsm';
 import type { SoftHsmSetup, Token, TokenRef } from '../../../libs/hsm';
 
 export interface SoftHsmFixture {
@@ -50,7 +50,7 @@ export async function formCluster(founder: Token, others: Token[]): Promise<void
   await founder.createClusterSecrets();
   for (const member of others) {
     const transport = await member.createTransportKey();
-    const { blob } = await founder.wrapClusterSecretsForTransport(transport.publicKeyDer);
+    const { blob } = await founder.wrapClusterSecretsForTransport(transport.publicKeyDer, negotiateOaepHash(founder.capabilities().oaepHashes, transport.oaepHashes));
     await member.unwrapClusterSecretsFromTransport(blob);
   }
 }

@@ -12,7 +12,7 @@ import { createWorkers } from '../../../apps/worker/create-workers';
 import type { KeySyncWorkers } from '../../../apps/worker/create-workers';
 import type { ApprovalPolicy, ClusterConfig, KeySyncConfig, MemberConfig, TemporalConfig } from '../../../libs/config/types';
 import type { PackageStoreConfig } from '../../../libs/package-store';
-import { openToken } from '../../../libs/hsm';
+import { negotiateOaepHash, openToken } from '../../../libs/hsm';
 import type { Token } from '../../../libs/hsm';
 import { initSoftHsmToken, prepareSoftHsm } from '../../../libs/hsm/softhsm';
 import type { ClusterSnapshot } from '../../../libs/contract/cluster';
@@ -145,7 +145,7 @@ export async function createClusterFixture(options: FixtureOptions): Promise<Clu
     await withToken(founder, (token) => token.createClusterSecrets());
     for (const member of others) {
       const transport = await withToken(member, (token) => token.createTransportKey());
-      const wrapped = await withToken(founder, (token) => token.wrapClusterSecretsForTransport(transport.publicKeyDer));
+      const wrapped = await withToken(founder, (token) => token.wrapClusterSecretsForTransport(transport.publicKeyDer, negotiateOaepHash(token.capabilities().oaepHashes, transport.oaepHashes)));
       await withToken(member, (token) => token.unwrapClusterSecretsFromTransport(wrapped.blob));
     }
   }
