@@ -3,9 +3,11 @@
 // process so its module initialisation is its own. Input: one JSON argument; output: one JSON line.
 //
 // Work per key: find the private key and its public key on the source (indexed once), wrap the private key under
-// the KTK (CKM_AES_KEY_WRAP_PAD); then on each target (targets in parallel, up to `parallelism`):
-// unwrap it into a token object and create its public key object, as an import does.
+// the KTK (in RFC 5649, with the token's own mechanism for it, as the HSM layer maps it); then on
+// each target (targets in parallel, up to `parallelism`): unwrap it into a token object and create
+// its public key object, as an import does.
 import * as pkcs11 from 'pkcs11js';
+import { readTokenProfile, wrapMechanism } from '../libs/hsm/token-profile';
 
 export interface BaselineInput {
   module: string;
@@ -32,9 +34,19 @@ interface Wrapped {
 
 const lib = new pkcs11.PKCS11();
 
-function openSession(label: string, pin: string): Buffer {
+function findSlot(label: string): Buffer {
   const slot = lib.C_GetSlotList(true).find((candidate) => lib.C_GetTokenInfo(candidate).label.trimEnd() === label);
   if (!slot) throw new Error(`no token labelled ${label}`);
+  return slot;
+}
+
+/** The token's mechanism for RFC 5649 (aes-kwp), as libs/hsm maps it, not a number taken for granted. */
+function kwpMechanism(label: string): pkcs11.Mechanism {
+  return wrapMechanism(readTokenProfile(lib, findSlot(label)), 'aes-kwp', label);
+}
+
+function openSession(label: string, pin: string): Buffer {
+  const slot = findSlot(label);
   const session = lib.C_OpenSession(slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
   try {
     lib.C_Login(session, pkcs11.CKU_USER, pin);
@@ -88,12 +100,13 @@ function publicKeyTemplate(session: Buffer, handle: Buffer, keyType: 'ec' | 'rsa
 }
 
 async function unwrapAll(target: { label: string; pin: string }, ktkId: Buffer, keys: Wrapped[]): Promise<number> {
+  const mechanism = kwpMechanism(target.label);
   const session = openSession(target.label, target.pin);
   try {
     const ktk = findOne(session, [{ type: pkcs11.CKA_CLASS, value: pkcs11.CKO_SECRET_KEY }, { type: pkcs11.CKA_ID, value: ktkId }]);
     for (const key of keys) {
       const id = Buffer.from(key.idHex, 'hex');
-      await lib.C_UnwrapKeyAsync(session, { mechanism: pkcs11.CKM_AES_KEY_WRAP_PAD }, ktk, key.wrapped, [
+      await lib.C_UnwrapKeyAsync(session, mechanism, ktk, key.wrapped, [
         { type: pkcs11.CKA_CLASS, value: pkcs11.CKO_PRIVATE_KEY },
         { type: pkcs11.CKA_KEY_TYPE, value: key.keyType === 'ec' ? pkcs11.CKK_EC : pkcs11.CKK_RSA },
         { type: pkcs11.CKA_TOKEN, value: true },
@@ -131,6 +144,7 @@ export async function runBaseline(input: BaselineInput): Promise<BaselineResult>
   try {
     const ktkId = Buffer.from(input.ktkIdHex, 'hex');
     const started = performance.now();
+    const mechanism = kwpMechanism(input.source.label);
     const source = openSession(input.source.label, input.source.pin);
     const wrapped: Wrapped[] = [];
     try {
@@ -142,7 +156,7 @@ export async function runBaseline(input: BaselineInput): Promise<BaselineResult>
         const privateKey = privateKeys.get(key.idHex);
         const publicKey = publicKeys.get(key.idHex);
         if (!privateKey || !publicKey) throw new Error(`key ${key.idHex} is not on the source token`);
-        const bytes = await lib.C_WrapKeyAsync(source, { mechanism: pkcs11.CKM_AES_KEY_WRAP_PAD }, ktk, privateKey, Buffer.alloc(8192));
+        const bytes = await lib.C_WrapKeyAsync(source, mechanism, ktk, privateKey, Buffer.alloc(8192));
         wrapped.push({ idHex: key.idHex, keyType: key.keyType, wrapped: Buffer.from(bytes), publicTemplate: publicKeyTemplate(source, publicKey, key.keyType, id) });
       }
     } finally {
