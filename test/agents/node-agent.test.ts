@@ -88,6 +88,21 @@ describe('node agent activities on real tokens', () => {
     expect(await agents.joiner!.reportClusterSecrets()).toEqual(founderKcv);
   });
 
+  it("reports its token's capabilities, and the transport key states the joining token's OAEP hashes", async () => {
+    const capabilities = await agents.founder!.reportCapabilities();
+    expect(capabilities).toMatchObject({ manufacturer: 'SoftHSM project', wrapFormats: ['aes-kwp'], wrapMechanisms: { 'aes-kwp': '0x210A' }, oaepHashes: ['sha1'], hmac: true });
+    expect((await agents.joiner!.createTransportKey()).oaepHashes).toEqual(['sha1']);
+  });
+
+  it('wraps for a join with the OAEP hash the workflow chose, or chooses it from the joining hashes, and refuses one the sponsor lacks as a non-retryable hsm-error', async () => {
+    const transport = await agents.joiner!.createTransportKey();
+    const join = { operationId: 'join:agents-c1:joiner', transportPublicKeyDer: transport.publicKeyDer, transportFingerprint: transport.fingerprint };
+    expect((await agents.founder!.wrapSecretsForJoin({ ...join, oaepHash: 'sha1' })).oaepHash).toBe('sha1');
+    expect((await agents.founder!.wrapSecretsForJoin({ ...join, joiningOaepHashes: ['sha256', 'sha1'] })).oaepHash).toBe('sha1');
+    const refused = await expectFailure(agents.founder!.wrapSecretsForJoin({ ...join, oaepHash: 'sha256' }), FailureTypes.hsmError, true);
+    expect(refused.message).toMatch(/does not do RSA-OAEP with SHA256 \(it does: sha1\)/);
+  });
+
   it('refuses to wrap the cluster secrets for a transport key other than the approved one', async () => {
     const approved = await agents.joiner!.createTransportKey();
     const other = await agents.stranger!.createTransportKey();
@@ -101,8 +116,9 @@ describe('node agent activities on real tokens', () => {
 
   it('exports the exportable keys into the store and imports them once on another member, with heartbeats', async () => {
     const selectors: KeySelector[] = sourceKeys.map(({ class: keyClass, id }) => ({ class: keyClass, id }));
-    const exported = await agents.founder!.exportKeys({ operationId: 'sync:agents-c1:1', keys: selectors, ttlSeconds: 3600 });
+    const exported = await agents.founder!.exportKeys({ operationId: 'sync:agents-c1:1', keys: selectors, ttlSeconds: 3600, wrapFormat: 'aes-kwp' });
     expect(exported.package.keyCount).toBe(2);
+    expect(exported.wrapFormat).toBe('aes-kwp');
     expect(exported.entries.map((entry) => entry.id).sort()).toEqual(['a1', 'a2']);
     expect(exported.notExportable).toEqual([{ class: 'private', id: 'a3' }]);
     expect(await store.has(exported.package.digest)).toBe(true);
