@@ -24,15 +24,16 @@ export async function tombstoneWorkflow(input: TombstoneInput): Promise<Tombston
     { key: KeySyncKind, value: 'tombstone' },
     { key: KeySyncState, value: 'retired' },
   ]);
-  let lift: TombstoneLift | null = null;
+  // The first lift counts; a second restore of the same key finds it lifted already.
+  const lifted: { by: TombstoneLift | null } = { by: null };
   setHandler(liftTombstoneSignal, (signalled) => {
-    lift ??= signalled;
+    lifted.by ??= signalled;
   });
   setHandler(tombstoneQuery, () => input);
   try {
-    await condition(() => lift !== null);
+    await condition(() => lifted.by !== null);
     upsertSearchAttributes([{ key: KeySyncState, value: 'lifted' }]);
-    return { ...input, liftedBy: lift as unknown as TombstoneLift };
+    return { ...input, liftedBy: lifted.by as TombstoneLift };
   } finally {
     await archiveThisHistoryWhenClosed();
   }
