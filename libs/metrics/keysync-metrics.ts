@@ -63,7 +63,7 @@ export function createKeySyncMetrics(registry = new Registry()): KeySyncMetrics 
     driftLastCheck: new Gauge({ name: 'keysync_drift_last_check_timestamp_seconds', help: 'When the latest completed drift watch looked, Unix time.', labelNames: ['cluster'], registers }),
     operations: new Gauge({
       name: 'keysync_operations',
-      help: 'Workflows Temporal holds (within retention) by kind (sync, repair, member-sync, join, drift-watch) and state (outcome; for member-sync, the member state).',
+      help: 'Workflows Temporal holds (within retention) by kind (sync, repair, member-sync, join, drift-watch, retire, member-retire, tombstone) and state (outcome; for member-sync and member-retire, the member state; for tombstone, retired or lifted).',
       labelNames: ['cluster', 'kind', 'state'],
       registers,
     }),
@@ -84,4 +84,8 @@ export const operationStates = {
   repair: keySyncStates.repair,
   'member-sync': keySyncStates['member-sync'],
   'drift-watch': keySyncStates['drift-watch'],
+  retire: keySyncStates.retire,
+  'member-retire': keySyncStates['member-retire'],
+  // retired: tombstones standing; lifted: retired keys an operator restored.
+  tombstone: keySyncStates.tombstone,
 } as const satisfies Partial<Record<KeySyncKindValue, readonly string[]>>;

@@ -75,7 +75,7 @@ describe('a retired key and its tombstone', () => {
     expect((await tombstone().describe()).status.name).toBe('RUNNING');
   });
 
-  it('the inventory shows it retired: API, CLI table and --json; /metrics counts it', async () => {
+  it('the inventory shows it retired: API, CLI table and --json; /metrics counts it, the retire and the tombstone', async () => {
     const inventory = await api.request('GET', `/v1/clusters/${api.cluster}/inventory`, { as: 'auditor' });
     expect(inventory.status).toBe(200);
     expect(inventory.body.drift).toEqual([]);
@@ -93,7 +93,17 @@ describe('a retired key and its tombstone', () => {
     expect(rows.find((candidate) => candidate.id === key.id)).toMatchObject({ members: { node1: 'missing', node2: 'retired', node3: 'missing' }, drift: false, retired: true });
 
     const gauge = new RegExp(`^keysync_drift_retired_keys\\{cluster="${api.cluster}"\\} 1$`, 'm');
-    await waitFor(async () => gauge.test(await (await fetch(`${api.baseUrl}/metrics`)).text()), { timeoutMs: 30_000, intervalMs: 1_000, description: 'keysync_drift_retired_keys 1 in /metrics' });
+    const metrics = await waitFor(
+      async () => {
+        const body = await (await fetch(`${api.baseUrl}/metrics`)).text();
+        return gauge.test(body) ? body : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 1_000, description: 'keysync_drift_retired_keys 1 in /metrics' },
+    );
+    // The retire itself, each member's part of it, and the standing tombstone.
+    expect(metrics).toMatch(new RegExp(`^keysync_operations\\{cluster="${api.cluster}",kind="retire",state="completed"\\} 1$`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^keysync_operations\\{cluster="${api.cluster}",kind="member-retire",state="retired"\\} 3$`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^keysync_operations\\{cluster="${api.cluster}",kind="tombstone",state="retired"\\} 1$`, 'm'));
   });
 
   it('uploading the recovery package restores the key on node1 and lifts the tombstone, recorded in the upload’s history', async () => {
