@@ -43,6 +43,8 @@ describe('retire over HTTP', () => {
       await token.generateKey({ keyType: 'aes', size: 256, label: 'twin-secret', id: 'c0de02' });
       await token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'stays-inside', id: 'c0de03', extractable: false });
     });
+    // The configuration's retire policy: the recovery package is kept 7 days, not the default 30.
+    fixture.cluster.policy.retire = { approvals: 2, timeoutSeconds: 600, recoveryDays: 7 };
     api = await startApiHarness({ baseConfig: fixture.config, orchestratorTaskQueue: fixture.orchestratorQueue });
   });
 
@@ -109,7 +111,7 @@ describe('retire over HTTP', () => {
     expect(approver.status).toBe(403);
   });
 
-  it('is approved with member * over HTTP, keeps a recovery package and removes the key from every member', async () => {
+  it('is approved with member * over HTTP, keeps a recovery package for policy.retire.recoveryDays and removes the key from every member', async () => {
     const started = await api.request('POST', retirePath('c0de01'), { as: 'operator', json: { reason: 'CA key compromised' } });
     expect(started.status).toBe(202);
     const operationId = started.body.operationId as string;
@@ -152,6 +154,9 @@ describe('retire over HTTP', () => {
       ['node2', 'retired', 3],
     ]);
     expect(done.recoveryPackage?.digest).toMatch(/^[0-9a-f]{64}$/);
+    const keptDays = (Date.parse(done.recoveryPackage!.expiresAt) - Date.now()) / 86_400_000;
+    expect(keptDays).toBeGreaterThan(6.9);
+    expect(keptDays).toBeLessThanOrEqual(7);
     expect(done.retire?.approvals.granted.map((record) => record.approverId)).toEqual(['approver-1', 'approver-2']);
     for (const member of ['node1', 'node2']) expect(await keyObjectsOn(fixture, member, 'c0de01'), `c0de01 objects on ${member}`).toEqual({});
   });
