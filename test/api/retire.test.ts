@@ -32,12 +32,35 @@ describe('retire over HTTP', () => {
   const retirePath = (keyId: string) => `/v1/clusters/${api.cluster}/keys/${keyId}/retire`;
   const read = async (operationId: string): Promise<RetireView> =>
     (await api.request('GET', `/v1/operations/${encodeURIComponent(operationId)}`, { as: 'auditor' })).body as unknown as RetireView;
+  /** approver-1 and approver-2 each fetch the challenge (member *), sign it and send it; the challenge they signed. */
+  const approveOverHttp = async (operationId: string): Promise<string> => {
+    const challenge = await waitFor(async () => {
+      const answer = await api.request('GET', `/v1/operations/${encodeURIComponent(operationId)}/approvals/*/challenge`, { as: 'approver-1' });
+      return answer.status === 200 ? (answer.body.challenge as string) : null;
+    }, { description: `the challenge of ${operationId}` });
+    for (const [index, name] of (['approver-1', 'approver-2'] as const).entries()) {
+      const answer = await api.request('POST', `/v1/operations/${encodeURIComponent(operationId)}/approvals`, {
+        as: name,
+        json: { member: '*', decision: 'approve', signature: signText(fixture.approvers[index]!, challenge) },
+      });
+      expect(answer.status, `${name}'s approval`).toBe(200);
+    }
+    return challenge;
+  };
+  const ended = (operationId: string): Promise<RetireView> =>
+    waitFor(async () => {
+      const current = await read(operationId);
+      return current.state !== 'running' ? current : null;
+    }, { timeoutMs: 60_000, description: `${operationId} to end` });
 
   beforeAll(async () => {
     fixture = await createClusterFixture({ members: ['node1', 'node2'], withSecrets: ['node1', 'node2'] });
     await fixture.startWorkers();
     await seedKeyEverywhere(fixture, 'node1', 'c0de01', 'to-retire');
+    // Different keys under one id on two members: a conflict for an operator, never a retire.
+    await fixture.withToken('node2', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'twin-node2', id: 'c0de06' }));
     await fixture.withToken('node1', async (token) => {
+      await token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'twin-node1', id: 'c0de06' });
       // One id, two classes: a retire must say which.
       await token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'twin-private', id: 'c0de02' });
       await token.generateKey({ keyType: 'aes', size: 256, label: 'twin-secret', id: 'c0de02' });
@@ -63,7 +86,7 @@ describe('retire over HTTP', () => {
     expect(cluster.body.code).toBe('cluster-not-found');
   });
 
-  it('an id that names several classes is a 409 listing them; with class it starts', async () => {
+  it('an id that names several classes is a 409 listing them; with class it retires that key alone', async () => {
     const ambiguous = await api.request('POST', retirePath('c0de02'), { as: 'operator', json: { reason: 'which one' } });
     expect(ambiguous.status).toBe(409);
     expect(ambiguous.body.code).toBe('key-class-ambiguous');
@@ -76,13 +99,23 @@ describe('retire over HTTP', () => {
       return current.retire ? current : null;
     }, { description: 'the retire of the secret key to answer' });
     expect(view.retire?.key).toMatchObject({ class: 'secret', id: 'c0de02' });
+    // Approved, it destroys the secret key only: the private key under that id stays, and node2, which never held it, has nothing to destroy.
+    const operationId = chosen.body.operationId as string;
+    expect(await approveOverHttp(operationId)).toMatch(/\|\*\|retire:secret:c0de02:[0-9a-f]+\|approve$/);
+    const done = await ended(operationId);
+    expect(done.state).toBe('completed');
+    expect(done.members.map((member) => [member.member, member.state, member.objectsDestroyed])).toEqual([
+      ['node1', 'retired', 1],
+      ['node2', 'retired', 0],
+    ]);
+    expect(await keyObjectsOn(fixture, 'node1', 'c0de02')).toEqual({ 'private-key': 1, 'public-key': 1 });
     // A class the id does not have: unknown.
     const none = await api.request('POST', retirePath('c0de03'), { as: 'operator', json: { reason: 'no secret there', class: 'secret' } });
     expect(none.status).toBe(404);
     expect(none.body.message).toContain('no secret key with id c0de03');
   });
 
-  it('a key no member can export is a 409 saying why; allowWithoutRecovery true starts it, without a recovery package', async () => {
+  it('a key no member can export is a 409 saying why; allowWithoutRecovery true retires it, without a recovery package', async () => {
     const refused = await api.request('POST', retirePath('c0de03'), { as: 'operator', json: { reason: 'not exportable' } });
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('key-not-exportable');
@@ -95,6 +128,21 @@ describe('retire over HTTP', () => {
     }, { description: 'the retire of the non-exportable key to answer' });
     expect(view.recoveryPackage).toBeNull();
     expect(view.retire?.phase).toBe('approval');
+    await approveOverHttp(allowed.body.operationId as string);
+    const done = await ended(allowed.body.operationId as string);
+    expect(done).toMatchObject({ state: 'completed', recoveryPackage: null, package: null });
+    expect(done.members.map((member) => [member.member, member.state, member.objectsDestroyed])).toEqual([
+      ['node1', 'retired', 2],
+      ['node2', 'retired', 0],
+    ]);
+    expect(await keyObjectsOn(fixture, 'node1', 'c0de03')).toEqual({});
+  });
+
+  it('different keys under the id on different members are a 409 naming their fingerprints', async () => {
+    const conflict = await api.request('POST', retirePath('c0de06'), { as: 'operator', json: { reason: 'which one is right' } });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.code).toBe('key-differs');
+    expect(conflict.body.message).toMatch(/hold different keys under id c0de06 \(fingerprints [0-9a-f]{64}, [0-9a-f]{64}\)/);
   });
 
   it('bad input is a 400 naming each field; only an operator may retire', async () => {
