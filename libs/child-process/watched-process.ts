@@ -48,7 +48,11 @@ export async function spawnWatched(program: string, args: readonly string[], spa
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  void exited.then(() => log?.end());
+  // The log ends on 'close' (every pipe closed), not on 'exit': a server's own children may outlive
+  // it and still write. PostgreSQL's backends, when the postmaster is killed, say "terminating
+  // connection due to unexpected postmaster exit" after it has gone; writing that to an ended log
+  // threw in the stack and took the whole stack down.
+  child.once('close', () => log?.end());
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (error) => reject(new Error(`Could not run ${options.what}: ${error.message}`)));
