@@ -6,12 +6,13 @@ import type { MemberConfig } from '../../../libs/config/types';
 
 export type ObjectCounts = Map<string, number>;
 
-export async function countTokenObjects(member: MemberConfig, pin: string): Promise<ObjectCounts> {
+/** `env`: pkcs11-tool's environment (a member's own SOFTHSM2_CONF); default this process's. */
+export async function countTokenObjects(member: MemberConfig, pin: string, env: NodeJS.ProcessEnv = process.env): Promise<ObjectCounts> {
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       'pkcs11-tool',
       ['--module', member.pkcs11Module, '--token-label', member.tokenLabel, '--login', '--pin', pin, '--list-objects'],
-      { env: process.env, maxBuffer: 64 * 1024 * 1024 },
+      { env, maxBuffer: 64 * 1024 * 1024 },
       (error, out) => (error ? reject(new Error(`pkcs11-tool could not list the objects of ${member.tokenLabel} (${error.code})`)) : resolve(out)),
     );
   });
