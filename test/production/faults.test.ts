@@ -26,8 +26,10 @@ import type { ImportProgress } from './support/import-progress';
 import { addKeysOnNode1, exactlyOnceProblems } from './support/member-tokens';
 import { productionApi } from './support/production-api';
 import type { ProductionApi } from './support/production-api';
-import { freeProductionPorts, pidFiles, PRODUCTION_PARTS, startProductionProcess } from './support/production-process';
-import type { ProductionPorts, ProductionUnderTest } from './support/production-process';
+import { freeProductionStackPorts, startStackProcess } from '../support/stack-process';
+import type { StackUnderTest } from '../support/stack-process';
+import { pidFiles, PRODUCTION_PARTS } from './support/production-pids';
+import type { StackPorts } from '../../libs/config/ports';
 
 const home = mkdtempSync(join(tmpdir(), 'keysync-production-faults-'));
 const TARGETS = ['node2', 'node3'];
@@ -37,8 +39,8 @@ const RSA_KEYS = 2;
 /** Generous: the CI machine has two cores and runs other test files beside this one. */
 const SYNC_TIMEOUT_MS = 480_000;
 
-let ports: ProductionPorts;
-let stack: ProductionUnderTest;
+let ports: StackPorts;
+let stack: StackUnderTest;
 let demo: ProductionDemoFile;
 let api: ProductionApi;
 
@@ -51,9 +53,9 @@ function pick<T>(choices: readonly T[]): T {
 }
 
 beforeAll(async () => {
-  ports = await freeProductionPorts();
-  stack = startProductionProcess(home, ports);
-  await stack.ready();
+  ports = await freeProductionStackPorts();
+  stack = startStackProcess(home, ports, {}, 'production');
+  await stack.ready(240_000);
   currentPids();
   demo = JSON.parse(readFileSync(join(home, 'demo.json'), 'utf8')) as ProductionDemoFile;
   api = productionApi(demo);
@@ -188,8 +190,8 @@ describe('the production shape under faults (start:production, real processes, S
     expect((await stack.exited).signal).toBe('SIGKILL');
     await waitFor(() => Object.values(pids).every((pid) => !isAlive(pid)), { timeoutMs: 30_000, description: 'every killed process to be gone' });
 
-    stack = startProductionProcess(home, ports);
-    await stack.ready();
+    stack = startStackProcess(home, ports, {}, 'production');
+    await stack.ready(240_000);
     console.log(`[fault] start:production up again on the same state folder at ${sync.since()} ms`);
     const again = currentPids();
     expect(Object.keys(again).sort()).toEqual([...PRODUCTION_PARTS, 'stack'].sort());

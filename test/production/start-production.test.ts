@@ -16,11 +16,12 @@ import { importProgress, randomFraction, waitForImportPartWay } from './support/
 import { addKeysOnNode1, exactlyOnceProblems, memberKeyCount } from './support/member-tokens';
 import { productionApi } from './support/production-api';
 import type { ProductionApi } from './support/production-api';
-import { freeProductionPorts, pidFiles, PRODUCTION_PARTS, startProductionProcess } from './support/production-process';
-import type { ProductionUnderTest } from './support/production-process';
+import { freeProductionStackPorts, startStackProcess } from '../support/stack-process';
+import type { StackUnderTest } from '../support/stack-process';
+import { pidFiles, PRODUCTION_PARTS } from './support/production-pids';
 
 const home = mkdtempSync(join(tmpdir(), 'keysync-production-'));
-let stack: ProductionUnderTest | null = null;
+let stack: StackUnderTest | null = null;
 
 afterAll(async () => {
   if (stack && !stack.hasExited()) {
@@ -36,9 +37,9 @@ describe('npm run start:production', () => {
   let pids: Record<string, number> = {};
 
   it('comes up on a fresh state folder: every process with its pid file, the banner, demo.json in the npm start shape', async () => {
-    stack = startProductionProcess(home, await freeProductionPorts());
+    stack = startStackProcess(home, await freeProductionStackPorts(), {}, 'production');
     await stack.ready(150_000);
-    const apiUrl = stack.apiUrl;
+    const apiUrl = `http://127.0.0.1:${stack.ports.api}`;
     expect(stack.output()).toContain(`${apiUrl}/v1/openapi.json`);
 
     pids = pidFiles(home);

@@ -17,6 +17,9 @@ export interface StackUnderTest {
   /** Everything it printed so far, stdout and stderr. */
   output(): string;
   stdout(): string;
+  /** Settles with its exit, whatever ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  hasExited(): boolean;
   /** Resolves when the banner is printed; rejects if the process exits first. */
   ready(timeoutMs?: number): Promise<void>;
   /** SIGTERM, and the exit it led to. */
@@ -81,6 +84,8 @@ export function startStackProcess(home: string, ports: StackPorts, extraEnv: Nod
     ports,
     output: () => all,
     stdout: () => out,
+    exited,
+    hasExited,
     async ready(timeoutMs = 150_000) {
       await waitFor(
         () => {
