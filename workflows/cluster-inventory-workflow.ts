@@ -9,7 +9,8 @@ import { surveyCluster } from './cluster-survey';
 import { computeDrift } from './plan';
 import type { Inventories } from './plan';
 import { agentTiming } from './timing';
-import { inventoryKeys, splitRetired, standingTombstones, tombstonesPatch } from './tombstones';
+import { inventoryKeys, splitRetired } from './retired-keys';
+import { standingTombstones, tombstonesPatch } from './tombstones';
 
 export async function clusterInventoryWorkflow(input: ClusterInventoryInput): Promise<ClusterInventoryResult> {
   const checkedAt = new Date().toISOString();

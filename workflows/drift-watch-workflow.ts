@@ -19,7 +19,8 @@ import { clusterKcv, kcvKey, planDriftSyncs } from './drift-plan';
 import { computeDrift } from './plan';
 import type { Inventories } from './plan';
 import { agentTiming } from './timing';
-import { inventoryKeys, splitRetired, standingTombstones, tombstonesPatch } from './tombstones';
+import { inventoryKeys, splitRetired } from './retired-keys';
+import { standingTombstones, tombstonesPatch } from './tombstones';
 
 /** Drift watches probe a member once, briefly: the next run looks again. */
 const driftTimingDefaults = { nodeProbeSeconds: 5, callSeconds: 120 };

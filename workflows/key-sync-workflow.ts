@@ -47,7 +47,8 @@ import { keyRef, planSync } from './plan';
 import type { Inventories, TargetPlan } from './plan';
 import { runBounded } from './pool';
 import { agentTiming } from './timing';
-import { liftTombstones, standingTombstones, tombstoneOf, tombstonesPatch } from './tombstones';
+import { tombstoneOf } from './retired-keys';
+import { liftTombstones, standingTombstones, tombstonesPatch } from './tombstones';
 import type { Tombstone } from '../libs/contract/retire';
 
 export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResult> {

@@ -23,7 +23,8 @@ import { ApprovalGate } from './approval-gate';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
 import { agentTiming } from './timing';
-import { liftTombstones, standingTombstones, tombstoneOf, tombstonesPatch } from './tombstones';
+import { tombstoneOf } from './retired-keys';
+import { liftTombstones, standingTombstones, tombstonesPatch } from './tombstones';
 
 export async function memberSyncWorkflow(input: MemberSyncInput): Promise<MemberSyncResult> {
   const { workflowId } = workflowInfo();
