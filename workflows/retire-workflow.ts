@@ -12,6 +12,7 @@ import {
   CancellationScope,
   CancelledFailure,
   ParentClosePolicy,
+  continueAsNew,
   WorkflowIdReusePolicy,
   executeChild,
   isCancellation,
@@ -53,9 +54,11 @@ export async function retireWorkflow(input: RetireInput): Promise<RetireResult> 
     member: everyMember,
     requestedBy: input.requestedBy,
     approvers: cluster.approvers,
-    required: policy.approvals,
+    // A run that continues an approved one carries its approvals: they are not asked twice.
+    required: input.resume ? 0 : policy.approvals,
     timeoutSeconds: policy.timeoutSeconds,
   });
+  if (input.resume) gate.restore(input.resume.approvals);
   const operation: RetireState = {
     operationId: workflowId,
     kind: 'retire',
@@ -178,8 +181,12 @@ async function exportRecoveryPackage(input: RetireInput, operationId: string, tt
     timing,
     heartbeats: false,
     hooks: {
-      onWaitingForNode: () => {
+      onWaitingForNode: async () => {
         operation.message = `Waiting for the agent of ${member}, which holds ${key.label}, to export its recovery package: start it (npm run worker -- --member ${member}).`;
+        // Approved, nothing exported or destroyed yet: a new run carrying the approvals loses nothing.
+        if (workflowInfo().historyLength >= timing.continueAsNewAfterEvents) {
+          await continueAsNew<typeof retireWorkflow>({ ...input, resume: { approvals: operation.approvals } });
+        }
       },
     },
   });

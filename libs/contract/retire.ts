@@ -37,6 +37,8 @@ export interface RetireInput {
   requestedBy: string;
   reason: string;
   timing?: Partial<AgentTiming>;
+  /** Set only by the workflow itself when it continues as new, approved, during a long wait for a holder's agent. */
+  resume?: { approvals: ApprovalStatus };
 }
 
 export const retirePhases = ['approval', 'recovery-package', 'tombstone', 'destroy', 'done'] as const;

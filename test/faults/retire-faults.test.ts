@@ -3,7 +3,9 @@
 // there, counted with pkcs11-tool) and completes once its agent is back. Then n3's agent is killed
 // with SIGKILL in the middle of destroying a key group (one with many identical certificate
 // copies, so the destroy takes a while): the key is still whole but for some certificates (the
-// crash-safe order), and the retry after a restart finishes it: nothing of the group is left.
+// crash-safe order), and the retry after a restart finishes it: nothing of the group is left. And
+// a retire whose only holder is down waits for it to export the recovery package, continuing as
+// new with its approvals as the wait grows its history.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pkcs11 from 'pkcs11js';
@@ -129,5 +131,35 @@ describe('a retire when an agent is away or dies', () => {
     const destroyStarts = (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'destroyKeyGroup');
     expect(destroyStarts.length).toBeGreaterThan(1);
     for (const worker of processes) for (const pin of Object.values(fixture.pins)) expect(worker.output()).not.toContain(pin);
+  });
+
+  it('waits long for the only holder to export the recovery package by continuing as new, approvals carried, and completes once it is back', async () => {
+    // A key only n3 holds, n3's agent down: the recovery package waits for it, nothing is destroyed meanwhile.
+    const group = await fixture.withToken('n3', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'only-on-n3', id: 'cc03' }));
+    const key: KeyRef = { class: 'private', id: 'cc03', label: 'only-on-n3', fingerprint: group.fingerprint };
+    expect(await stopWorkerProcess(processes.at(-1)!)).toEqual({ code: 0, signal: null });
+    const retire = await startRetire(fixture, key, { holders: ['n3'], timing: { ...timing, nodeProbeSeconds: 1, nodeProbeMaxSeconds: 1, continueAsNewAfterEvents: 40 } });
+    const firstRun = (await retire.describe()).runId;
+    await approveTwice(retire, key);
+    await waitFor(async () => (await fixture.client.workflow.getHandle(retire.workflowId).describe()).runId !== firstRun, {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      description: 'the retire to continue as new while it waits for n3',
+    });
+    const waiting = (await fixture.client.workflow.getHandle(retire.workflowId).query(operationStateQuery)) as RetireState;
+    expect(waiting).toMatchObject({ phase: 'recovery-package', recoveryPackage: null });
+    expect(waiting.approvals.granted.map((record) => record.approverId)).toEqual(['approver-1', 'approver-2']);
+    expect(await keyObjectsOn(fixture, 'n3', key.id)).toEqual({ 'private-key': 1, 'public-key': 1 });
+
+    await startN3();
+    const result = (await fixture.client.workflow.getHandle(retire.workflowId).result()) as RetireState;
+    expect(result.state).toBe('completed');
+    expect(result.recoveryPackage?.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.members.map((member) => [member.member, member.state, member.objectsDestroyed])).toEqual([
+      ['n1', 'retired', 0],
+      ['n2', 'retired', 0],
+      ['n3', 'retired', 2],
+    ]);
+    expect(await keyObjectsOn(fixture, 'n3', key.id)).toEqual({});
   });
 });
