@@ -76,6 +76,11 @@ describe('retire over HTTP', () => {
     await fixture?.close();
   });
 
+  it('GET /v1/clusters/{cluster} shows the retire policy', async () => {
+    const cluster = await api.request('GET', `/v1/clusters/${api.cluster}`, { as: 'auditor' });
+    expect((cluster.body.policy as { retire: unknown }).retire).toEqual({ approvals: 2, timeoutSeconds: 600, recoveryDays: 7 });
+  });
+
   it('an unknown key id is a 404 naming the cluster; an unknown cluster a 404 too', async () => {
     const unknown = await api.request('POST', retirePath('beef'), { as: 'operator', json: { reason: 'no such key' } });
     expect(unknown.status).toBe(404);

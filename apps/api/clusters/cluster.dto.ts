@@ -4,6 +4,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { ClusterConfig } from '../../../libs/config/types';
 import { driftModes } from '../../../libs/contract/drift';
 import type { DriftMode } from '../../../libs/contract/drift';
+import { defaultRetirePolicy } from '../../../libs/contract/retire';
 import { memberTaskQueue } from '../../../libs/contract/task-queues';
 
 export class ClusterSummaryDto {
@@ -66,6 +67,11 @@ export class DriftPolicyDto {
   intervalSeconds!: number;
 }
 
+export class RetirePolicyDto extends ApprovalPolicyDto {
+  @ApiProperty({ description: 'Days a retired key’s recovery package stays importable.', example: 30 })
+  recoveryDays!: number;
+}
+
 export class ClusterPolicyDto {
   @ApiProperty({ type: ApprovalPolicyDto, description: 'Approvals for a key sync, per target member.' })
   sync!: ApprovalPolicyDto;
@@ -84,6 +90,9 @@ export class ClusterPolicyDto {
 
   @ApiProperty({ type: DriftPolicyDto })
   drift!: DriftPolicyDto;
+
+  @ApiProperty({ type: RetirePolicyDto, description: 'Approvals of a retire, collected once for every member (default 2), and how long its recovery package is kept (default 30 days).' })
+  retire!: RetirePolicyDto;
 }
 
 export class ClusterDto {
@@ -129,6 +138,7 @@ export function clusterDetail(cluster: ClusterConfig): ClusterDto {
       parallelism: policy.parallelism,
       packageTtlSeconds: policy.packageTtlSeconds,
       drift: { mode: policy.drift.mode, intervalSeconds: policy.drift.intervalSeconds },
+      retire: { ...defaultRetirePolicy, ...(policy.retire ?? {}) },
     },
   };
 }

@@ -460,6 +460,8 @@ export interface components {
              * @example 4
              */
             parallelism: number;
+            /** @description Approvals of a retire, collected once for every member (default 2), and how long its recovery package is kept (default 30 days). */
+            retire: components["schemas"]["RetirePolicyDto"];
             /** @description Approvals for a key sync, per target member. */
             sync: components["schemas"]["ApprovalPolicyDto"];
         };
@@ -801,6 +803,23 @@ export interface components {
             phase: "approval" | "recovery-package" | "tombstone" | "destroy" | "done";
             /** @description The tombstone workflow that records the retirement, once raised. */
             tombstone: string | null;
+        };
+        RetirePolicyDto: {
+            /**
+             * @description Approvals needed (M of the cluster’s N approvers); 0 asks none.
+             * @example 1
+             */
+            approvals: number;
+            /**
+             * @description Days a retired key’s recovery package stays importable.
+             * @example 30
+             */
+            recoveryDays: number;
+            /**
+             * @description Seconds to wait for them before the member fails with approval-timeout.
+             * @example 3600
+             */
+            timeoutSeconds: number;
         };
         RetireRequestDto: {
             /**
