@@ -123,7 +123,7 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
           note('import stopped by cancellation', { member: member.id, digest: ref.digest, handled: result.entries.length });
           throw context.cancellationSignal.reason ?? new Error('cancelled');
         }
-        note('package imported', { member: member.id, digest: ref.digest, imported: result.imported, skipped: result.skipped, conflicts: result.conflicts, copiesRemoved: result.copiesRemoved ?? 0 });
+        note('package imported', { member: member.id, digest: ref.digest, imported: result.imported, skipped: result.skipped, conflicts: result.conflicts, copiesRemoved: result.copiesRemoved ?? 0, incompleteRemoved: result.incompleteRemoved ?? 0 });
         return result;
       });
     },

@@ -119,11 +119,17 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
       );
       status.keysImported = imported.imported;
       status.keysSkipped = imported.skipped;
+      const details: string[] = [];
       if (imported.copiesRemoved) {
         status.copiesRemoved = imported.copiesRemoved;
         const removed = imported.entries.filter((entry) => (entry.copiesRemoved ?? 0) > 0);
-        status.detail = `Removed ${imported.copiesRemoved} identical surplus copies of ${removed.map((entry) => `${entry.label} (${entry.class} ${entry.id}) x${entry.copiesRemoved}`).join(', ')}.`;
+        details.push(`Removed ${imported.copiesRemoved} identical surplus copies of ${removed.map((entry) => `${entry.label} (${entry.class} ${entry.id}) x${entry.copiesRemoved}`).join(', ')}.`);
       }
+      if (imported.incompleteRemoved) {
+        const leftovers = imported.entries.filter((entry) => (entry.incompleteRemoved ?? 0) > 0);
+        details.push(`Removed ${imported.incompleteRemoved} object(s) without key material left by an interrupted unwrap, before importing ${leftovers.map((entry) => `${entry.label} (${entry.class} ${entry.id})`).join(', ')} again.`);
+      }
+      if (details.length > 0) status.detail = details.join(' ');
       for (const entry of imported.entries) {
         if (entry.outcome !== 'conflict' || status.conflicts.some((known) => known.class === entry.class && known.id === entry.id)) continue;
         status.conflicts.push({ class: entry.class, id: entry.id, label: entry.label, sourceFingerprint: entry.fingerprint });

@@ -86,7 +86,8 @@ export const importOutcomes = ['imported', 'skipped', 'conflict', 'invalid-data'
 /**
  * imported: created now; skipped: already there, identical; conflict: same id, other key, left
  * alone; invalid-data: unwrapped but not proven to be the package's key (fingerprint, KCV or HMAC
- * check value differ), so destroyed again: the others are unaffected.
+ * check value differ), so destroyed again, or an EC key found present whose signature does not
+ * verify under the package's public key, left in place and not counted: the others are unaffected.
  */
 export type ImportOutcome = (typeof importOutcomes)[number];
 
@@ -98,6 +99,8 @@ export interface ImportEntryOutcome {
   outcome: ImportOutcome;
   /** Identical surplus copies of this key's objects that the import removed (absent: none). */
   copiesRemoved?: number;
+  /** Objects of this class and id without key material, left by a create killed inside the HSM module, that the import destroyed before unwrapping (absent: none). */
+  incompleteRemoved?: number;
   /** invalid-data only: which proof failed (names check values and fingerprints, never key bytes). */
   reason?: string;
 }
@@ -110,6 +113,8 @@ export interface ImportResult {
   conflicts: number;
   /** Identical surplus copies removed, over all entries (absent in histories recorded before repairs existed). */
   copiesRemoved?: number;
+  /** Leftovers without key material destroyed, over all entries (absent: none). */
+  incompleteRemoved?: number;
   /** Entries whose unwrapped key failed its proof and was destroyed (absent: none). */
   invalidData?: number;
   /** True when shouldStop ended the import between two key groups; entries lists only those handled. */

@@ -2,12 +2,13 @@
 // share its CKA_ID. Only public facts are read (never CKA_VALUE of a key).
 import * as pkcs11 from 'pkcs11js';
 import { CheckValueCalculator } from './check-values';
+import { lacksKeyMaterial } from './key-material';
 import { asBool, asText, asUlong } from './session';
 import type { Handle, HsmSession } from './session';
 import { sha256Hex } from '../digest';
 import { curveFromParams, ecSpki, rsaSpki } from './spki';
 import { CKO_OF_CLASS, findTemplate, isReservedId, keyTypeOfCkk, USAGE_ATTRIBUTE, USAGES_OF } from './templates';
-import type { Curve, KeyClass, KeyGroup, KeySelector, KeyUsage } from './types';
+import type { Curve, KeyClass, KeyGroup, KeySelector, KeyType, KeyUsage } from './types';
 
 /** A key group with the handles of its objects, for use inside one session only. */
 export interface LocatedKeyGroup extends KeyGroup {
@@ -60,6 +61,21 @@ export class KeyGroupReader {
     return this.handles(CKO_OF_CLASS[selector.class], selector.id)
       .map((handle) => this.read(selector.class, handle))
       .filter((group): group is LocatedKeyGroup => group !== undefined);
+  }
+
+  /**
+   * The key objects of that class and id left without key material by an interrupted create
+   * (key-material.ts). find() and all() leave them out: they are not keys, and the inventory would
+   * otherwise show a key that no application can use (an RSA one even with the fingerprint of an
+   * empty modulus). Not reported either: the next import of that key removes them, under the
+   * member's write lock, before it unwraps the key again.
+   */
+  incomplete(selector: KeySelector): Handle[] {
+    return this.handles(CKO_OF_CLASS[selector.class], selector.id).filter((handle) => {
+      const attrs = this.session.read(handle, [pkcs11.CKA_ID, pkcs11.CKA_KEY_TYPE]);
+      const keyType = this.keyTypeOf(selector.class, attrs);
+      return keyType !== undefined && !isReservedId(attrs.get(pkcs11.CKA_ID) ?? Buffer.alloc(0)) && lacksKeyMaterial(this.session, keyType, handle);
+    });
   }
 
   publicHandles(idHex: string): Handle[] {
@@ -120,8 +136,8 @@ export class KeyGroupReader {
     const attrs = this.session.read(handle, [...KEY_ATTRIBUTES, ...usageTypes]);
     const id = attrs.get(pkcs11.CKA_ID) ?? Buffer.alloc(0);
     if (isReservedId(id)) return undefined;
-    const keyType = keyTypeOfCkk(asUlong(attrs.get(pkcs11.CKA_KEY_TYPE)));
-    if (!keyType || (keyClass === 'private') !== (keyType === 'rsa' || keyType === 'ec')) return undefined;
+    const keyType = this.keyTypeOf(keyClass, attrs);
+    if (!keyType || lacksKeyMaterial(this.session, keyType, handle)) return undefined;
     const idHex = id.toString('hex');
     const usages: KeyUsage[] = USAGES_OF[keyClass].filter((usage) => asBool(attrs.get(USAGE_ATTRIBUTE[usage])) === true);
     const exportable = asBool(attrs.get(pkcs11.CKA_EXTRACTABLE)) === true;
@@ -171,6 +187,12 @@ export class KeyGroupReader {
       }
     }
     return { ...base, curve, fingerprint: '', hasPublicKey: false, ...withCertificate };
+  }
+
+  /** The key type of a key object of that class, undefined when unsupported or not a type of that class. */
+  private keyTypeOf(keyClass: KeyClass, attrs: Map<number, Buffer>): KeyType | undefined {
+    const keyType = keyTypeOfCkk(asUlong(attrs.get(pkcs11.CKA_KEY_TYPE)));
+    return keyType && (keyClass === 'private') === (keyType === 'rsa' || keyType === 'ec') ? keyType : undefined;
   }
 
   /** SPKI DER of a public key object, or undefined when it is neither RSA nor EC on a known curve. */

@@ -7,6 +7,16 @@
 // Each entry is unwrapped with this token's own mechanism for the entry's wrap format, and proven
 // (prove-key.ts) before it counts: one that fails is destroyed and reported as invalid-data, and
 // the other entries go on.
+// What a kill leaves at each step, and what the retry does with it:
+// - inside C_UnwrapKey (SoftHSM commits the template, then the key material): an object of the
+//   key's class and id without material (key-material.ts); it is destroyed first and counted as
+//   incompleteRemoved, then the key is unwrapped again;
+// - inside C_CreateObject of the public key or certificate: nothing visible, or the whole object
+//   (its value is in the template, written in the first commit); a present public object is reused;
+// - between the unwrap and the proof or its destroy (one C_DestroyObject, a single file removal on
+//   SoftHSM): a complete key not yet proven. An RSA or secret key's fingerprint is read from the key
+//   itself, so a wrong one is a conflict; an EC key's is read from its public object, so a present
+//   EC key is proven again before it is skipped (a failure is invalid-data, the key left alone).
 import * as pkcs11 from 'pkcs11js';
 import type { WrapFormat } from '../../contract/hsm-capabilities';
 import { CheckValueCalculator } from '../check-values';
@@ -24,7 +34,7 @@ import { certificateTemplate, CKO_OF_CLASS, publicKeyObjectTemplate, publicUsage
 import { wrapMechanism } from '../token-profile';
 import type { ImportEntryOutcome, ImportResult } from '../types';
 import type { PackageEntry } from '../../package-format';
-import { proofFailure } from './prove-key';
+import { ecProofFailure, proofFailure } from './prove-key';
 import { verifyPackageFile } from './verify-package';
 import type { VerifyOptions } from './verify-package';
 
@@ -49,8 +59,17 @@ export async function importPackage(session: HsmSession, tokenLabel: string, byt
           stopped = true;
           break;
         }
-        const { outcome, copiesRemoved, reason } = await importEntry(session, reader, unwrap, entry);
-        outcomes.push({ class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint, outcome, ...(copiesRemoved > 0 ? { copiesRemoved } : {}), ...(reason ? { reason } : {}) });
+        const { outcome, copiesRemoved, incompleteRemoved, reason } = await importEntry(session, reader, unwrap, entry);
+        outcomes.push({
+          class: entry.class,
+          id: entry.id,
+          label: entry.label,
+          fingerprint: entry.fingerprint,
+          outcome,
+          ...(copiesRemoved > 0 ? { copiesRemoved } : {}),
+          ...(incompleteRemoved > 0 ? { incompleteRemoved } : {}),
+          ...(reason ? { reason } : {}),
+        });
         opts.onProgress?.(outcomes.length, file.entries.length);
       }
     }, true);
@@ -58,6 +77,7 @@ export async function importPackage(session: HsmSession, tokenLabel: string, byt
     unwrap.checkValues.dispose();
   }
   const count = (outcome: ImportEntryOutcome['outcome']) => outcomes.filter((entry) => entry.outcome === outcome).length;
+  const incompleteRemoved = outcomes.reduce((sum, entry) => sum + (entry.incompleteRemoved ?? 0), 0);
   return {
     packageDigest: manifest.digest,
     entries: outcomes,
@@ -65,6 +85,7 @@ export async function importPackage(session: HsmSession, tokenLabel: string, byt
     skipped: count('skipped'),
     conflicts: count('conflict'),
     copiesRemoved: outcomes.reduce((sum, entry) => sum + (entry.copiesRemoved ?? 0), 0),
+    ...(incompleteRemoved > 0 ? { incompleteRemoved } : {}),
     ...(count('invalid-data') > 0 ? { invalidData: count('invalid-data') } : {}),
     ...(stopped ? { stopped: true } : {}),
   };
@@ -80,14 +101,31 @@ interface Unwrap {
 interface EntryOutcome {
   outcome: ImportEntryOutcome['outcome'];
   copiesRemoved: number;
+  incompleteRemoved: number;
   reason?: string;
 }
 
 async function importEntry(session: HsmSession, reader: KeyGroupReader, unwrap: Unwrap, entry: PackageEntry): Promise<EntryOutcome> {
+  const incompleteRemoved = removeIncompleteLeftovers(session, reader, entry);
   const created = await createEntry(session, reader, unwrap, entry);
   // Only a key that was already here can have copies: one created now was absent a moment ago.
-  if (created.outcome !== 'skipped') return { ...created, copiesRemoved: 0 };
-  return { outcome: created.outcome, copiesRemoved: removeSurplusCopies(session, reader, { class: entry.class, id: entry.id }) };
+  if (created.outcome !== 'skipped') return { ...created, copiesRemoved: 0, incompleteRemoved };
+  return { outcome: created.outcome, copiesRemoved: removeSurplusCopies(session, reader, { class: entry.class, id: entry.id }), incompleteRemoved };
+}
+
+/**
+ * Destroys the objects of the entry's class and id that an interrupted create left without key
+ * material (key-material.ts): no application can use them, and left there they would stand beside
+ * the key unwrapped now as a second object of that id. The caller holds the member's write lock,
+ * so no create of ours is under way meanwhile.
+ */
+function removeIncompleteLeftovers(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry): number {
+  const leftovers = reader.incomplete({ class: entry.class, id: entry.id });
+  for (const handle of leftovers) {
+    session.destroy(handle);
+    reader.destroyed(CKO_OF_CLASS[entry.class], entry.id, handle);
+  }
+  return leftovers.length;
 }
 
 async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: Unwrap, entry: PackageEntry): Promise<{ outcome: ImportEntryOutcome['outcome']; reason?: string }> {
@@ -97,6 +135,8 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
     // PKCS#11 ids are not unique: any key with this id and this fingerprint means "already here".
     const same = existing.find((group) => group.fingerprint !== '' && group.fingerprint === entry.fingerprint);
     if (!same) return { outcome: 'conflict' };
+    const unproven = presentKeyUnproven(session, unwrap, same.handle, entry);
+    if (unproven) return { outcome: 'invalid-data', reason: unproven };
     completeCompanions(session, reader, entry, id);
     return { outcome: 'skipped' };
   }
@@ -128,6 +168,20 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
   // The public object was ensured above, before the private key.
   ensureCertificate(session, reader, entry, id);
   return { outcome: 'imported' };
+}
+
+/**
+ * An EC key found present was matched by its public object only (the private object has no
+ * point): a key left by a kill between its unwrap and its proof or destroy would pass for the
+ * package's. It is proven again; one whose signature does not verify is reported, never counted,
+ * and left in place (a key of this id that this import cannot tell is its own). Other key types
+ * were matched by a fingerprint read from the key itself, which is their proof.
+ */
+function presentKeyUnproven(session: HsmSession, unwrap: Unwrap, key: Handle, entry: PackageEntry): string | undefined {
+  if (entry.keyType !== 'ec') return undefined;
+  const failed = ecProofFailure(session, unwrap.checkValues, key, entry);
+  if (!failed?.definite) return undefined;
+  return `Key ${entry.id} ("${entry.label}") is present with the package's public key but ${failed.reason}: it was left in place and not counted. Remove that private key object if it is not an application's, then sync again.`;
 }
 
 /**

@@ -23,7 +23,7 @@ const PROOF_MESSAGE = Buffer.from('keysync: proof of an unwrapped key', 'utf8');
 export function proofFailure(session: HsmSession, reader: KeyGroupReader, checkValues: CheckValueCalculator, key: Handle, entry: PackageEntry): string | null {
   const arrived = reader.describe(entry.class, key);
   if (!arrived) return `the unwrapped key cannot be read back as a ${entry.keyType} key`;
-  if (entry.keyType === 'ec') return ecProofFailure(session, checkValues, key, entry);
+  if (entry.keyType === 'ec') return ecProofFailure(session, checkValues, key, entry)?.reason ?? null;
   if (arrived.fingerprint !== entry.fingerprint) {
     const what = entry.keyType === 'rsa' ? 'public key fingerprint' : 'check value (KCV)';
     return `its ${what} on this token is ${arrived.fingerprint || '(none)'}, not the package's ${entry.fingerprint}`;
@@ -35,11 +35,16 @@ export function proofFailure(session: HsmSession, reader: KeyGroupReader, checkV
   return null;
 }
 
-function ecProofFailure(session: HsmSession, checkValues: CheckValueCalculator, key: Handle, entry: PackageEntry): string | null {
-  if (!entry.publicKeyDer || !entry.curve) return 'the package gives no public key to check it against';
+/**
+ * Why an EC key is not proven to be the entry's, or null. `definite`: it signed, and the signature
+ * does not verify under the package's public key (not merely unprovable on this token).
+ */
+export function ecProofFailure(session: HsmSession, checkValues: CheckValueCalculator, key: Handle, entry: PackageEntry): { reason: string; definite: boolean } | null {
+  const unprovable = (reason: string) => ({ reason, definite: false });
+  if (!entry.publicKeyDer || !entry.curve) return unprovable('the package gives no public key to check it against');
   const der = Buffer.from(entry.publicKeyDer, 'base64');
   const facts = publicKeyFacts(der);
-  if (facts.keyType !== 'ec') return 'the package public key is not an EC key';
+  if (facts.keyType !== 'ec') return unprovable('the package public key is not an EC key');
   const digest = createHash('sha256').update(PROOF_MESSAGE).digest();
   const sign = (signer: Handle): Buffer | undefined => {
     try {
@@ -53,7 +58,7 @@ function ecProofFailure(session: HsmSession, checkValues: CheckValueCalculator, 
   const canSign = session.read(key, [pkcs11.CKA_SIGN]).get(pkcs11.CKA_SIGN)?.[0] === 1;
   const moduleAttributes = ecPrivateKeyAttributes(session.profile.quirks, bareEcPoint(facts.ecPoint, curveInfo(entry.curve)));
   const signature = (canSign ? sign(key) : undefined) ?? checkValues.withSessionCopy(key, sessionSigningCopyTemplate(moduleAttributes), sign);
-  if (!signature) return 'this token will not sign with it (nor with a session copy), so it cannot be proven';
+  if (!signature) return unprovable('this token will not sign with it (nor with a session copy), so it cannot be proven');
   const valid = verify('sha256', PROOF_MESSAGE, { key: createPublicKey({ key: der, format: 'der', type: 'spki' }), dsaEncoding: 'ieee-p1363' }, signature);
-  return valid ? null : `a signature by it does not verify under the package's public key (fingerprint ${entry.fingerprint})`;
+  return valid ? null : { reason: `a signature by it does not verify under the package's public key (fingerprint ${entry.fingerprint})`, definite: true };
 }

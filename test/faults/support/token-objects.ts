@@ -7,7 +7,7 @@ import type { MemberConfig } from '../../../libs/config/types';
 export type ObjectCounts = Map<string, number>;
 
 /** `env`: pkcs11-tool's environment (a member's own SOFTHSM2_CONF); default this process's. */
-export async function countTokenObjects(member: MemberConfig, pin: string, env: NodeJS.ProcessEnv = process.env): Promise<ObjectCounts> {
+export async function countTokenObjects(member: Pick<MemberConfig, 'pkcs11Module' | 'tokenLabel'>, pin: string, env: NodeJS.ProcessEnv = process.env): Promise<ObjectCounts> {
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       'pkcs11-tool',

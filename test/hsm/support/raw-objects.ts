@@ -55,3 +55,8 @@ export function copyObject(ref: RawToken, objectClass: number, idHex: string, co
     for (let index = 0; index < copies; index += 1) lib.C_CopyObject(session, original, [{ type: pkcs11.CKA_TOKEN, value: true }, ...changes]);
   });
 }
+
+/** Creates a token object from a raw template, as another application (or a half-finished import) would have. */
+export function createRawObject(ref: RawToken, template: pkcs11.Template): void {
+  withObjects(ref, pkcs11.CKO_DATA, '', (lib, session) => lib.C_CreateObject(session, template));
+}
