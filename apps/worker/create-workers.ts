@@ -88,7 +88,12 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<KeyS
     }
     for (const { clusterId, member } of agents) {
       packageStore ??= await createPackageStore(config.packageStore);
-      const source = createTokenSource({ pkcs11Module: member.pkcs11Module, tokenLabel: member.tokenLabel, pin: member.pin }, openToken);
+      // Everything the module needs to open this token: its parameters (NSS softoken) and the member's wrap mechanism overrides too.
+      const { pkcs11Module, tokenLabel, pin, pkcs11LibraryParameters, wrapMechanisms } = member;
+      const source = createTokenSource(
+        { pkcs11Module, tokenLabel, pin, ...(pkcs11LibraryParameters !== undefined ? { pkcs11LibraryParameters } : {}), ...(wrapMechanisms !== undefined ? { wrapMechanisms } : {}) },
+        openToken,
+      );
       tokens.push(source);
       workers.push(
         await Worker.create({
