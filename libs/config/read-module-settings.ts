@@ -62,9 +62,13 @@ function readWrapMechanisms(r: ConfigReader, value: Json, field: string): WrapMe
   for (const format of wrapFormats.filter((known) => given[known] !== undefined)) {
     const setting = given[format];
     const at = join(field, format);
+    if (setting === 'none') {
+      overrides[format] = 'none';
+      continue;
+    }
     const number = typeof setting === 'string' && MECHANISM.test(setting) ? Number.parseInt(setting, 16) : undefined;
     if (number === undefined) {
-      r.report(at, `must be a PKCS#11 mechanism number in hex such as "0x80000171" (the vendor mechanism that implements ${format})`);
+      r.report(at, `must be a PKCS#11 mechanism number in hex such as "0x80000171" (the vendor mechanism that implements ${format}), or "none" to keep this member off ${format}`);
       continue;
     }
     const standard = STANDARD_FORMAT_OF.get(number);

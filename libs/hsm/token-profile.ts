@@ -1,7 +1,8 @@
 // What a token is and can do, read once when it opens: its identity (CK_INFO, CK_TOKEN_INFO), the
 // quirks table's entry for it, the mechanism it uses for each wrap format, and the capabilities its
 // agent reports (DESIGN 16). Each format maps to this token's own mechanism, in this order:
-// 1. the member's configured override (a vendor mechanism, stating the format it implements);
+// 1. the member's configured override (a vendor mechanism, stating the format it implements; or
+//    "none", which takes the format away from this member);
 // 2. the quirks table (0x210A only where the module is known to implement it as that format);
 // 3. the standard mechanism of the format (CKM_AES_KEY_WRAP_KWP 0x210B, CKM_AES_KEY_WRAP_PKCS7
 //    0x210C) where the token lists it for wrap and unwrap.
@@ -72,6 +73,7 @@ export function readTokenProfile(lib: pkcs11.PKCS11, slot: Handle, overrides: Wr
     const known = quirks.formatMechanisms[format];
     const standard = STANDARD_WRAP_MECHANISM[format];
     // The configuration is trusted as stated: a vendor may not list its own mechanism faithfully.
+    if (override === 'none') continue;
     if (override !== undefined) wrapMechanisms[format] = override;
     else if (known !== undefined && wrapsBothWays(known)) wrapMechanisms[format] = known;
     else if (!claimed.has(standard) && wrapsBothWays(standard)) wrapMechanisms[format] = standard;

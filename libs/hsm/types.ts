@@ -23,8 +23,12 @@ export interface TokenRef {
   wrapMechanisms?: WrapMechanismOverrides;
 }
 
-/** A member's own mechanism numbers for wrap formats, from its configuration. */
-export type WrapMechanismOverrides = Partial<Record<WrapFormat, number>>;
+/**
+ * A member's own mechanism numbers for wrap formats, from its configuration; `'none'` takes a
+ * format away from the member even where its module lists a mechanism for it (a vendor's
+ * documented defect, a mechanism outside the HSM's certified boundary).
+ */
+export type WrapMechanismOverrides = Partial<Record<WrapFormat, number | 'none'>>;
 
 // The key vocabulary that workflows, the API and the CLI share lives in libs/contract/keys.ts;
 // libs/hsm builds those values from PKCS#11 objects.

@@ -248,6 +248,14 @@ describe("a member's module settings (any PKCS#11 HSM)", () => {
     expect(node2?.pkcs11LibraryParameters).toBe("configdir='sql:/var/lib/nss' certPrefix='' keyPrefix='' secmod='secmod.db' flags=");
   });
 
+  it('takes "none" for a wrap format: the member is kept off it', () => {
+    const raw = validConfig();
+    const members = (raw.clusters as Array<{ members: Array<Record<string, unknown>> }>)[0]!.members;
+    members[0] = { ...members[0], wrapMechanisms: { 'aes-kwp': 'none', 'aes-kw-pkcs7': '0x80000172' } };
+    const [node1] = validateConfig(raw, 'test.json', '/etc/keysync').clusters[0]!.members;
+    expect(node1?.wrapMechanisms).toEqual({ 'aes-kwp': 'none', 'aes-kw-pkcs7': 0x80000172 });
+  });
+
   it('refuses an unknown format, a mechanism not in hex, CKM_AES_KEY_WRAP (no padding) and a standard mechanism of another format, by field', () => {
     const raw = validConfig();
     const members = (raw.clusters as Array<{ members: Array<Record<string, unknown>> }>)[0]!.members;
@@ -256,7 +264,7 @@ describe("a member's module settings (any PKCS#11 HSM)", () => {
     const problems = issuesOf(raw).issues.map((i) => `${i.field}: ${i.problem}`);
     expect(problems).toEqual([
       'clusters[0].members[0].wrapMechanisms.aes-gcm: unknown field (known here: aes-kwp, aes-kw-pkcs7)',
-      'clusters[0].members[0].wrapMechanisms.aes-kwp: must be a PKCS#11 mechanism number in hex such as "0x80000171" (the vendor mechanism that implements aes-kwp)',
+      'clusters[0].members[0].wrapMechanisms.aes-kwp: must be a PKCS#11 mechanism number in hex such as "0x80000171" (the vendor mechanism that implements aes-kwp), or "none" to keep this member off aes-kwp',
       'clusters[0].members[1].wrapMechanisms.aes-kwp: is CKM_AES_KEY_WRAP (RFC 3394 without padding), which cannot carry private keys: name the mechanism that implements the format with padding',
       'clusters[0].members[1].wrapMechanisms.aes-kw-pkcs7: is the standard mechanism of aes-kwp, not of aes-kw-pkcs7: name the mechanism that implements aes-kw-pkcs7',
     ]);
