@@ -28,6 +28,8 @@ const advice: Record<MemberFailureReason, string> = {
   'hsm-error': "Check the member's HSM and its agent's log, then run the sync again.",
   cancelled: 'The operation was cancelled; nothing half-imported was left behind.',
   'expired-package': 'The package is older than its lifetime; run the sync again to export a fresh one.',
+  'unsupported-mechanism':
+    "Its token lacks what is named above: for a wrap format the HSM offers under a vendor mechanism, name that mechanism in the member's wrapMechanisms (README: vendor modules); a key type the HSM cannot hold stays off this member.",
 };
 
 export function adviceFor(reason: MemberFailureReason): string {

@@ -4,16 +4,23 @@
 // ref enters this history); the joining member unwraps them and must report the sponsor's check
 // values; then a full keySync from the sponsor brings every key, covered by these approvals.
 // Like keySync, the input carries the cluster's snapshot or only its id (cluster-resolution.ts).
+// The RSA-OAEP hash of the transfer is negotiated before approval (behind patched(capabilitiesPatch)):
+// SHA-256 when the sponsor's token and the joining one (its transport key report) both have it,
+// else SHA-1; the sponsor wraps with that hash, and the join's state and history record it with
+// both tokens' identities. Tokens that share no hash fail as unsupported-mechanism, unapproved.
 import {
   ApplicationFailure,
   continueAsNew,
   executeChild,
   isCancellation,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ClusterSnapshot } from '../libs/contract/cluster';
+import { chooseOaepHash } from '../libs/contract/hsm-capabilities';
+import type { OaepHash } from '../libs/contract/keys';
 import { challengeQuery, operationStateQuery } from '../libs/contract/messages';
 import type { JoinInput, JoinResult, JoinResume } from '../libs/contract/operation-inputs';
 import type { JoinPhase, JoinState, MemberFailureReason, MemberState, OperationStatus } from '../libs/contract/operations';
@@ -26,6 +33,7 @@ import { callAgent } from './agent-call';
 import type { AgentCallOptions } from './agent-call';
 import { ApprovalGate } from './approval-gate';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
+import { capabilitiesPatch, describeToken, tokenInUse } from './capability-plan';
 import { clusterFromConfiguration } from './cluster-resolution';
 import { sameKcv } from './cluster-secrets-kcv';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
@@ -116,6 +124,9 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
     },
   });
 
+  // Asked once, before the first command: histories recorded before the hash was negotiated replay without it.
+  const negotiatesOaepHash = patched(capabilitiesPatch);
+
   try {
     const sponsorKcv = await callAgent(agentOptions(input.sponsor, 'pending'), (agent) => agent.reportClusterSecrets());
     if (sponsorKcv === null) return fail('wrong-cluster', `The sponsor ${input.sponsor} holds no cluster transfer secrets to give.`);
@@ -126,6 +137,29 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
 
     const transport = input.resume?.transport ?? (await callAgent(agentOptions(input.member, 'pending'), (agent) => agent.createTransportKey()));
     join.transportFingerprint = transport.fingerprint;
+
+    // A member that already holds the secrets needs no transfer, so no hash either.
+    if (negotiatesOaepHash && memberKcv === null) {
+      const [sponsorTokens, joiningTokens] = await Promise.all([
+        callAgent(agentOptions(input.sponsor, 'pending'), (agent) => agent.reportCapabilities()),
+        callAgent(agentOptions(input.member, 'pending'), (agent) => agent.reportCapabilities()),
+      ]);
+      // What the joining token stated with its transport key; a transport key made before it was stated: its capabilities.
+      const joiningHashes: OaepHash[] = transport.oaepHashes ?? joiningTokens.oaepHashes;
+      join.tokens = [
+        { ...tokenInUse(input.sponsor, 'sponsor', sponsorTokens), oaepHashes: [...sponsorTokens.oaepHashes] },
+        { ...tokenInUse(input.member, 'joining', joiningTokens), oaepHashes: [...joiningHashes] },
+      ];
+      const chosen = chooseOaepHash(sponsorTokens.oaepHashes, joiningHashes);
+      if (chosen === null) {
+        const list = (hashes: readonly OaepHash[]) => hashes.join(', ') || 'none';
+        return fail(
+          'unsupported-mechanism',
+          `The sponsor ${input.sponsor} (${describeToken(sponsorTokens)}; RSA-OAEP ${list(sponsorTokens.oaepHashes)}) and ${input.member} (${describeToken(joiningTokens)}; RSA-OAEP ${list(joiningHashes)}) share no RSA-OAEP hash, so the cluster secrets cannot be transported between them; nothing was approved or wrapped. Choose another sponsor.`,
+        );
+      }
+      join.oaepHash = chosen;
+    }
 
     enter('approval', gate.asksApproval() ? 'awaiting-approval' : 'pending');
     const decision = await gate.decide(transport.fingerprint);
@@ -145,8 +179,14 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
     if (memberKcv === null) {
       enter('transfer-secrets', 'importing');
       const wrapped = await callAgent(agentOptions(input.sponsor, 'importing'), (agent) =>
-        agent.wrapSecretsForJoin({ operationId: workflowId, transportPublicKeyDer: transport.publicKeyDer, transportFingerprint: transport.fingerprint }),
+        agent.wrapSecretsForJoin({
+          operationId: workflowId,
+          transportPublicKeyDer: transport.publicKeyDer,
+          transportFingerprint: transport.fingerprint,
+          ...(join.oaepHash ? { oaepHash: join.oaepHash } : {}),
+        }),
       );
+      join.oaepHash = wrapped.oaepHash;
       const received = await callAgent(agentOptions(input.member, 'importing'), (agent) =>
         agent.receiveClusterSecrets({ operationId: workflowId, blob: wrapped.blob }),
       );

@@ -10,6 +10,12 @@
 // The input carries the cluster's snapshot (the API, the CLI's --print-input) or only its id (the
 // Temporal UI's small input): then the snapshot is resolved first, by an activity (cluster-resolution.ts).
 //
+// Each member's token reports its capabilities in the pre-flight (capability-plan.ts, behind
+// patched(capabilitiesPatch)): the package's wrap format is one the source and every taking-part
+// target share; a target that shares none fails as unsupported-mechanism before anything is
+// exported; a key a target cannot hold is left out for it alone. The tokens used, the format and
+// each token's mechanism for it are in the operation's state and this history.
+//
 // A target that holds a selected key in identical surplus copies (writers that raced before they
 // were serialized) gets that key in the package too: its import skips the key and removes the
 // copies. A repair (`input.repair`) is that alone, for one member synced onto itself.
@@ -28,6 +34,7 @@ import {
 import { approvalChallenge } from '../libs/approvals/challenge';
 import { syncPolicyOf } from '../libs/contract/cluster';
 import type { ApprovalPolicy, ClusterSnapshot } from '../libs/contract/cluster';
+import type { TokenCapabilities, WrapFormat } from '../libs/contract/hsm-capabilities';
 import type { ClusterSecretsKcv, KeyGroup, KeyRef } from '../libs/contract/keys';
 import { challengeQuery, operationStateQuery } from '../libs/contract/messages';
 import type { KeySyncInput, KeySyncResult } from '../libs/contract/operation-inputs';
@@ -40,6 +47,7 @@ import type { MemberSyncWorkflow } from '../libs/contract/workflow-types';
 import { callAgent } from './agent-call';
 import type { AgentCallOptions } from './agent-call';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
+import { capabilitiesPatch, decideWrapFormat, tokenInUse, unsupportedKeysText, withoutKeysNotHeld } from './capability-plan';
 import { clusterFromConfiguration } from './cluster-resolution';
 import { sameKcv } from './cluster-secrets-kcv';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
@@ -117,6 +125,10 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     },
   };
 
+  // Asked once, before the first command: histories recorded before capabilities existed replay without them.
+  const withCapabilities = patched(capabilitiesPatch);
+  const capabilities: Record<string, TokenCapabilities> = {};
+
   try {
     // Pre-flight: nothing is exported before every reachable target has proved it shares the source's cluster secrets.
     const sourceKcv = await callAgent(sourceOptions, (agent) => agent.reportClusterSecrets());
@@ -128,6 +140,9 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     const reachable: string[] = [];
     const [sourceInventory] = await Promise.all([
       callAgent(sourceOptions, (agent) => agent.inventoryKeys()),
+      withCapabilities ? callAgent(sourceOptions, (agent) => agent.reportCapabilities()).then((reported) => {
+        capabilities[input.source] = reported;
+      }) : undefined,
       ...targets.map(async (member) => {
         const known = await preflightTarget(member, sourceKcv);
         if (known !== 'failed') reachable.push(member);
@@ -152,32 +167,63 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
       }
     }
 
+    // The wrap format every taking-part target shares with the source; the others fail here, before any export.
+    let participating = targets.filter((member) => reachable.includes(member));
+    let wrapFormat: WrapFormat | undefined;
+    const sourceCapabilities = capabilities[input.source];
+    if (sourceCapabilities) {
+      const decision = decideWrapFormat(
+        { member: input.source, capabilities: sourceCapabilities },
+        participating.flatMap((member) => (capabilities[member] ? [{ member, capabilities: capabilities[member] }] : [])),
+      );
+      for (const { member, detail } of decision.unsupported) fail(member, 'unsupported-mechanism', detail);
+      participating = participating.filter((member) => !decision.unsupported.some((unsupported) => unsupported.member === member));
+      wrapFormat = decision.format ?? undefined;
+      if (decision.format !== null) operation.wrapFormat = decision.format;
+      operation.tokens = [input.source, ...targets]
+        .filter((member) => capabilities[member] !== undefined)
+        .map((member) => tokenInUse(member, member === input.source ? 'source' : 'target', capabilities[member] as TokenCapabilities, decision.format));
+    }
+
     const keyIds = input.repair ? duplicatedKeyIds(sourceInventory) : input.keyIds;
-    const plan = planSync({ source: input.source, targets: targets.filter((member) => reachable.includes(member)), keyIds, inventories });
+    const { plan, notHeld } = withoutKeysNotHeld(planSync({ source: input.source, targets: participating, keyIds, inventories }), inventories[input.source] ?? [], capabilities);
     operation.notExportable = plan.notExportable;
     const toSync: TargetPlan[] = [];
     for (const target of plan.targets) {
+      const unsupportedKeys = notHeld[target.member];
+      if (unsupportedKeys) summaryOf(target.member).unsupportedKeys = unsupportedKeys;
       if (target.missing.length > 0 || target.duplicated.length > 0) {
         toSync.push(target);
       } else if (target.conflicts.length > 0) {
         const ids = target.conflicts.map((conflict) => `${conflict.label} (${conflict.class} ${conflict.id})`).join(', ');
         Object.assign(summaryOf(target.member), { state: 'failed', reason: 'conflict', detail: `${target.member} holds other keys under the ids of ${ids}. ${adviceFor('conflict')}` });
+      } else if (unsupportedKeys) {
+        fail(target.member, 'unsupported-mechanism', unsupportedKeysText(target.member, unsupportedKeys));
       } else {
         summaryOf(target.member).state = 'in-sync';
       }
     }
     const notes = notesOf(plan.notExportable.length, plan.unknownKeyIds) + retiredNote;
     if (plan.selection.length === 0) {
+      const unsupported = operation.members.filter((summary) => summary.reason === 'unsupported-mechanism').map((summary) => summary.member);
       const nothing = input.repair
         ? `Nothing to repair: ${input.source} holds no exportable key in identical surplus copies.${notes}`
-        : `Nothing to do: every reachable target already holds the selected keys.${notes}`;
+        : unsupported.length > 0
+          ? `Nothing was exported: ${unsupported.join(', ')} cannot take what the source ${input.source} would send (unsupported-mechanism), and every other reachable target already holds the selected keys.${notes}`
+          : `Nothing to do: every reachable target already holds the selected keys.${notes}`;
       return finish(overallState(operation), nothing);
     }
 
     const exported = await callAgent(sourceOptions, (agent) =>
-      agent.exportKeys({ operationId: workflowId, keys: plan.selection, ttlSeconds: cluster.policy.packageTtlSeconds }),
+      agent.exportKeys({ operationId: workflowId, keys: plan.selection, ttlSeconds: cluster.policy.packageTtlSeconds, ...(wrapFormat ? { wrapFormat } : {}) }),
     );
     operation.package = { digest: exported.package.digest, keyCount: exported.package.keyCount };
+    if (exported.wrapFormat && operation.tokens) {
+      // The format the source actually wrapped with (the chosen one; its own preferred when no target reported).
+      const used = exported.wrapFormat;
+      operation.wrapFormat = used;
+      operation.tokens = operation.tokens.map((token) => tokenInUse(token.member, token.role, capabilities[token.member] as TokenCapabilities, used));
+    }
     const packaged = new Map(exported.entries.map((entry) => [`${entry.class}:${entry.id.toLowerCase()}`, entry]));
     for (const key of exported.notExportable) {
       const group = sourceInventory.find((candidate) => candidate.class === key.class && candidate.id.toLowerCase() === key.id.toLowerCase());
@@ -206,6 +252,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
               package: exported.package,
               expected,
               knownConflicts: target.conflicts,
+              ...(notHeld[target.member] ? { unsupportedKeys: notHeld[target.member] } : {}),
               approvers: cluster.approvers,
               policy: policyOf(target.member),
               preApproval: preApprovalOf(target.member),
@@ -221,6 +268,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
           keysSkipped: result.keysSkipped,
           attempts: result.attempts,
           ...(result.copiesRemoved ? { copiesRemoved: result.copiesRemoved } : {}),
+          ...(result.unsupportedKeys ? { unsupportedKeys: result.unsupportedKeys } : {}),
         });
       } catch (error) {
         if (isCancellation(error)) fail(target.member, 'cancelled', `The sync of ${target.member} was cancelled.`);
@@ -272,7 +320,11 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
         fail(member, 'wrong-cluster', `${member} ${what} (check values differ); nothing was exported for it.`);
         return 'failed';
       }
-      const inventory = await callAgent(options, (agent) => agent.inventoryKeys());
+      const [inventory, reported] = await Promise.all([
+        callAgent(options, (agent) => agent.inventoryKeys()),
+        withCapabilities ? callAgent(options, (agent) => agent.reportCapabilities()) : null,
+      ]);
+      if (reported) capabilities[member] = reported;
       summary.state = 'pending';
       return inventory ?? 'unknown';
     } catch (error) {

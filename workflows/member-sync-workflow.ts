@@ -21,6 +21,7 @@ import { callAgent } from './agent-call';
 import type { AgentCallHooks } from './agent-call';
 import { ApprovalGate } from './approval-gate';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
+import { unsupportedKeysText } from './capability-plan';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
 import { agentTiming } from './timing';
 import { tombstoneOf } from './retired-keys';
@@ -40,6 +41,8 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
     approvals: { required: input.policy.approvals, granted: [], refused: [] },
     conflicts: [...(resumed?.status.conflicts ?? input.knownConflicts ?? [])],
   };
+  const unsupportedKeys = resumed?.status.unsupportedKeys ?? input.unsupportedKeys;
+  if (unsupportedKeys) status.unsupportedKeys = [...unsupportedKeys];
   const gate = new ApprovalGate({
     workflowId,
     member: input.member,
@@ -134,11 +137,17 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
         if (entry.outcome !== 'conflict' || status.conflicts.some((known) => known.class === entry.class && known.id === entry.id)) continue;
         status.conflicts.push({ class: entry.class, id: entry.id, label: entry.label, sourceFingerprint: entry.fingerprint });
       }
+      // A key the token cannot hold (in the package for another target, or an uploaded package): left out here, reported.
+      for (const entry of imported.entries) {
+        if (entry.outcome !== 'unsupported-mechanism' || status.unsupportedKeys?.some((known) => known.class === entry.class && known.id === entry.id)) continue;
+        const key = { class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint };
+        (status.unsupportedKeys ??= []).push({ ...key, reason: 'unsupported-mechanism', detail: entry.reason ?? 'its token cannot hold this key' });
+      }
     }
 
     enter('verifying');
     const inventory: KeyGroup[] = await callAgent({ ...agentOptions, heartbeats: false, hooks: agentHooks('verifying', 'verify') }, (agent) => agent.inventoryKeys());
-    const absent = missingAfterImport(input, status.conflicts, inventory);
+    const absent = missingAfterImport(input, [...status.conflicts, ...(status.unsupportedKeys ?? [])], inventory);
     if (absent.length > 0) {
       return fail('hsm-error', `After the import ${input.member} still lacks ${absent.length} key(s): ${absent.join(', ')}.`);
     }
@@ -149,6 +158,9 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
     if (status.conflicts.length > 0) {
       const ids = status.conflicts.map((conflict) => `${conflict.label} (${conflict.class} ${conflict.id})`).join(', ');
       return fail('conflict', `${input.member} holds other keys under the ids of ${ids}; those were left alone, every other key was imported.`);
+    }
+    if (status.unsupportedKeys && status.unsupportedKeys.length > 0) {
+      return fail('unsupported-mechanism', `${unsupportedKeysText(input.member, status.unsupportedKeys)} Every other key was imported.`);
     }
     // An uploaded package (a standalone memberSync) that restored a retired key lifts its tombstone, recorded here.
     if (input.operationId === workflowId && patched(tombstonesPatch)) {
@@ -192,10 +204,10 @@ function copiesAfterImport(input: MemberSyncInput, inventory: readonly KeyGroup[
     .map((group) => `${group.label} (${group.class} ${group.id})`);
 }
 
-/** Expected entries that the member's inventory does not show with the same class, id and fingerprint. */
-function missingAfterImport(input: MemberSyncInput, conflicts: readonly KeyConflict[], inventory: readonly KeyGroup[]): string[] {
+/** Expected entries that the member's inventory does not show with the same class, id and fingerprint (keys left out, conflicting or unsupported, aside). */
+function missingAfterImport(input: MemberSyncInput, leftOut: ReadonlyArray<Pick<KeyConflict, 'class' | 'id'>>, inventory: readonly KeyGroup[]): string[] {
   const held = new Set(inventory.map((group) => `${group.class}:${group.id.toLowerCase()}:${group.fingerprint.toLowerCase()}`));
-  const conflicted = new Set(conflicts.map((conflict) => `${conflict.class}:${conflict.id.toLowerCase()}`));
+  const conflicted = new Set(leftOut.map((conflict) => `${conflict.class}:${conflict.id.toLowerCase()}`));
   return input.expected
     .filter((entry) => !conflicted.has(`${entry.class}:${entry.id.toLowerCase()}`))
     .filter((entry) => !held.has(`${entry.class}:${entry.id.toLowerCase()}:${entry.fingerprint.toLowerCase()}`))

@@ -48,6 +48,7 @@ export function memberLine(member: OperationMember, operation: Operation, paint:
   const waiting = waitingFor(member, operation);
   if (waiting) parts.push(waiting);
   if (member.state === 'failed' && member.detail) parts.push(member.detail);
+  else if (member.unsupportedKeys?.length) parts.push(`cannot hold ${member.unsupportedKeys.map((key) => `${key.label} (${key.detail})`).join(', ')}`);
   return parts.join('  ');
 }
 
@@ -68,7 +69,10 @@ export function operationHeader(operation: Operation, paint: Palette): string {
     const join = operation.join;
     lines.push(`  join of ${join.member} sponsored by ${join.sponsor}, phase ${join.phase}`);
     if (join.transportFingerprint) lines.push(`  transport key fingerprint ${join.transportFingerprint} (what approvers confirm)`);
+    if (join.oaepHash) lines.push(`  cluster secrets wrapped with RSA-OAEP ${join.oaepHash}`);
   }
+  if (operation.wrapFormat) lines.push(`  wrap format ${operation.wrapFormat}`);
+  for (const token of operation.tokens ?? []) lines.push(`  ${tokenLine(token)}`);
   return lines.join('\n');
 }
 
@@ -80,6 +84,12 @@ export function operationText(operation: Operation, paint: Palette, withMembers 
   }
   if (operation.message) lines.push(`  ${operation.message}`);
   return lines.join('\n');
+}
+
+/** A token the operation used: who made it, and its mechanism for the wrap format (or its OAEP hashes in a join). */
+function tokenLine(token: NonNullable<Operation['tokens']>[number]): string {
+  const mechanism = token.wrapMechanism ? `, mechanism ${token.wrapMechanism}` : token.oaepHashes ? `, RSA-OAEP ${token.oaepHashes.join('/') || 'none'}` : `, formats ${token.wrapFormats.join(', ') || 'none'}`;
+  return `${token.role} ${token.member}: ${token.manufacturer} ${token.model} (${token.library})${mechanism}`;
 }
 
 function copiesText(count: number): string {

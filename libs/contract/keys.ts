@@ -82,12 +82,14 @@ export interface PackageRef {
 /** What a package holds about one key, without its wrapped bytes: safe to log and to show. */
 export type PackageEntrySummary = Pick<KeyGroup, keyof KeyDescription | 'hasPublicKey' | 'hasCertificate'>;
 
-export const importOutcomes = ['imported', 'skipped', 'conflict', 'invalid-data'] as const;
+export const importOutcomes = ['imported', 'skipped', 'conflict', 'invalid-data', 'unsupported-mechanism'] as const;
 /**
  * imported: created now; skipped: already there, identical; conflict: same id, other key, left
  * alone; invalid-data: unwrapped but not proven to be the package's key (fingerprint, KCV or HMAC
  * check value differ), so destroyed again, or an EC key found present whose signature does not
- * verify under the package's public key, left in place and not counted: the others are unaffected.
+ * verify under the package's public key, left in place and not counted: the others are unaffected;
+ * unsupported-mechanism: this token cannot hold that key (a curve it lacks, an RSA size outside its
+ * range, no HMAC), so it was not unwrapped (another target of the sync needed it).
  */
 export type ImportOutcome = (typeof importOutcomes)[number];
 
@@ -101,7 +103,7 @@ export interface ImportEntryOutcome {
   copiesRemoved?: number;
   /** Objects of this class and id without key material, left by a create killed inside the HSM module, that the import destroyed before unwrapping (absent: none). */
   incompleteRemoved?: number;
-  /** invalid-data only: which proof failed (names check values and fingerprints, never key bytes). */
+  /** invalid-data: which proof failed (names check values and fingerprints, never key bytes); unsupported-mechanism: what the token lacks. */
   reason?: string;
 }
 

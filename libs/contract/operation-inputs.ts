@@ -7,7 +7,7 @@ import type { AgentTiming } from './agent-timing';
 import type { ApprovalStatus, PreApproval } from './approvals';
 import type { ApprovalPolicy, ApproverConfig, ClusterInput } from './cluster';
 import type { KeyRef, PackageRef } from './keys';
-import type { JoinState, KeyConflict, MemberStatus, OperationState } from './operations';
+import type { JoinState, KeyConflict, MemberStatus, OperationState, UnsupportedKey } from './operations';
 
 export interface KeySyncInput {
   cluster: ClusterInput;
@@ -53,6 +53,8 @@ export interface MemberSyncInput {
   expected: KeyRef[];
   /** Conflicts already known from the plan: reported, never imported. */
   knownConflicts?: KeyConflict[];
+  /** Keys the member's token cannot hold (from the pre-flight's capabilities): not expected, reported as unsupported-mechanism. */
+  unsupportedKeys?: UnsupportedKey[];
   approvers: ApproverConfig[];
   policy: ApprovalPolicy;
   preApproval?: PreApproval;

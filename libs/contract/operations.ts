@@ -3,7 +3,8 @@
 // set them, the search attribute KeySyncState carries them, the API's DTOs enumerate them and
 // the metrics label by them. A value never changes once released (histories record it).
 import type { ApprovalStatus } from './approvals';
-import type { KeyClass, NotExportableKey } from './keys';
+import type { WrapFormat } from './hsm-capabilities';
+import type { KeyClass, KeyRef, NotExportableKey, OaepHash } from './keys';
 
 /**
  * `repair`: a keySync of a member onto itself that removes identical surplus copies of its keys;
@@ -27,7 +28,9 @@ export const finalMemberStates: readonly MemberState[] = ['in-sync', 'failed', '
 
 /**
  * Why a member failed. The DESIGN's codes, plus `expired-package` (the package outlived its TTL:
- * a fresh sync is needed, which none of the others says).
+ * a fresh sync is needed, which none of the others says) and `unsupported-mechanism` (DESIGN 16:
+ * its token shares no wrap format with the source, or cannot hold some of the keys, or shares no
+ * RSA-OAEP hash with a join's sponsor).
  */
 export const memberFailureReasons = [
   'rejected',
@@ -38,8 +41,35 @@ export const memberFailureReasons = [
   'hsm-error',
   'cancelled',
   'expired-package',
+  'unsupported-mechanism',
 ] as const;
 export type MemberFailureReason = (typeof memberFailureReasons)[number];
+
+/** A key a member's token cannot hold (a curve it lacks, an RSA size outside its range, no HMAC): left out for that member alone. */
+export interface UnsupportedKey extends KeyRef {
+  reason: 'unsupported-mechanism';
+  /** What the token lacks, e.g. "no EC curve P-521 (it has P-256, P-384)". */
+  detail: string;
+}
+
+/**
+ * A token an operation used, as its agent reported it (DESIGN 16): who made it, and the mechanism
+ * it used. Public facts for auditors; never key bytes or PINs.
+ */
+export interface TokenInUse {
+  member: string;
+  role: 'source' | 'target' | 'sponsor' | 'joining';
+  manufacturer: string;
+  model: string;
+  /** The module as it names itself, with its version: "SoftHSM 2.6", "Kryoptic 1.5". */
+  library: string;
+  /** The wrap formats it can do, most preferred first. */
+  wrapFormats: WrapFormat[];
+  /** Its own mechanism (hex) for the operation's chosen wrap format; absent when it has none or none was chosen. */
+  wrapMechanism?: string;
+  /** A join's tokens: the RSA-OAEP hashes each accepts. */
+  oaepHashes?: OaepHash[];
+}
 
 /** A target holds the same class + id with another fingerprint: never overwritten, reported. */
 export interface KeyConflict {
@@ -73,6 +103,8 @@ export interface MemberSummary {
   objectsDestroyed?: number;
   /** The memberSync that owns this member's audit record, when one was started. */
   workflowId?: string;
+  /** Keys this member's token cannot hold: left out for it, the others imported (reason unsupported-mechanism). */
+  unsupportedKeys?: UnsupportedKey[];
 }
 
 /** One member's live state in an operation: the memberSync's `member-state` query and its result. */
@@ -96,6 +128,10 @@ export interface OperationState {
   package: { digest: string; keyCount: number } | null;
   members: MemberSummary[];
   notExportable: NotExportableKey[];
+  /** The package's wrap format, chosen over the source's and the targets' capabilities (absent: before formats were chosen, or nothing exported). */
+  wrapFormat?: WrapFormat;
+  /** The tokens the operation used, with the mechanism each maps the chosen format to (absent in operations started before capabilities were asked). */
+  tokens?: TokenInUse[];
 }
 
 export const joinPhases = ['transport-key', 'approval', 'transfer-secrets', 'verify-secrets', 'sync-keys', 'done'] as const;
@@ -110,4 +146,6 @@ export interface JoinState extends OperationState {
   approvals: ApprovalStatus;
   /** The child keySync that brings every key to the new member. */
   keySyncWorkflowId: string | null;
+  /** The RSA-OAEP hash the sponsor wraps the cluster secrets with: SHA-256 when both tokens have it, else SHA-1 (absent in joins started before it was negotiated). */
+  oaepHash?: OaepHash;
 }

@@ -1,11 +1,11 @@
 // Pure parts of the CLI: the challenge it agrees to sign, the inventory table's drift, how a
-// repair reads, and output that redraws on a terminal but prints plain changed lines elsewhere.
+// repair and the tokens of a sync across implementations read, and output that redraws on a terminal but prints plain changed lines elsewhere.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { ClusterInventory, Operation } from '../../apps/cli/api-client';
 import type { components } from '../../apps/cli/generated/openapi-types';
 import { inventoryRows, readInventory } from '../../apps/cli/inventory-table';
-import { memberLine, verdict } from '../../apps/cli/operation-view';
+import { memberLine, operationHeader, verdict } from '../../apps/cli/operation-view';
 import { Output } from '../../apps/cli/output';
 import { challengeFor } from '../../apps/cli/signing';
 
@@ -109,6 +109,56 @@ describe('a repair as the CLI prints it', () => {
   it('says a repair removed nothing when there was nothing to remove; a sync without removals says nothing of copies', () => {
     expect(verdict(repair(), paint)).toBe('sync:demo:k-1: every member is in-sync; 0 surplus copies removed.');
     expect(verdict({ ...repair(), kind: 'sync' }, paint)).toBe('sync:demo:k-1: every member is in-sync.');
+  });
+});
+
+describe('a sync across implementations as the CLI prints it', () => {
+  const paint = new Output({ json: false, stdout: capture(false).stream, env: {} }).paint;
+  const operation: Operation = {
+    operationId: 'sync:demo:x-1',
+    kind: 'sync',
+    cluster: 'demo',
+    requestedBy: 'operator',
+    state: 'failed',
+    package: { digest: 'cd'.repeat(32), keyCount: 2 },
+    members: [
+      {
+        member: 'node3',
+        state: 'failed',
+        reason: 'unsupported-mechanism',
+        detail: 'node3 cannot hold ec-p521.',
+        keysImported: 1,
+        keysSkipped: 0,
+        attempts: 1,
+        unsupportedKeys: [{ class: 'private', id: 'b3', label: 'ec-p521', fingerprint: 'ef'.repeat(32), reason: 'unsupported-mechanism', detail: 'no EC curve P-521 (it has P-256, P-384)' }],
+      },
+    ],
+    notExportable: [],
+    wrapFormat: 'aes-kwp',
+    tokens: [
+      { member: 'node1', role: 'source', manufacturer: 'SoftHSM project', model: 'SoftHSM v2', library: 'Implementation of PKCS11 2.6', wrapFormats: ['aes-kwp'], wrapMechanism: '0x210A' },
+      { member: 'node3', role: 'target', manufacturer: 'Kryoptic Project', model: 'v1', library: 'Kryoptic PKCS11 Module 1.5', wrapFormats: ['aes-kwp', 'aes-kw-pkcs7'], wrapMechanism: '0x210B' },
+    ],
+  };
+
+  it('names the wrap format and each token with its own mechanism, and the failed member with its reason', () => {
+    expect(operationHeader(operation, paint).split('\n').slice(2)).toEqual([
+      '  wrap format aes-kwp',
+      '  source node1: SoftHSM project SoftHSM v2 (Implementation of PKCS11 2.6), mechanism 0x210A',
+      '  target node3: Kryoptic Project v1 (Kryoptic PKCS11 Module 1.5), mechanism 0x210B',
+    ]);
+    expect(memberLine(operation.members[0] as Operation['members'][number], operation, paint)).toBe('node3  failed (unsupported-mechanism)  keys 1 of 2 imported  attempts 1  node3 cannot hold ec-p521.');
+  });
+
+  it('says which hash a join wrapped the cluster secrets with', () => {
+    const join: Operation = {
+      ...operation,
+      kind: 'join',
+      tokens: undefined,
+      wrapFormat: undefined,
+      join: { member: 'node3', sponsor: 'node1', phase: 'done', transportFingerprint: null, approvals: { required: 0, granted: [] }, keySyncWorkflowId: null, oaepHash: 'sha1' },
+    };
+    expect(operationHeader(join, paint)).toContain('  cluster secrets wrapped with RSA-OAEP sha1');
   });
 });
 

@@ -1,5 +1,5 @@
 // Replay of committed histories (recorded from real runs by the integration tests of this folder:
-// KEYSYNC_RECORD_HISTORIES=1 npx vitest run test/workflows/key-sync.test.ts
+// KEYSYNC_RECORD_HISTORIES=1 npx vitest run test/workflows/key-sync.test.ts test/workflows/cross-implementation.test.ts
 // test/workflows/approval-flow.test.ts test/workflows/join.test.ts). Today's workflow code must
 // replay every one of them; a deliberately changed workflow must not. Re-record only on purpose,
 // when a change is meant to be incompatible (and then version it for running workflows).

@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { memberStateQuery, operationStateQuery } from '../../../libs/contract/messages';
 import { finalMemberStates } from '../../../libs/contract/operations';
-import type { JoinState, MemberStatus, MemberSummary, OperationState } from '../../../libs/contract/operations';
+import type { JoinState, MemberStatus, MemberSummary, OperationState, TokenInUse } from '../../../libs/contract/operations';
 import type { RetireState } from '../../../libs/contract/retire';
 import { KeySyncKind } from '../../../libs/contract/search-attributes';
 import { workflowTypes } from '../../../libs/contract/workflow-types';
@@ -56,6 +56,8 @@ export class OperationReader {
       package: state.package ? { digest: state.package.digest, keyCount: state.package.keyCount } : null,
       members,
       notExportable: state.notExportable.map((key) => ({ class: key.class, id: key.id, label: key.label, fingerprint: key.fingerprint })),
+      ...(state.wrapFormat ? { wrapFormat: state.wrapFormat } : {}),
+      ...(state.tokens ? { tokens: state.tokens.map(tokenView) } : {}),
     };
     if (state.kind === 'retire') {
       const retire = state as RetireState;
@@ -76,6 +78,7 @@ export class OperationReader {
         transportFingerprint: join.transportFingerprint,
         approvals: approvalsView(join.approvals),
         keySyncWorkflowId: join.keySyncWorkflowId,
+        ...(join.oaepHash ? { oaepHash: join.oaepHash } : {}),
       };
     }
     return view;
@@ -196,5 +199,22 @@ function memberView(member: MemberSummary | MemberStatus): OperationMemberDto {
     attempts: member.attempts,
     ...(member.workflowId ? { workflowId: member.workflowId } : {}),
     ...('approvals' in member && member.approvals ? { approvals: approvalsView(member.approvals) } : {}),
+    ...(member.unsupportedKeys
+      ? { unsupportedKeys: member.unsupportedKeys.map((key) => ({ class: key.class, id: key.id, label: key.label, fingerprint: key.fingerprint, reason: key.reason, detail: key.detail })) }
+      : {}),
+  };
+}
+
+/** A token as the operation recorded it: public identity and mechanism numbers only. */
+function tokenView(token: TokenInUse): NonNullable<OperationDto['tokens']>[number] {
+  return {
+    member: token.member,
+    role: token.role,
+    manufacturer: token.manufacturer,
+    model: token.model,
+    library: token.library,
+    wrapFormats: [...token.wrapFormats],
+    ...(token.wrapMechanism ? { wrapMechanism: token.wrapMechanism } : {}),
+    ...(token.oaepHashes ? { oaepHashes: [...token.oaepHashes] } : {}),
   };
 }

@@ -2,8 +2,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { approvalVias, decisions } from '../../../libs/contract/approvals';
 import type { ApprovalVia, Decision } from '../../../libs/contract/approvals';
-import { keyClasses } from '../../../libs/contract/keys';
-import type { KeyClass } from '../../../libs/contract/keys';
+import { wrapFormats } from '../../../libs/contract/hsm-capabilities';
+import type { WrapFormat } from '../../../libs/contract/hsm-capabilities';
+import { keyClasses, oaepHashes } from '../../../libs/contract/keys';
+import type { KeyClass, OaepHash } from '../../../libs/contract/keys';
 import { joinPhases, memberFailureReasons, memberStates, operationKinds, operationStatuses } from '../../../libs/contract/operations';
 import { retirePhases } from '../../../libs/contract/retire';
 import type { RetirePhase } from '../../../libs/contract/retire';
@@ -53,6 +55,52 @@ export class ApprovalStatusDto {
   coveredBy?: string;
 }
 
+export class UnsupportedKeyDto {
+  @ApiProperty({ enum: keyClasses })
+  class!: KeyClass;
+
+  @ApiProperty({ description: 'CKA_ID, hex.' })
+  id!: string;
+
+  @ApiProperty()
+  label!: string;
+
+  @ApiProperty()
+  fingerprint!: string;
+
+  @ApiProperty({ enum: ['unsupported-mechanism'] })
+  reason!: 'unsupported-mechanism';
+
+  @ApiProperty({ description: 'What the member’s token lacks for this key.', example: 'no EC curve P-521 (it has P-256, P-384)' })
+  detail!: string;
+}
+
+export class TokenInUseDto {
+  @ApiProperty({ example: 'node3' })
+  member!: string;
+
+  @ApiProperty({ enum: ['source', 'target', 'sponsor', 'joining'] })
+  role!: 'source' | 'target' | 'sponsor' | 'joining';
+
+  @ApiProperty({ description: 'CK_TOKEN_INFO.manufacturerID.', example: 'Kryoptic Project' })
+  manufacturer!: string;
+
+  @ApiProperty({ description: 'CK_TOKEN_INFO.model.' })
+  model!: string;
+
+  @ApiProperty({ description: 'The PKCS#11 module as it names itself (CK_INFO), with its version.', example: 'Kryoptic PKCS11 Module 1.5' })
+  library!: string;
+
+  @ApiProperty({ enum: wrapFormats, isArray: true, description: 'The wrap formats the token can do, most preferred first.' })
+  wrapFormats!: WrapFormat[];
+
+  @ApiPropertyOptional({ description: 'The token’s own mechanism (hex) for the operation’s wrap format.', example: '0x210B' })
+  wrapMechanism?: string;
+
+  @ApiPropertyOptional({ enum: oaepHashes, isArray: true, description: 'A join’s tokens: the RSA-OAEP hashes each accepts.' })
+  oaepHashes?: OaepHash[];
+}
+
 export class OperationMemberDto {
   @ApiProperty({ example: 'node2' })
   member!: string;
@@ -89,6 +137,9 @@ export class OperationMemberDto {
 
   @ApiPropertyOptional({ type: ApprovalStatusDto, description: 'Live approvals, while the member’s workflow can be asked.' })
   approvals?: ApprovalStatusDto;
+
+  @ApiPropertyOptional({ type: [UnsupportedKeyDto], description: 'Keys this member’s token cannot hold (a curve it lacks, an RSA size outside its range, no HMAC): left out for it alone, reason unsupported-mechanism.' })
+  unsupportedKeys?: UnsupportedKeyDto[];
 }
 
 export class KeyRefDto {
@@ -123,6 +174,9 @@ export class JoinDetailDto {
 
   @ApiProperty({ nullable: true, type: String, description: 'The key sync that brings every key to the new member.' })
   keySyncWorkflowId!: string | null;
+
+  @ApiPropertyOptional({ enum: oaepHashes, description: 'The RSA-OAEP hash of the cluster secrets’ transfer: sha256 when both tokens have it, else sha1.' })
+  oaepHash?: OaepHash;
 }
 
 export class RetireDetailDto {
@@ -174,6 +228,12 @@ export class OperationDto {
 
   @ApiProperty({ type: [KeyRefDto], description: 'Selected keys left out because they are not extractable.' })
   notExportable!: KeyRefDto[];
+
+  @ApiPropertyOptional({ enum: wrapFormats, description: 'The package’s wrap format, one the source and every taking-part target share (aes-kwp: RFC 5649).' })
+  wrapFormat?: WrapFormat;
+
+  @ApiPropertyOptional({ type: [TokenInUseDto], description: 'The tokens the operation used, as their agents reported them, with each one’s mechanism for the wrap format. Never key material or PINs.' })
+  tokens?: TokenInUseDto[];
 
   @ApiPropertyOptional({ type: JoinDetailDto })
   join?: JoinDetailDto;

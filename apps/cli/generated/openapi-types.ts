@@ -601,6 +601,11 @@ export interface components {
             keySyncWorkflowId: string | null;
             /** @description The member that joins. */
             member: string;
+            /**
+             * @description The RSA-OAEP hash of the cluster secrets’ transfer: sha256 when both tokens have it, else sha1.
+             * @enum {string}
+             */
+            oaepHash?: "sha256" | "sha1";
             /** @enum {string} */
             phase: "transport-key" | "approval" | "transfer-secrets" | "verify-secrets" | "sync-keys" | "done";
             /** @description The member that hands over the cluster transfer secrets. */
@@ -747,6 +752,13 @@ export interface components {
             retire?: components["schemas"]["RetireDetailDto"];
             /** @enum {string} */
             state: "running" | "completed" | "failed" | "cancelled";
+            /** @description The tokens the operation used, as their agents reported them, with each one’s mechanism for the wrap format. Never key material or PINs. */
+            tokens?: components["schemas"]["TokenInUseDto"][];
+            /**
+             * @description The package’s wrap format, one the source and every taking-part target share (aes-kwp: RFC 5649).
+             * @enum {string}
+             */
+            wrapFormat?: "aes-kwp" | "aes-kw-pkcs7";
         };
         OperationMemberDto: {
             /** @description Live approvals, while the member’s workflow can be asked. */
@@ -770,9 +782,11 @@ export interface components {
              */
             objectsDestroyed?: number;
             /** @enum {string} */
-            reason?: "rejected" | "approval-timeout" | "conflict" | "tampered-package" | "wrong-cluster" | "hsm-error" | "cancelled" | "expired-package";
+            reason?: "rejected" | "approval-timeout" | "conflict" | "tampered-package" | "wrong-cluster" | "hsm-error" | "cancelled" | "expired-package" | "unsupported-mechanism";
             /** @enum {string} */
             state: "pending" | "awaiting-approval" | "waiting-for-node" | "importing" | "verifying" | "in-sync" | "failed" | "destroying" | "retired";
+            /** @description Keys this member’s token cannot hold (a curve it lacks, an RSA size outside its range, no HMAC): left out for it alone, reason unsupported-mechanism. */
+            unsupportedKeys?: components["schemas"]["UnsupportedKeyDto"][];
             /** @description The memberSync workflow that is this member’s audit record of the operation. */
             workflowId?: string;
         };
@@ -880,6 +894,48 @@ export interface components {
             address: string;
             /** @description Whether the Temporal frontend answered within the deadline. */
             reachable: boolean;
+        };
+        TokenInUseDto: {
+            /**
+             * @description The PKCS#11 module as it names itself (CK_INFO), with its version.
+             * @example Kryoptic PKCS11 Module 1.5
+             */
+            library: string;
+            /**
+             * @description CK_TOKEN_INFO.manufacturerID.
+             * @example Kryoptic Project
+             */
+            manufacturer: string;
+            /** @example node3 */
+            member: string;
+            /** @description CK_TOKEN_INFO.model. */
+            model: string;
+            /** @description A join’s tokens: the RSA-OAEP hashes each accepts. */
+            oaepHashes?: ("sha256" | "sha1")[];
+            /** @enum {string} */
+            role: "source" | "target" | "sponsor" | "joining";
+            /** @description The wrap formats the token can do, most preferred first. */
+            wrapFormats: ("aes-kwp" | "aes-kw-pkcs7")[];
+            /**
+             * @description The token’s own mechanism (hex) for the operation’s wrap format.
+             * @example 0x210B
+             */
+            wrapMechanism?: string;
+        };
+        UnsupportedKeyDto: {
+            /** @enum {string} */
+            class: "private" | "secret";
+            /**
+             * @description What the member’s token lacks for this key.
+             * @example no EC curve P-521 (it has P-256, P-384)
+             */
+            detail: string;
+            fingerprint: string;
+            /** @description CKA_ID, hex. */
+            id: string;
+            label: string;
+            /** @enum {string} */
+            reason: "unsupported-mechanism";
         };
         WorkflowHistoryDto: {
             /** @description The history as Temporal’s proto JSON: replay it with Worker.runReplayHistory. */

@@ -18,6 +18,7 @@
 //   itself, so a wrong one is a conflict; an EC key's is read from its public object, so a present
 //   EC key is proven again before it is skipped (a failure is invalid-data, the key left alone).
 import * as pkcs11 from 'pkcs11js';
+import { keyNotHeldReason } from '../../contract/hsm-capabilities';
 import type { WrapFormat } from '../../contract/hsm-capabilities';
 import { CheckValueCalculator } from '../check-values';
 import { certificateNames } from '../der';
@@ -141,6 +142,9 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
     return { outcome: 'skipped' };
   }
 
+  // A key this token cannot hold (a curve it lacks...) is left alone: the package may carry it for another target.
+  const lacks = keyNotHeldReason(session.profile.capabilities, entry);
+  if (lacks) return { outcome: 'unsupported-mechanism', reason: lacks };
   const createdPublic = entry.class === 'private' ? ensurePublicKey(session, reader, entry, id) : undefined;
   if (createdPublic === 'conflict') return { outcome: 'conflict' };
   const undoPublic = () => {

@@ -1,4 +1,5 @@
-// A real cluster for workflow tests: SoftHSM tokens per member (PINs in files), a configuration,
+// A real cluster for workflow tests: a token per member (SoftHSM unless a member is given Kryoptic
+// or NSS softoken, made by libs/hsm's provisionTokens; PINs in files), a configuration,
 // the agent engineer's workers (orchestrator on a queue of this test's own, a node agent per
 // member), and a client. Each fixture has its own cluster id, so member queues never collide with
 // another test file's on the shared dev server.
@@ -12,8 +13,8 @@ import { createWorkers } from '../../../apps/worker/create-workers';
 import type { KeySyncWorkers } from '../../../apps/worker/create-workers';
 import type { ApprovalPolicy, ClusterConfig, KeySyncConfig, MemberConfig, TemporalConfig } from '../../../libs/config/types';
 import type { PackageStoreConfig } from '../../../libs/package-store';
-import { negotiateOaepHash, openToken } from '../../../libs/hsm';
-import type { Token } from '../../../libs/hsm';
+import { negotiateOaepHash, openToken, provisionTokens } from '../../../libs/hsm';
+import type { HsmImplementation, Token, WrapMechanismOverrides } from '../../../libs/hsm';
 import { initSoftHsmToken, prepareSoftHsm } from '../../../libs/hsm/softhsm';
 import type { ClusterSnapshot } from '../../../libs/contract/cluster';
 import { workflowTypes } from '../../../libs/contract/workflow-types';
@@ -34,6 +35,10 @@ export interface FixtureOptions {
   clusterId?: string;
   /** Default: a folder of the fixture's own. `filesDir` is where its blobs lie as files (for S3, versitygw's backend folder of the prefix). */
   packageStore?: { config: PackageStoreConfig; filesDir: string };
+  /** Members on another implementation than SoftHSM. Each module reads its configuration once per process: one such fixture per test file. */
+  implementations?: Record<string, HsmImplementation>;
+  /** Members' vendor mechanism overrides by wrap format (configuration `wrapMechanisms`). */
+  wrapMechanisms?: Record<string, WrapMechanismOverrides>;
 }
 
 export interface ClusterFixture {
@@ -95,14 +100,37 @@ export async function createClusterFixture(options: FixtureOptions): Promise<Clu
   const pins: Record<string, string> = {};
   const members: MemberConfig[] = [];
   mkdirSync(join(dir, 'pins'));
-  for (const id of options.members) {
-    const pin = distinctivePin();
-    const label = `${clusterId}-${id}`;
-    await initSoftHsmToken(setup, label, pin, distinctivePin());
-    const pinFile = join(dir, 'pins', id);
-    writeFileSync(pinFile, pin, { mode: 0o600 });
-    pins[id] = pin;
-    members.push({ id, pkcs11Module: setup.modulePath, tokenLabel: label, pin: { file: pinFile } });
+  const implementationOf = (id: string): HsmImplementation => options.implementations?.[id] ?? 'softhsm';
+  for (const id of options.members) pins[id] = distinctivePin();
+  for (const id of options.members.filter((member) => implementationOf(member) === 'softhsm')) {
+    await initSoftHsmToken(setup, `${clusterId}-${id}`, pins[id] as string, distinctivePin());
+    members.push({ id, pkcs11Module: setup.modulePath, tokenLabel: `${clusterId}-${id}`, pin: { file: '' } });
+  }
+  // Every token of one implementation in one call: each module reads its configuration once.
+  for (const implementation of ['kryoptic', 'nss'] as const) {
+    const ids = options.members.filter((member) => implementationOf(member) === implementation);
+    if (ids.length === 0) continue;
+    const provisioned = await provisionTokens(implementation, join(dir, implementation), ids.map((id) => ({ label: `${clusterId}-${id}`, userPin: pins[id] as string })));
+    Object.assign(process.env, provisioned.environment);
+    for (const id of ids) {
+      members.push({
+        id,
+        pkcs11Module: provisioned.pkcs11Module,
+        tokenLabel: `${clusterId}-${id}`,
+        pin: { file: '' },
+        environment: provisioned.environment,
+        ...(provisioned.pkcs11LibraryParameters !== undefined ? { pkcs11LibraryParameters: provisioned.pkcs11LibraryParameters } : {}),
+      });
+    }
+  }
+  // In the order the options list them, each with its PIN file and overrides.
+  members.sort((a, b) => options.members.indexOf(a.id) - options.members.indexOf(b.id));
+  for (const member of members) {
+    const pinFile = join(dir, 'pins', member.id);
+    writeFileSync(pinFile, pins[member.id] as string, { mode: 0o600 });
+    member.pin = { file: pinFile };
+    const overrides = options.wrapMechanisms?.[member.id];
+    if (overrides) member.wrapMechanisms = overrides;
   }
   const approvers = ['approver-1', 'approver-2', 'approver-3'].map(makeApprover);
   const cluster: Omit<ClusterConfig, 'members'> & { members: MemberConfig[] } = {

@@ -78,3 +78,19 @@ export function recordHistory(name: string, workflowId: string, historyJson: str
   const sorted = Object.fromEntries(Object.entries(index).sort(([a], [b]) => a.localeCompare(b)));
   writeFileSync(historyIndexPath, JSON.stringify(sorted, null, 2) + '\n');
 }
+
+/** The decoded inputs of every activity of this type the history scheduled, in order (none: the activity never ran). */
+export function scheduledActivityInputs(historyJson: string, activityType: string): unknown[] {
+  interface Scheduled {
+    activityType?: { name?: string };
+    input?: { payloads?: Array<{ data?: string }> };
+  }
+  const events = (JSON.parse(historyJson) as { events: Array<{ activityTaskScheduledEventAttributes?: Scheduled }> }).events;
+  return events
+    .map((event) => event.activityTaskScheduledEventAttributes)
+    .filter((scheduled): scheduled is Scheduled => scheduled?.activityType?.name === activityType)
+    .map((scheduled) => {
+      const data = scheduled.input?.payloads?.[0]?.data;
+      return data === undefined ? undefined : (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as unknown);
+    });
+}
