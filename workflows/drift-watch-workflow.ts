@@ -61,7 +61,8 @@ export async function driftWatchWorkflow(input: DriftWatchInput): Promise<DriftW
   result.members = survey.map((member): DriftMemberView => {
     const missingCount = result.drift.filter((entry) => !entry.conflicting && entry.missingOn.includes(member.member)).length;
     const status = excluded.get(member.member) ?? (missingCount > 0 ? 'lacking' : 'in-sync');
-    return { member: member.member, status, keyCount: member.inventory?.length ?? null, missingCount };
+    const differsCount = result.drift.filter((entry) => (entry.differsOn ?? []).includes(member.member)).length;
+    return { member: member.member, status, keyCount: member.inventory?.length ?? null, missingCount, ...(differsCount > 0 ? { differsCount } : {}) };
   });
 
   if (input.mode === 'auto') {

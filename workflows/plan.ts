@@ -1,6 +1,7 @@
 // What a key sync has to do, from the inventories of the members (DESIGN sections 3 and 5). Pure:
 // the keySync workflow runs it, and driftWatch, the API's inventory view and tests reuse it.
 import type { DriftEntry } from '../libs/contract/drift';
+import { differencesFrom, referenceHolder } from '../libs/contract/key-differences';
 import type { KeyGroup, KeyRef, KeySelector } from '../libs/contract/keys';
 import type { KeyConflict } from '../libs/contract/operations';
 
@@ -128,7 +129,15 @@ export function computeDrift(inventories: Inventories): DriftEntry[] {
         duplicatedOn: [],
         conflicting: false,
       };
-      entry.holders.push({ member, fingerprint: group.fingerprint.toLowerCase(), exportable: group.exportable });
+      entry.holders.push({
+        member,
+        fingerprint: group.fingerprint.toLowerCase(),
+        exportable: group.exportable,
+        label: group.label,
+        hasCertificate: group.hasCertificate,
+        ...(group.certificate ? { certificate: group.certificate } : {}),
+        ...(group.otherCertificates ? { otherCertificates: group.otherCertificates } : {}),
+      });
       if ((group.duplicates ?? 0) > 0 && !entry.duplicatedOn.includes(member)) entry.duplicatedOn.push(member);
       byIdentity.set(key, entry);
     }
@@ -139,7 +148,17 @@ export function computeDrift(inventories: Inventories): DriftEntry[] {
     entry.missingOn = members.filter((member) => !holding.has(member));
     // An inventory folds identical copies, so a member listed twice holds copies that differ.
     entry.conflicting = new Set(entry.holders.map((holder) => holder.fingerprint)).size > 1 || holding.size < entry.holders.length;
-    if (entry.missingOn.length > 0 || entry.conflicting || entry.duplicatedOn.length > 0) drift.push(entry);
+    entry.differsOn = [];
+    if (!entry.conflicting) {
+      // The same key everywhere: its label and certificate object are compared with the reference holder's.
+      const reference = referenceHolder(entry.holders.map((holder) => ({ ...holder, label: holder.label ?? entry.label })));
+      if (reference) {
+        entry.reference = reference.member;
+        entry.label = reference.label;
+        entry.differsOn = entry.holders.filter((holder) => differencesFrom({ ...holder, label: holder.label ?? entry.label }, reference).length > 0).map((holder) => holder.member);
+      }
+    }
+    if (entry.missingOn.length > 0 || entry.conflicting || entry.duplicatedOn.length > 0 || entry.differsOn.length > 0) drift.push(entry);
   }
   return drift.sort((a, b) => identity(a).localeCompare(identity(b)));
 }

@@ -9,10 +9,12 @@ import type { LastError } from './operations';
 /**
  * A key on one member, as the inventory table shows it: `different` another key under its id,
  * `duplicated` the usual key in identical surplus copies (a sync or `keysync repair` removes
- * them), `unknown` the member did not answer, `retired` a key retired through KeySync still
- * found there (its retire has not reached that member yet, or did not finish).
+ * them), `differs` the same key with another label or certificate object than the reference
+ * member's (key-differences.ts; a sync from the reference updates it), `unknown` the member did
+ * not answer, `retired` a key retired through KeySync still found there (its retire has not
+ * reached that member yet, or did not finish).
  */
-export const inventoryPresences = ['present', 'missing', 'different', 'duplicated', 'unknown', 'retired'] as const;
+export const inventoryPresences = ['present', 'missing', 'different', 'duplicated', 'unknown', 'retired', 'differs'] as const;
 export type InventoryPresence = (typeof inventoryPresences)[number];
 
 export interface ClusterInventoryInput {

@@ -3,7 +3,7 @@
 // API's DTOs and the metrics' labels. Recorded in histories: ids, labels, fingerprints and counts.
 import type { AgentTiming } from './agent-timing';
 import type { ClusterSnapshot } from './cluster';
-import type { KeyClass, KeyRef } from './keys';
+import type { CertificateFacts, KeyClass, KeyRef } from './keys';
 
 export const driftModes = ['auto', 'alert', 'off'] as const;
 export type DriftMode = (typeof driftModes)[number];
@@ -28,7 +28,7 @@ export interface DriftEntry {
   class: KeyClass;
   id: string;
   label: string;
-  holders: { member: string; fingerprint: string; exportable: boolean }[];
+  holders: DriftHolder[];
   missingOn: string[];
   /** Members that hold it with identical surplus copies (drift state `duplicated`): a sync to them or a repair removes those. */
   duplicatedOn: string[];
@@ -37,6 +37,25 @@ export interface DriftEntry {
    * differ (another label, usages or extractability): an operator must decide.
    */
   conflicting: boolean;
+  /**
+   * Members that hold the same key (class, id and fingerprint) with another label or certificate
+   * object than `reference` (drift state `differs`, libs/contract/key-differences.ts). Absent in
+   * results recorded before differences were compared.
+   */
+  differsOn?: string[];
+  /** The holder the others are compared with: the newest certificate, then the most common label. */
+  reference?: string;
+}
+
+/** One member's copy of a key: label and certificate absent in results recorded before differences were compared. */
+export interface DriftHolder {
+  member: string;
+  fingerprint: string;
+  exportable: boolean;
+  label?: string;
+  hasCertificate?: boolean;
+  certificate?: CertificateFacts;
+  otherCertificates?: number;
 }
 
 export interface DriftMemberView {
@@ -46,6 +65,8 @@ export interface DriftMemberView {
   keyCount: number | null;
   /** Keys other members hold that this one lacks (conflicts not counted). */
   missingCount: number;
+  /** Keys this member holds with another label or certificate than the reference (drift state differs); absent in results recorded before. */
+  differsCount?: number;
 }
 
 /** A keySync a drift watch (or an availability request) asked for. */

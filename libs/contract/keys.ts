@@ -29,6 +29,12 @@ export interface KeyDescription {
   fingerprint: string;
 }
 
+/** A certificate object as inventories compare it: SHA-256 of its DER (hex) and its notBefore (ISO 8601; empty when unreadable). */
+export interface CertificateFacts {
+  fingerprint: string;
+  notBefore: string;
+}
+
 /**
  * One key as an application sees it: the private or secret key and, sharing its CKA_ID, the
  * public key and certificate objects. Identity across members = class + id + fingerprint.
@@ -44,6 +50,17 @@ export interface KeyGroup extends KeyDescription {
    * left by writers that raced before KeySync serialized them): what a repair removes. Absent: none.
    */
   duplicates?: number;
+  /**
+   * Private keys: the certificate object with this id (the newest, by notBefore, when there are
+   * several different ones). Absent when there is none, and in inventories recorded before
+   * certificates were compared (hasCertificate then says whether there is one).
+   */
+  certificate?: CertificateFacts;
+  /**
+   * Certificate objects with this id that differ from `certificate` (an older one a crashed
+   * replacement left behind): the group then differs, and a sync removes them. Absent: none.
+   */
+  otherCertificates?: number;
 }
 
 /** Selects a key group on a token. */
@@ -82,14 +99,16 @@ export interface PackageRef {
 /** What a package holds about one key, without its wrapped bytes: safe to log and to show. */
 export type PackageEntrySummary = Pick<KeyGroup, keyof KeyDescription | 'hasPublicKey' | 'hasCertificate'>;
 
-export const importOutcomes = ['imported', 'skipped', 'conflict', 'invalid-data', 'unsupported-mechanism'] as const;
+export const importOutcomes = ['imported', 'skipped', 'conflict', 'invalid-data', 'unsupported-mechanism', 'updated', 'not-updated'] as const;
 /**
  * imported: created now; skipped: already there, identical; conflict: same id, other key, left
  * alone; invalid-data: unwrapped but not proven to be the package's key (fingerprint, KCV or HMAC
  * check value differ), so destroyed again, or an EC key found present whose signature does not
  * verify under the package's public key, left in place and not counted: the others are unaffected;
  * unsupported-mechanism: this token cannot hold that key (a curve it lacks, an RSA size outside its
- * range, no HMAC), so it was not unwrapped (another target of the sync needed it).
+ * range, no HMAC), so it was not unwrapped (another target of the sync needed it); updated: already
+ * there and brought to the package's label and/or certificate (an update the import was asked for);
+ * not-updated: already there, but the module refused the change (reason says which), left as it was.
  */
 export type ImportOutcome = (typeof importOutcomes)[number];
 
@@ -103,8 +122,20 @@ export interface ImportEntryOutcome {
   copiesRemoved?: number;
   /** Objects of this class and id without key material, left by a create killed inside the HSM module, that the import destroyed before unwrapping (absent: none). */
   incompleteRemoved?: number;
-  /** invalid-data: which proof failed (names check values and fingerprints, never key bytes); unsupported-mechanism: what the token lacks. */
+  /** invalid-data: which proof failed (names check values and fingerprints, never key bytes); unsupported-mechanism: what the token lacks; not-updated: what the module refused. */
   reason?: string;
+  /** updated: what changed (label, certificate). */
+  changed?: ('label' | 'certificate')[];
+}
+
+/**
+ * Which keys already on a member an import brings to the package's label and certificate (drift
+ * state differs, DESIGN 13), and which of the two it may change. Keys not listed are left as they are.
+ */
+export interface KeyUpdateRequest {
+  labels: boolean;
+  certificates: boolean;
+  keys: KeySelector[];
 }
 
 export interface ImportResult {
@@ -121,4 +152,8 @@ export interface ImportResult {
   invalidData?: number;
   /** True when shouldStop ended the import between two key groups; entries lists only those handled. */
   stopped?: boolean;
+  /** Entries brought to the package's label or certificate (absent: no update was asked). */
+  updated?: number;
+  /** Entries whose update the module refused (absent: none). */
+  notUpdated?: number;
 }

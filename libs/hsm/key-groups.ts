@@ -1,6 +1,7 @@
 // Reads key groups: a private or secret key with the public key and certificate objects that
 // share its CKA_ID. Only public facts are read (never CKA_VALUE of a key).
 import * as pkcs11 from 'pkcs11js';
+import { groupCertificateFacts } from './certificate-facts';
 import { CheckValueCalculator } from './check-values';
 import { lacksKeyMaterial } from './key-material';
 import { asBool, asText, asUlong } from './session';
@@ -142,8 +143,13 @@ export class KeyGroupReader {
     const usages: KeyUsage[] = USAGES_OF[keyClass].filter((usage) => asBool(attrs.get(USAGE_ATTRIBUTE[usage])) === true);
     const exportable = asBool(attrs.get(pkcs11.CKA_EXTRACTABLE)) === true;
     const base = { class: keyClass, keyType, label: asText(attrs.get(pkcs11.CKA_LABEL)), id: idHex, usages, exportable, handle };
-    const certificateHandle = keyClass === 'private' ? this.certificateHandle(idHex) : undefined;
-    const withCertificate = { hasCertificate: certificateHandle !== undefined, ...(certificateHandle ? { certificateHandle } : {}) };
+    const certificateHandles = keyClass === 'private' ? this.certificateHandles(idHex) : [];
+    const certificateHandle = certificateHandles[0];
+    const withCertificate = {
+      hasCertificate: certificateHandle !== undefined,
+      ...(certificateHandle ? { certificateHandle } : {}),
+      ...groupCertificateFacts(this.session, certificateHandles),
+    };
 
     if (keyType === 'aes' || keyType === 'generic-secret') {
       const secret = this.session.read(handle, [pkcs11.CKA_CHECK_VALUE, pkcs11.CKA_VALUE_LEN]);
@@ -245,5 +251,7 @@ export function toKeyGroup(located: LocatedKeyGroup): KeyGroup {
   };
   if (located.size !== undefined) group.size = located.size;
   if (located.curve !== undefined) group.curve = located.curve;
+  if (located.certificate !== undefined) group.certificate = { ...located.certificate };
+  if (located.otherCertificates !== undefined) group.otherCertificates = located.otherCertificates;
   return group;
 }

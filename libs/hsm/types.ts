@@ -35,6 +35,7 @@ export type WrapMechanismOverrides = Partial<Record<WrapFormat, number | 'none'>
 import type { OaepHash } from '../contract/keys';
 
 export type {
+  CertificateFacts,
   ClusterSecretsKcv,
   Curve,
   ImportEntryOutcome,

@@ -22,6 +22,7 @@ export interface KeySyncMetrics {
   driftDuplicated: Gauge<'cluster'>;
   driftNotExportable: Gauge<'cluster'>;
   driftRetired: Gauge<'cluster'>;
+  driftDiffers: Gauge<'cluster'>;
   driftLastCheck: Gauge<'cluster'>;
   operations: Gauge<'cluster' | 'kind' | 'state'>;
   detectionToInSync: Histogram<'cluster' | 'trigger'>;
@@ -57,6 +58,12 @@ export function createKeySyncMetrics(registry = new Registry()): KeySyncMetrics 
     driftRetired: new Gauge({
       name: 'keysync_drift_retired_keys',
       help: 'Keys retired through KeySync (drift state retired) still found on some member, latest drift watch: a retire that has not reached a member yet, or did not finish.',
+      labelNames: ['cluster'],
+      registers,
+    }),
+    driftDiffers: new Gauge({
+      name: 'keysync_drift_differs_keys',
+      help: 'Keys some member holds with another label or certificate object than the reference member (drift state differs), latest drift watch: a sync updates them; drift auto heals certificates only.',
       labelNames: ['cluster'],
       registers,
     }),

@@ -87,6 +87,32 @@ describe('inventory table', () => {
   });
 });
 
+describe('inventory table: differs', () => {
+  const ca = key({ class: 'private', id: 'aa01', label: 'ca', keyType: 'ec', fingerprint: 'f1', hasCertificate: true, certificate: { fingerprint: 'c-old', notBefore: '2025-01-01T00:00:00.000Z' } });
+
+  it('shows differs for a member whose certificate is older than the newest, and for one relabelled, and says what differs', () => {
+    const renewed = { ...ca, certificate: { fingerprint: 'c-new', notBefore: '2026-01-01T00:00:00.000Z' } };
+    const rows = inventoryRows(
+      readInventory(
+        inventoryAnswer([
+          { member: 'node1', keys: [renewed] },
+          { member: 'node2', keys: [ca] },
+          { member: 'node3', keys: [{ ...renewed, label: 'ca-renamed' }] },
+          { member: 'node4', keys: [renewed] },
+        ]),
+      ),
+    );
+    expect(rows.map((row) => [row.label, row.members, row.drift, row.differences])).toEqual([
+      ['ca', { node1: 'present', node2: 'differs', node3: 'differs', node4: 'present' }, true, { node2: ['certificate'], node3: ['label'] }],
+    ]);
+  });
+
+  it('shows differs for a member holding a stale certificate beside the current one', () => {
+    const rows = inventoryRows(readInventory(inventoryAnswer([{ member: 'node1', keys: [ca] }, { member: 'node2', keys: [{ ...ca, otherCertificates: 1 }] }])));
+    expect(rows[0]?.members).toEqual({ node1: 'present', node2: 'differs' });
+  });
+});
+
 describe('a repair as the CLI prints it', () => {
   const paint = new Output({ json: false, stdout: capture(false).stream, env: {} }).paint;
   const repair = (copiesRemoved?: number): Operation => ({

@@ -122,24 +122,27 @@ describe('computeDrift', () => {
         id: '01',
         label: 'key-01',
         holders: [
-          { member: 'node1', fingerprint: 'f1', exportable: true },
-          { member: 'node2', fingerprint: 'f1', exportable: true },
+          { member: 'node1', fingerprint: 'f1', exportable: true, label: 'key-01', hasCertificate: false },
+          { member: 'node2', fingerprint: 'f1', exportable: true, label: 'key-01', hasCertificate: false },
         ],
         missingOn: ['node3'],
         duplicatedOn: [],
         conflicting: false,
+        differsOn: [],
+        reference: 'node1',
       },
       {
         class: 'private',
         id: '02',
         label: 'key-02',
         holders: [
-          { member: 'node1', fingerprint: 'f2', exportable: true },
-          { member: 'node2', fingerprint: 'other', exportable: true },
+          { member: 'node1', fingerprint: 'f2', exportable: true, label: 'key-02', hasCertificate: false },
+          { member: 'node2', fingerprint: 'other', exportable: true, label: 'key-02', hasCertificate: false },
         ],
         missingOn: ['node3'],
         duplicatedOn: [],
         conflicting: true,
+        differsOn: [],
       },
     ]);
   });
@@ -153,6 +156,47 @@ describe('computeDrift', () => {
       ['01', ['node2'], [], false],
       ['02', [], [], true],
     ]);
+  });
+});
+
+describe('computeDrift: differs', () => {
+  const certificate = (fingerprint: string, notBefore: string) => ({ hasCertificate: true, certificate: { fingerprint, notBefore } });
+
+  it('reports the members whose certificate is older than the newest one, that one being the reference', () => {
+    const drift = computeDrift({
+      node1: [key('01', 'f1', certificate('c-new', '2026-11-01T00:00:00.000Z'))],
+      node2: [key('01', 'f1', certificate('c-old', '2025-11-01T00:00:00.000Z'))],
+      node3: [key('01', 'f1', { hasCertificate: false })],
+    });
+    expect(drift.map((entry) => [entry.id, entry.reference, entry.differsOn, entry.missingOn, entry.conflicting])).toEqual([['01', 'node1', ['node2', 'node3'], [], false]]);
+  });
+
+  it('takes the most common label as the reference among equal certificates, and reports the odd one out', () => {
+    const drift = computeDrift({
+      node1: [key('01', 'f1', { label: 'renamed' })],
+      node2: [key('01', 'f1')],
+      node3: [key('01', 'f1')],
+    });
+    expect(drift.map((entry) => [entry.label, entry.reference, entry.differsOn])).toEqual([['key-01', 'node2', ['node1']]]);
+  });
+
+  it('reports a member holding a stale certificate beside the reference one (a replacement that did not finish)', () => {
+    const same = certificate('c1', '2026-11-01T00:00:00.000Z');
+    const drift = computeDrift({ node1: [key('01', 'f1', same)], node2: [key('01', 'f1', { ...same, otherCertificates: 1 })] });
+    expect(drift.map((entry) => entry.differsOn)).toEqual([['node2']]);
+  });
+
+  it('does not compare certificates an inventory recorded before certificates were read (hasCertificate without facts)', () => {
+    const drift = computeDrift({
+      node1: [key('01', 'f1', { hasCertificate: true })],
+      node2: [key('01', 'f1', certificate('c1', '2026-11-01T00:00:00.000Z'))],
+    });
+    expect(drift).toEqual([]);
+  });
+
+  it('never reports differs for a conflict: other keys under the id are for an operator', () => {
+    const drift = computeDrift({ node1: [key('01', 'f1', { label: 'a' })], node2: [key('01', 'f2', { label: 'b' })] });
+    expect(drift.map((entry) => [entry.conflicting, entry.differsOn, entry.reference])).toEqual([[true, [], undefined]]);
   });
 });
 

@@ -3,6 +3,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { keyClasses } from '../../../libs/contract/keys';
 
+export class CertificateFactsDto {
+  @ApiProperty({ description: 'SHA-256 of the certificate DER, hex.' })
+  fingerprint!: string;
+
+  @ApiProperty({ description: 'The certificate’s notBefore, ISO 8601 (empty when unreadable): the newest certificate is the reference.', example: '2026-11-29T00:00:00.000Z' })
+  notBefore!: string;
+}
+
 export class InventoryKeyDto {
   @ApiProperty({ enum: keyClasses })
   class!: string;
@@ -43,6 +51,18 @@ export class InventoryKeyDto {
     example: 1,
   })
   duplicates?: number;
+
+  @ApiPropertyOptional({
+    type: CertificateFactsDto,
+    description: 'Private keys: the certificate object with this id (the newest when several differ). Absent: none (or an agent that does not report it; see hasCertificate).',
+  })
+  certificate?: CertificateFactsDto;
+
+  @ApiPropertyOptional({
+    description: 'Other certificate objects with this id, different from `certificate` (left by a replacement that did not finish): the key then differs, and a sync removes them. Absent: none.',
+    example: 1,
+  })
+  otherCertificates?: number;
 }
 
 export class LastErrorDto {
@@ -76,6 +96,18 @@ export class DriftHolderDto {
 
   @ApiProperty()
   exportable!: boolean;
+
+  @ApiPropertyOptional({ description: 'The label of this member’s key object.', example: 'ca-2026' })
+  label?: string;
+
+  @ApiPropertyOptional()
+  hasCertificate?: boolean;
+
+  @ApiPropertyOptional({ type: CertificateFactsDto, description: 'This member’s certificate object with this id (the newest when several differ).' })
+  certificate?: CertificateFactsDto;
+
+  @ApiPropertyOptional({ description: 'Other, different certificate objects with this id on this member.' })
+  otherCertificates?: number;
 }
 
 export class DriftEntryDto {
@@ -105,6 +137,17 @@ export class DriftEntryDto {
     description: 'Members hold different keys under this class and id, or one member holds copies of it that differ: an operator decides, nothing is synced or removed.',
   })
   conflicting!: boolean;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'Members that hold the same key (class, id and fingerprint) with another label or certificate object than `reference` (drift state differs): a sync from the reference updates them; drift auto heals a certificate difference from the member with the newest certificate and only reports a label difference.',
+    example: ['node2'],
+  })
+  differsOn?: string[];
+
+  @ApiPropertyOptional({ description: 'The holder the others are compared with: the newest certificate (latest notBefore), then the most common label.', example: 'node1' })
+  reference?: string;
 }
 
 export class ClusterInventoryDto {

@@ -52,7 +52,7 @@ export class MetricsService {
       Promise.all(clusters.map((cluster) => this.healedSince(cluster))),
     ]);
     const { metrics } = this;
-    for (const gauge of [metrics.memberKeys, metrics.memberMissingKeys, metrics.memberStatus, metrics.driftKeys, metrics.driftConflicts, metrics.driftDuplicated, metrics.driftNotExportable, metrics.driftRetired, metrics.driftLastCheck, metrics.operations]) {
+    for (const gauge of [metrics.memberKeys, metrics.memberMissingKeys, metrics.memberStatus, metrics.driftKeys, metrics.driftConflicts, metrics.driftDuplicated, metrics.driftNotExportable, metrics.driftRetired, metrics.driftDiffers, metrics.driftLastCheck, metrics.operations]) {
       gauge.reset();
     }
     clusters.forEach((cluster, index) => {
@@ -70,6 +70,8 @@ export class MetricsService {
         metrics.driftNotExportable.set({ cluster }, result.notExportable.length);
         // Drift watches recorded before retires existed have no retired list: none seen.
         metrics.driftRetired.set({ cluster }, (result.retired ?? []).length);
+        // Drift watches recorded before differences were compared have no differsOn: none seen.
+        metrics.driftDiffers.set({ cluster }, result.drift.filter((entry) => (entry.differsOn ?? []).length > 0).length);
         metrics.driftLastCheck.set({ cluster }, Date.parse(result.checkedAt) / 1000);
       }
       for (const { kind, state, count } of counts[index] ?? []) metrics.operations.set({ cluster, kind, state }, count);

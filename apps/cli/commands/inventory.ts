@@ -1,5 +1,6 @@
-// `keysync inventory`: every key of the cluster by member, drift marked (missing, another key, or
-// duplicated: identical surplus copies, which `keysync repair --member` removes), and keys retired
+// `keysync inventory`: every key of the cluster by member, drift marked (missing, another key,
+// duplicated: identical surplus copies, which `keysync repair --member` removes, or differs: the
+// same key with another label or certificate than the reference member's), and keys retired
 // through KeySync still found on a member marked retired.
 import type { Command } from 'commander';
 import { run } from '../cli-context';
@@ -23,6 +24,7 @@ async function inventory(cli: Cli, options: { cluster?: string }): Promise<numbe
     duplicated: paint.warn('duplicated'),
     unknown: paint.warn('?'),
     retired: paint.warn('RETIRED'),
+    differs: paint.warn('differs'),
   };
   cli.out.result({ cluster, members: members.map(({ member, note }) => ({ member, ...(note ? { note } : {}) })), keys: rows, raw: answer }, () => {
     const header = ['KEY', 'ID', 'TYPE', ...members.map((member) => member.member), 'DRIFT'];
@@ -43,6 +45,14 @@ async function inventory(cli: Cli, options: { cluster?: string }): Promise<numbe
       const still = members.filter((member) => row.members[member.member] === 'retired').map((member) => member.member);
       lines.push(paint.warn(`${row.label || row.id} is retired but still on ${still.join(', ')}: its retire has not reached them yet (an agent down?) or did not finish; see keysync status of the retire.`));
     }
+    for (const row of rows.filter((candidate) => Object.keys(candidate.differences).length > 0)) {
+      const which = Object.entries(row.differences).map(([member, what]) => `${member} (${what.join(' and ')})`);
+      lines.push(
+        paint.warn(
+          `${row.label || row.id} differs on ${which.join(', ')}: a sync from the member with the reference copy updates them (drift auto heals a certificate from the newest one, never a label).`,
+        ),
+      );
+    }
     for (const member of duplicatedOn) lines.push(paint.warn(`${member} holds surplus copies of some keys: remove them with keysync repair --member ${member}`));
     return lines.join('\n');
   });
@@ -52,7 +62,9 @@ async function inventory(cli: Cli, options: { cluster?: string }): Promise<numbe
 export function registerInventoryCommand(program: Command): void {
   program
     .command('inventory')
-    .description('Keys by member, with drift (a key missing on some member, different, or duplicated) and retired keys still on a member marked')
+    .description(
+      'Keys by member, with drift (a key missing on some member, different, duplicated, or differs: another label or certificate) and retired keys still on a member marked',
+    )
     .option('--cluster <id>', 'the cluster (default: the demo cluster)')
     .action(run(inventory));
 }

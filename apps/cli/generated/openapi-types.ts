@@ -414,6 +414,15 @@ export interface components {
             /** @enum {string} */
             state: "cancelling";
         };
+        CertificateFactsDto: {
+            /** @description SHA-256 of the certificate DER, hex. */
+            fingerprint: string;
+            /**
+             * @description The certificate’s notBefore, ISO 8601 (empty when unreadable): the newest certificate is the reference.
+             * @example 2026-11-29T00:00:00.000Z
+             */
+            notBefore: string;
+        };
         ChallengeDto: {
             /**
              * @description For a retire: keysync-approval/1|retire:<cluster>:<retireId>|*|retire:<class>:<id>:<fingerprint>|approve.
@@ -488,6 +497,13 @@ export interface components {
             /** @description Members hold different keys under this class and id, or one member holds copies of it that differ: an operator decides, nothing is synced or removed. */
             conflicting: boolean;
             /**
+             * @description Members that hold the same key (class, id and fingerprint) with another label or certificate object than `reference` (drift state differs): a sync from the reference updates them; drift auto heals a certificate difference from the member with the newest certificate and only reports a label difference.
+             * @example [
+             *       "node2"
+             *     ]
+             */
+            differsOn?: string[];
+            /**
              * @description Members that hold it with identical surplus copies (drift state duplicated): a sync to them or a repair removes the copies.
              * @example [
              *       "node2"
@@ -506,12 +522,27 @@ export interface components {
              *     ]
              */
             missingOn: string[];
+            /**
+             * @description The holder the others are compared with: the newest certificate (latest notBefore), then the most common label.
+             * @example node1
+             */
+            reference?: string;
         };
         DriftHolderDto: {
+            /** @description This member’s certificate object with this id (the newest when several differ). */
+            certificate?: components["schemas"]["CertificateFactsDto"];
             exportable: boolean;
             fingerprint: string;
+            hasCertificate?: boolean;
+            /**
+             * @description The label of this member’s key object.
+             * @example ca-2026
+             */
+            label?: string;
             /** @example node1 */
             member: string;
+            /** @description Other, different certificate objects with this id on this member. */
+            otherCertificates?: number;
         };
         DriftPolicyDto: {
             /** @example 60 */
@@ -559,6 +590,8 @@ export interface components {
             operationId: string;
         };
         InventoryKeyDto: {
+            /** @description Private keys: the certificate object with this id (the newest when several differ). Absent: none (or an agent that does not report it; see hasCertificate). */
+            certificate?: components["schemas"]["CertificateFactsDto"];
             /** @enum {string} */
             class: "private" | "secret";
             /** @example P-256 */
@@ -583,6 +616,11 @@ export interface components {
             keyType: string;
             /** @example ca-2026 */
             label: string;
+            /**
+             * @description Other certificate objects with this id, different from `certificate` (left by a replacement that did not finish): the key then differs, and a sync removes them. Absent: none.
+             * @example 1
+             */
+            otherCertificates?: number;
             /**
              * @description Bits, for RSA and secret keys.
              * @example 2048

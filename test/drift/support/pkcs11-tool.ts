@@ -1,6 +1,10 @@
-// Makes keys the way an operator or a CA does outside KeySync: OpenSC's pkcs11-tool, as a child
-// process on the member's token. KeySync learns about them only through its own inventory.
+// Makes keys and certificates the way an operator or a CA does outside KeySync: OpenSC's
+// pkcs11-tool, as a child process on the member's token. KeySync learns about them only through
+// its own inventory.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { MemberConfig } from '../../../libs/config/types';
 
@@ -38,4 +42,37 @@ export async function generateKeyWithPkcs11Tool(member: MemberConfig, pin: strin
     const stderr = (error as { stderr?: string }).stderr ?? '';
     throw new Error(`pkcs11-tool could not generate key ${options.id} on ${member.tokenLabel}: ${stderr.replaceAll(pin, '<pin>').trim()}`);
   }
+}
+
+/** Runs pkcs11-tool logged in on the member's token; a failure names the step, never the PIN. */
+async function tool(member: MemberConfig, pin: string, step: string, args: string[], env: Record<string, string> = {}): Promise<void> {
+  try {
+    await run('pkcs11-tool', ['--module', member.pkcs11Module, '--token-label', member.tokenLabel, '--login', '--pin', pin, ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    throw new Error(`pkcs11-tool could not ${step} on ${member.tokenLabel}: ${stderr.replaceAll(pin, '<pin>').trim()}`);
+  }
+}
+
+/** Writes an X.509 certificate (DER) as a certificate object with this CKA_ID and label, beside whatever is there. */
+export async function writeCertificateWithPkcs11Tool(member: MemberConfig, pin: string, options: { id: string; label: string; der: Buffer; env?: Record<string, string> }): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'keysync-cert-'));
+  try {
+    const file = join(dir, 'certificate.der');
+    writeFileSync(file, options.der);
+    await tool(member, pin, `write a certificate with id ${options.id}`, ['--write-object', file, '--type', 'cert', '--id', options.id, '--label', options.label], options.env);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Deletes the certificate object with this CKA_ID (pkcs11-tool deletes one object per call). */
+export async function deleteCertificateWithPkcs11Tool(member: MemberConfig, pin: string, options: { id: string; env?: Record<string, string> }): Promise<void> {
+  await tool(member, pin, `delete the certificate with id ${options.id}`, ['--delete-object', '--type', 'cert', '--id', options.id], options.env);
+}
+
+/** A renewed certificate as a CA installs it: the old certificate object deleted, the new one written under the same id and label. */
+export async function renewCertificateWithPkcs11Tool(member: MemberConfig, pin: string, options: { id: string; label: string; der: Buffer; env?: Record<string, string> }): Promise<void> {
+  await deleteCertificateWithPkcs11Tool(member, pin, options);
+  await writeCertificateWithPkcs11Tool(member, pin, options);
 }

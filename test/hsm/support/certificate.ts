@@ -16,10 +16,11 @@ function utcTime(date: Date): Buffer {
   return encodeTlv(0x17, Buffer.from(text, 'ascii'));
 }
 
-export function makeCertificate(subjectPublicKeyDer: Buffer, commonName: string): Buffer {
+/** `notBefore`: a renewal's start (default a minute ago); it stays valid a day from then. */
+export function makeCertificate(subjectPublicKeyDer: Buffer, commonName: string, options: { notBefore?: Date } = {}): Buffer {
   const issuer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const serial = Buffer.concat([Buffer.from([0x01]), randomBytes(8)]);
-  const now = Date.now();
+  const now = (options.notBefore?.getTime() ?? Date.now() - 60_000) + 60_000;
   const tbs = seq(
     encodeTlv(0xa0, encodeTlv(0x02, Buffer.from([2]))),
     encodeTlv(0x02, serial),
