@@ -315,6 +315,8 @@ switch (command) {
     process.env.KEYSYNC_KRYOPTIC_MODULE = ensureKryoptic();
     break;
   case 'start':
+    // The mixed demo's node3 is a Kryoptic token: built once and cached like for the tests.
+    if (process.env.KEYSYNC_DEMO_HSM === 'mixed') process.env.KEYSYNC_KRYOPTIC_MODULE = ensureKryoptic();
     build();
     runNode('apps/stack/main.js', args);
     break;

@@ -12,6 +12,7 @@ import type { DevServer } from '../../libs/temporal/dev-server';
 import { startComponent } from './component-process';
 import type { ComponentProcess } from './component-process';
 import { ensureDemoState, endpoints } from './demo/demo-state';
+import type { DemoHsm } from './demo/demo-tokens';
 import { claimRunDir, removePidFile, writePidFile } from './pid-files';
 import { supervise } from './supervisor';
 import type { SupervisedProcess } from './supervisor';
@@ -21,6 +22,8 @@ export interface StackOptions {
   ports: StackPorts;
   /** A configuration of the user's (KEYSYNC_CONFIG); without it the demo's config.json is used, made on first start. */
   configFile?: string;
+  /** The demo's tokens when its state is made (KEYSYNC_DEMO_HSM): all SoftHSM, or node3 on Kryoptic. */
+  demoHsm?: DemoHsm;
   log?: (line: string) => void;
 }
 
@@ -78,7 +81,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   }
 
   // The demo cluster is made only when no configuration of the user's is given.
-  const demoCreated = options.configFile ? false : await ensureDemoState(paths, options.ports);
+  const demoCreated = options.configFile ? false : await ensureDemoState(paths, options.ports, options.demoHsm);
   if (demoCreated) log(`created the demo cluster in ${paths.home}`);
   mkdirSync(paths.run, { recursive: true, mode: 0o700 });
   const configFile = options.configFile ?? configPath({ KEYSYNC_HOME: options.home });

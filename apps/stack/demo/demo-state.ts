@@ -2,6 +2,7 @@
 // config.json is written last: a folder without it is a first start that did not finish, and its
 // demo parts are made again from scratch.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseConfigText } from '../../../libs/config/load-config';
 import type { StatePaths } from '../../../libs/config/paths';
 import type { StackPorts } from '../../../libs/config/ports';
@@ -9,7 +10,7 @@ import type { ClusterConfig, KeySyncConfig, Role } from '../../../libs/config/ty
 import { createDemoApprover, createDemoPrincipal } from './demo-identities';
 import type { DemoApprover, DemoPrincipal } from './demo-identities';
 import { createDemoTokens } from './demo-tokens';
-import type { DemoTokens } from './demo-tokens';
+import type { DemoHsm, DemoTokens } from './demo-tokens';
 import { writeSecretFile } from './secret-file';
 
 export const DEMO_CLUSTER_ID = 'demo';
@@ -22,8 +23,12 @@ export interface DemoFile {
   temporalUiUrl: string;
   cluster: string;
   softhsm2Conf: string;
+  /** SoftHSM's module (node1's); each member names its own below. */
   pkcs11Module: string;
-  members: Array<{ id: string; tokenLabel: string; pin: string }>;
+  /** Which tokens the demo was made with (KEYSYNC_DEMO_HSM at the first start); absent: softhsm. */
+  hsm?: DemoHsm;
+  /** Each member's token: label, PIN, module and the environment the module reads, for pkcs11-tool. */
+  members: Array<{ id: string; tokenLabel: string; pin: string; pkcs11Module?: string; environment?: Record<string, string> }>;
   tokens: Record<'operator' | 'approver-1' | 'approver-2' | 'approver-3' | 'auditor' | 'admin', string>;
   approverKeys: Record<string, string>;
 }
@@ -47,7 +52,14 @@ function demoCluster(tokens: DemoTokens, approvers: DemoApprover[]): ClusterConf
   return {
     id: DEMO_CLUSTER_ID,
     founder: 'node1',
-    members: tokens.members.map(({ id, pkcs11Module, tokenLabel, pin }) => ({ id, pkcs11Module, tokenLabel, pin })),
+    // A member on another module than SoftHSM names the environment it reads; SoftHSM's comes from softhsm2Conf.
+    members: tokens.members.map(({ id, pkcs11Module, tokenLabel, pin, environment }) => ({
+      id,
+      pkcs11Module,
+      tokenLabel,
+      pin,
+      ...(pkcs11Module === tokens.setup.modulePath ? {} : { environment }),
+    })),
     approvers: approvers.map((a) => a.config),
     // The PIN-pad flow of the seed: joining takes 2 of 3 approvers, a key sync 1 of 3 per member.
     policy: {
@@ -80,7 +92,8 @@ function demoFile(ports: StackPorts, tokens: DemoTokens, principals: DemoPrincip
     cluster: DEMO_CLUSTER_ID,
     softhsm2Conf: tokens.setup.confPath,
     pkcs11Module: tokens.setup.modulePath,
-    members: tokens.members.map(({ id, tokenLabel, pinValue }) => ({ id, tokenLabel, pin: pinValue })),
+    hsm: tokens.hsm,
+    members: tokens.members.map(({ id, tokenLabel, pinValue, pkcs11Module, environment }) => ({ id, tokenLabel, pin: pinValue, pkcs11Module, environment })),
     tokens: Object.fromEntries(principals.map((p) => [p.config.id, p.token])) as DemoFile['tokens'],
     approverKeys: Object.fromEntries(approvers.map((a) => [a.config.id, a.privateKeyPath])),
   };
@@ -88,17 +101,17 @@ function demoFile(ports: StackPorts, tokens: DemoTokens, principals: DemoPrincip
 
 /** Removes what an unfinished first start left, so the demo is made whole or not at all. */
 function removeUnfinishedDemo(paths: StatePaths): void {
-  for (const leftover of [paths.demo, paths.softhsm2Conf, paths.tokens, paths.pins, paths.approvers]) {
+  for (const leftover of [paths.demo, paths.softhsm2Conf, paths.tokens, join(paths.home, 'kryoptic'), paths.pins, paths.approvers]) {
     rmSync(leftover, { recursive: true, force: true });
   }
 }
 
-async function createDemoState(paths: StatePaths, ports: StackPorts): Promise<void> {
+async function createDemoState(paths: StatePaths, ports: StackPorts, hsm: DemoHsm): Promise<void> {
   removeUnfinishedDemo(paths);
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   for (const dir of [paths.pins, paths.approvers]) mkdirSync(dir, { recursive: true, mode: 0o700 });
 
-  const tokens = await createDemoTokens(paths.home, paths.pins);
+  const tokens = await createDemoTokens(paths.home, paths.pins, hsm);
   const approvers = ['approver-1', 'approver-2', 'approver-3'].map((id) => createDemoApprover(paths.approvers, id));
   const principals = PRINCIPALS.map(([id, roles]) => createDemoPrincipal(id, roles));
 
@@ -123,11 +136,25 @@ function refreshEndpoints(paths: StatePaths, ports: StackPorts): void {
   }
 }
 
+/** A later start must not ask for other tokens than the state was made with: they are made once. */
+function checkDemoHsm(paths: StatePaths, hsm: DemoHsm): void {
+  if (!existsSync(paths.demo)) return;
+  const made = (parseConfigText(readFileSync(paths.demo, 'utf8'), paths.demo) as DemoFile).hsm ?? 'softhsm';
+  if (made !== hsm) {
+    throw new Error(
+      `The demo state in ${paths.home} was made with KEYSYNC_DEMO_HSM=${made}; its tokens are made once, at the first start. To start the ${hsm} demo, delete ${paths.home} or set KEYSYNC_HOME to another folder.`,
+    );
+  }
+}
+
 /** Makes the demo state on first start (returns true), or reuses it (false). Always ensures packages/, audit/, run/. */
-export async function ensureDemoState(paths: StatePaths, ports: StackPorts): Promise<boolean> {
+export async function ensureDemoState(paths: StatePaths, ports: StackPorts, hsm: DemoHsm = 'softhsm'): Promise<boolean> {
   const created = !existsSync(paths.config);
-  if (created) await createDemoState(paths, ports);
-  else refreshEndpoints(paths, ports);
+  if (created) await createDemoState(paths, ports, hsm);
+  else {
+    checkDemoHsm(paths, hsm);
+    refreshEndpoints(paths, ports);
+  }
   for (const dir of [paths.packages, paths.audit, paths.run]) mkdirSync(dir, { recursive: true, mode: 0o700 });
   return created;
 }

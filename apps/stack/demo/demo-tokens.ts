@@ -1,8 +1,11 @@
-// The demo's three SoftHSM tokens (DESIGN section 8): node1, the founder, with the cluster
-// transfer secrets and a few CA-like keys; node2 holding the same secrets, received the way a
-// joining member receives them (RSA-OAEP under its own transport key); node3 fresh and empty.
+// The demo's three tokens (DESIGN section 8): node1, the founder, with the cluster transfer
+// secrets and a few CA-like keys; node2 holding the same secrets, received the way a joining member
+// receives them (RSA-OAEP under its own transport key); node3 fresh and empty. All SoftHSM, or with
+// KEYSYNC_DEMO_HSM=mixed node3 a Kryoptic token (DESIGN 16), so its join and every sync to it cross
+// implementations: SoftHSM wraps aes-kwp with 0x210A, Kryoptic unwraps it with 0x210B, and the
+// join's RSA-OAEP falls back to SHA-1, all SoftHSM has.
 import { join } from 'node:path';
-import { initSoftHsmToken, negotiateOaepHash, openToken, prepareSoftHsm } from '../../../libs/hsm';
+import { initSoftHsmToken, negotiateOaepHash, openToken, prepareSoftHsm, provisionTokens } from '../../../libs/hsm';
 import type { SoftHsmSetup, Token } from '../../../libs/hsm';
 import type { MemberConfig } from '../../../libs/config/types';
 import type { ClusterSecretsKcv, KeyGroup } from '../../../libs/hsm/types';
@@ -10,6 +13,18 @@ import { randomPin } from './demo-identities';
 import { writeSecretFile } from './secret-file';
 
 export const DEMO_MEMBER_IDS = ['node1', 'node2', 'node3'] as const;
+
+/** `softhsm`: three SoftHSM tokens; `mixed`: node3 on Kryoptic. Chosen by KEYSYNC_DEMO_HSM at the first start. */
+export const demoHsmModes = ['softhsm', 'mixed'] as const;
+export type DemoHsm = (typeof demoHsmModes)[number];
+
+/** KEYSYNC_DEMO_HSM, or an error that says what it may be. Unset or empty: softhsm. */
+export function demoHsmFromEnv(env: NodeJS.ProcessEnv = process.env): DemoHsm {
+  const value = env.KEYSYNC_DEMO_HSM ?? '';
+  if (value === '') return 'softhsm';
+  if ((demoHsmModes as readonly string[]).includes(value)) return value as DemoHsm;
+  throw new Error(`KEYSYNC_DEMO_HSM=${value} is not known: use "mixed" (node3 on a Kryoptic token) or "softhsm" (the default, three SoftHSM tokens).`);
+}
 
 /** Keys a CA would have on its HSM; all extractable, so they can be synced. */
 const DEMO_KEYS = [
@@ -29,18 +44,21 @@ export async function createFounderMaterial(founder: Token): Promise<{ secrets: 
 }
 
 export interface DemoTokens {
+  hsm: DemoHsm;
   setup: SoftHsmSetup;
-  members: Array<MemberConfig & { pinValue: string }>;
+  /** Each with the environment its module reads (SOFTHSM2_CONF, KRYOPTIC_CONF), so pkcs11-tool can be pointed at any of them. */
+  members: Array<MemberConfig & { pinValue: string; environment: Record<string, string> }>;
   secrets: ClusterSecretsKcv;
   founderKeys: KeyGroup[];
 }
 
 /**
  * Writes softhsm2.conf and tokens/ into `home`, initialises the three tokens with random PINs
- * (written to `<pinsDir>/<member>.pin`), and puts the cluster secrets and demo keys on them.
- * Sets SOFTHSM2_CONF for this process, as SoftHSM reads it when the module is first loaded.
+ * (written to `<pinsDir>/<member>.pin`), and puts the cluster secrets and demo keys on them; in the
+ * mixed demo node3's token is Kryoptic's, under `home/kryoptic/` (its KRYOPTIC_CONF there).
+ * Sets SOFTHSM2_CONF (and KRYOPTIC_CONF) for this process, as the modules read them when first loaded.
  */
-export async function createDemoTokens(home: string, pinsDir: string): Promise<DemoTokens> {
+export async function createDemoTokens(home: string, pinsDir: string, hsm: DemoHsm = 'softhsm'): Promise<DemoTokens> {
   const setup = prepareSoftHsm(home);
   process.env.SOFTHSM2_CONF = setup.confPath;
 
@@ -49,8 +67,14 @@ export async function createDemoTokens(home: string, pinsDir: string): Promise<D
     const pinValue = randomPin();
     const pinFile = join(pinsDir, `${id}.pin`);
     writeSecretFile(pinFile, pinValue);
+    if (hsm === 'mixed' && id === 'node3') {
+      const kryoptic = await provisionTokens('kryoptic', join(home, 'kryoptic'), [{ label: id, userPin: pinValue }]);
+      Object.assign(process.env, kryoptic.environment);
+      members.push({ id, pkcs11Module: kryoptic.pkcs11Module, tokenLabel: id, pin: { file: pinFile }, pinValue, environment: kryoptic.environment });
+      continue;
+    }
     await initSoftHsmToken(setup, id, pinValue, randomPin()); // the SO PIN is not needed again
-    members.push({ id, pkcs11Module: setup.modulePath, tokenLabel: id, pin: { file: pinFile }, pinValue });
+    members.push({ id, pkcs11Module: setup.modulePath, tokenLabel: id, pin: { file: pinFile }, pinValue, environment: { SOFTHSM2_CONF: setup.confPath } });
   }
 
   const [founderMember, joinedMember] = members;
@@ -70,7 +94,7 @@ export async function createDemoTokens(home: string, pinsDir: string): Promise<D
     } finally {
       await joined.close();
     }
-    return { setup, members, secrets, founderKeys };
+    return { hsm, setup, members, secrets, founderKeys };
   } finally {
     await founder.close();
   }
