@@ -30,6 +30,8 @@ const advice: Record<MemberFailureReason, string> = {
   'expired-package': 'The package is older than its lifetime; run the sync again to export a fresh one.',
   'unsupported-mechanism':
     "Its token lacks what is named above: for a wrap format the HSM offers under a vendor mechanism, name that mechanism in the member's wrapMechanisms (README: vendor modules); a key type the HSM cannot hold stays off this member.",
+  'invalid-data':
+    "The keys named above unwrapped but were not the package's keys, so they were destroyed again: the source's and this member's mechanisms for the wrap format disagree; check both members' wrapMechanisms (README: vendor modules), then run the sync again.",
 };
 
 export function adviceFor(reason: MemberFailureReason): string {

@@ -269,6 +269,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
           attempts: result.attempts,
           ...(result.copiesRemoved ? { copiesRemoved: result.copiesRemoved } : {}),
           ...(result.unsupportedKeys ? { unsupportedKeys: result.unsupportedKeys } : {}),
+          ...(result.invalidKeys ? { invalidKeys: result.invalidKeys } : {}),
         });
       } catch (error) {
         if (isCancellation(error)) fail(target.member, 'cancelled', `The sync of ${target.member} was cancelled.`);

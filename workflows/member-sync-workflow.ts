@@ -43,6 +43,7 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
   };
   const unsupportedKeys = resumed?.status.unsupportedKeys ?? input.unsupportedKeys;
   if (unsupportedKeys) status.unsupportedKeys = [...unsupportedKeys];
+  if (resumed?.status.invalidKeys) status.invalidKeys = [...resumed.status.invalidKeys];
   const gate = new ApprovalGate({
     workflowId,
     member: input.member,
@@ -143,17 +144,27 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
         const key = { class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint };
         (status.unsupportedKeys ??= []).push({ ...key, reason: 'unsupported-mechanism', detail: entry.reason ?? 'its token cannot hold this key' });
       }
+      // A key that unwrapped but failed its proof was destroyed again by the import: reported, never counted as held.
+      for (const entry of imported.entries) {
+        if (entry.outcome !== 'invalid-data' || status.invalidKeys?.some((known) => known.class === entry.class && known.id === entry.id)) continue;
+        const key = { class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint };
+        (status.invalidKeys ??= []).push({ ...key, reason: 'invalid-data', detail: entry.reason ?? 'it failed its proof after unwrap' });
+      }
     }
 
     enter('verifying');
     const inventory: KeyGroup[] = await callAgent({ ...agentOptions, heartbeats: false, hooks: agentHooks('verifying', 'verify') }, (agent) => agent.inventoryKeys());
-    const absent = missingAfterImport(input, [...status.conflicts, ...(status.unsupportedKeys ?? [])], inventory);
+    const absent = missingAfterImport(input, [...status.conflicts, ...(status.unsupportedKeys ?? []), ...(status.invalidKeys ?? [])], inventory);
     if (absent.length > 0) {
       return fail('hsm-error', `After the import ${input.member} still lacks ${absent.length} key(s): ${absent.join(', ')}.`);
     }
     const copied = copiesAfterImport(input, inventory);
     if (copied.length > 0) {
       return fail('hsm-error', `After the import ${input.member} still holds surplus copies of ${copied.join(', ')}.`);
+    }
+    if (status.invalidKeys && status.invalidKeys.length > 0) {
+      const keys = status.invalidKeys.map((key) => `${key.label} (${key.class} ${key.id})`).join(', ');
+      return fail('invalid-data', `On ${input.member}, ${keys} unwrapped but failed the proof of being the package's key (invalidKeys names each check) and were destroyed again; every other key was imported.`);
     }
     if (status.conflicts.length > 0) {
       const ids = status.conflicts.map((conflict) => `${conflict.label} (${conflict.class} ${conflict.id})`).join(', ');

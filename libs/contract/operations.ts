@@ -42,6 +42,7 @@ export const memberFailureReasons = [
   'cancelled',
   'expired-package',
   'unsupported-mechanism',
+  'invalid-data',
 ] as const;
 export type MemberFailureReason = (typeof memberFailureReasons)[number];
 
@@ -49,6 +50,17 @@ export type MemberFailureReason = (typeof memberFailureReasons)[number];
 export interface UnsupportedKey extends KeyRef {
   reason: 'unsupported-mechanism';
   /** What the token lacks, e.g. "no EC curve P-521 (it has P-256, P-384)". */
+  detail: string;
+}
+
+/**
+ * A key that unwrapped on a member but failed its proof there (DESIGN 16: fingerprint, KCV or HMAC
+ * check value): destroyed again at once, the member's other keys imported. Usually the two tokens'
+ * mechanisms for the wrap format disagree (a vendor override stating the wrong format).
+ */
+export interface InvalidKey extends KeyRef {
+  reason: 'invalid-data';
+  /** Which proof failed, e.g. "its check value (KCV) on this token is 1a2b3c, not the package's 4d5e6f"; never key bytes. */
   detail: string;
 }
 
@@ -105,6 +117,8 @@ export interface MemberSummary {
   workflowId?: string;
   /** Keys this member's token cannot hold: left out for it, the others imported (reason unsupported-mechanism). */
   unsupportedKeys?: UnsupportedKey[];
+  /** Keys that unwrapped but failed their proof on this member: destroyed again, the others imported (reason invalid-data). */
+  invalidKeys?: InvalidKey[];
 }
 
 /** One member's live state in an operation: the memberSync's `member-state` query and its result. */

@@ -7,6 +7,10 @@
 //   nothing else), SHA-256 for an NSS member sponsored by Kryoptic; recorded in state and history;
 // - a target kept off aes-kwp (configuration `"aes-kwp": "none"`) shares no format with a SoftHSM
 //   source: it fails unsupported-mechanism before anything is exported, while another target syncs.
+// - two members whose overrides disagree about aes-kwp (NSS wrapping with its 0x210A, which is
+//   RFC 3394 over PKCS#7; SoftHSM unwrapping with plain RFC 3394): the AES and HMAC keys arrive
+//   wrong without an error, fail their proof and are destroyed; the member fails invalid-data,
+//   naming them, with the key pair imported.
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeySelector } from '../../libs/contract/keys';
@@ -31,6 +35,9 @@ const SPECS: Array<GenerateKeySpec & { id: string; label: string }> = [
 const selectorOf = (spec: (typeof SPECS)[number]): KeySelector => ({ class: spec.keyType === 'aes' || spec.keyType === 'generic-secret' ? 'secret' : 'private', id: spec.id });
 
 const MECHANISM = { softhsm: '0x210A', standard: '0x210B' };
+/** Mechanism numbers for the mismatched overrides (the configuration refuses 0x2109; a member's token reference takes any number). */
+const CKM_AES_KEY_WRAP = 0x2109;
+const CKM_AES_KEY_WRAP_PAD = 0x210a;
 
 describe('keySync and join across SoftHSM, Kryoptic and NSS softoken', () => {
   let fixture: ClusterFixture;
@@ -46,10 +53,10 @@ describe('keySync and join across SoftHSM, Kryoptic and NSS softoken', () => {
 
   beforeAll(async () => {
     fixture = await createClusterFixture({
-      members: ['soft1', 'kry1', 'nss1', 'soft2', 'kryjoin', 'nssjoin', 'krypkcs7'],
-      implementations: { kry1: 'kryoptic', kryjoin: 'kryoptic', krypkcs7: 'kryoptic', nss1: 'nss', nssjoin: 'nss' },
-      wrapMechanisms: { krypkcs7: { 'aes-kwp': 'none' } },
-      withSecrets: ['soft1', 'kry1', 'nss1', 'soft2', 'krypkcs7'],
+      members: ['soft1', 'kry1', 'nss1', 'soft2', 'kryjoin', 'nssjoin', 'krypkcs7', 'nssbad', 'softbad'],
+      implementations: { kry1: 'kryoptic', kryjoin: 'kryoptic', krypkcs7: 'kryoptic', nss1: 'nss', nssjoin: 'nss', nssbad: 'nss' },
+      wrapMechanisms: { krypkcs7: { 'aes-kwp': 'none' }, nssbad: { 'aes-kwp': CKM_AES_KEY_WRAP_PAD }, softbad: { 'aes-kwp': CKM_AES_KEY_WRAP } },
+      withSecrets: ['soft1', 'kry1', 'nss1', 'soft2', 'krypkcs7', 'nssbad', 'softbad'],
       joinPolicy: { approvals: 0, timeoutSeconds: 60 },
     });
     await fixture.withToken('soft1', async (token) => {
@@ -165,5 +172,30 @@ describe('keySync and join across SoftHSM, Kryoptic and NSS softoken', () => {
     expect(result.tokens?.find((token) => token.member === 'krypkcs7')?.wrapMechanism).toBeUndefined();
     await expect(fixture.client.workflow.getHandle(memberSyncWorkflowId(workflowId, 'krypkcs7')).describe()).rejects.toThrow();
     expect((await fixture.withToken('krypkcs7', (token) => token.inventory())).map((group) => group.id)).toEqual([]);
+  });
+
+  it('keys that unwrap wrong (the two members’ mechanisms for aes-kwp disagree) are destroyed: the member fails invalid-data naming them, the key pair imported', async () => {
+    const specs = [
+      { keyType: 'ec', curve: 'P-256', label: 'bad-ec', id: '7f01' },
+      { keyType: 'aes', size: 256, label: 'bad-aes', id: '7f02' },
+      { keyType: 'generic-secret', size: 256, label: 'bad-hmac', id: '7f03' },
+    ] as const;
+    await fixture.withToken('nssbad', async (token) => {
+      for (const spec of specs) await token.generateKey(spec);
+    });
+    const { workflowId, result } = await sync('nssbad', ['softbad']);
+    expect(result.state).toBe('failed');
+    const member = result.members[0]!;
+    expect(member).toMatchObject({ member: 'softbad', state: 'failed', reason: 'invalid-data', keysImported: 1 });
+    expect(member.invalidKeys?.map((key) => [key.label, key.reason])).toEqual([
+      ['bad-aes', 'invalid-data'],
+      ['bad-hmac', 'invalid-data'],
+    ]);
+    for (const key of member.invalidKeys ?? []) expect(key.detail).toMatch(/check value .* not the package's/);
+    expect(member.detail).toMatch(/^On softbad, bad-aes \(secret 7f02\), bad-hmac \(secret 7f03\) unwrapped but failed the proof of being the package's key \(invalidKeys names each check\) and were destroyed again; every other key was imported\. The keys named above/);
+    expect((await fixture.withToken('softbad', (token) => token.inventory())).map((group) => group.label)).toEqual(['bad-ec']);
+    // The member's audit record carries no key byte or PIN.
+    const history = await fetchHistoryJson(fixture.client, memberSyncWorkflowId(workflowId, 'softbad'));
+    expect(secretsIn(history, secretsToLookFor(fixture.pins, fixture.packagesDir))).toBe(0);
   });
 });

@@ -199,9 +199,8 @@ function memberView(member: MemberSummary | MemberStatus): OperationMemberDto {
     attempts: member.attempts,
     ...(member.workflowId ? { workflowId: member.workflowId } : {}),
     ...('approvals' in member && member.approvals ? { approvals: approvalsView(member.approvals) } : {}),
-    ...(member.unsupportedKeys
-      ? { unsupportedKeys: member.unsupportedKeys.map((key) => ({ class: key.class, id: key.id, label: key.label, fingerprint: key.fingerprint, reason: key.reason, detail: key.detail })) }
-      : {}),
+    ...(member.unsupportedKeys ? { unsupportedKeys: member.unsupportedKeys.map(({ class: keyClass, id, label, fingerprint, reason, detail }) => ({ class: keyClass, id, label, fingerprint, reason, detail })) } : {}),
+    ...(member.invalidKeys ? { invalidKeys: member.invalidKeys.map(({ class: keyClass, id, label, fingerprint, reason, detail }) => ({ class: keyClass, id, label, fingerprint, reason, detail })) } : {}),
   };
 }
 

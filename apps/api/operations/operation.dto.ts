@@ -55,7 +55,7 @@ export class ApprovalStatusDto {
   coveredBy?: string;
 }
 
-export class UnsupportedKeyDto {
+export class KeyRefDto {
   @ApiProperty({ enum: keyClasses })
   class!: KeyClass;
 
@@ -67,11 +67,21 @@ export class UnsupportedKeyDto {
 
   @ApiProperty()
   fingerprint!: string;
+}
 
+export class UnsupportedKeyDto extends KeyRefDto {
   @ApiProperty({ enum: ['unsupported-mechanism'] })
   reason!: 'unsupported-mechanism';
 
   @ApiProperty({ description: 'What the member’s token lacks for this key.', example: 'no EC curve P-521 (it has P-256, P-384)' })
+  detail!: string;
+}
+
+export class InvalidKeyDto extends KeyRefDto {
+  @ApiProperty({ enum: ['invalid-data'] })
+  reason!: 'invalid-data';
+
+  @ApiProperty({ description: 'Which proof failed after unwrap (fingerprint, KCV or HMAC check value); never key bytes.', example: "its check value (KCV) on this token is 1a2b3c, not the package's 4d5e6f" })
   detail!: string;
 }
 
@@ -140,20 +150,9 @@ export class OperationMemberDto {
 
   @ApiPropertyOptional({ type: [UnsupportedKeyDto], description: 'Keys this member’s token cannot hold (a curve it lacks, an RSA size outside its range, no HMAC): left out for it alone, reason unsupported-mechanism.' })
   unsupportedKeys?: UnsupportedKeyDto[];
-}
 
-export class KeyRefDto {
-  @ApiProperty({ enum: keyClasses })
-  class!: KeyClass;
-
-  @ApiProperty({ description: 'CKA_ID, hex.' })
-  id!: string;
-
-  @ApiProperty()
-  label!: string;
-
-  @ApiProperty()
-  fingerprint!: string;
+  @ApiPropertyOptional({ type: [InvalidKeyDto], description: 'Keys that unwrapped on this member but failed their proof (fingerprint, KCV or HMAC check value): destroyed again, the other keys imported, reason invalid-data.' })
+  invalidKeys?: InvalidKeyDto[];
 }
 
 export class JoinDetailDto {

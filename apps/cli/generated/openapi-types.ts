@@ -589,6 +589,21 @@ export interface components {
             histories: components["schemas"]["WorkflowHistoryDto"][];
             operationId: string;
         };
+        InvalidKeyDto: {
+            /** @enum {string} */
+            class: "private" | "secret";
+            /**
+             * @description Which proof failed after unwrap (fingerprint, KCV or HMAC check value); never key bytes.
+             * @example its check value (KCV) on this token is 1a2b3c, not the package's 4d5e6f
+             */
+            detail: string;
+            fingerprint: string;
+            /** @description CKA_ID, hex. */
+            id: string;
+            label: string;
+            /** @enum {string} */
+            reason: "invalid-data";
+        };
         InventoryKeyDto: {
             /** @description Private keys: the certificate object with this id (the newest when several differ). Absent: none (or an agent that does not report it; see hasCertificate). */
             certificate?: components["schemas"]["CertificateFactsDto"];
@@ -810,6 +825,8 @@ export interface components {
             copiesRemoved?: number;
             /** @description What happened and what to do, for an operator. */
             detail?: string;
+            /** @description Keys that unwrapped on this member but failed their proof (fingerprint, KCV or HMAC check value): destroyed again, the other keys imported, reason invalid-data. */
+            invalidKeys?: components["schemas"]["InvalidKeyDto"][];
             keysImported: number;
             keysSkipped: number;
             /** @example node2 */
@@ -820,7 +837,7 @@ export interface components {
              */
             objectsDestroyed?: number;
             /** @enum {string} */
-            reason?: "rejected" | "approval-timeout" | "conflict" | "tampered-package" | "wrong-cluster" | "hsm-error" | "cancelled" | "expired-package" | "unsupported-mechanism";
+            reason?: "rejected" | "approval-timeout" | "conflict" | "tampered-package" | "wrong-cluster" | "hsm-error" | "cancelled" | "expired-package" | "unsupported-mechanism" | "invalid-data";
             /** @enum {string} */
             state: "pending" | "awaiting-approval" | "waiting-for-node" | "importing" | "verifying" | "in-sync" | "failed" | "destroying" | "retired";
             /** @description Keys this member’s token cannot hold (a curve it lacks, an RSA size outside its range, no HMAC): left out for it alone, reason unsupported-mechanism. */
