@@ -98,7 +98,7 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
       });
     },
 
-    async importPackage({ package: ref }: ImportPackageInput): Promise<ImportResult> {
+    async importPackage({ package: ref, update }: ImportPackageInput): Promise<ImportResult> {
       return run(async () => {
         const bytes = await packageStore.get(ref.digest);
         const context = Context.current();
@@ -116,6 +116,7 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
               }
             },
             shouldStop: () => context.cancellationSignal.aborted,
+            ...(update ? { update } : {}),
           }),
         ));
         // The import stopped between two key groups because the activity was cancelled: report it as such.
@@ -123,7 +124,7 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
           note('import stopped by cancellation', { member: member.id, digest: ref.digest, handled: result.entries.length });
           throw context.cancellationSignal.reason ?? new Error('cancelled');
         }
-        note('package imported', { member: member.id, digest: ref.digest, imported: result.imported, skipped: result.skipped, conflicts: result.conflicts, copiesRemoved: result.copiesRemoved ?? 0, incompleteRemoved: result.incompleteRemoved ?? 0 });
+        note('package imported', { member: member.id, digest: ref.digest, imported: result.imported, skipped: result.skipped, conflicts: result.conflicts, copiesRemoved: result.copiesRemoved ?? 0, incompleteRemoved: result.incompleteRemoved ?? 0, ...(update ? { updated: result.updated ?? 0, notUpdated: result.notUpdated ?? 0 } : {}) });
         return result;
       });
     },

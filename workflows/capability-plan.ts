@@ -86,7 +86,7 @@ export function withoutKeysNotHeld(
     const keep = (key: { class: string; id: string }) => !out.has(`${key.class}:${key.id}`);
     return { ...target, missing: target.missing.filter(keep), duplicated: target.duplicated.filter(keep) };
   });
-  const needed = new Set(targets.flatMap((target) => [...target.missing, ...target.duplicated].map((key) => `${key.class}:${key.id}`)));
+  const needed = new Set(targets.flatMap((target) => [...target.missing, ...target.duplicated, ...target.differs].map((key) => `${key.class}:${key.id}`)));
   const selection = plan.selection.filter((key: KeySelector) => needed.has(`${key.class}:${key.id}`));
   return { plan: { ...plan, targets, selection }, notHeld };
 }

@@ -1,6 +1,7 @@
 // What a drift watch does about the drift it found (DESIGN section 5, driftWatch). Pure, so unit
 // tests cover it and the workflow stays deterministic.
 import type { DriftEntry, DriftSyncRequest } from '../libs/contract/drift';
+import { certificateToUpdate } from '../libs/contract/key-differences';
 import type { ClusterSecretsKcv, KeyRef } from '../libs/contract/keys';
 
 export interface DriftSyncPlan {
@@ -48,6 +49,34 @@ export function planDriftSyncs(drift: readonly DriftEntry[], memberOrder: readon
     open = open.filter((entry) => !chosen.has(entry));
   }
   return { syncs, notExportable };
+}
+
+/**
+ * The keySyncs that heal certificate differences (drift state differs): from the holder of the
+ * newest certificate (the entry's reference, when it can wrap the key) to the members whose
+ * certificate is older, absent, or has stale ones beside it. Labels are never healed: a label
+ * difference is reported only. One sync per source, members in cluster order.
+ */
+export function planCertificateSyncs(drift: readonly DriftEntry[], memberOrder: readonly string[]): DriftSyncRequest[] {
+  const bySource = new Map<string, { keyIds: Set<string>; targets: Set<string> }>();
+  for (const entry of drift) {
+    if (entry.conflicting || entry.reference === undefined || (entry.differsOn ?? []).length === 0) continue;
+    const reference = entry.holders.find((holder) => holder.member === entry.reference);
+    if (!reference?.exportable || !reference.certificate) continue;
+    const facts = (holder: DriftEntry['holders'][number]) => ({ ...holder, label: holder.label ?? entry.label });
+    const targets = entry.holders.filter((holder) => holder.member !== reference.member && certificateToUpdate(facts(holder), facts(reference)));
+    if (targets.length === 0) continue;
+    const sync = bySource.get(reference.member) ?? { keyIds: new Set<string>(), targets: new Set<string>() };
+    sync.keyIds.add(entry.id);
+    for (const target of targets) sync.targets.add(target.member);
+    bySource.set(reference.member, sync);
+  }
+  return memberOrder
+    .filter((member) => bySource.has(member))
+    .map((source) => {
+      const sync = bySource.get(source) as { keyIds: Set<string>; targets: Set<string> };
+      return { source, keyIds: [...sync.keyIds].sort(), targets: memberOrder.filter((member) => sync.targets.has(member)) };
+    });
 }
 
 /**

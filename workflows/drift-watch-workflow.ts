@@ -15,7 +15,8 @@ import type { DriftMemberView, DriftWatchInput, DriftWatchResult, DriftWatchStat
 import { KeySyncCluster, KeySyncKind, KeySyncState } from '../libs/contract/search-attributes';
 import { startAutomaticSync } from './automatic-sync';
 import { surveyCluster } from './cluster-survey';
-import { clusterKcv, kcvKey, planDriftSyncs } from './drift-plan';
+import { clusterKcv, kcvKey, planCertificateSyncs, planDriftSyncs } from './drift-plan';
+import { keyUpdatesPatch } from './key-updates';
 import { computeDrift } from './plan';
 import type { Inventories } from './plan';
 import { agentTiming } from './timing';
@@ -66,7 +67,9 @@ export async function driftWatchWorkflow(input: DriftWatchInput): Promise<DriftW
   });
 
   if (input.mode === 'auto') {
-    for (const request of plan.syncs) {
+    // A renewed certificate heals from the member that holds the newest (runs recorded before updates start only the syncs of missing keys).
+    const certificateSyncs = patched(keyUpdatesPatch) ? planCertificateSyncs(result.drift, cluster.members) : [];
+    for (const request of [...plan.syncs, ...certificateSyncs]) {
       const { sync } = await startAutomaticSync(cluster, request, input.requestedBy ?? driftWatchRequester, input.timing, 'drift', checkedAt);
       result.syncs.push(sync);
     }

@@ -51,6 +51,7 @@ import { capabilitiesPatch, decideWrapFormat, tokenInUse, unsupportedKeysText, w
 import { clusterFromConfiguration } from './cluster-resolution';
 import { sameKcv } from './cluster-secrets-kcv';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
+import { keyUpdatesPatch, syncUpdates } from './key-updates';
 import { keyRef, planSync } from './plan';
 import type { Inventories, TargetPlan } from './plan';
 import { runBounded } from './pool';
@@ -186,13 +187,19 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     }
 
     const keyIds = input.repair ? duplicatedKeyIds(sourceInventory) : input.keyIds;
-    const { plan, notHeld } = withoutKeysNotHeld(planSync({ source: input.source, targets: participating, keyIds, inventories }), inventories[input.source] ?? [], capabilities);
+    // Keys a target holds with another label or certificate than the source's are brought to it (updates.labels: false for automatic syncs).
+    const updates = patched(keyUpdatesPatch) ? syncUpdates(input) : undefined;
+    const { plan, notHeld } = withoutKeysNotHeld(
+      planSync({ source: input.source, targets: participating, keyIds, inventories, ...(updates ? { updates } : {}) }),
+      inventories[input.source] ?? [],
+      capabilities,
+    );
     operation.notExportable = plan.notExportable;
     const toSync: TargetPlan[] = [];
     for (const target of plan.targets) {
       const unsupportedKeys = notHeld[target.member];
       if (unsupportedKeys) summaryOf(target.member).unsupportedKeys = unsupportedKeys;
-      if (target.missing.length > 0 || target.duplicated.length > 0) {
+      if (target.missing.length > 0 || target.duplicated.length > 0 || target.differs.length > 0) {
         toSync.push(target);
       } else if (target.conflicts.length > 0) {
         const ids = target.conflicts.map((conflict) => `${conflict.label} (${conflict.class} ${conflict.id})`).join(', ');
@@ -237,6 +244,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
       const expected: KeyRef[] = [...target.missing, ...target.duplicated]
         .map((key) => packaged.get(`${key.class}:${key.id}`))
         .filter((entry): entry is KeyRef => entry !== undefined);
+      const toUpdate = target.differs.filter((key) => packaged.has(`${key.class}:${key.id}`));
       const childId = memberSyncWorkflowId(workflowId, target.member);
       summary.workflowId = childId;
       try {
@@ -253,6 +261,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
               expected,
               knownConflicts: target.conflicts,
               ...(notHeld[target.member] ? { unsupportedKeys: notHeld[target.member] } : {}),
+              ...(updates && toUpdate.length > 0 ? { update: { labels: updates.labels, certificates: updates.certificates, keys: toUpdate } } : {}),
               approvers: cluster.approvers,
               policy: policyOf(target.member),
               preApproval: preApprovalOf(target.member),
@@ -266,6 +275,8 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
           detail: result.detail,
           keysImported: result.keysImported,
           keysSkipped: result.keysSkipped,
+          ...(result.keysUpdated !== undefined ? { keysUpdated: result.keysUpdated } : {}),
+          ...(result.notUpdated ? { notUpdated: result.notUpdated } : {}),
           attempts: result.attempts,
           ...(result.copiesRemoved ? { copiesRemoved: result.copiesRemoved } : {}),
           ...(result.unsupportedKeys ? { unsupportedKeys: result.unsupportedKeys } : {}),

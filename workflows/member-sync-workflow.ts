@@ -23,6 +23,7 @@ import { ApprovalGate } from './approval-gate';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
 import { unsupportedKeysText } from './capability-plan';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
+import { importUpdateRequest, notUpdatedOf, stillDiffering, updatesText } from './key-updates';
 import { agentTiming } from './timing';
 import { tombstoneOf } from './retired-keys';
 import { liftTombstones, standingTombstones, tombstonesPatch } from './tombstones';
@@ -41,6 +42,8 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
     approvals: { required: input.policy.approvals, granted: [], refused: [] },
     conflicts: [...(resumed?.status.conflicts ?? input.knownConflicts ?? [])],
   };
+  if (input.update) status.keysUpdated = resumed?.status.keysUpdated ?? 0;
+  if (resumed?.status.notUpdated) status.notUpdated = [...resumed.status.notUpdated];
   const unsupportedKeys = resumed?.status.unsupportedKeys ?? input.unsupportedKeys;
   if (unsupportedKeys) status.unsupportedKeys = [...unsupportedKeys];
   if (resumed?.status.invalidKeys) status.invalidKeys = [...resumed.status.invalidKeys];
@@ -119,11 +122,18 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
       enter('importing');
       const imported: ImportResult = await callAgent(
         { ...agentOptions, heartbeats: true, hooks: countAttempts(status, agentHooks('importing', 'import')) },
-        (agent) => agent.importPackage({ operationId: input.operationId, package: input.package }),
+        (agent) => agent.importPackage({ operationId: input.operationId, package: input.package, ...(input.update ? { update: importUpdateRequest(input.update) } : {}) }),
       );
       status.keysImported = imported.imported;
       status.keysSkipped = imported.skipped;
       const details: string[] = [];
+      if (input.update) {
+        status.keysUpdated = imported.updated ?? 0;
+        const notUpdated = notUpdatedOf(imported);
+        if (notUpdated.length > 0) status.notUpdated = notUpdated;
+        const text = updatesText(imported, notUpdated);
+        if (text) details.push(text);
+      }
       if (imported.copiesRemoved) {
         status.copiesRemoved = imported.copiesRemoved;
         const removed = imported.entries.filter((entry) => (entry.copiesRemoved ?? 0) > 0);
@@ -157,6 +167,10 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
     const absent = missingAfterImport(input, [...status.conflicts, ...(status.unsupportedKeys ?? []), ...(status.invalidKeys ?? [])], inventory);
     if (absent.length > 0) {
       return fail('hsm-error', `After the import ${input.member} still lacks ${absent.length} key(s): ${absent.join(', ')}.`);
+    }
+    const differing = stillDiffering(input.update, status.notUpdated ?? [], inventory);
+    if (differing.length > 0) {
+      return fail('hsm-error', `After the import ${input.member} still holds ${differing.join(', ')} with another label or certificate than the source's.`);
     }
     const copied = copiesAfterImport(input, inventory);
     if (copied.length > 0) {

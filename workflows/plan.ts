@@ -1,8 +1,9 @@
 // What a key sync has to do, from the inventories of the members (DESIGN sections 3 and 5). Pure:
 // the keySync workflow runs it, and driftWatch, the API's inventory view and tests reuse it.
 import type { DriftEntry } from '../libs/contract/drift';
-import { differencesFrom, referenceHolder } from '../libs/contract/key-differences';
+import { certificateToUpdate, differencesFrom, referenceHolder } from '../libs/contract/key-differences';
 import type { KeyGroup, KeyRef, KeySelector } from '../libs/contract/keys';
+import type { KeyUpdateTarget } from '../libs/contract/operation-inputs';
 import type { KeyConflict } from '../libs/contract/operations';
 
 /** A member's inventory, or null when its agent did not answer in time (its needs are unknown). */
@@ -18,6 +19,23 @@ export interface TargetPlan {
   conflicts: KeyConflict[];
   /** Selected keys this member holds with identical surplus copies: packaged too, so its import removes them. */
   duplicated: KeyRef[];
+  /**
+   * Selected keys this member holds (same fingerprint) with another label or certificate than the
+   * source (drift state differs), as far as the request's `updates` allow: packaged too, so its
+   * import brings them to the source's. Empty when the request asks no updates.
+   */
+  differs: KeyUpdateTarget[];
+}
+
+/**
+ * What a sync may update on keys a target already holds: labels and certificates (an operator's
+ * sync), certificates only and only to a newer one (an automatic sync: drift heals a certificate
+ * from the newest, never a label).
+ */
+export interface PlanUpdates {
+  labels: boolean;
+  certificates: boolean;
+  newerCertificatesOnly?: boolean;
 }
 
 export interface SyncPlan {
@@ -37,6 +55,8 @@ export interface PlanRequest {
   /** CKA_IDs (hex) to sync; absent: every key on the source. */
   keyIds?: readonly string[];
   inventories: Inventories;
+  /** Absent: keys a target holds are never updated (histories recorded before updates). */
+  updates?: PlanUpdates;
 }
 
 const identity = (key: { class: string; id: string }): string => `${key.class}:${key.id.toLowerCase()}`;
@@ -66,7 +86,7 @@ export function planSync(request: PlanRequest): SyncPlan {
   const targets = request.targets.map((member): TargetPlan => {
     const inventory = request.inventories[member];
     if (inventory === undefined || inventory === null) {
-      return { member, inventoryKnown: false, missing: exportable.map(keyRef), conflicts: [], duplicated: [] };
+      return { member, inventoryKnown: false, missing: exportable.map(keyRef), conflicts: [], duplicated: [], differs: [] };
     }
     const fingerprintsById = new Map<string, Set<string>>();
     const withCopies = new Set<string>();
@@ -80,6 +100,7 @@ export function planSync(request: PlanRequest): SyncPlan {
     const missing: KeyRef[] = [];
     const conflicts: KeyConflict[] = [];
     const duplicated: KeyRef[] = [];
+    const differs: KeyUpdateTarget[] = [];
     for (const group of exportable) {
       const ref = keyRef(group);
       const present = fingerprintsById.get(identity(group));
@@ -93,19 +114,36 @@ export function planSync(request: PlanRequest): SyncPlan {
           sourceFingerprint: ref.fingerprint,
           memberFingerprint: [...present].sort().join(','),
         });
-      } else if (withCopies.has(`${identity(group)}:${ref.fingerprint}`)) {
-        duplicated.push(ref);
+      } else {
+        if (withCopies.has(`${identity(group)}:${ref.fingerprint}`)) duplicated.push(ref);
+        const held = inventory.find((candidate) => identity(candidate) === identity(group) && candidate.fingerprint.toLowerCase() === ref.fingerprint);
+        const update = request.updates && held ? updateFor(held, group, request.updates) : undefined;
+        if (update) differs.push(update);
       }
     }
-    return { member, inventoryKnown: true, missing, conflicts, duplicated };
+    return { member, inventoryKnown: true, missing, conflicts, duplicated, differs };
   });
 
-  const needed = new Set(targets.flatMap((target) => [...target.missing, ...target.duplicated].map(identity)));
+  const needed = new Set(targets.flatMap((target) => [...target.missing, ...target.duplicated, ...target.differs].map(identity)));
   const selection = exportable
     .filter((group) => needed.has(identity(group)))
     .map((group): KeySelector => ({ class: group.class, id: group.id.toLowerCase() }));
 
   return { source: request.source, selection, notExportable, unknownKeyIds, targets };
+}
+
+/** The update a target's copy of a key needs to match the source's, within what `updates` allows; undefined when none. */
+function updateFor(held: KeyGroup, source: KeyGroup, updates: PlanUpdates): KeyUpdateTarget | undefined {
+  const target = { ...held, member: 'target' };
+  const from = { ...source, member: 'source' };
+  const label = updates.labels && held.label !== source.label;
+  let certificate = updates.certificates && certificateToUpdate(target, from);
+  if (certificate && updates.newerCertificatesOnly && held.certificate && held.certificate.fingerprint !== source.certificate?.fingerprint) {
+    // An automatic sync never puts an older certificate over a newer one (the same one with stale ones beside it is completed).
+    certificate = Date.parse(source.certificate?.notBefore ?? '') > Date.parse(held.certificate.notBefore);
+  }
+  if (!label && !certificate) return undefined;
+  return { ...keyRef(source), ...(certificate && source.certificate ? { certificate: source.certificate.fingerprint } : {}) };
 }
 
 /**

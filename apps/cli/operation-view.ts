@@ -43,11 +43,13 @@ export function memberLine(member: OperationMember, operation: Operation, paint:
   const state =
     member.state === 'in-sync' || member.state === 'retired' ? paint.ok(member.state) : member.state === 'failed' ? paint.bad(`failed (${member.reason ?? 'unknown'})`) : paint.warn(member.state);
   const parts = [`${member.member}`, state, keys];
+  if (member.keysUpdated) parts.push(`${member.keysUpdated} updated (label or certificate)`);
   if (member.copiesRemoved) parts.push(copiesText(member.copiesRemoved));
   parts.push(`attempts ${member.attempts}`);
   const waiting = waitingFor(member, operation);
   if (waiting) parts.push(waiting);
   if (member.state === 'failed' && member.detail) parts.push(member.detail);
+  else if (member.notUpdated?.length) parts.push(`left differing ${member.notUpdated.map((key) => `${key.label} (${key.reason})`).join(', ')}`);
   else if (member.unsupportedKeys?.length) parts.push(`cannot hold ${member.unsupportedKeys.map((key) => `${key.label} (${key.detail})`).join(', ')}`);
   return parts.join('  ');
 }

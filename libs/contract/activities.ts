@@ -5,7 +5,7 @@
 // not) and never a PIN, because all of it is recorded in workflow histories.
 import type { ClusterSnapshot } from './cluster';
 import type { TokenCapabilities, WrapFormat } from './hsm-capabilities';
-import type { ClusterSecretsKcv, ImportResult, KeyGroup, KeyRef, KeySelector, OaepHash, PackageRef } from './keys';
+import type { ClusterSecretsKcv, ImportResult, KeyGroup, KeyRef, KeySelector, KeyUpdateRequest, OaepHash, PackageRef } from './keys';
 import type { DestroyKeyGroupInput, DestroyKeyGroupResult, RetiredKeysInput, Tombstone } from './retire';
 
 export interface ExportKeysInput {
@@ -29,6 +29,8 @@ export interface ExportKeysResult {
 export interface ImportPackageInput {
   operationId: string;
   package: PackageRef;
+  /** Keys the member holds that the import brings to the package's label and certificate (absent: none). */
+  update?: KeyUpdateRequest;
 }
 
 export interface TransportKeyResult {

@@ -55,12 +55,29 @@ export interface MemberSyncInput {
   knownConflicts?: KeyConflict[];
   /** Keys the member's token cannot hold (from the pre-flight's capabilities): not expected, reported as unsupported-mechanism. */
   unsupportedKeys?: UnsupportedKey[];
+  /**
+   * Keys the member holds with another label or certificate than the source (drift state
+   * differs): the import brings them to the source's, and the verify checks it. Absent: none.
+   */
+  update?: MemberKeyUpdates;
   approvers: ApproverConfig[];
   policy: ApprovalPolicy;
   preApproval?: PreApproval;
   timing?: Partial<AgentTiming>;
   /** Set only by the workflow itself when it continues as new during a long wait for its node. */
   resume?: MemberSyncResume;
+}
+
+/** What a memberSync updates: which of label and certificate, and for each key the source's label and certificate fingerprint. */
+export interface MemberKeyUpdates {
+  labels: boolean;
+  certificates: boolean;
+  keys: KeyUpdateTarget[];
+}
+
+/** A key to update: its identity and the source's label; `certificate` the source's certificate fingerprint when the certificate is updated. */
+export interface KeyUpdateTarget extends KeyRef {
+  certificate?: string;
 }
 
 /** What a memberSync carries into its next run: approvals already decided, attempts, and how far it got. */

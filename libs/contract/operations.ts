@@ -93,6 +93,14 @@ export interface KeyConflict {
   memberFingerprint?: string;
 }
 
+/** A key a sync would have updated (label, certificate) but the member's module refused the change. */
+export interface NotUpdatedKey {
+  class: KeyClass;
+  id: string;
+  label: string;
+  reason: string;
+}
+
 export interface LastError {
   type: string;
   message: string;
@@ -109,6 +117,10 @@ export interface MemberSummary {
   keysSkipped: number;
   /** Import attempts that an agent started (waiting on a down node does not count). */
   attempts: number;
+  /** Keys the member held with another label or certificate, brought to the source's (drift state differs); absent in histories recorded before updates. */
+  keysUpdated?: number;
+  /** Keys whose update the member's module refused: they stay `differs` (reason says why); absent: none. */
+  notUpdated?: NotUpdatedKey[];
   /** Identical surplus copies of key objects (key, public key, certificate) the import removed; absent: none. */
   copiesRemoved?: number;
   /** A retire's member: the token objects (key, public key, certificate) its destroy removed. */

@@ -132,6 +132,14 @@ describe('a repair as the CLI prints it', () => {
     expect(verdict(operation, paint)).toBe('sync:demo:k-1: every member is in-sync; 3 surplus copies removed.');
   });
 
+  it('says on the member line how many keys a sync updated, and which it left differing and why', () => {
+    const operation = repair();
+    const member = { ...(operation.members[0] as Operation['members'][number]), keysUpdated: 1 };
+    expect(memberLine(member, operation, paint)).toBe('node2  in-sync  keys 0 of 1 imported, 1 already there  1 updated (label or certificate)  attempts 1');
+    const refused = { ...member, keysUpdated: 0, notUpdated: [{ class: 'private' as const, id: 'aa', label: 'ca', reason: 'CKR_ATTRIBUTE_READ_ONLY' }] };
+    expect(memberLine(refused, operation, paint)).toBe('node2  in-sync  keys 0 of 1 imported, 1 already there  attempts 1  left differing ca (CKR_ATTRIBUTE_READ_ONLY)');
+  });
+
   it('says a repair removed nothing when there was nothing to remove; a sync without removals says nothing of copies', () => {
     expect(verdict(repair(), paint)).toBe('sync:demo:k-1: every member is in-sync; 0 surplus copies removed.');
     expect(verdict({ ...repair(), kind: 'sync' }, paint)).toBe('sync:demo:k-1: every member is in-sync.');

@@ -1,6 +1,8 @@
 // The pure part of the drift watch: which syncs close a drift, which keys it must never touch.
 import { describe, expect, it } from 'vitest';
-import { automaticSyncId, clusterKcv, planDriftSyncs } from '../../workflows/drift-plan';
+import { automaticSyncId, clusterKcv, planCertificateSyncs, planDriftSyncs } from '../../workflows/drift-plan';
+import { computeDrift } from '../../workflows/plan';
+import type { KeyGroup } from '../../libs/contract/keys';
 import type { DriftEntry } from '../../libs/contract/drift';
 
 const members = ['node1', 'node2', 'node3'];
@@ -60,5 +62,39 @@ describe('clusterKcv', () => {
     const theirs = { ktkKcv: 'cc', pmkKcv: 'dd' };
     expect(clusterKcv([{ member: 'node1', kcv: theirs }, { member: 'node2', kcv: ours }, { member: 'node3', kcv: { ktkKcv: 'AA', pmkKcv: 'BB' } }, { member: 'node4', kcv: null }])).toEqual(ours);
     expect(clusterKcv([{ member: 'node1', kcv: null }])).toBeNull();
+  });
+});
+
+describe('planCertificateSyncs', () => {
+  const group = (id: string, overrides: Partial<KeyGroup> = {}): KeyGroup => ({
+    class: 'private',
+    keyType: 'ec',
+    curve: 'P-256',
+    label: `key-${id}`,
+    id,
+    fingerprint: `f${id}`,
+    usages: ['sign'],
+    hasPublicKey: true,
+    hasCertificate: true,
+    certificate: { fingerprint: 'c-old', notBefore: '2025-01-01T00:00:00.000Z' },
+    exportable: true,
+    ...overrides,
+  });
+  const renewed = { certificate: { fingerprint: 'c-new', notBefore: '2026-01-01T00:00:00.000Z' } };
+
+  it('heals a certificate from the member with the newest to those with an older one, one sync per source', () => {
+    const drift = computeDrift({ node1: [group('01'), group('02')], node2: [group('01', renewed), group('02')], node3: [group('01'), group('02', renewed)] });
+    expect(planCertificateSyncs(drift, members)).toEqual([
+      { source: 'node2', keyIds: ['01'], targets: ['node1', 'node3'] },
+      { source: 'node3', keyIds: ['02'], targets: ['node1', 'node2'] },
+    ]);
+  });
+
+  it('never heals a label, and never from a member that cannot wrap the key', () => {
+    const relabelled = computeDrift({ node1: [group('01', { label: 'renamed' })], node2: [group('01')], node3: [group('01')] });
+    expect(relabelled[0]?.differsOn).toEqual(['node1']);
+    expect(planCertificateSyncs(relabelled, members)).toEqual([]);
+    const locked = computeDrift({ node1: [group('01', { ...renewed, exportable: false })], node2: [group('01', { exportable: false })] });
+    expect(planCertificateSyncs(locked, members)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyGroup } from '../../libs/hsm/types';
+import { stillDiffering, syncUpdates } from '../../workflows/key-updates';
 import { computeDrift, planSync } from '../../workflows/plan';
 
 const key = (id: string, fingerprint: string, overrides: Partial<KeyGroup> = {}): KeyGroup => ({
@@ -226,5 +227,53 @@ describe('planSync with duplicated keys', () => {
       { class: 'private', id: '01' },
       { class: 'private', id: '03' },
     ]);
+  });
+});
+
+describe('planSync with updates (drift state differs)', () => {
+  const older = { hasCertificate: true, certificate: { fingerprint: 'c-old', notBefore: '2025-01-01T00:00:00.000Z' } };
+  const newer = { hasCertificate: true, certificate: { fingerprint: 'c-new', notBefore: '2026-01-01T00:00:00.000Z' } };
+  const inventories = {
+    node1: [key('01', 'f1', older), key('02', 'f2', { label: 'renamed' })],
+    node2: [key('01', 'f1', newer), key('02', 'f2')],
+    node3: [key('01', 'f1', older), key('02', 'f2', { label: 'renamed' })],
+  };
+
+  it('an operator’s sync brings a target’s label and certificate to the source’s, even an older certificate, and packages those keys', () => {
+    const plan = planSync({ source: 'node1', targets: ['node2', 'node3'], inventories, updates: syncUpdates({}) });
+    expect(plan.targets.map((target) => [target.member, target.differs])).toEqual([
+      [
+        'node2',
+        [
+          { class: 'private', id: '01', label: 'key-01', fingerprint: 'f1', certificate: 'c-old' },
+          { class: 'private', id: '02', label: 'renamed', fingerprint: 'f2' },
+        ],
+      ],
+      ['node3', []],
+    ]);
+    expect(plan.selection).toEqual([
+      { class: 'private', id: '01' },
+      { class: 'private', id: '02' },
+    ]);
+  });
+
+  it('an automatic sync updates only certificates, only to a newer one; a repair and a plan without updates update nothing', () => {
+    const fromNode2 = planSync({ source: 'node2', targets: ['node1', 'node3'], inventories, updates: syncUpdates({ automatic: 'drift' }) });
+    expect(fromNode2.targets.map((target) => [target.member, target.differs.map((key) => [key.id, key.certificate])])).toEqual([
+      ['node1', [['01', 'c-new']]],
+      ['node3', [['01', 'c-new']]],
+    ]);
+    const fromNode1 = planSync({ source: 'node1', targets: ['node2'], inventories, updates: syncUpdates({ automatic: 'drift' }) });
+    expect(fromNode1.targets[0]?.differs).toEqual([]);
+    expect(syncUpdates({ repair: true })).toBeUndefined();
+    expect(planSync({ source: 'node1', targets: ['node2'], inventories }).targets[0]?.differs).toEqual([]);
+  });
+
+  it('the verify finds a key still differing after the import, unless its module refused the update', () => {
+    const update = { labels: true, certificates: true, keys: [{ class: 'private' as const, id: '01', label: 'key-01', fingerprint: 'f1', certificate: 'c-new' }] };
+    expect(stillDiffering(update, [], [key('01', 'f1', newer)])).toEqual([]);
+    expect(stillDiffering(update, [], [key('01', 'f1', { ...newer, otherCertificates: 1 })])).toEqual(['key-01 (private 01)']);
+    expect(stillDiffering(update, [], [key('01', 'f1', older)])).toEqual(['key-01 (private 01)']);
+    expect(stillDiffering(update, [{ class: 'private', id: '01', label: 'key-01', reason: 'refused' }], [key('01', 'f1', older)])).toEqual([]);
   });
 });

@@ -194,6 +194,8 @@ function memberView(member: MemberSummary | MemberStatus): OperationMemberDto {
     ...(member.detail ? { detail: member.detail } : {}),
     keysImported: member.keysImported,
     keysSkipped: member.keysSkipped,
+    ...(member.keysUpdated !== undefined ? { keysUpdated: member.keysUpdated } : {}),
+    ...(member.notUpdated?.length ? { notUpdated: member.notUpdated.map((key) => ({ class: key.class, id: key.id, label: key.label, reason: key.reason })) } : {}),
     ...(member.copiesRemoved ? { copiesRemoved: member.copiesRemoved } : {}),
     ...(member.objectsDestroyed !== undefined ? { objectsDestroyed: member.objectsDestroyed } : {}),
     attempts: member.attempts,

@@ -85,6 +85,20 @@ export class InvalidKeyDto extends KeyRefDto {
   detail!: string;
 }
 
+export class NotUpdatedKeyDto {
+  @ApiProperty({ enum: keyClasses })
+  class!: KeyClass;
+
+  @ApiProperty({ description: 'CKA_ID, hex.' })
+  id!: string;
+
+  @ApiProperty()
+  label!: string;
+
+  @ApiProperty({ description: 'What the member’s module refused (its CKR_* code) and what to do.' })
+  reason!: string;
+}
+
 export class TokenInUseDto {
   @ApiProperty({ example: 'node3' })
   member!: string;
@@ -129,6 +143,19 @@ export class OperationMemberDto {
 
   @ApiProperty()
   keysSkipped!: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Keys this member held with another label or certificate than the source (drift state differs), brought to the source’s: the new certificate object created before the old one is destroyed. Absent in operations recorded before updates.',
+    example: 1,
+  })
+  keysUpdated?: number;
+
+  @ApiPropertyOptional({
+    type: [NotUpdatedKeyDto],
+    description: 'Keys whose update this member’s module refused (e.g. CKR_ATTRIBUTE_READ_ONLY): they stay differs, and the rest of the sync went on. Absent: none.',
+  })
+  notUpdated?: NotUpdatedKeyDto[];
 
   @ApiPropertyOptional({
     description: 'Identical surplus copies of key objects (key, public key, certificate) that the import removed from this member (a repair, or a sync to a member with drift state duplicated); absent: none.',

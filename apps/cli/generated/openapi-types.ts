@@ -786,6 +786,15 @@ export interface components {
             /** @example node2 */
             member: string;
         };
+        NotUpdatedKeyDto: {
+            /** @enum {string} */
+            class: "private" | "secret";
+            /** @description CKA_ID, hex. */
+            id: string;
+            label: string;
+            /** @description What the member’s module refused (its CKR_* code) and what to do. */
+            reason: string;
+        };
         OperationDto: {
             cluster: string;
             join?: components["schemas"]["JoinDetailDto"];
@@ -829,8 +838,15 @@ export interface components {
             invalidKeys?: components["schemas"]["InvalidKeyDto"][];
             keysImported: number;
             keysSkipped: number;
+            /**
+             * @description Keys this member held with another label or certificate than the source (drift state differs), brought to the source’s: the new certificate object created before the old one is destroyed. Absent in operations recorded before updates.
+             * @example 1
+             */
+            keysUpdated?: number;
             /** @example node2 */
             member: string;
+            /** @description Keys whose update this member’s module refused (e.g. CKR_ATTRIBUTE_READ_ONLY): they stay differs, and the rest of the sync went on. Absent: none. */
+            notUpdated?: components["schemas"]["NotUpdatedKeyDto"][];
             /**
              * @description A retire’s member: the token objects (key, public key, certificate) its destroy removed.
              * @example 3

@@ -36,13 +36,17 @@ import { wrapMechanism } from '../token-profile';
 import type { ImportEntryOutcome, ImportResult } from '../types';
 import type { PackageEntry } from '../../package-format';
 import { ecProofFailure, proofFailure } from './prove-key';
+import { isUpdateRequested, updateGroup } from './update-group';
 import { verifyPackageFile } from './verify-package';
 import type { VerifyOptions } from './verify-package';
+import type { KeyUpdateRequest } from '../../contract/keys';
 
 export interface ImportOptions extends VerifyOptions {
   onProgress?: (done: number, total: number) => void;
   /** Asked between key groups only, so a cancel never leaves half a group. */
   shouldStop?: () => boolean;
+  /** Keys already here to bring to the package's label and certificate (update-group.ts); absent: none. */
+  update?: KeyUpdateRequest;
 }
 
 export async function importPackage(session: HsmSession, tokenLabel: string, bytes: Buffer, opts: ImportOptions): Promise<ImportResult> {
@@ -60,7 +64,7 @@ export async function importPackage(session: HsmSession, tokenLabel: string, byt
           stopped = true;
           break;
         }
-        const { outcome, copiesRemoved, incompleteRemoved, reason } = await importEntry(session, reader, unwrap, entry);
+        const { outcome, copiesRemoved, incompleteRemoved, reason, changed } = await importEntry(session, reader, unwrap, entry, opts.update);
         outcomes.push({
           class: entry.class,
           id: entry.id,
@@ -70,6 +74,7 @@ export async function importPackage(session: HsmSession, tokenLabel: string, byt
           ...(copiesRemoved > 0 ? { copiesRemoved } : {}),
           ...(incompleteRemoved > 0 ? { incompleteRemoved } : {}),
           ...(reason ? { reason } : {}),
+          ...(changed && changed.length > 0 ? { changed } : {}),
         });
         opts.onProgress?.(outcomes.length, file.entries.length);
       }
@@ -89,6 +94,7 @@ export async function importPackage(session: HsmSession, tokenLabel: string, byt
     ...(incompleteRemoved > 0 ? { incompleteRemoved } : {}),
     ...(count('invalid-data') > 0 ? { invalidData: count('invalid-data') } : {}),
     ...(stopped ? { stopped: true } : {}),
+    ...(opts.update ? { updated: count('updated'), notUpdated: count('not-updated') } : {}),
   };
 }
 
@@ -104,14 +110,23 @@ interface EntryOutcome {
   copiesRemoved: number;
   incompleteRemoved: number;
   reason?: string;
+  changed?: ImportEntryOutcome['changed'];
 }
 
-async function importEntry(session: HsmSession, reader: KeyGroupReader, unwrap: Unwrap, entry: PackageEntry): Promise<EntryOutcome> {
+async function importEntry(session: HsmSession, reader: KeyGroupReader, unwrap: Unwrap, entry: PackageEntry, update: KeyUpdateRequest | undefined): Promise<EntryOutcome> {
   const incompleteRemoved = removeIncompleteLeftovers(session, reader, entry);
   const created = await createEntry(session, reader, unwrap, entry);
   // Only a key that was already here can have copies: one created now was absent a moment ago.
   if (created.outcome !== 'skipped') return { ...created, copiesRemoved: 0, incompleteRemoved };
-  return { outcome: created.outcome, copiesRemoved: removeSurplusCopies(session, reader, { class: entry.class, id: entry.id }), incompleteRemoved };
+  // A key already here that the sync found differing (label, certificate) is brought to the package's.
+  const updated = update && isUpdateRequested(update, entry) ? updateGroup(session, reader, entry, update) : undefined;
+  return {
+    outcome: updated?.outcome ?? created.outcome,
+    copiesRemoved: removeSurplusCopies(session, reader, { class: entry.class, id: entry.id }),
+    incompleteRemoved,
+    ...(updated?.reason ? { reason: updated.reason } : {}),
+    ...(updated ? { changed: updated.changed } : {}),
+  };
 }
 
 /**
