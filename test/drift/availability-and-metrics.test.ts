@@ -79,7 +79,7 @@ describe('availability gate and metrics', () => {
     ]);
     expect(body.members[1]!.keys![0]).toMatchObject({ class: 'private', keyType: 'ec', curve: 'P-256', label: 'fresh-ca', exportable: true });
     expect(body.drift).toEqual([expect.objectContaining({ id: '0a01', missingOn: ['node1', 'node3'], conflicting: false })]);
-    expect(body.drift[0]!.holders).toEqual([{ member: 'node2', fingerprint: body.members[1]!.keys![0]!.fingerprint, exportable: true }]);
+    expect(body.drift[0]!.holders).toEqual([{ member: 'node2', fingerprint: body.members[1]!.keys![0]!.fingerprint, exportable: true, label: body.members[1]!.keys![0]!.label, hasCertificate: false }]);
   });
 
   it('with wait, answers as soon as the key is on every member, not at the end of the wait', async () => {
