@@ -136,7 +136,7 @@ async function join(cli: Cli, options: JoinOptions): Promise<number> {
 export function registerOperationCommands(program: Command): void {
   program
     .command('sync')
-    .description('Start a key sync from one member to the others')
+    .description('Start a key sync from one member to the others: the keys they lack, and the label and certificate of keys they hold otherwise (differs)')
     .option('--cluster <id>', 'the cluster (default: the demo cluster)')
     .requiredOption('--from <member>', 'the source member, which holds the keys')
     .option('--to <members>', 'target members, comma-separated (default: every other member)')
