@@ -27,13 +27,16 @@ const notBeforeOf = (holder: HolderFacts): number => {
 
 /**
  * The member the others are compared with: the one whose certificate is newest (latest
- * notBefore; a certificate beats none), then among those the most common label, then the first
- * in the given order. Deterministic for a given list.
+ * notBefore; a certificate beats none), without stale certificates beside it when one such holder
+ * exists, then among those the most common label, then the first in the given order.
+ * Deterministic for a given list.
  */
 export function referenceHolder<T extends HolderFacts>(holders: readonly T[]): T | undefined {
   if (holders.length === 0) return undefined;
   const newest = Math.max(...holders.map(notBeforeOf));
-  const candidates = holders.filter((holder) => notBeforeOf(holder) === newest);
+  const newestHolders = holders.filter((holder) => notBeforeOf(holder) === newest);
+  const clean = newestHolders.filter((holder) => (holder.otherCertificates ?? 0) === 0);
+  const candidates = clean.length > 0 ? clean : newestHolders;
   const labelCount = (label: string): number => holders.filter((holder) => holder.label === label).length;
   let best = candidates[0];
   for (const candidate of candidates) if (best === undefined || labelCount(candidate.label) > labelCount(best.label)) best = candidate;

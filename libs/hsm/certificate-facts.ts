@@ -18,16 +18,22 @@ export function certificateFacts(der: Buffer): CertificateFacts {
   return { fingerprint: sha256Hex(der), notBefore };
 }
 
-/** The newest (latest notBefore) of these certificate objects, and how many other distinct ones there are. */
-export function groupCertificateFacts(session: HsmSession, handles: readonly Handle[]): { certificate?: CertificateFacts; otherCertificates?: number } {
-  const distinct = new Map<string, CertificateFacts>();
+/**
+ * The newest (latest notBefore) of these certificate objects, its handle (what an export packages,
+ * so a sync sends the certificate its inventory reported), and how many other distinct ones there are.
+ */
+export function groupCertificateFacts(
+  session: HsmSession,
+  handles: readonly Handle[],
+): { certificate?: CertificateFacts; certificateHandle?: Handle; otherCertificates?: number } {
+  const distinct = new Map<string, { facts: CertificateFacts; handle: Handle }>();
   for (const handle of handles) {
     const der = session.read(handle, [pkcs11.CKA_VALUE]).get(pkcs11.CKA_VALUE);
     if (!der) continue;
     const facts = certificateFacts(der);
-    distinct.set(facts.fingerprint, facts);
+    if (!distinct.has(facts.fingerprint)) distinct.set(facts.fingerprint, { facts, handle });
   }
-  const newest = [...distinct.values()].sort((a, b) => b.notBefore.localeCompare(a.notBefore) || a.fingerprint.localeCompare(b.fingerprint))[0];
+  const newest = [...distinct.values()].sort((a, b) => b.facts.notBefore.localeCompare(a.facts.notBefore) || a.facts.fingerprint.localeCompare(b.facts.fingerprint))[0];
   if (!newest) return {};
-  return { certificate: newest, ...(distinct.size > 1 ? { otherCertificates: distinct.size - 1 } : {}) };
+  return { certificate: newest.facts, certificateHandle: newest.handle, ...(distinct.size > 1 ? { otherCertificates: distinct.size - 1 } : {}) };
 }

@@ -144,11 +144,14 @@ export class KeyGroupReader {
     const exportable = asBool(attrs.get(pkcs11.CKA_EXTRACTABLE)) === true;
     const base = { class: keyClass, keyType, label: asText(attrs.get(pkcs11.CKA_LABEL)), id: idHex, usages, exportable, handle };
     const certificateHandles = keyClass === 'private' ? this.certificateHandles(idHex) : [];
-    const certificateHandle = certificateHandles[0];
+    // The newest certificate is the group's (an export packages it); the first when none is readable.
+    const certificates = groupCertificateFacts(this.session, certificateHandles);
+    const certificateHandle = certificates.certificateHandle ?? certificateHandles[0];
     const withCertificate = {
       hasCertificate: certificateHandle !== undefined,
       ...(certificateHandle ? { certificateHandle } : {}),
-      ...groupCertificateFacts(this.session, certificateHandles),
+      ...(certificates.certificate ? { certificate: certificates.certificate } : {}),
+      ...(certificates.otherCertificates ? { otherCertificates: certificates.otherCertificates } : {}),
     };
 
     if (keyType === 'aes' || keyType === 'generic-secret') {

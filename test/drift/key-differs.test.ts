@@ -141,6 +141,11 @@ describe('drift state differs', () => {
       ['node3', 'in-sync', 0, 1],
     ]);
     expect(result.members[0]?.detail).toContain('Updated web-ca (private ce01: certificate)');
+    const view = await api.request('GET', `/v1/operations/${encodeURIComponent(result.operationId)}`, { as: 'auditor' });
+    expect((view.body as { members: { member: string; keysUpdated?: number }[] }).members.map((member) => [member.member, member.keysUpdated])).toEqual([
+      ['node2', 1],
+      ['node3', 1],
+    ]);
     await expectCertificateEverywhere(renewed);
   });
 
@@ -160,6 +165,9 @@ describe('drift state differs', () => {
     await writeCertificateWithPkcs11Tool(memberConfig('node3'), fixture.pins.node3!, { id: key.id, label: key.label, der: next });
     expect(await keyObjectsOn(fixture, 'node3', key.id)).toEqual({ ...WHOLE_GROUP, certificate: 2 });
     expect((await groupOn('node3'))?.otherCertificates).toBe(1);
+    // The source too holds the older one beside its newest: it sends the newest, the one its inventory reports.
+    await writeCertificateWithPkcs11Tool(memberConfig('node1'), fixture.pins.node1!, { id: key.id, label: key.label, der: renewed });
+    expect((await groupOn('node1'))?.certificate?.fingerprint).toBe(sha256Hex(next));
 
     const result = await sync('node1');
     expect(result.state, JSON.stringify(result.members)).toBe('completed');
@@ -167,7 +175,12 @@ describe('drift state differs', () => {
       ['node2', 1],
       ['node3', 1],
     ]);
-    await expectCertificateEverywhere(next);
+    for (const member of ['node2', 'node3']) {
+      expect(await keyObjectsOn(fixture, member, key.id), `objects on ${member}`).toEqual(WHOLE_GROUP);
+      expect((await groupOn(member))?.certificate?.fingerprint, `certificate on ${member}`).toBe(sha256Hex(next));
+    }
+    // node1 keeps its stale certificate until a sync to it: the next test's drift auto heals it with the rest.
+    expect((await groupOn('node1'))?.otherCertificates).toBe(1);
   });
 
   it('drift auto heals a certificate renewed on node2 from node2, whose certificate is newest, and then sees no drift', async () => {

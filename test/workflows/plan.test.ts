@@ -187,6 +187,12 @@ describe('computeDrift: differs', () => {
     expect(drift.map((entry) => entry.differsOn)).toEqual([['node2']]);
   });
 
+  it('takes as reference a holder of the newest certificate without stale ones beside it, so the one with stale ones differs', () => {
+    const same = certificate('c1', '2026-11-01T00:00:00.000Z');
+    const drift = computeDrift({ node1: [key('01', 'f1', { ...same, otherCertificates: 1 })], node2: [key('01', 'f1', same)] });
+    expect(drift.map((entry) => [entry.reference, entry.differsOn])).toEqual([['node2', ['node1']]]);
+  });
+
   it('does not compare certificates an inventory recorded before certificates were read (hasCertificate without facts)', () => {
     const drift = computeDrift({
       node1: [key('01', 'f1', { hasCertificate: true })],
