@@ -64,7 +64,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per member: its keys (label, id, type, fingerprint); and the drift between members (any role). */
+        /**
+         * Per member: its keys (label, id, type, fingerprint, certificate); and the drift between members (any role).
+         * @description Drift states per key and member: missing (missingOn), different keys under one id (conflicting), identical surplus copies (duplicatedOn), the same key with another label or certificate object than the reference member (differsOn, reference), and retired keys still found on a member (retired). Keys held identically everywhere are not listed in drift.
+         */
         get: operations["Inventory_inventory"];
         put?: never;
         post?: never;
