@@ -23,7 +23,7 @@ import { makeCertificate } from '../hsm/support/certificate';
 import { waitFor } from '../support/wait-for';
 import { type ClusterFixture, createClusterFixture } from '../workflows/support/cluster-fixture';
 import { keyObjectsOn, seedKeyEverywhere } from '../workflows/support/retire-helpers';
-import { renewCertificateWithPkcs11Tool, writeCertificateWithPkcs11Tool } from './support/pkcs11-tool';
+import { deleteCertificateWithPkcs11Tool, renewCertificateWithPkcs11Tool, writeCertificateWithPkcs11Tool } from './support/pkcs11-tool';
 import { lockCertificate, relabelObjects } from './support/relabel-key';
 
 const WHOLE_GROUP = { 'private-key': 1, 'public-key': 1, certificate: 1 };
@@ -40,6 +40,8 @@ describe('drift state differs', () => {
 
   const memberConfig = (member: string) => fixture.cluster.members.find((candidate) => candidate.id === member)!;
   const watchIds: string[] = [];
+  /** The drift watch that healed a certificate: recorded for replay. */
+  let healWatchId: string | undefined;
   const syncIds: string[] = [];
   const driftWatch = (mode: 'auto' | 'alert'): Promise<DriftWatchResult> => {
     const workflowId = `${driftWatchWorkflowId(fixture.clusterId)}-differs-${(watchRun += 1)}`;
@@ -158,6 +160,18 @@ describe('drift state differs', () => {
     await expectCertificateEverywhere(renewed);
   });
 
+  it('a member that lost its certificate object differs, and a sync gives it back, counted as an update', async () => {
+    await deleteCertificateWithPkcs11Tool(memberConfig('node2'), fixture.pins.node2!, { id: key.id });
+    expect((await driftWatch('alert')).drift.find((entry) => entry.id === key.id)).toMatchObject({ reference: 'node1', differsOn: ['node2'] });
+    const result = await sync('node1');
+    expect(result.state, JSON.stringify(result.members)).toBe('completed');
+    expect(result.members.map((member) => [member.member, member.keysUpdated])).toEqual([
+      ['node2', 1],
+      ['node3', undefined],
+    ]);
+    await expectCertificateEverywhere(renewed);
+  });
+
   it('a replacement interrupted after the new certificate object was created (the old one still there) is completed by the next sync: exactly one certificate', async () => {
     const next = await renewal(2);
     await renewCertificateWithPkcs11Tool(memberConfig('node1'), fixture.pins.node1!, { id: key.id, label: key.label, der: next });
@@ -187,6 +201,7 @@ describe('drift state differs', () => {
     const newest = await renewal(3);
     await renewCertificateWithPkcs11Tool(memberConfig('node2'), fixture.pins.node2!, { id: key.id, label: key.label, der: newest });
     const watch = await driftWatch('auto');
+    healWatchId = watchIds.at(-1);
     expect(watch.drift.find((entry) => entry.id === key.id)).toMatchObject({ reference: 'node2', differsOn: ['node1', 'node3'] });
     expect(watch.syncs.map(({ source, keyIds, targets }) => ({ source, keyIds, targets }))).toEqual([{ source: 'node2', keyIds: [key.id], targets: ['node1', 'node3'] }]);
     syncIds.push(watch.syncs[0]!.operationId);
@@ -257,6 +272,6 @@ describe('drift state differs', () => {
     // The first operator sync (a certificate update on node2 and node3) and the drift watch that healed from node2.
     recordHistory('key-sync-update', syncIds[0]!, await fetchHistoryJson(fixture.client, syncIds[0]!));
     recordHistory('member-sync-update', memberSyncWorkflowId(syncIds[0]!, 'node2'), await fetchHistoryJson(fixture.client, memberSyncWorkflowId(syncIds[0]!, 'node2')));
-    recordHistory('drift-watch-certificate-heal', watchIds[1]!, await fetchHistoryJson(fixture.client, watchIds[1]!));
+    recordHistory('drift-watch-certificate-heal', healWatchId!, await fetchHistoryJson(fixture.client, healWatchId!));
   });
 });

@@ -115,11 +115,14 @@ interface EntryOutcome {
 
 async function importEntry(session: HsmSession, reader: KeyGroupReader, unwrap: Unwrap, entry: PackageEntry, update: KeyUpdateRequest | undefined): Promise<EntryOutcome> {
   const incompleteRemoved = removeIncompleteLeftovers(session, reader, entry);
+  const requested = update !== undefined && isUpdateRequested(update, entry);
+  // A certificate the key lacked is added by the companions' completion below: for an update, that is the update.
+  const hadCertificate = requested && reader.certificateHandles(entry.id).length > 0;
   const created = await createEntry(session, reader, unwrap, entry);
   // Only a key that was already here can have copies: one created now was absent a moment ago.
   if (created.outcome !== 'skipped') return { ...created, copiesRemoved: 0, incompleteRemoved };
   // A key already here that the sync found differing (label, certificate) is brought to the package's.
-  const updated = update && isUpdateRequested(update, entry) ? updateGroup(session, reader, entry, update) : undefined;
+  const updated = requested ? updateGroup(session, reader, entry, update, { certificateAdded: !hadCertificate && reader.certificateHandles(entry.id).length > 0 }) : undefined;
   return {
     outcome: updated?.outcome ?? created.outcome,
     copiesRemoved: removeSurplusCopies(session, reader, { class: entry.class, id: entry.id }),

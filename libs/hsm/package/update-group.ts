@@ -53,11 +53,15 @@ export function isUpdateRequested(update: KeyUpdateRequest | undefined, entry: P
   return update?.keys.some((key) => key.class === entry.class && key.id.toLowerCase() === entry.id.toLowerCase()) ?? false;
 }
 
-/** Brings the group of `entry`, already on the token with the same fingerprint, to the entry's certificate and label as `update` allows. */
-export function updateGroup(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, update: KeyUpdateRequest): GroupUpdate {
+/**
+ * Brings the group of `entry`, already on the token with the same fingerprint, to the entry's
+ * certificate and label as `update` allows. `certificateAdded`: the import has just created the
+ * certificate the group lacked (completing its companions), which counts as this update's change.
+ */
+export function updateGroup(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, update: KeyUpdateRequest, options: { certificateAdded?: boolean } = {}): GroupUpdate {
   const changed: GroupUpdate['changed'] = [];
   try {
-    if (update.certificates && replaceCertificate(session, reader, entry, update.labels)) changed.push('certificate');
+    if (update.certificates && (replaceCertificate(session, reader, entry, update.labels) || options.certificateAdded === true)) changed.push('certificate');
     if (update.labels && relabelGroup(session, reader, entry)) changed.push('label');
   } catch (error) {
     const code = ckrCodeOf(error);
