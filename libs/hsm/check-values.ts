@@ -8,6 +8,7 @@
 // computed here too: HMAC-SHA256 over a fixed label, by the key itself, inside the HSM.
 import * as pkcs11 from 'pkcs11js';
 import type { WrapFormat } from '../contract/hsm-capabilities';
+import { isPkcs11Failure } from './errors';
 import type { Handle, HsmSession } from './session';
 import { sessionCheckValueCopyTemplate, sessionWrappingKeyTemplate } from './templates';
 
@@ -155,7 +156,7 @@ function attempt<T>(compute: () => T): T | undefined {
   try {
     return compute();
   } catch (error) {
-    if (error instanceof pkcs11.Pkcs11Error) return undefined;
+    if (isPkcs11Failure(error)) return undefined;
     throw error;
   }
 }

@@ -116,12 +116,25 @@ export function kindOfCkr(code: number): HsmErrorKind {
   return 'unsupported';
 }
 
-export function isPkcs11Error(error: unknown): error is pkcs11.Pkcs11Error {
-  return error instanceof pkcs11.Pkcs11Error;
+/**
+ * The CKR code of a failed PKCS#11 call, or undefined for anything else. pkcs11js (2.1.7) wraps its
+ * native errors in Pkcs11Error, except for the calls it overrides in JavaScript (C_SetAttributeValue,
+ * C_CreateObject, C_CopyObject: measured on SoftHSM), which throw a plain Error whose message is
+ * "CKR_NAME:code". Both are the module's answer, so both are read here, in one place.
+ */
+export function ckrCodeOf(error: unknown): number | undefined {
+  if (error instanceof pkcs11.Pkcs11Error) return error.code;
+  const match = error instanceof Error ? /^CKR_[A-Z0-9_]+:(\d+)$/.exec(error.message) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+/** True when the module answered the call with a CKR code (as opposed to a bug or a bad argument on our side). */
+export function isPkcs11Failure(error: unknown): boolean {
+  return ckrCodeOf(error) !== undefined;
 }
 
 export function hasCkr(error: unknown, code: number): boolean {
-  return isPkcs11Error(error) && error.code === code;
+  return ckrCodeOf(error) === code;
 }
 
 /**
@@ -131,10 +144,11 @@ export function hasCkr(error: unknown, code: number): boolean {
 export function toHsmError(error: unknown, operation: string, tokenLabel: string): HsmError | PackageRejectedError {
   if (error instanceof HsmError || error instanceof PackageRejectedError) return error;
   const where = `${operation} on token "${tokenLabel}"`;
-  if (isPkcs11Error(error)) {
-    const kind = kindOfCkr(error.code);
-    const name = ckrName(error.code);
-    return new HsmError(kind, `${where} failed with ${name}: ${ADVICE[kind]}.`, { ckr: { code: error.code, name } });
+  const code = ckrCodeOf(error);
+  if (code !== undefined) {
+    const kind = kindOfCkr(code);
+    const name = ckrName(code);
+    return new HsmError(kind, `${where} failed with ${name}: ${ADVICE[kind]}.`, { ckr: { code, name } });
   }
   const detail = error instanceof Error ? error.name : typeof error;
   return new HsmError('device-error', `${where} failed (${detail}): ${ADVICE['device-error']}.`, { cause: error });

@@ -22,7 +22,7 @@ import { keyNotHeldReason } from '../../contract/hsm-capabilities';
 import type { WrapFormat } from '../../contract/hsm-capabilities';
 import { CheckValueCalculator } from '../check-values';
 import { certificateNames } from '../der';
-import { HsmError } from '../errors';
+import { HsmError, isPkcs11Failure } from '../errors';
 import { ecPrivateKeyAttributes } from '../module-quirks';
 import { removeSurplusCopies } from '../duplicates';
 import type { KeyGroupReader } from '../key-groups';
@@ -222,7 +222,7 @@ function keepPackageUsages(session: HsmSession, key: Handle, entry: PackageEntry
       session.lib.C_SetAttributeValue(session.handle, key, [change]);
     } catch (error) {
       // A module that keeps its usages fixed (CKR_ATTRIBUTE_READ_ONLY) keeps the key as it made it: the key is still the package's.
-      if (!(error instanceof pkcs11.Pkcs11Error)) throw error;
+      if (!isPkcs11Failure(error)) throw error;
     }
   }
 }

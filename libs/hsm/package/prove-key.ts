@@ -11,6 +11,7 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import * as pkcs11 from 'pkcs11js';
 import type { CheckValueCalculator } from '../check-values';
+import { isPkcs11Failure } from '../errors';
 import type { KeyGroupReader } from '../key-groups';
 import { ecPrivateKeyAttributes } from '../module-quirks';
 import type { Handle, HsmSession } from '../session';
@@ -51,7 +52,7 @@ export function ecProofFailure(session: HsmSession, checkValues: CheckValueCalcu
       session.lib.C_SignInit(session.handle, { mechanism: pkcs11.CKM_ECDSA }, signer);
       return session.lib.C_Sign(session.handle, digest, Buffer.alloc(256));
     } catch (error) {
-      if (error instanceof pkcs11.Pkcs11Error) return undefined;
+      if (isPkcs11Failure(error)) return undefined;
       throw error;
     }
   };

@@ -9,7 +9,7 @@
 // destroy) leaves the group as it is, reported `not-updated` with the module's reason.
 import * as pkcs11 from 'pkcs11js';
 import { certificateNames } from '../der';
-import { ckrName, HsmError } from '../errors';
+import { ckrCodeOf, ckrName, HsmError } from '../errors';
 import type { KeyGroupReader } from '../key-groups';
 import { asText } from '../session';
 import type { Handle, HsmSession } from '../session';
@@ -36,17 +36,6 @@ const REFUSALS: ReadonlySet<number> = new Set([
   pkcs11.CKR_ATTRIBUTE_TYPE_INVALID,
   pkcs11.CKR_ATTRIBUTE_VALUE_INVALID,
 ]);
-
-/**
- * The CKR code of a failed PKCS#11 call. pkcs11js (2.1.7) wraps its native errors in Pkcs11Error,
- * except for the calls it overrides in JavaScript (C_SetAttributeValue, C_CreateObject, measured
- * on SoftHSM): those throw a plain Error whose message is "CKR_NAME:code".
- */
-function ckrCodeOf(error: unknown): number | undefined {
-  if (error instanceof pkcs11.Pkcs11Error) return error.code;
-  const match = error instanceof Error ? /^CKR_[A-Z_]+:(\d+)$/.exec(error.message) : null;
-  return match ? Number(match[1]) : undefined;
-}
 
 /** True when this entry is one the import was asked to update. */
 export function isUpdateRequested(update: KeyUpdateRequest | undefined, entry: PackageEntry): boolean {
