@@ -4,7 +4,7 @@
 // "device-error ... failed (Error)" and the import's tolerance of fixed usages never applied.
 import * as pkcs11 from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ckrCodeOf, hasCkr, toHsmError } from '../../libs/hsm/errors';
+import { ckrCodeOf, hasCkr, HsmError, toHsmError } from '../../libs/hsm/errors';
 import { createHsmFixture } from './support/hsm-fixture';
 import type { HsmFixture, TestTokenRef } from './support/hsm-fixture';
 
@@ -18,7 +18,7 @@ let session: Buffer;
 
 beforeAll(async () => {
   fixture = createHsmFixture('softhsm', 'refusal');
-  [ref] = await fixture.createTokens(['refusal']);
+  ref = (await fixture.createTokens(['refusal']))[0]!;
   lib.load(ref.pkcs11Module);
   lib.C_Initialize();
   const slot = lib.C_GetSlotList(true).find((candidate) => lib.C_GetTokenInfo(candidate).label.trim() === 'refusal')!;
@@ -50,13 +50,14 @@ describe('a refused attribute change on a real token', () => {
     expect([pkcs11.CKR_ATTRIBUTE_READ_ONLY, CKR_ACTION_PROHIBITED]).toContain(code);
     expect(hasCkr(refusal, code!)).toBe(true);
     const mapped = toHsmError(refusal, 'C_SetAttributeValue', 'refusal');
-    expect(mapped.kind).toBe('unsupported');
+    expect(mapped).toBeInstanceOf(HsmError);
+    expect((mapped as HsmError).kind).toBe('unsupported');
     expect(mapped.message).toMatch(/^C_SetAttributeValue on token "refusal" failed with CKR_/);
   });
 
   it('is not confused with a failure of our own (a TypeError, an unrelated Error)', () => {
     expect(ckrCodeOf(new TypeError('Parameter 1 MUST be Buffer'))).toBeUndefined();
     expect(ckrCodeOf(new Error('CKR_SOMETHING but not the shape'))).toBeUndefined();
-    expect(toHsmError(new Error('boom'), 'C_SetAttributeValue', 'refusal').kind).toBe('device-error');
+    expect((toHsmError(new Error('boom'), 'C_SetAttributeValue', 'refusal') as HsmError).kind).toBe('device-error');
   });
 });
