@@ -3,7 +3,7 @@
 import * as pkcs11 from 'pkcs11js';
 import { groupCertificateFacts } from './certificate-facts';
 import { CheckValueCalculator } from './check-values';
-import { lacksKeyMaterial } from './key-material';
+import { lacksKeyMaterial, publicLacksKeyMaterial } from './key-material';
 import { asBool, asText, asUlong } from './session';
 import type { Handle, HsmSession } from './session';
 import { sha256Hex } from '../digest';
@@ -75,7 +75,16 @@ export class KeyGroupReader {
     return this.handles(CKO_OF_CLASS[selector.class], selector.id).filter((handle) => {
       const attrs = this.session.read(handle, [pkcs11.CKA_ID, pkcs11.CKA_KEY_TYPE]);
       const keyType = this.keyTypeOf(selector.class, attrs);
-      return keyType !== undefined && !isReservedId(attrs.get(pkcs11.CKA_ID) ?? Buffer.alloc(0)) && lacksKeyMaterial(this.session, keyType, handle);
+      // Asked twice: a module whose view can be briefly wrong (module-quirks.ts) must not have a usable key destroyed for one bad read.
+      return keyType !== undefined && !isReservedId(attrs.get(pkcs11.CKA_ID) ?? Buffer.alloc(0)) && lacksKeyMaterial(this.session, keyType, handle) && lacksKeyMaterial(this.session, keyType, handle);
+    });
+  }
+
+  /** Public key objects of that id without their key (key-material.ts), asked twice like incomplete(). */
+  incompletePublics(idHex: string): Handle[] {
+    return this.handles(pkcs11.CKO_PUBLIC_KEY, idHex).filter((handle) => {
+      const keyType = keyTypeOfCkk(asUlong(this.session.read(handle, [pkcs11.CKA_KEY_TYPE]).get(pkcs11.CKA_KEY_TYPE)));
+      return (keyType === 'rsa' || keyType === 'ec') && publicLacksKeyMaterial(this.session, keyType, handle) && publicLacksKeyMaterial(this.session, keyType, handle);
     });
   }
 

@@ -24,6 +24,18 @@ export function lacksKeyMaterial(session: HsmSession, keyType: KeyType, handle: 
   return statedLength === 0 && asBool(attrs.get(pkcs11.CKA_EXTRACTABLE)) === true && asBool(attrs.get(pkcs11.CKA_NEVER_EXTRACTABLE)) === true;
 }
 
+/**
+ * The same for a public key object: EC without CKA_EC_PARAMS or CKA_EC_POINT, RSA without
+ * CKA_MODULUS. C_CreateObject stores those with the object, so only an object another process
+ * wrote back half-read (module-quirks.ts) lacks them.
+ */
+export function publicLacksKeyMaterial(session: HsmSession, keyType: KeyType, handle: Handle): boolean {
+  if (keyType === 'rsa') return isEmpty(session.read(handle, [pkcs11.CKA_MODULUS]).get(pkcs11.CKA_MODULUS));
+  if (keyType !== 'ec') return false;
+  const attrs = session.read(handle, [pkcs11.CKA_EC_PARAMS, pkcs11.CKA_EC_POINT]);
+  return isEmpty(attrs.get(pkcs11.CKA_EC_PARAMS)) || isEmpty(attrs.get(pkcs11.CKA_EC_POINT));
+}
+
 function isEmpty(value: Buffer | undefined): boolean {
   return value === undefined || value.length === 0;
 }

@@ -7,6 +7,9 @@ import type { TokenProfile } from './token-profile';
 
 export type Handle = Buffer;
 
+/** Reads of one object before CKR_OBJECT_HANDLE_INVALID is believed. */
+const STALE_HANDLE_READS = 3;
+
 export class HsmSession {
   constructor(
     readonly lib: pkcs11.PKCS11,
@@ -33,20 +36,36 @@ export class HsmSession {
   read(object: Handle, types: readonly number[]): Map<number, Buffer> {
     const values = new Map<number, Buffer>();
     try {
-      for (const attr of this.lib.C_GetAttributeValue(this.handle, object, types.map((type) => ({ type })))) values.set(attr.type, attr.value);
+      for (const attr of this.getAttributes(object, types.map((type) => ({ type })))) values.set(attr.type, attr.value);
       return values;
     } catch (error) {
       if (!hasCkr(error, pkcs11.CKR_ATTRIBUTE_TYPE_INVALID) && !hasCkr(error, pkcs11.CKR_ATTRIBUTE_SENSITIVE)) throw error;
     }
     for (const type of types) {
       try {
-        const [attr] = this.lib.C_GetAttributeValue(this.handle, object, [{ type }]);
+        const [attr] = this.getAttributes(object, [{ type }]);
         if (attr) values.set(type, attr.value);
       } catch (error) {
         if (!hasCkr(error, pkcs11.CKR_ATTRIBUTE_TYPE_INVALID) && !hasCkr(error, pkcs11.CKR_ATTRIBUTE_SENSITIVE)) throw error;
       }
     }
     return values;
+  }
+
+  /**
+   * C_GetAttributeValue, asked again when the module calls a handle invalid. SoftHSM 2.6's file
+   * store can show this process one of its objects as invalid for one read while another process
+   * uses the token (see concurrent-reader.test.ts); the next read finds it again. An object that is
+   * really gone stays invalid, and the error goes on.
+   */
+  private getAttributes(object: Handle, template: pkcs11.Template): ReturnType<pkcs11.PKCS11['C_GetAttributeValue']> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return this.lib.C_GetAttributeValue(this.handle, object, template);
+      } catch (error) {
+        if (attempt >= STALE_HANDLE_READS || !hasCkr(error, pkcs11.CKR_OBJECT_HANDLE_INVALID)) throw error;
+      }
+    }
   }
 
   destroy(object: Handle): void {

@@ -18,6 +18,7 @@ import type { VerifyOptions } from './package/verify-package';
 import { destroyRetiredObjects, findRetiredObjects, retiredObjectCount } from './retire-group';
 import type { RetiredKey } from './retire-group';
 import { HsmSession } from './session';
+import { steadyRead } from './steady-read';
 import type { TokenProfile } from './token-profile';
 import type { Handle } from './session';
 import type { ClusterSecretsKcv, Curve, ImportResult, KeyGroup, KeySelector, KeyType, KeyUsage, OaepHash, PackageManifest, TransportKeyInfo } from './types';
@@ -119,7 +120,8 @@ export class Pkcs11Token implements Token {
   }
 
   inventory(): Promise<KeyGroup[]> {
-    return this.run('inventory', (s) => keyOps.withReader(s, (reader) => foldedInventory(s, reader), true));
+    const read = () => this.run('inventory', (s) => keyOps.withReader(s, (reader) => foldedInventory(s, reader), true));
+    return this.profile.quirks.steadyReads ? steadyRead(read, `inventory of token "${this.label}"`) : read();
   }
 
   clusterSecretsKcv(): Promise<ClusterSecretsKcv | null> {

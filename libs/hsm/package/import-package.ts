@@ -22,7 +22,7 @@ import { keyNotHeldReason } from '../../contract/hsm-capabilities';
 import type { WrapFormat } from '../../contract/hsm-capabilities';
 import { CheckValueCalculator } from '../check-values';
 import { certificateNames } from '../der';
-import { HsmError, isPkcs11Failure } from '../errors';
+import { HsmError, hasCkr, isPkcs11Failure } from '../errors';
 import { ecPrivateKeyAttributes } from '../module-quirks';
 import { removeSurplusCopies } from '../duplicates';
 import type { KeyGroupReader } from '../key-groups';
@@ -58,44 +58,99 @@ export async function importPackage(session: HsmSession, tokenLabel: string, byt
   const outcomes: ImportEntryOutcome[] = [];
   let stopped = false;
   try {
+    return await importEntries();
+  } catch (error) {
+    // A module whose objects another process can write over (module-quirks.ts) may call an object of this import gone for a moment: the import, idempotent, can run again.
+    if (session.profile.quirks.steadyReads && hasCkr(error, pkcs11.CKR_OBJECT_HANDLE_INVALID)) {
+      throw new HsmError('device-error', `An object this import had just found or made on token "${tokenLabel}" was reported gone, as happens while another process uses the token; the import can run again.`);
+    }
+    throw error;
+  } finally {
+    unwrap.checkValues.dispose();
+  }
+
+  async function importEntries(): Promise<ImportResult> {
     await withReaderAsync(session, async (reader) => {
       for (const entry of file.entries) {
         if (opts.shouldStop?.()) {
           stopped = true;
           break;
         }
-        const { outcome, copiesRemoved, incompleteRemoved, reason, changed } = await importEntry(session, reader, unwrap, entry, opts.update);
-        outcomes.push({
-          class: entry.class,
-          id: entry.id,
-          label: entry.label,
-          fingerprint: entry.fingerprint,
-          outcome,
-          ...(copiesRemoved > 0 ? { copiesRemoved } : {}),
-          ...(incompleteRemoved > 0 ? { incompleteRemoved } : {}),
-          ...(reason ? { reason } : {}),
-          ...(changed && changed.length > 0 ? { changed } : {}),
-        });
+        outcomes.push(entryOutcome(entry, await importEntry(session, reader, unwrap, entry, opts.update)));
         opts.onProgress?.(outcomes.length, file.entries.length);
       }
     }, true);
-  } finally {
-    unwrap.checkValues.dispose();
+    if (session.profile.quirks.steadyReads && !stopped) await confirmEntries(session, unwrap, file.entries, outcomes, opts.update);
+    const count = (outcome: ImportEntryOutcome['outcome']) => outcomes.filter((entry) => entry.outcome === outcome).length;
+    const incompleteRemoved = outcomes.reduce((sum, entry) => sum + (entry.incompleteRemoved ?? 0), 0);
+    return {
+      packageDigest: manifest.digest,
+      entries: outcomes,
+      imported: count('imported'),
+      skipped: count('skipped'),
+      conflicts: count('conflict'),
+      copiesRemoved: outcomes.reduce((sum, entry) => sum + (entry.copiesRemoved ?? 0), 0),
+      ...(incompleteRemoved > 0 ? { incompleteRemoved } : {}),
+      ...(count('invalid-data') > 0 ? { invalidData: count('invalid-data') } : {}),
+      ...(stopped ? { stopped: true } : {}),
+      ...(opts.update ? { updated: count('updated'), notUpdated: count('not-updated') } : {}),
+    };
   }
-  const count = (outcome: ImportEntryOutcome['outcome']) => outcomes.filter((entry) => entry.outcome === outcome).length;
-  const incompleteRemoved = outcomes.reduce((sum, entry) => sum + (entry.incompleteRemoved ?? 0), 0);
+}
+
+function entryOutcome(entry: PackageEntry, { outcome, copiesRemoved, incompleteRemoved, reason, changed }: EntryOutcome): ImportEntryOutcome {
   return {
-    packageDigest: manifest.digest,
-    entries: outcomes,
-    imported: count('imported'),
-    skipped: count('skipped'),
-    conflicts: count('conflict'),
-    copiesRemoved: outcomes.reduce((sum, entry) => sum + (entry.copiesRemoved ?? 0), 0),
+    class: entry.class,
+    id: entry.id,
+    label: entry.label,
+    fingerprint: entry.fingerprint,
+    outcome,
+    ...(copiesRemoved > 0 ? { copiesRemoved } : {}),
     ...(incompleteRemoved > 0 ? { incompleteRemoved } : {}),
-    ...(count('invalid-data') > 0 ? { invalidData: count('invalid-data') } : {}),
-    ...(stopped ? { stopped: true } : {}),
-    ...(opts.update ? { updated: count('updated'), notUpdated: count('not-updated') } : {}),
+    ...(reason ? { reason } : {}),
+    ...(changed && changed.length > 0 ? { changed } : {}),
   };
+}
+
+/** Outcomes whose key another key or the operator's request holds: not confirmed as the package's. */
+const LEFT_ALONE: ReadonlySet<ImportEntryOutcome['outcome']> = new Set(['conflict', 'not-updated']);
+
+/** Rounds of confirmation (each a fresh read of every entry, then a new import of the entries it finds wrong). */
+const CONFIRM_ROUNDS = 4;
+/** Lets another process finish what it was writing over an object before the token is read again. */
+const CONFIRM_PAUSE_MS = 200;
+
+/**
+ * For modules whose file store another process can write over while this one creates a key
+ * (module-quirks.ts, SoftHSM 2.6: a process that read one of our objects half-written, and then
+ * reads its attributes, writes it back with defaults for what it missed, losing the key material
+ * or the id): every entry handled is read again, with a fresh reader, after a pause, and an entry
+ * whose key is not there once, whole, with the package's fingerprint is imported again. That is
+ * the same idempotent step a retry after a crash runs (the leftover without material is removed,
+ * the key unwrapped and proven again); a round that finds everything right ends it. Conflicts and
+ * refused updates are left alone: another key holds that id.
+ */
+async function confirmEntries(session: HsmSession, unwrap: Unwrap, entries: readonly PackageEntry[], outcomes: ImportEntryOutcome[], update: KeyUpdateRequest | undefined): Promise<void> {
+  for (let round = 0; round < CONFIRM_ROUNDS; round += 1) {
+    await new Promise((resolve) => setTimeout(resolve, CONFIRM_PAUSE_MS));
+    const wrong = await withReaderAsync(session, async (reader) => outcomes.flatMap((outcome, index) => (!LEFT_ALONE.has(outcome.outcome) && !presentOnce(reader, entries[index]!) ? [index] : [])));
+    if (wrong.length === 0) return;
+    await withReaderAsync(session, async (reader) => {
+      for (const index of wrong) {
+        const previous = outcomes[index]!;
+        const again = entryOutcome(entries[index]!, await importEntry(session, reader, unwrap, entries[index]!, update));
+        // An entry first imported (or updated) and now found present again keeps what this import did to it.
+        outcomes[index] = previous.outcome !== 'skipped' && again.outcome === 'skipped' ? { ...again, outcome: previous.outcome } : again;
+      }
+    });
+  }
+}
+
+/** The entry's key is on the token once, with its material and the package's fingerprint. */
+function presentOnce(reader: KeyGroupReader, entry: PackageEntry): boolean {
+  const selector = { class: entry.class, id: entry.id };
+  const found = reader.find(selector);
+  return found.length === 1 && found[0]!.fingerprint === entry.fingerprint && reader.incomplete(selector).length === 0;
 }
 
 /** What every entry's unwrap uses: the KTK, this token's mechanism per format, and the calculator of check values for the proofs. */
@@ -139,22 +194,34 @@ async function importEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
  * so no create of ours is under way meanwhile.
  */
 function removeIncompleteLeftovers(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry): number {
-  const leftovers = reader.incomplete({ class: entry.class, id: entry.id });
-  for (const handle of leftovers) {
-    session.destroy(handle);
-    reader.destroyed(CKO_OF_CLASS[entry.class], entry.id, handle);
+  const leftovers: [number, Handle[]][] = [
+    [CKO_OF_CLASS[entry.class], reader.incomplete({ class: entry.class, id: entry.id })],
+    [pkcs11.CKO_PUBLIC_KEY, entry.class === 'private' ? reader.incompletePublics(entry.id) : []],
+  ];
+  for (const [objectClass, handles] of leftovers) {
+    for (const handle of handles) {
+      session.destroy(handle);
+      reader.destroyed(objectClass, entry.id, handle);
+    }
   }
-  return leftovers.length;
+  return leftovers.reduce((sum, [, handles]) => sum + handles.length, 0);
 }
 
 async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: Unwrap, entry: PackageEntry): Promise<{ outcome: ImportEntryOutcome['outcome']; reason?: string }> {
   const id = Buffer.from(entry.id, 'hex');
-  const existing = reader.find({ class: entry.class, id: entry.id });
+  let existing = reader.find({ class: entry.class, id: entry.id });
+  // An EC key is known by its public object; one whose public object went (a leftover removed above) gets the package's back, and must then prove itself.
+  const restoredPublic = entry.keyType === 'ec' && existing.some((group) => group.fingerprint === '') && reader.publicHandles(entry.id).length === 0 ? ensurePublicKey(session, reader, entry, id) : undefined;
+  if (restoredPublic) existing = reader.find({ class: entry.class, id: entry.id });
   if (existing.length > 0) {
     // PKCS#11 ids are not unique: any key with this id and this fingerprint means "already here".
     const same = existing.find((group) => group.fingerprint !== '' && group.fingerprint === entry.fingerprint);
+    const unproven = same ? presentKeyUnproven(session, unwrap, same.handle, entry) : undefined;
+    if ((!same || unproven) && restoredPublic && restoredPublic !== 'conflict') {
+      session.destroy(restoredPublic);
+      reader.destroyed(pkcs11.CKO_PUBLIC_KEY, entry.id, restoredPublic);
+    }
     if (!same) return { outcome: 'conflict' };
-    const unproven = presentKeyUnproven(session, unwrap, same.handle, entry);
     if (unproven) return { outcome: 'invalid-data', reason: unproven };
     completeCompanions(session, reader, entry, id);
     return { outcome: 'skipped' };
@@ -179,7 +246,8 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
     undoPublic();
     throw error;
   }
-  const failed = proofFailure(session, reader, unwrap.checkValues, key, entry);
+  // A failed proof is asked again before the key goes: one bad read of a module whose view can be briefly wrong (module-quirks.ts) must not destroy a good key.
+  const failed = proofFailure(session, reader, unwrap.checkValues, key, entry) && proofFailure(session, reader, unwrap.checkValues, key, entry);
   if (failed) {
     session.destroy(key);
     undoPublic();
@@ -201,7 +269,7 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
  */
 function presentKeyUnproven(session: HsmSession, unwrap: Unwrap, key: Handle, entry: PackageEntry): string | undefined {
   if (entry.keyType !== 'ec') return undefined;
-  const failed = ecProofFailure(session, unwrap.checkValues, key, entry);
+  const failed = ecProofFailure(session, unwrap.checkValues, key, entry) && ecProofFailure(session, unwrap.checkValues, key, entry);
   if (!failed?.definite) return undefined;
   return `Key ${entry.id} ("${entry.label}") is present with the package's public key but ${failed.reason}: it was left in place and not counted. Remove that private key object if it is not an application's, then sync again.`;
 }

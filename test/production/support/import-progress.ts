@@ -1,10 +1,11 @@
 // How far a member's import has got, read without touching its token. SoftHSM's file store keeps
 // one `<uuid>.object` file per token object in the token's folder, so counting those files follows
-// the import from outside. Polling with pkcs11-tool instead (a second process using the token
-// while the agent imports) made SoftHSM give the importing agent an inconsistent view: a key just
-// unwrapped read back with another fingerprint, or a key missing from the inventory right after
-// its import, and the member failed with hsm-error: a witness that changed what it watched. So
-// pkcs11-tool counts only before a sync starts and after it has ended.
+// the import from outside. pkcs11-tool is not a neutral witness of SoftHSM 2.6.1 during an import:
+// a process that reads an object while another creates it can write it back with defaults for the
+// attributes it missed (and its file locks are released before writes are flushed), so the agent
+// saw keys read back invalid or lose their material. libs/hsm now confirms and repairs an import
+// on SoftHSM (module-quirks.ts, test/hsm/concurrent-reader.test.ts), but a reader still writes to
+// the token it watches, so pkcs11-tool counts only before a sync starts and after it has ended.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProductionDemoFile } from '../../../apps/stack/production/production-demo-file';
