@@ -1,6 +1,6 @@
-// The bench's tokens: a founder with K keys (EC P-256 and RSA-2048) and the cluster secrets, N
-// stack targets and N baseline targets that received the secrets through the join path. Setup,
-// not measured.
+// The bench's tokens: a founder with K keys (EC P-256 and RSA-2048, the RSA ones first) and the
+// cluster secrets, N stack targets and (unless told not to) N baseline targets that received the
+// secrets through the join path. Setup, not measured.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ async function withToken<T>(token: BenchToken, use: (open: Token) => Promise<T>)
   }
 }
 
-export async function createBenchCluster(dir: string, options: { keys: number; members: number; rsaShare: number }, progress: (line: string) => void): Promise<BenchCluster> {
+export async function createBenchCluster(dir: string, options: { keys: number; rsaKeys: number; members: number; baselineTargets: boolean }, progress: (line: string) => void): Promise<BenchCluster> {
   const setup = prepareSoftHsm(dir);
   // SoftHSM reads its config at the first C_Initialize, which comes later in this process.
   process.env.SOFTHSM2_CONF = setup.confPath;
@@ -48,7 +48,7 @@ export async function createBenchCluster(dir: string, options: { keys: number; m
   const stackTargets: BenchToken[] = [];
   const baselineTargets: BenchToken[] = [];
   for (let index = 1; index <= options.members; index += 1) stackTargets.push(await make(`member-${index}`));
-  for (let index = 1; index <= options.members; index += 1) baselineTargets.push(await make(`baseline-${index}`));
+  if (options.baselineTargets) for (let index = 1; index <= options.members; index += 1) baselineTargets.push(await make(`baseline-${index}`));
 
   await withToken(founder, (token) => token.createClusterSecrets());
   for (const target of [...stackTargets, ...baselineTargets]) {
@@ -57,11 +57,10 @@ export async function createBenchCluster(dir: string, options: { keys: number; m
     await withToken(target, (token) => token.unwrapClusterSecretsFromTransport(wrapped.blob));
   }
 
-  const rsaCount = Math.round(options.keys * options.rsaShare);
   const keys: BenchCluster['keys'] = [];
   await withToken(founder, async (token) => {
     for (let index = 0; index < options.keys; index += 1) {
-      const keyType = index < rsaCount ? 'rsa' : 'ec';
+      const keyType = index < options.rsaKeys ? 'rsa' : 'ec';
       const idHex = (0x100000 + index).toString(16);
       await token.generateKey(keyType === 'rsa' ? { keyType, size: 2048, label: `bench-rsa-${index}`, id: idHex } : { keyType, curve: 'P-256', label: `bench-ec-${index}`, id: idHex });
       keys.push({ idHex, keyType });

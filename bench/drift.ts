@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { createApi } from '../apps/api/create-api';
 import { ApiLogger, createLogger } from '../apps/api/logging/logger';
 import { createWorkers } from '../apps/worker/create-workers';
@@ -21,6 +21,7 @@ import { initSoftHsmToken, negotiateOaepHash, openToken, prepareSoftHsm } from '
 import type { Token } from '../libs/hsm';
 import { startDevServer } from '../libs/temporal/dev-server';
 import { ensureDriftSchedules } from '../libs/temporal/drift-schedules';
+import { positiveInteger } from './option-values';
 import { activityTimes, formatTimes } from './phases';
 
 const execFileAsync = promisify(execFile);
@@ -31,12 +32,6 @@ interface DriftBenchOptions {
   interval: number;
   members: number;
   keep?: boolean;
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
-  return number;
 }
 
 function parseOptions(argv: string[]): DriftBenchOptions {

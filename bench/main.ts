@@ -6,23 +6,23 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { Command, InvalidArgumentError } from 'commander';
-import { createWorkers } from '../apps/worker/create-workers';
-import type { KeySyncConfig } from '../libs/config/types';
-import { freePort } from '../libs/config/ports';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Command } from 'commander';
 import { RESERVED } from '../libs/hsm/templates';
-import { startDevServer } from '../libs/temporal/dev-server';
 import { keySyncWorkflowId } from '../libs/contract/workflow-ids';
 import type { KeySyncWorkflow } from '../libs/contract/workflow-types';
 import type { BaselineInput, BaselineResult } from './bare-baseline';
 import { createBenchCluster } from './bench-cluster';
+import { startBenchStack } from './bench-stack';
+import { runConcurrentBench } from './concurrent';
 import { runDriftBench } from './drift';
-import { activityTimes, formatTimes } from './phases';
-import type { BenchCluster } from './bench-cluster';
+import { positiveInteger, share } from './option-values';
+import { activityTimes, formatTimes, whereTheTimeGoes } from './phases';
+import type { SlowestMember } from './phases';
+import { describePeak, peakRssBytes, resetPeakRss } from './process-memory';
+import { describeReads, newStatusReads, pollStatus } from './status-reads';
 
 interface BenchOptions {
   keys: number;
@@ -30,18 +30,6 @@ interface BenchOptions {
   parallelism?: number;
   rsaShare: number;
   keep?: boolean;
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
-  return number;
-}
-
-function share(value: string): number {
-  const number = Number(value);
-  if (!(number >= 0 && number <= 1)) throw new InvalidArgumentError('must be between 0 and 1');
-  return number;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -71,34 +59,11 @@ function runBaselineProcess(input: BaselineInput): Promise<BaselineResult> {
   });
 }
 
-function benchConfig(dir: string, address: string, cluster: BenchCluster, parallelism: number): KeySyncConfig {
-  return {
-    temporal: { address, namespace: 'default' },
-    api: { port: 3000 },
-    packageStore: { dir: join(dir, 'packages') },
-    auditArchive: { dir: join(dir, 'audit') },
-    clusters: [
-      {
-        id: 'bench',
-        founder: cluster.founder.member.id,
-        members: [cluster.founder.member, ...cluster.stackTargets.map((target) => target.member)],
-        approvers: [],
-        policy: {
-          sync: { approvals: 0, timeoutSeconds: 60 },
-          join: { approvals: 0, timeoutSeconds: 60 },
-          parallelism,
-          packageTtlSeconds: 3600,
-          drift: { mode: 'off', intervalSeconds: 300 },
-        },
-      },
-    ],
-    principals: [],
-  };
-}
-
 async function main(): Promise<void> {
   // `npm run bench -- --drift`: time to usable-everywhere of a key made outside KeySync (bench/drift.ts).
   if (process.argv.includes('--drift')) return runDriftBench(process.argv.filter((arg) => arg !== '--drift'));
+  // `npm run bench -- --concurrent <N>`: N syncs at once on one stack (bench/concurrent.ts).
+  if (process.argv.includes('--concurrent')) return runConcurrentBench(process.argv);
   const options = parseOptions(process.argv);
   const parallelism = options.parallelism ?? options.members;
   const dir = mkdtempSync(join(tmpdir(), 'keysync-bench-'));
@@ -107,21 +72,16 @@ async function main(): Promise<void> {
   say(`KeySync bench: ${options.keys} keys (${Math.round(options.keys * options.rsaShare)} RSA-2048, the rest EC P-256) from a founder to ${options.members} members, parallelism ${parallelism}`);
   say(`working folder: ${dir}`);
 
-  const cluster = await createBenchCluster(dir, { keys: options.keys, members: options.members, rsaShare: options.rsaShare }, (line) => say(`  setup: ${line}`));
-  const server = await startDevServer({ port: await freePort(), headless: true, dbFile: join(dir, 'temporal.db'), logFile: join(dir, 'temporal.log'), startTimeoutMs: 120_000 });
-  const config = benchConfig(dir, server.address, cluster, parallelism);
-  const connection = await NativeConnection.connect({ address: server.address });
-  const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: 'default' });
-  const workers = await createWorkers({ config, connection });
-  const running = workers.run();
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const cluster = await createBenchCluster(dir, { keys: options.keys, rsaKeys: Math.round(options.keys * options.rsaShare), members: options.members, baselineTargets: true }, (line) => say(`  setup: ${line}`));
+  const stack = await startBenchStack(dir, cluster, parallelism);
+  const { client, config, api } = stack;
 
   try {
-    const sync = (keyIds?: string[]) =>
-      client.workflow.execute<KeySyncWorkflow>('keySync', {
+    const sync = (keyIds?: string[]) => {
+      const workflowId = keySyncWorkflowId('bench', randomUUID());
+      const done = client.workflow.execute<KeySyncWorkflow>('keySync', {
         taskQueue: 'keysync',
-        workflowId: keySyncWorkflowId('bench', randomUUID()),
+        workflowId,
         args: [
           {
             cluster: { id: 'bench', members: config.clusters[0]!.members.map((member) => member.id), approvers: [], policy: config.clusters[0]!.policy },
@@ -132,14 +92,26 @@ async function main(): Promise<void> {
           },
         ],
       });
+      return { workflowId, done };
+    };
     // A running stack is warm: a first sync with nothing to do loads the workflow code and opens the tokens.
     say('stack: warm-up sync (a key id no member holds: nothing to do)...');
-    await sync(['ffffffff']);
-    say('stack: syncing through Temporal...');
+    const warmUp = sync(['ffffffff']);
+    await warmUp.done;
+    // And the API's read path (Nest's first request, the Temporal client's first describe and query).
+    await api.request(`/v1/operations/${warmUp.workflowId}`);
+    say('stack: syncing through Temporal (its status read through the API every second, as `keysync sync --wait` does)...');
+    const apiPeakReset = resetPeakRss(api.pid);
+    const workerPeakReset = resetPeakRss(process.pid);
     const started = performance.now();
-    const result = await sync();
+    const measured = sync();
+    const reads = newStatusReads();
+    const polling = pollStatus(api, measured.workflowId, 1_000, measured.done, reads);
+    const result = await measured.done;
     const stackMs = performance.now() - started;
-    clearInterval(sampler);
+    await polling;
+    const workerPeak = peakRssBytes(process.pid);
+    const apiPeak = peakRssBytes(api.pid);
     const imported = result.members.reduce((sum, member) => sum + member.keysImported, 0);
     if (result.state !== 'completed' || imported !== options.keys * options.members) {
       throw new Error(`the sync did not bring every key to every member: state ${result.state}, ${imported} of ${options.keys * options.members} imported (${JSON.stringify(result.members.map(({ member, state, reason }) => ({ member, state, reason })))})`);
@@ -168,19 +140,21 @@ async function main(): Promise<void> {
     say(`ratio stack / baseline: ${(stackMs / baseline.totalMs).toFixed(2)}x (target at most 1.10x for 600 keys to 4 members)`);
     const parent = await activityTimes(client, result.operationId);
     say(`stack phases: keySync ${(parent.totalMs / 1000).toFixed(2)} s in all; its activities: ${formatTimes(parent.times)}`);
+    let slowest: SlowestMember = null;
     for (const member of result.members) {
       if (!member.workflowId) continue;
       const child = await activityTimes(client, member.workflowId);
-      say(`  memberSync ${member.member}: ${(child.totalMs / 1000).toFixed(2)} s; ${formatTimes(child.times)}`);
+      if (!slowest || child.totalMs > slowest.times.totalMs) slowest = { member: member.member, times: child };
+      say(`  memberSync ${member.member}: ${(child.totalMs / 1000).toFixed(2)} s, ${child.events} events; ${formatTimes(child.times)}`);
     }
-    say(`worker process peak RSS during the sync: ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+    say(whereTheTimeGoes(stackMs, parent, slowest));
+    say(`keySync history: ${parent.events} events (target under 2,000 for 32 members)`);
+    say(`status reads through the API during the sync: ${describeReads(reads)}`);
+    say(`worker peak RSS during the sync: ${describePeak(workerPeak, workerPeakReset)} (in-process: the bench's own process runs the orchestrator and all ${options.members + 1} node agents, plus the bench's Temporal client)`);
+    say(`API peak RSS during the sync: ${describePeak(apiPeak, apiPeakReset)} (its own process, pid ${api.pid})`);
+    say(`load average (2 cores shared with whatever else runs): ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
   } finally {
-    clearInterval(sampler);
-    await workers.shutdown();
-    await running.catch(() => undefined);
-    await connection.close();
-    await client.connection.close();
-    await server.stop();
+    await stack.stop();
     if (!options.keep) rmSync(dir, { recursive: true, force: true });
   }
 }

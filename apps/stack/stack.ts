@@ -56,7 +56,7 @@ function temporalRun(initial: DevServer, startAgain: () => Promise<DevServer>): 
   };
 }
 
-async function waitForHealth(apiUrl: string, component: ComponentProcess, timeoutMs: number): Promise<void> {
+export async function waitForHealth(apiUrl: string, component: ComponentProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void component.exited.then(() => (exited = true));
