@@ -36,5 +36,5 @@ export function percentile(samples: readonly number[], share: number): number {
 
 export function describeReads(reads: StatusReads): string {
   const ms = (value: number) => `${value.toFixed(1)} ms`;
-  return `${reads.latenciesMs.length} reads, p50 ${ms(percentile(reads.latenciesMs, 0.5))}, p99 ${ms(percentile(reads.latenciesMs, 0.99))}, worst ${ms(Math.max(...reads.latenciesMs))}${reads.failures > 0 ? `, ${reads.failures} not 200` : ''}`;
+  return `${reads.latenciesMs.length} read${reads.latenciesMs.length === 1 ? '' : 's'}, p50 ${ms(percentile(reads.latenciesMs, 0.5))}, p99 ${ms(percentile(reads.latenciesMs, 0.99))}, worst ${ms(Math.max(...reads.latenciesMs))}${reads.failures > 0 ? `, ${reads.failures} not 200` : ''}`;
 }
