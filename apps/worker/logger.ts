@@ -25,10 +25,18 @@ const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
   ERROR: 'error',
 };
 
+/**
+ * SDK warnings that describe this design, not a fault: a node agent's worker registers activities
+ * only (its member's queue has no workflows, DESIGN 2), and the SDK warns once per agent at start.
+ * Shown on every `npm start` they read as trouble, so they are kept at debug.
+ */
+const EXPECTED_SDK_WARNINGS = new Set(['No workflows registered, not polling for workflow tasks']);
+
 /** A Temporal logger that writes through pino (install it with Runtime.install before any worker). */
 export function temporalLoggerFor(logger: Logger): DefaultLogger {
   const level = (logger.level.toUpperCase() in PINO_LEVEL ? logger.level.toUpperCase() : 'INFO') as LogLevel;
   return new DefaultLogger(level, (entry: LogEntry) => {
-    logger[PINO_LEVEL[entry.level]]({ ...(entry.meta ?? {}), source: 'temporal' }, entry.message);
+    const pinoLevel = entry.level === 'WARN' && EXPECTED_SDK_WARNINGS.has(entry.message) ? 'debug' : PINO_LEVEL[entry.level];
+    logger[pinoLevel]({ ...(entry.meta ?? {}), source: 'temporal' }, entry.message);
   });
 }
