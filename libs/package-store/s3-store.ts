@@ -3,7 +3,9 @@
 // (If-None-Match: *), so it never replaces an object, and what is already there is read back and
 // checked. Every read is checked against its digest, so an object altered in the bucket is
 // refused, never imported.
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { newS3Client } from './s3-client';
 import { sha256Hex } from '../digest';
 import { BlobDigestMismatchError, BlobNotFoundError, PackageStoreUnavailableError } from './errors';
 import { assertDigest } from './package-store';
@@ -40,7 +42,7 @@ export class S3PackageStore implements PackageStore {
     this.prefix = options.prefix ?? '';
     this.target = { endpoint: options.endpoint, bucket: options.bucket };
     this.location = `s3://${options.bucket}/${this.prefix} at ${options.endpoint}`;
-    this.#client = new S3Client({
+    this.#client = newS3Client({
       endpoint: options.endpoint,
       region: options.region,
       forcePathStyle: options.forcePathStyle ?? false,

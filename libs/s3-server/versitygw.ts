@@ -3,7 +3,8 @@
 // production-shape start's. Root credentials reach it through its environment (ROOT_ACCESS_KEY,
 // ROOT_SECRET_KEY), never its command line, which any local user can read.
 import { mkdirSync } from 'node:fs';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { newS3Client } from '../package-store/s3-client';
 import { spawnWatched } from '../child-process';
 import type { WatchedProcess } from '../child-process';
 import { freePort, isPortFree } from '../config/ports';
@@ -61,7 +62,7 @@ async function waitForAnswer(endpoint: string, server: WatchedProcess, deadline:
 }
 
 async function createBuckets(options: S3ServerOptions, endpoint: string, region: string): Promise<void> {
-  const client = new S3Client({
+  const client = newS3Client({
     endpoint,
     region,
     forcePathStyle: true,

@@ -2,12 +2,13 @@
 // members share packages through S3 (docker-compose.yml's versitygw starts with no bucket). An
 // existing bucket is kept. The S3 server may still be starting: an unreachable endpoint is tried
 // again until `waitMs` has passed. The keys come from their secret sources and are never printed.
-import { BucketAlreadyOwnedByYou, CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { newS3Client } from '../../../libs/package-store/s3-client';
 import type { S3PackageStoreConfig } from '../../../libs/package-store/package-store-config';
 import { readSecret } from '../../../libs/secret-source';
 
 export async function ensureBucket(settings: S3PackageStoreConfig, waitMs = 0): Promise<'created' | 'present'> {
-  const client = new S3Client({
+  const client = newS3Client({
     endpoint: settings.endpoint,
     region: settings.region,
     forcePathStyle: settings.forcePathStyle ?? false,
