@@ -1,5 +1,5 @@
 // The operation shape of DESIGN section 7, documented once for the OpenAPI spec.
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { approvalVias, decisions } from '../../../libs/contract/approvals';
 import type { ApprovalVia, Decision } from '../../../libs/contract/approvals';
 import { wrapFormats } from '../../../libs/contract/hsm-capabilities';
@@ -85,16 +85,7 @@ export class InvalidKeyDto extends KeyRefDto {
   detail!: string;
 }
 
-export class NotUpdatedKeyDto {
-  @ApiProperty({ enum: keyClasses })
-  class!: KeyClass;
-
-  @ApiProperty({ description: 'CKA_ID, hex.' })
-  id!: string;
-
-  @ApiProperty()
-  label!: string;
-
+export class NotUpdatedKeyDto extends PickType(KeyRefDto, ['class', 'id', 'label'] as const) {
   @ApiProperty({ description: 'What the member’s module refused (its CKR_* code) and what to do.' })
   reason!: string;
 }
