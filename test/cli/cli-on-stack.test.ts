@@ -272,7 +272,10 @@ describe('keysync on the real stack', () => {
   it('join --wait brings node3 in once two approvers sign the transport key, and exits 0', async () => {
     const join = startCli(['join', '--member', 'node3', '--sponsor', 'node1', '--wait'], env);
     const [, operationId] = await join.waitForStdout(/started (join:demo:node3)/);
-    await memberAwaitingApproval(operationId as string, 'node3');
+    // The approvals go in once the command itself has shown node3 waiting for them (its line is read
+    // from the API, so the join then takes approvals): waiting on the API alone raced the command's
+    // one-second poll, which could miss the state when two approvals came quickly.
+    await join.waitForStdout(/node3 {2}awaiting-approval /);
     for (const approver of ['approver-1', 'approver-2']) {
       const approval = await runCli(['approve', operationId as string, '--member', 'node3', '--key', demo.approverKeys[approver]!], env);
       expect(approval.code, approval.stderr).toBe(0);
