@@ -21,7 +21,9 @@ import { formCluster } from './support/softhsm-fixture';
 
 const CLUSTER = 'reader-cluster';
 const READERS = 4;
-const IMPORT_ATTEMPTS = 3;
+// The node agent's activity retries a retryable HsmError without limit; the test allows ten runs, far
+// more than any run needed on an idle machine (one or two) and enough under the load of a CI runner.
+const IMPORT_ATTEMPTS = 10;
 const hex = (n: number) => n.toString(16).padStart(4, '0');
 const SPECS: KeySpec[] = [
   ...Array.from({ length: 20 }, (_, i): KeySpec => ({ keyType: 'ec', curve: 'P-256', label: `ec-${i}`, id: `e1${hex(i)}` })),
