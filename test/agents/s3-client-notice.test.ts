@@ -17,6 +17,8 @@ function warningsOf(script: string, env: NodeJS.ProcessEnv = {}): string {
   return execFileSync(process.execPath, ['-e', `process.on('warning', (w) => console.log(w.message)); ${script}; setTimeout(() => {}, 50);`], {
     env: { ...cleaned, ...env },
     encoding: 'utf8',
+    // Node also prints each warning on stderr: kept out of the test run's own output.
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
 }
 
