@@ -129,7 +129,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        onlyImports({ folders: ['./', '../contract/', '@noble/curves/'] }, 'libs/approvals imports only libs/contract, @noble/curves (pure JavaScript) and its own files.'),
+        onlyImports({ folders: ['./', '../contract/', '@noble/curves/', '@noble/hashes/'] }, 'libs/approvals imports only libs/contract, @noble/curves and @noble/hashes (pure JavaScript) and its own files.'),
       ],
     },
   },

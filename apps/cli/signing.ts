@@ -73,7 +73,7 @@ export function challengeParts(challenge: string): ChallengeParts {
 }
 
 /** Signs the challenge for `decision` and returns the approval to deliver (API, signal or update). */
-export function signApproval(key: ApproverKey, approverId: string, challenge: string, decision: Decision): Approval {
+export function signApproval(key: ApproverKey, approverId: string, challenge: string, decision: Decision): Approval & { signature: string } {
   const message = challengeFor(challenge, decision);
   const { member } = challengeParts(challenge);
   const signature = sign(null, Buffer.from(message, 'utf8'), key.privateKey).toString('base64');

@@ -3,7 +3,7 @@
 // code a refused signal records in ApprovalStatus.refused. Both are recorded or matched by
 // clients: a value never changes once released.
 export const approvalRefusalTypes = {
-  /** Not {member, approverId, decision, signature}. */
+  /** Not {member, approverId, decision, signature or webauthn}. */
   malformed: 'approval-malformed',
   /** Sent to a workflow that approves another member. */
   'wrong-member': 'approval-wrong-member',
@@ -15,6 +15,8 @@ export const approvalRefusalTypes = {
   duplicate: 'approval-duplicate',
   /** The signature does not verify over this operation's challenge with the registered key. */
   'bad-signature': 'approval-bad-signature',
+  /** A security key credential that is not confirmed for this approver (unknown, pending an admin's confirmation, or revoked). */
+  'unknown-credential': 'approval-unknown-credential',
   /** Nothing awaits approval now: not yet at the approval step, or already decided. */
   'not-awaiting-approval': 'approval-not-awaited',
 } as const;

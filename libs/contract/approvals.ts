@@ -9,13 +9,36 @@ export type Decision = (typeof decisions)[number];
 export const approvalVias = ['update', 'signal', 'join'] as const;
 export type ApprovalVia = (typeof approvalVias)[number];
 
-/** What an approver sends, by the API, the CLI or the Temporal UI (DESIGN section 6). */
+/**
+ * A FIDO2 security key's answer to navigator.credentials.get (DESIGN 14), base64url each field, whose
+ * WebAuthn challenge is SHA-256 of the operation's canonical challenge string.
+ */
+export interface WebAuthnAssertion {
+  credentialId: string;
+  authenticatorData: string;
+  clientDataJSON: string;
+  /** ECDSA P-256 signature, DER, as the authenticator returns it. */
+  signature: string;
+}
+
+/** Who a WebAuthn ceremony is for: the cluster's RP id and the origins a browser may run it on (configuration `webauthn`). */
+export interface WebAuthnRelyingParty {
+  rpId: string;
+  origins: string[];
+}
+
+/**
+ * What an approver sends, by the API, the CLI or the Temporal UI (DESIGN sections 6 and 14):
+ * exactly one of an Ed25519 `signature` and a security key's `webauthn` assertion.
+ */
 export interface Approval {
   member: string;
   approverId: string;
   decision: Decision;
   /** Ed25519 signature (64 bytes, base64) over the operation's canonical challenge. */
-  signature: string;
+  signature?: string;
+  /** A confirmed FIDO2 credential's assertion over SHA-256 of the canonical challenge. */
+  webauthn?: WebAuthnAssertion;
 }
 
 /** An approval the workflow accepted. */

@@ -11,6 +11,8 @@ const redactedPaths = [
   '*.token',
   '*.pin',
   '*.signature',
+  '*.webauthn',
+  '*.attestationObject',
   '*.wrappedKey',
   'token',
   'pin',

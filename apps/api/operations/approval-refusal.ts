@@ -22,7 +22,7 @@ interface RefusalAnswer {
 const answers: Record<ApprovalRefusalType, RefusalAnswer> = {
   'approval-malformed': {
     status: HttpStatus.BAD_REQUEST,
-    nextStep: 'Send {member, decision: "approve" | "reject", signature (base64)}.',
+    nextStep: 'Send {member, decision: "approve" | "reject"} with either signature (base64) or webauthn {credentialId, authenticatorData, clientDataJSON, signature} (base64url).',
   },
   'approval-wrong-member': {
     status: HttpStatus.CONFLICT,
@@ -30,7 +30,12 @@ const answers: Record<ApprovalRefusalType, RefusalAnswer> = {
   },
   'approval-bad-signature': {
     status: HttpStatus.FORBIDDEN,
-    nextStep: 'Fetch the challenge again (GET .../approvals/{member}/challenge), sign exactly that string, ending in your decision, with your registered Ed25519 key, and send it once.',
+    nextStep: 'Fetch the challenge again (GET .../approvals/{member}/challenge), sign exactly that string, ending in your decision, with your registered Ed25519 key (or your confirmed security key, over SHA-256 of that string), and send it once.',
+  },
+  'approval-unknown-credential': {
+    status: HttpStatus.FORBIDDEN,
+    nextStep:
+      'Approve with a security key an admin has confirmed for you (GET /v1/clusters/{cluster}/approvers/credentials lists them; an admin confirms with POST .../credentials/{credentialId}/confirm), or with your Ed25519 key.',
   },
   'approval-unknown-approver': {
     status: HttpStatus.FORBIDDEN,
