@@ -1,10 +1,10 @@
 // A typed client of the REST API of DESIGN section 7: openapi-fetch over the `paths` generated
-// from openapi.json (generated/openapi-types.ts), so every path, parameter, body and answer has the
+// from openapi.json (libs/api-client/openapi-types.ts), so every path, parameter, body and answer has the
 // spec's own type and none is restated here. Every failure becomes a CliError (api-failures.ts).
 import createClient from 'openapi-fetch';
 import type { Client } from 'openapi-fetch';
 import { failuresAsCliErrors } from './api-failures';
-import type { components, paths } from './generated/openapi-types';
+import type { components, paths } from '../../libs/api-client/openapi-types';
 
 type Schemas = components['schemas'];
 export type Operation = Schemas['OperationDto'];

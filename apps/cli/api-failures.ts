@@ -3,7 +3,7 @@
 // that is not JSON (not a KeySync API). Installed as openapi-fetch middleware, so a call that
 // returns has an answer of the type the spec gives it.
 import type { Middleware } from 'openapi-fetch';
-import type { components } from './generated/openapi-types';
+import type { components } from '../../libs/api-client/openapi-types';
 import { CliError, exitCodes } from './cli-error';
 
 type ErrorBody = components['schemas']['ErrorBodyDto'];

@@ -3,8 +3,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { ClusterInventory, Operation } from '../../apps/cli/api-client';
-import type { components } from '../../apps/cli/generated/openapi-types';
-import { inventoryRows, readInventory } from '../../apps/cli/inventory-table';
+import type { components } from '../../libs/api-client/openapi-types';
+import { inventoryRows, readInventory } from '../../libs/api-client/inventory-rows';
 import { memberLine, operationHeader, verdict } from '../../apps/cli/operation-view';
 import { Output } from '../../apps/cli/output';
 import { challengeFor } from '../../apps/cli/signing';

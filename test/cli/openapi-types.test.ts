@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { clientTypesPath, generateClientTypesText } from '../../apps/api/openapi/generate-client-types';
 import { repoRoot } from '../../libs/config/paths';
 
-describe('the CLI’s generated API types', () => {
+describe('the generated API client types (CLI and console)', () => {
   it('are what openapi-typescript generates from the committed openapi.json (run `npm run openapi` when this fails)', async () => {
     const spec = readFileSync(join(repoRoot(), 'openapi.json'), 'utf8');
     const committed = readFileSync(join(repoRoot(), clientTypesPath), 'utf8');

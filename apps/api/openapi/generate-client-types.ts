@@ -1,12 +1,13 @@
-// The CLI's API types, generated from the committed openapi.json by openapi-typescript: `paths`
-// and `components` for openapi-fetch, so the CLI never restates a response shape by hand.
+// The API's client types, generated from the committed openapi.json by openapi-typescript: `paths`
+// and `components` for openapi-fetch, so neither the CLI nor the console restates a response shape
+// by hand.
 // `npm run openapi` writes them beside the spec; test/cli/openapi-types.test.ts fails when stale.
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 import type { OpenAPI3 } from 'openapi-typescript';
 import ts from 'typescript';
 
 /** Where the generated types are committed, relative to the repository root. */
-export const clientTypesPath = 'apps/cli/generated/openapi-types.ts';
+export const clientTypesPath = 'libs/api-client/openapi-types.ts';
 
 const header = `${COMMENT_HEADER}// Generated from openapi.json by \`npm run openapi\` (apps/api/openapi/generate-client-types.ts).\n\n`;
 

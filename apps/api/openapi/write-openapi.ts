@@ -1,6 +1,6 @@
 // `npm run openapi`: writes the spec generated from the code to openapi.json at the repository
-// root (or the path given), where it is committed, then the CLI's client types generated from that
-// spec (to apps/cli/generated/openapi-types.ts, or the second path given), so both change together.
+// root (or the path given), where it is committed, then the client types of the CLI and the console generated from that
+// spec (to libs/api-client/openapi-types.ts, or the second path given), so both change together.
 // test/api/openapi-spec.test.ts and test/cli/openapi-types.test.ts fail when either is stale.
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';

@@ -6,8 +6,8 @@ import type { Command } from 'commander';
 import { run } from '../cli-context';
 import type { Cli } from '../cli-context';
 import { exitCodes } from '../cli-error';
-import { inventoryRows, readInventory, readRetired } from '../inventory-table';
-import type { Presence } from '../inventory-table';
+import { inventoryRows, readInventory, readRetired } from '../../../libs/api-client/inventory-rows';
+import type { Presence } from '../../../libs/api-client/inventory-rows';
 import { table } from '../output';
 import { clusterOrDemo } from './operations';
 

@@ -1,15 +1,15 @@
-// The inventory as a table of keys by members, drift marked: a key that some member lacks, holds
+// The inventory as rows of keys by members, drift marked: a key that some member lacks, holds
 // with another fingerprint, holds in identical surplus copies (duplicated), or holds with another
-// label or certificate than the reference member (differs). Computed here from
-// each member's keys, so the table says exactly what the members reported, whatever summary the
-// API adds.
+// label or certificate than the reference member (differs). Computed here from each member's
+// keys, so the CLI's table and the console's matrix say exactly what the members reported,
+// whatever summary the API adds, and both say the same.
 import type { InventoryPresence } from '../../libs/contract/cluster-inventory';
 import { differencesFrom, referenceHolder } from '../../libs/contract/key-differences';
 import type { KeyDifference } from '../../libs/contract/key-differences';
-import type { ClusterInventory } from './api-client';
-import type { components } from './generated/openapi-types';
+import type { components } from './openapi-types';
 
 type InventoryKeyAnswer = components['schemas']['InventoryKeyDto'];
+type ClusterInventory = components['schemas']['ClusterInventoryDto'];
 
 /** A key as the table compares it: the API's own fields, id and fingerprint lower-cased. */
 export type InventoryKey = Pick<
