@@ -25,6 +25,7 @@ import { ApprovalsService } from './operations/approvals.service';
 import { HistoryService } from './operations/history.service';
 import { OperationReader } from './operations/operation-reader';
 import { OperationsController } from './operations/operations.controller';
+import { OperationListController } from './operation-list/operation-list.controller';
 import { ApiPackageStore } from './packages/api-package-store';
 import { PackagesController } from './packages/packages.controller';
 import { RetireController } from './retire/retire.controller';
@@ -47,7 +48,7 @@ export class AppModule {
   static forRoot(config: KeySyncConfig, logger: ApiLogger, runtime: ApiRuntimeOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, ClustersController, SyncsController, MembersController, RepairController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController, InventoryController, RetireController],
+      controllers: [HealthController, ClustersController, SyncsController, MembersController, RepairController, OperationListController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController, InventoryController, RetireController],
       providers: [
         { provide: ApiConfig, useValue: new ApiConfig(config, runtime) },
         { provide: ApiLogger, useValue: logger },

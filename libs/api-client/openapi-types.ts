@@ -188,6 +188,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clusters/{cluster}/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cluster’s syncs, repairs, joins and retires, newest first, with their state and age (any role). */
+        get: operations["OperationList_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/clusters/{cluster}/syncs": {
         parameters: {
             query?: never;
@@ -825,6 +842,12 @@ export interface components {
              */
             wrapFormat?: "aes-kwp" | "aes-kw-pkcs7";
         };
+        OperationListDto: {
+            /** @example demo */
+            cluster: string;
+            /** @description Newest first, at most the 200 newest. */
+            operations: components["schemas"]["OperationSummaryDto"][];
+        };
         OperationMemberDto: {
             /** @description Live approvals, while the member’s workflow can be asked. */
             approvals?: components["schemas"]["ApprovalStatusDto"];
@@ -863,6 +886,25 @@ export interface components {
             unsupportedKeys?: components["schemas"]["UnsupportedKeyDto"][];
             /** @description The memberSync workflow that is this member’s audit record of the operation. */
             workflowId?: string;
+        };
+        OperationSummaryDto: {
+            /** @description When its workflow closed, ISO 8601; absent while it runs. */
+            closeTime?: string;
+            /** @enum {string} */
+            kind: "sync" | "join" | "repair" | "retire";
+            /** @description The members it concerns. */
+            members: string[];
+            /** @example sync:demo:0b6f5c1e-9c1b-4c4e-9d61-3f4f0f8f9d2a */
+            operationId: string;
+            /** @description The principal that started it, when the API started it. */
+            requestedBy?: string;
+            /** @description When it started, ISO 8601. */
+            startTime: string;
+            /**
+             * @description As the operation last recorded it (KeySyncState); GET /v1/operations/{operationId} reads it live.
+             * @enum {string}
+             */
+            state: "running" | "completed" | "failed" | "cancelled";
         };
         PackageSummaryDto: {
             /** @description SHA-256 of the package file, hex: its name in the package store. */
@@ -1694,6 +1736,67 @@ export interface operations {
             };
             /** @description body-too-large: a JSON body is limited to 64kb. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    OperationList_list: {
+        parameters: {
+            query?: {
+                /** @description Only the operations in this state. Default: every state. */
+                state?: "running" | "completed" | "failed" | "cancelled";
+            };
+            header?: never;
+            path: {
+                /** @description Cluster id. */
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationListDto"];
+                };
+            };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No token, or one that maps to no principal. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description cluster-not-found: no such cluster. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -26,6 +26,7 @@ export const routeCases: RouteCase[] = [
   // A retire asks the members' agents first (none run here): an empty reason gets the endpoint's 400 before that.
   { method: 'POST', path: (h) => `/v1/clusters/${h.cluster}/keys/c0de01/retire`, wrongRole: 'approver-1', rightRole: 'operator', json: { reason: '' }, expected: 400 },
   { method: 'POST', path: (h) => `/v1/clusters/${h.cluster}/members`, wrongRole: 'operator', rightRole: 'admin', json: { member: 'node3', sponsor: 'node1' }, expected: 202 },
+  { method: 'GET', path: (h) => `/v1/clusters/${h.cluster}/operations`, wrongRole: null, rightRole: 'auditor', expected: 200 },
   { method: 'GET', path: (h) => `/v1/operations/${unknownOperation(h)}`, wrongRole: null, rightRole: 'auditor', expected: 404 },
   { method: 'GET', path: (h) => `/v1/operations/${unknownOperation(h)}/approvals/node2/challenge`, wrongRole: 'operator', rightRole: 'approver-1', expected: 404 },
   {

@@ -27,3 +27,9 @@ export function kindInStateQuery(cluster: string, kind: string, state: string): 
 export function syncsCompletedAfterQuery(cluster: string, after: Date): string {
   return `${KeySyncCluster.name} = ${quoted(cluster)} AND ${KeySyncKind.name} = 'sync' AND ExecutionStatus = 'Completed' AND CloseTime > ${quoted(after.toISOString())}`;
 }
+
+/** The cluster's operations of these kinds, in one state when given (KeySyncState). */
+export function clusterOperationsQuery(cluster: string, kinds: readonly string[], state?: string): string {
+  const kindIn = `${KeySyncKind.name} IN (${kinds.map(quoted).join(', ')})`;
+  return `${KeySyncCluster.name} = ${quoted(cluster)} AND ${kindIn}${state ? ` AND ${KeySyncState.name} = ${quoted(state)}` : ''}`;
+}
