@@ -92,6 +92,15 @@ export interface ApiTlsConfig {
   keyFile: string;
 }
 
+/** A receiver of operation events (DESIGN 14): posted by the orchestrator, signed with HMAC-SHA256 when it has a secret. */
+export interface NotificationConfig {
+  webhook: {
+    url: string;
+    /** A file holding the shared secret that signs each body (read when posting, never logged). */
+    secretFile?: string;
+  };
+}
+
 export interface KeySyncConfig {
   temporal: TemporalConfig;
   /**
@@ -99,7 +108,8 @@ export interface KeySyncConfig {
    * sets SOFTHSM2_CONF from it (applyModuleEnvironment) unless the environment already has one.
    */
   softhsm2Conf?: string;
-  api: { port: number; tls?: ApiTlsConfig };
+  /** `publicUrl`: the API's origin as people reach it (the console's address, linked from notifications). */
+  api: { port: number; tls?: ApiTlsConfig; publicUrl?: string };
   /** A folder every agent sees (`dir`), or an S3 bucket for members on separate hosts (`s3`). */
   packageStore: PackageStoreConfig;
   auditArchive: { dir: string };
@@ -110,6 +120,8 @@ export interface KeySyncConfig {
   locks?: { dir: string };
   clusters: ClusterConfig[];
   principals: PrincipalConfig[];
+  /** Webhooks told when a member awaits approval and when an operation ends; absent: none. */
+  notifications?: NotificationConfig[];
 }
 
 /** The member an agent configuration runs: its token and what its PKCS#11 module needs. */

@@ -5,6 +5,7 @@ import type { PinSource } from '../hsm/types';
 import { ConfigError } from './config-error';
 import { ConfigReader, join } from './config-reader';
 import { environmentClashes, MODULE_SETTING_FIELDS, readModuleSettings } from './read-module-settings';
+import { readNotifications, readPublicUrl } from './read-notifications';
 import { readPackageStoreConfig } from './read-package-store';
 import { defaultRetirePolicy } from '../contract/retire';
 import { readSecretSource } from './read-secret-source';
@@ -200,9 +201,9 @@ function readPrincipal(r: ConfigReader, value: Json, field: string): PrincipalCo
  */
 export function validateConfig(raw: Json, source: string, baseDir: string): KeySyncConfig {
   const r = new ConfigReader();
-  const root = r.object(raw, '', ['temporal', 'api', 'softhsm2Conf', 'packageStore', 'auditArchive', 'locks', 'clusters', 'principals']) ?? {};
+  const root = r.object(raw, '', ['temporal', 'api', 'softhsm2Conf', 'packageStore', 'auditArchive', 'locks', 'clusters', 'principals', 'notifications']) ?? {};
   const temporal = readTemporal(r, root.temporal, baseDir);
-  const api = root.api === undefined ? {} : (r.object(root.api, 'api', ['port', 'tls']) ?? {});
+  const api = root.api === undefined ? {} : (r.object(root.api, 'api', ['port', 'tls', 'publicUrl']) ?? {});
   const packageStore = readPackageStore(r, root.packageStore, baseDir);
   const auditArchive = r.object(root.auditArchive, 'auditArchive', ['dir']) ?? {};
 
@@ -215,6 +216,8 @@ export function validateConfig(raw: Json, source: string, baseDir: string): KeyS
     principals: r.array(root.principals, 'principals').map((p, i) => readPrincipal(r, p, join('principals', i))),
   };
   if (api.tls !== undefined) config.api.tls = readApiTls(r, api.tls, 'api.tls', baseDir);
+  if (api.publicUrl !== undefined) config.api.publicUrl = readPublicUrl(r, api.publicUrl);
+  if (root.notifications !== undefined) config.notifications = readNotifications(r, root.notifications, baseDir);
   if (root.locks !== undefined) config.locks = readLocks(r, root.locks, baseDir);
   if (root.softhsm2Conf !== undefined) config.softhsm2Conf = path(r.string(root.softhsm2Conf, 'softhsm2Conf'), baseDir);
   r.unique(config.clusters.map((c) => c.id), 'clusters', 'cluster');
