@@ -2,6 +2,7 @@
 // than an HSM. archiveHistory copies a closed workflow's history into the audit archive, in the
 // SDK's proto JSON so `Worker.runReplayHistory` can replay it years later. resolveCluster gives a
 // workflow started with a cluster id the snapshot of that cluster in this worker's configuration.
+// The notification activities (notifications.ts) post operation events to the configured webhooks.
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -13,16 +14,19 @@ import type { OrchestratorActivities } from '../libs/contract/activities';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers } from '../libs/contract/search-attributes';
 import type { Tombstone } from '../libs/contract/retire';
 import { parseOperationId, tombstoneWorkflowId } from '../libs/contract/workflow-ids';
+import { createNotificationActivities } from './notifications';
+import type { NotificationDeps } from './notifications';
 
-export interface OrchestratorDeps {
+export interface OrchestratorDeps extends NotificationDeps {
   client: Client;
   archive: AuditArchive;
   /** The clusters of the worker's configuration, for resolveCluster (default: none). */
   clusters?: readonly ClusterConfig[];
 }
 
-export function createOrchestratorActivities({ client, archive, clusters = [] }: OrchestratorDeps): OrchestratorActivities {
+export function createOrchestratorActivities({ client, archive, clusters = [], ...notifications }: OrchestratorDeps): OrchestratorActivities {
   return {
+    ...createNotificationActivities(notifications),
     // Not async work, but an activity on purpose: its result puts the snapshot in the history.
     async resolveCluster(clusterId) {
       const cluster = clusters.find((candidate) => candidate.id === clusterId);

@@ -85,8 +85,11 @@ export class ApprovalGate {
     return this.options.required > 0;
   }
 
-  /** Opens the gate for `subject` and waits until the policy decides or its time is up. */
-  async decide(subject: string): Promise<GateResult> {
+  /**
+   * Opens the gate for `subject` and waits until the policy decides or its time is up. `onWaiting`
+   * runs once the gate is open and approvers are really awaited (it tells them: notifications.ts).
+   */
+  async decide(subject: string, onWaiting?: () => Promise<void>): Promise<GateResult> {
     this.subject = subject;
     if (this.options.required <= 0) return 'approved';
     if (eligibleApprovers(this.options.approvers, this.options.requestedBy) < this.options.required) return 'unreachable';
@@ -94,6 +97,7 @@ export class ApprovalGate {
     this.status.deadline = new Date(Date.now() + timeoutMs).toISOString();
     this.open = true;
     try {
+      await onWaiting?.();
       const decided = await condition(() => this.outcome() !== 'pending', timeoutMs);
       if (!decided) return 'timeout';
       return this.outcome() === 'approved' ? 'approved' : 'rejected';

@@ -12,3 +12,4 @@ export { clusterInventoryWorkflow as clusterInventory } from './cluster-inventor
 export { retireWorkflow as retire } from './retire-workflow';
 export { memberRetireWorkflow as memberRetire } from './member-retire-workflow';
 export { tombstoneWorkflow as tombstone } from './tombstone-workflow';
+export { notifyWorkflow as notify } from './notify-workflow';

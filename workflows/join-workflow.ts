@@ -37,6 +37,7 @@ import { capabilitiesPatch, describeToken, tokenInUse } from './capability-plan'
 import { clusterFromConfiguration } from './cluster-resolution';
 import { sameKcv } from './cluster-secrets-kcv';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
+import { announceAwaitingApproval, announceEnded } from './notifications';
 import { agentTiming } from './timing';
 
 export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
@@ -162,7 +163,7 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
     }
 
     enter('approval', gate.asksApproval() ? 'awaiting-approval' : 'pending');
-    const decision = await gate.decide(transport.fingerprint);
+    const decision = await gate.decide(transport.fingerprint, () => announceAwaitingApproval(join, input.member, gate.status));
     if (decision === 'rejected') {
       const by = gate.status.granted.find((record) => record.decision === 'reject')?.approverId ?? 'an approver';
       return fail('rejected', `${by} rejected the join of ${input.member}.`);
@@ -230,7 +231,7 @@ export async function joinWorkflow(input: JoinInput): Promise<JoinResult> {
     }
     throw error;
   } finally {
-    await archiveThisHistoryWhenClosed();
+    await Promise.all([announceEnded(join), archiveThisHistoryWhenClosed()]);
   }
 }
 

@@ -52,6 +52,7 @@ import { clusterFromConfiguration } from './cluster-resolution';
 import { sameKcv } from './cluster-secrets-kcv';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
 import { keyUpdatesPatch, syncUpdates } from './key-updates';
+import { announceEnded } from './notifications';
 import { keyRef, planSync } from './plan';
 import type { Inventories, TargetPlan } from './plan';
 import { runBounded } from './pool';
@@ -314,7 +315,8 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     }
     throw error;
   } finally {
-    await archiveThisHistoryWhenClosed();
+    // A join's key sync (approved by the join) is told by the join's end.
+    await Promise.all([input.preApprovals ? undefined : announceEnded(operation), archiveThisHistoryWhenClosed()]);
   }
 
   /** A target's cluster secrets and inventory, `unknown` when its agent is away, `failed` when it cannot take part. */

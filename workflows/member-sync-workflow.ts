@@ -15,6 +15,7 @@ import {
 import type { ImportResult, KeyGroup } from '../libs/contract/keys';
 import { challengeQuery, memberStateQuery } from '../libs/contract/messages';
 import type { MemberSyncInput, MemberSyncResult, MemberSyncResume } from '../libs/contract/operation-inputs';
+import { finalMemberStates } from '../libs/contract/operations';
 import type { KeyConflict, MemberFailureReason, MemberState, MemberStatus } from '../libs/contract/operations';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from '../libs/contract/search-attributes';
 import { callAgent } from './agent-call';
@@ -24,6 +25,8 @@ import { archiveThisHistoryWhenClosed } from './archive-workflow';
 import { unsupportedKeysText } from './capability-plan';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
 import { importUpdateRequest, notUpdatedOf, stillDiffering, updatesText } from './key-updates';
+import { announceAwaitingApproval, announceEnded } from './notifications';
+import type { AnnouncedOperation } from './notifications';
 import { agentTiming } from './timing';
 import { tombstoneOf } from './retired-keys';
 import { liftTombstones, standingTombstones, tombstonesPatch } from './tombstones';
@@ -106,7 +109,7 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
 
   try {
     if (gate.asksApproval()) enter('awaiting-approval');
-    const decision = await gate.decide(input.package.digest);
+    const decision = await gate.decide(input.package.digest, () => announceAwaitingApproval(announced(input, status), input.member, gate.status));
     if (decision === 'rejected') {
       const by = gate.status.granted.find((record) => record.decision === 'reject')?.approverId ?? 'an approver';
       return fail('rejected', `${by} rejected the import of package ${input.package.digest} on ${input.member}.`);
@@ -207,8 +210,17 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
     }
     throw error;
   } finally {
-    await archiveThisHistoryWhenClosed();
+    // A member of a keySync is told by its keySync's end; an uploaded package's memberSync is its own operation.
+    const ownOperation = input.operationId === workflowId && finalMemberStates.includes(status.state);
+    await Promise.all([ownOperation ? announceEnded(announced(input, status)) : undefined, archiveThisHistoryWhenClosed()]);
   }
+}
+
+/** The memberSync as a notification tells it: the operation it belongs to, and this member. */
+function announced(input: MemberSyncInput, status: MemberStatus): AnnouncedOperation {
+  const { member, state, reason } = status;
+  const ended = finalMemberStates.includes(state) ? (reason === 'cancelled' ? 'cancelled' : state === 'failed' ? 'failed' : 'completed') : 'running';
+  return { operationId: input.operationId, kind: 'sync', cluster: input.cluster, state: ended, requestedBy: input.requestedBy, members: [{ member, state, ...(reason ? { reason } : {}) }] };
 }
 
 function countAttempts(status: MemberStatus, hooks: AgentCallHooks): AgentCallHooks {

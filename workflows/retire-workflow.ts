@@ -37,6 +37,7 @@ import type { AgentCallOptions } from './agent-call';
 import { ApprovalGate } from './approval-gate';
 import { archiveThisHistoryWhenClosed } from './archive-workflow';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
+import { announceAwaitingApproval, announceEnded } from './notifications';
 import { runBounded } from './pool';
 import { agentTiming } from './timing';
 
@@ -101,7 +102,7 @@ export async function retireWorkflow(input: RetireInput): Promise<RetireResult> 
 
   try {
     for (const summary of operation.members) if (gate.asksApproval()) summary.state = 'awaiting-approval';
-    const decision = await gate.decide(retireSubject(key));
+    const decision = await gate.decide(retireSubject(key), () => announceAwaitingApproval(operation, everyMember, gate.status));
     if (decision !== 'approved') {
       const by = gate.status.granted.find((record) => record.decision === 'reject')?.approverId ?? 'an approver';
       const [reason, detail]: [MemberFailureReason, string] =
@@ -165,7 +166,7 @@ export async function retireWorkflow(input: RetireInput): Promise<RetireResult> 
     }
     throw error;
   } finally {
-    await archiveThisHistoryWhenClosed();
+    await Promise.all([announceEnded(operation), archiveThisHistoryWhenClosed()]);
   }
 }
 

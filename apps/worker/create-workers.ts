@@ -82,7 +82,13 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<KeyS
           namespace,
           taskQueue: `${options.taskQueuePrefix ?? ''}${orchestratorTaskQueue}`,
           workflowsPath: workflowsPath(),
-          activities: createOrchestratorActivities({ client, archive: new AuditArchive(config.auditArchive.dir), clusters: config.clusters }),
+          activities: createOrchestratorActivities({
+            client,
+            archive: new AuditArchive(config.auditArchive.dir),
+            clusters: config.clusters,
+            ...(config.notifications ? { notifications: config.notifications } : {}),
+            ...(config.api.publicUrl ? { publicUrl: config.api.publicUrl } : {}),
+          }),
         }),
       );
     }

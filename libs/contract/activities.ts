@@ -6,6 +6,7 @@
 import type { ClusterSnapshot } from './cluster';
 import type { TokenCapabilities, WrapFormat } from './hsm-capabilities';
 import type { ClusterSecretsKcv, ImportResult, KeyGroup, KeyRef, KeySelector, KeyUpdateRequest, OaepHash, PackageRef } from './keys';
+import type { OperationEvent, WebhookRef } from './notifications';
 import type { DestroyKeyGroupInput, DestroyKeyGroupResult, RetiredKeysInput, Tombstone } from './retire';
 
 export interface ExportKeysInput {
@@ -97,4 +98,12 @@ export interface OrchestratorActivities {
   resolveCluster(clusterId: string): Promise<ClusterSnapshot>;
   /** The standing tombstones of the given keys (workflows/tombstone-workflow.ts): what a drift watch and a sync honour. */
   retiredKeys(input: RetiredKeysInput): Promise<Tombstone[]>;
+  /** The webhooks of the worker's configuration (`notifications`), by id and origin: none when it lists none. */
+  notificationWebhooks(): Promise<WebhookRef[]>;
+  /**
+   * Posts the event to one webhook, signed when it has a secret. Retryable: a network error, a 5xx,
+   * 408, 429. Non-retryable, type `webhook-refused`: a 3xx or another 4xx; type `webhook-gone`: the
+   * webhook is no longer in the configuration.
+   */
+  postNotification(input: { event: OperationEvent; webhook: WebhookRef }): Promise<{ status: number }>;
 }

@@ -57,6 +57,11 @@ export function archiveWorkflowId(workflowId: string, runId: string): string {
   return `archive:${workflowId}:${runId}`;
 }
 
+/** One notification of one run: `notify:<workflowId>:<runId>:<event>` (workflows/notify-workflow.ts); also the event's id. */
+export function notifyWorkflowId(workflowId: string, runId: string, event: string): string {
+  return `notify:${workflowId}:${runId}:${event}`;
+}
+
 /** A cluster's drift watch: `drift:<cluster>`, the id of its Schedule and of the runs it starts (Temporal appends the time). */
 export function driftWatchWorkflowId(cluster: string): string {
   return `drift:${cluster}`;

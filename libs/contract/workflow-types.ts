@@ -6,6 +6,7 @@
 import type { ClusterInventoryInput, ClusterInventoryResult } from './cluster-inventory';
 import type { DriftWatchInput, DriftWatchResult } from './drift';
 import type { KeyAvailabilityInput, KeyAvailabilityResult } from './key-availability';
+import type { NotifyInput, NotifyResult } from './notifications';
 import type { JoinInput, JoinResult, KeySyncInput, KeySyncResult, MemberSyncInput, MemberSyncResult } from './operation-inputs';
 import type { MemberRetireInput, MemberRetireResult, RetireInput, RetireResult, TombstoneInput, TombstoneResult } from './retire';
 
@@ -20,6 +21,7 @@ export const workflowTypes = {
   retire: 'retire',
   memberRetire: 'memberRetire',
   tombstone: 'tombstone',
+  notify: 'notify',
 } as const;
 
 export type WorkflowType = (typeof workflowTypes)[keyof typeof workflowTypes];
@@ -39,6 +41,7 @@ export type ClusterInventoryWorkflow = (input: ClusterInventoryInput) => Promise
 export type RetireWorkflow = (input: RetireInput) => Promise<RetireResult>;
 export type MemberRetireWorkflow = (input: MemberRetireInput) => Promise<MemberRetireResult>;
 export type TombstoneWorkflow = (input: TombstoneInput) => Promise<TombstoneResult>;
+export type NotifyWorkflow = (input: NotifyInput) => Promise<NotifyResult>;
 
 /** The signature of each workflow, by wire name: what the worker's workflow module must export. */
 export interface WorkflowSignatures {
@@ -52,4 +55,5 @@ export interface WorkflowSignatures {
   retire: RetireWorkflow;
   memberRetire: MemberRetireWorkflow;
   tombstone: TombstoneWorkflow;
+  notify: NotifyWorkflow;
 }

@@ -71,21 +71,23 @@ function distinctivePin(): string {
 }
 
 /**
- * Waits (bounded) until no archiveHistory workflow runs on the fixture's orchestrator queue. Every
- * workflow starts one as its last act (workflows/archive-workflow.ts), on its own queue; the
- * archive activity retries until that history is closed, so the one a test's last workflow started
+ * Waits (bounded) until no archiveHistory or notify workflow runs on the fixture's orchestrator
+ * queue. Every workflow starts an archive as its last act (workflows/archive-workflow.ts), and an
+ * operation a notification as it ends (workflows/notifications.ts), on its own queue; the archive
+ * activity retries until that history is closed, so the one a test's last workflow started
  * usually still runs when the test ends. Stopping the workers then would leave it unpolled on the
  * shared server (and its history out of the test's audit archive).
  */
 export async function waitForArchives(client: Client, orchestratorQueue: string, timeoutMs = 60_000): Promise<void> {
-  const query = `WorkflowType = '${workflowTypes.archiveHistory}' AND TaskQueue = '${orchestratorQueue}' AND ExecutionStatus = 'Running'`;
+  const types = [workflowTypes.archiveHistory, workflowTypes.notify].map((type) => `'${type}'`).join(', ');
+  const query = `WorkflowType IN (${types}) AND TaskQueue = '${orchestratorQueue}' AND ExecutionStatus = 'Running'`;
   const deadline = Date.now() + timeoutMs;
   // Twice zero in a row: visibility can lag a child started just before.
   let zeroes = 0;
   while (zeroes < 2) {
     zeroes = (await client.workflow.count(query)).count === 0 ? zeroes + 1 : 0;
     if (Date.now() > deadline) {
-      console.warn(`archive workflows still running on ${orchestratorQueue} after ${timeoutMs} ms; stopping the workers anyway`);
+      console.warn(`archive or notify workflows still running on ${orchestratorQueue} after ${timeoutMs} ms; stopping the workers anyway`);
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 250));

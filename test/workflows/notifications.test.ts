@@ -1,0 +1,178 @@
+// Notifications (DESIGN 14) on a real Temporal with real SoftHSM tokens and real HTTP receivers in
+// this process: a sync whose node2 needs one approval tells the webhooks `awaiting-approval` for
+// node2, then `operation-ended` with node2 in-sync. The first receiver is down (503) until the sync
+// has completed, so the sync cannot have waited for it; once back it gets each event exactly once,
+// signed with HMAC-SHA256 over `<timestamp>.<body>`. A second receiver refuses (404) and is asked
+// once per event, never again. No body or notify history holds a PIN, a token, the webhook's
+// secret or URL, or a wrapped key's bytes.
+import { createHmac, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../libs/digest';
+import { approveUpdate, memberStateQuery, operationStateQuery } from '../../libs/contract/messages';
+import type { NotificationBody, NotifyResult } from '../../libs/contract/notifications';
+import type { KeySyncResult } from '../../libs/contract/operation-inputs';
+import { keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import { workflowTypes } from '../../libs/contract/workflow-types';
+import type { KeySyncWorkflow, MemberSyncWorkflow, NotifyWorkflow } from '../../libs/contract/workflow-types';
+import { waitFor } from '../support/wait-for';
+import { startWebhookReceiver } from '../support/webhook-receiver';
+import type { ReceivedRequest, WebhookReceiver } from '../support/webhook-receiver';
+import { signApproval } from './support/approvers';
+import { createClusterFixture } from './support/cluster-fixture';
+import type { ClusterFixture } from './support/cluster-fixture';
+import { fetchHistoryJson, secretsIn, secretsToLookFor } from './support/histories';
+
+const publicUrl = 'https://keysync.example.test:8443';
+
+/** The receiver's own check, written from the README's description (not KeySync's code). */
+function signatureVerifies(request: ReceivedRequest, secret: string, timestamp = String(request.headers['x-keysync-timestamp'])): boolean {
+  const expected = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${request.body}`).digest('hex')}`;
+  return request.headers['x-keysync-signature'] === expected;
+}
+
+const eventOf = (request: ReceivedRequest): NotificationBody => JSON.parse(request.body) as NotificationBody;
+
+describe('notifications of a sync that waits for approval', () => {
+  let fixture: ClusterFixture;
+  let down: WebhookReceiver;
+  let refusing: WebhookReceiver;
+  let parent: WorkflowHandle<KeySyncWorkflow>;
+  let result: KeySyncResult;
+  let deliveredWhileSyncRan: number;
+  let notifyResults: NotifyResult[];
+  let notifyHistories: string[];
+  const secret = `whsec-${randomBytes(24).toString('hex')}`;
+  const apiToken = `token-${randomBytes(24).toString('hex')}`;
+
+  beforeAll(async () => {
+    fixture = await createClusterFixture({
+      members: ['node1', 'node2'],
+      withSecrets: ['node1', 'node2'],
+      memberPolicies: { node2: { approvals: 1, timeoutSeconds: 300 } },
+    });
+    down = await startWebhookReceiver('/hooks/keysync', 503);
+    refusing = await startWebhookReceiver('/hooks/gone', 404);
+    const secretFile = join(fixture.dir, 'webhook-secret');
+    writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
+    fixture.config.notifications = [{ webhook: { url: down.url, secretFile } }, { webhook: { url: refusing.url } }];
+    fixture.config.api.publicUrl = publicUrl;
+    fixture.config.principals = [{ id: 'operator-1', roles: ['operator'], tokenSha256: sha256Hex(apiToken) }];
+    await fixture.withToken('node1', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'notified-key', id: 'e1' }));
+    await fixture.startWorkers();
+
+    parent = await fixture.client.workflow.start<KeySyncWorkflow>(workflowTypes.keySync, {
+      taskQueue: fixture.orchestratorQueue,
+      workflowId: keySyncWorkflowId(fixture.clusterId, 'notified'),
+      args: [{ cluster: fixture.snapshot(), source: 'node1', requestedBy: 'operator-1', reason: 'notification test' }],
+    });
+    const memberSync = fixture.client.workflow.getHandle<MemberSyncWorkflow>(memberSyncWorkflowId(parent.workflowId, 'node2'));
+    await waitFor(async () => (await memberSync.query(memberStateQuery)).state === 'awaiting-approval', { description: 'node2 awaiting approval' });
+    await waitFor(() => down.requests.some((request) => eventOf(request).event === 'awaiting-approval'), { description: 'a first (refused) attempt at awaiting-approval' });
+    const digest = (await parent.query(operationStateQuery)).package?.digest ?? '';
+    await memberSync.executeUpdate(approveUpdate, { args: [signApproval(fixture.approvers[0]!, { workflowId: memberSync.workflowId, member: 'node2', subject: digest })] });
+    result = await parent.result();
+    await waitFor(() => down.requests.some((request) => eventOf(request).event === 'operation-ended'), { description: 'a first (refused) attempt at operation-ended' });
+    deliveredWhileSyncRan = down.delivered().length;
+
+    // The receiver is back: the retries deliver what it missed.
+    down.answer(200);
+    const query = `WorkflowType = '${workflowTypes.notify}' AND TaskQueue = '${fixture.orchestratorQueue}'`;
+    const notifyIds = await waitFor(
+      async () => {
+        const ids: string[] = [];
+        for await (const execution of fixture.client.workflow.list({ query })) ids.push(execution.workflowId);
+        return ids.length === 2 ? ids : null;
+      },
+      { description: 'the two notify workflows to be visible' },
+    );
+    notifyResults = await Promise.all(notifyIds.map((id) => fixture.client.workflow.getHandle<NotifyWorkflow>(id).result()));
+    notifyHistories = await Promise.all(notifyIds.map((id) => fetchHistoryJson(fixture.client, id)));
+  }, 240_000);
+
+  afterAll(async () => {
+    await fixture?.close();
+    await down?.close();
+    await refusing?.close();
+  });
+
+  it('completed the sync while the receiver was down: nothing had been delivered when it ended', () => {
+    expect(result.state).toBe('completed');
+    expect(result.members).toEqual([expect.objectContaining({ member: 'node2', state: 'in-sync' })]);
+    expect(deliveredWhileSyncRan).toBe(0);
+    expect(down.requests.filter((request) => request.status === 503).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('delivers awaiting-approval for node2, then operation-ended in-sync, each exactly once, once the receiver is back', () => {
+    const delivered = down.delivered().map(eventOf);
+    expect(delivered.map((event) => event.event).sort()).toEqual(['awaiting-approval', 'operation-ended']);
+    expect(new Set(down.requests.map((request) => eventOf(request).eventId)).size).toBe(2);
+    const awaiting = delivered.find((event) => event.event === 'awaiting-approval');
+    expect(awaiting).toMatchObject({
+      operationId: parent.workflowId,
+      kind: 'sync',
+      cluster: fixture.clusterId,
+      state: 'running',
+      requestedBy: 'operator-1',
+      members: [{ member: 'node2', state: 'awaiting-approval' }],
+      approval: { member: 'node2', required: 1 },
+      consoleUrl: `${publicUrl}/#/operations/${parent.workflowId}`,
+    });
+    expect(Number.isNaN(Date.parse(awaiting?.time ?? ''))).toBe(false);
+    const ended = delivered.find((event) => event.event === 'operation-ended');
+    expect(ended).toMatchObject({
+      operationId: parent.workflowId,
+      kind: 'sync',
+      cluster: fixture.clusterId,
+      state: 'completed',
+      members: [{ member: 'node2', state: 'in-sync' }],
+      consoleUrl: `${publicUrl}/#/operations/${parent.workflowId}`,
+    });
+    for (const request of down.delivered()) {
+      expect(request.headers['x-keysync-event']).toBe(eventOf(request).event);
+      expect(request.headers['x-keysync-delivery']).toBe(eventOf(request).eventId);
+      expect(request.headers['content-type']).toBe('application/json');
+    }
+  });
+
+  it('signs each body with HMAC-SHA256 over timestamp and body: it verifies with the secret, not with another or another timestamp', () => {
+    expect(down.requests.length).toBeGreaterThan(2);
+    for (const request of down.requests) {
+      expect(request.headers['x-keysync-timestamp']).toMatch(/^\d{10}$/);
+      expect(signatureVerifies(request, secret)).toBe(true);
+      expect(signatureVerifies(request, `whsec-${randomBytes(24).toString('hex')}`)).toBe(false);
+      expect(signatureVerifies(request, secret, String(Number(request.headers['x-keysync-timestamp']) - 600))).toBe(false);
+    }
+  });
+
+  it('asks a refusing receiver (404) once per event, unsigned when it has no secret, and reports it refused', () => {
+    expect(refusing.requests.map((request) => eventOf(request).event).sort()).toEqual(['awaiting-approval', 'operation-ended']);
+    for (const request of refusing.requests) expect(request.headers['x-keysync-signature']).toBeUndefined();
+    for (const notified of notifyResults) {
+      expect(notified.webhooks.map((webhook) => webhook.outcome)).toEqual(['delivered', 'refused']);
+      expect(notified.webhooks.map((webhook) => webhook.webhook.origin)).toEqual([new URL(down.url).origin, new URL(refusing.url).origin]);
+    }
+  });
+
+  it('puts no PIN, API token, webhook secret or URL, nor any package bytes in a body or a notify history', () => {
+    const packageBytes = readdirSync(fixture.packagesDir)
+      .filter((name) => !name.startsWith('.'))
+      .flatMap((name) => {
+        const bytes = readFileSync(join(fixture.packagesDir, name));
+        return [bytes.toString('base64').slice(0, 40), bytes.toString('hex').slice(0, 40), bytes.subarray(64, 96).toString('base64')];
+      });
+    expect(packageBytes.length).toBeGreaterThan(0);
+    const secrets = [...secretsToLookFor(fixture.pins, fixture.packagesDir), ...packageBytes, apiToken, sha256Hex(apiToken), secret];
+    // Wrapped keys of the package, the PINs, the token, the secret: all looked for.
+    expect(secrets.length).toBeGreaterThanOrEqual(Object.keys(fixture.pins).length + 5);
+    const bodies = [...down.requests, ...refusing.requests].map((request) => request.body).join('\n');
+    expect(secrets.filter((value) => value.length >= 8 && bodies.includes(value))).toEqual([]);
+    for (const history of notifyHistories) {
+      expect(secretsIn(history, secrets)).toBe(0);
+      expect(history).not.toContain(down.url);
+      expect(history).not.toContain(refusing.url);
+    }
+  });
+});
