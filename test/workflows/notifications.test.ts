@@ -23,7 +23,7 @@ import type { ReceivedRequest, WebhookReceiver } from '../support/webhook-receiv
 import { signApproval } from './support/approvers';
 import { createClusterFixture } from './support/cluster-fixture';
 import type { ClusterFixture } from './support/cluster-fixture';
-import { fetchHistoryJson, secretsIn, secretsToLookFor } from './support/histories';
+import { fetchHistoryJson, recordHistory, secretsIn, secretsToLookFor } from './support/histories';
 
 const publicUrl = 'https://keysync.example.test:8443';
 
@@ -90,6 +90,11 @@ describe('notifications of a sync that waits for approval', () => {
     );
     notifyResults = await Promise.all(notifyIds.map((id) => fixture.client.workflow.getHandle<NotifyWorkflow>(id).result()));
     notifyHistories = await Promise.all(notifyIds.map((id) => fetchHistoryJson(fixture.client, id)));
+    // For replay (replay.test.ts): a memberSync and a keySync that started notify children, and a notify (delivered after retries, and refused).
+    recordHistory('member-sync-notified', memberSync.workflowId, await fetchHistoryJson(fixture.client, memberSync.workflowId));
+    recordHistory('key-sync-notified', parent.workflowId, await fetchHistoryJson(fixture.client, parent.workflowId));
+    const endedNotify = notifyIds.findIndex((id) => id.endsWith(':operation-ended'));
+    recordHistory('notify-delivered-and-refused', notifyIds[endedNotify] ?? '', notifyHistories[endedNotify] ?? '');
   }, 240_000);
 
   afterAll(async () => {
