@@ -4,7 +4,8 @@
 // has completed, so the sync cannot have waited for it; once back it gets each event exactly once,
 // signed with HMAC-SHA256 over `<timestamp>.<body>`. A second receiver refuses (404) and is asked
 // once per event, never again. No body or notify history holds a PIN, a token, the webhook's
-// secret or URL, or a wrapped key's bytes.
+// secret or URL, or a wrapped key's bytes. A join and a retire tell the same two events (the
+// retire for member `*`), with no console link when api.publicUrl is not set.
 import { createHmac, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +15,11 @@ import { sha256Hex } from '../../libs/digest';
 import { approveUpdate, memberStateQuery, operationStateQuery } from '../../libs/contract/messages';
 import type { NotificationBody, NotifyResult } from '../../libs/contract/notifications';
 import type { KeySyncResult } from '../../libs/contract/operation-inputs';
-import { keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
+import type { JoinState } from '../../libs/contract/operations';
+import type { RetireState } from '../../libs/contract/retire';
+import { joinWorkflowId, keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
 import { workflowTypes } from '../../libs/contract/workflow-types';
-import type { KeySyncWorkflow, MemberSyncWorkflow, NotifyWorkflow } from '../../libs/contract/workflow-types';
+import type { JoinWorkflow, KeySyncWorkflow, MemberSyncWorkflow, NotifyWorkflow } from '../../libs/contract/workflow-types';
 import { waitFor } from '../support/wait-for';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 import type { ReceivedRequest, WebhookReceiver } from '../support/webhook-receiver';
@@ -24,6 +27,7 @@ import { signApproval } from './support/approvers';
 import { createClusterFixture } from './support/cluster-fixture';
 import type { ClusterFixture } from './support/cluster-fixture';
 import { fetchHistoryJson, recordHistory, secretsIn, secretsToLookFor } from './support/histories';
+import { retireApproval, startRetire } from './support/retire-helpers';
 
 const publicUrl = 'https://keysync.example.test:8443';
 
@@ -179,5 +183,66 @@ describe('notifications of a sync that waits for approval', () => {
       expect(history).not.toContain(down.url);
       expect(history).not.toContain(refusing.url);
     }
+  });
+});
+
+describe('notifications of a join and a retire, rejected, without a console address', () => {
+  let fixture: ClusterFixture;
+  let receiver: WebhookReceiver;
+  const eventsOf = (operationId: string) => receiver.delivered().map(eventOf).filter((event) => event.operationId === operationId);
+
+  beforeAll(async () => {
+    fixture = await createClusterFixture({ members: ['node1', 'node2', 'node3'], withSecrets: ['node1', 'node2'] });
+    receiver = await startWebhookReceiver();
+    fixture.config.notifications = [{ webhook: { url: receiver.url } }];
+    await fixture.startWorkers();
+  }, 120_000);
+
+  afterAll(async () => {
+    await fixture?.close();
+    await receiver?.close();
+  });
+
+  it('tells a join awaiting approval for its new member, then its end as failed, rejected', async () => {
+    const join = await fixture.client.workflow.start<JoinWorkflow>(workflowTypes.join, {
+      taskQueue: fixture.orchestratorQueue,
+      workflowId: joinWorkflowId(fixture.clusterId, 'node3'),
+      args: [{ cluster: fixture.snapshot(), member: 'node3', sponsor: 'node1', requestedBy: 'admin', reason: 'notified join' }],
+    });
+    const waiting = await waitFor(
+      async () => {
+        const state = (await join.query(operationStateQuery)) as JoinState;
+        return state.members[0]?.state === 'awaiting-approval' && state.transportFingerprint ? state : null;
+      },
+      { description: 'the join awaiting approval' },
+    );
+    await waitFor(() => eventsOf(join.workflowId).length === 1, { description: 'the join\'s awaiting-approval event' });
+    await join.executeUpdate(approveUpdate, {
+      args: [signApproval(fixture.approvers[0]!, { workflowId: join.workflowId, member: 'node3', subject: waiting.transportFingerprint! }, 'reject')],
+    });
+    expect(await join.result()).toMatchObject({ state: 'failed' });
+    await waitFor(() => eventsOf(join.workflowId).length === 2, { description: 'the join\'s operation-ended event' });
+    const [awaiting, ended] = eventsOf(join.workflowId);
+    expect(awaiting).toMatchObject({ event: 'awaiting-approval', kind: 'join', state: 'running', members: [{ member: 'node3', state: 'awaiting-approval' }], approval: { member: 'node3', required: 2 } });
+    expect(ended).toMatchObject({ event: 'operation-ended', kind: 'join', state: 'failed', members: [{ member: 'node3', state: 'failed', reason: 'rejected' }] });
+    for (const event of [awaiting, ended]) expect(event).not.toHaveProperty('consoleUrl');
+  });
+
+  it('tells a retire awaiting approval for every member at once (*), then its end as failed, rejected', async () => {
+    // Rejected before anything is exported or destroyed: the key need only be on node1.
+    const group = await fixture.withToken('node1', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'notified-retire', id: 'ab01' }));
+    const key = { class: 'private' as const, id: 'ab01', label: 'notified-retire', fingerprint: group.fingerprint };
+    const retire = await startRetire(fixture, key, { holders: ['node1'] });
+    await waitFor(async () => ((await retire.query(operationStateQuery)) as RetireState).approvals.deadline !== undefined, { description: 'the retire awaiting approvals' });
+    await waitFor(() => eventsOf(retire.workflowId).length === 1, { description: 'the retire\'s awaiting-approval event' });
+    await retire.executeUpdate(approveUpdate, { args: [retireApproval(fixture, 0, retire.workflowId, key, 'reject')] });
+    expect(await retire.result()).toMatchObject({ state: 'failed' });
+    await waitFor(() => eventsOf(retire.workflowId).length === 2, { description: 'the retire\'s operation-ended event' });
+    const [awaiting, ended] = eventsOf(retire.workflowId);
+    const members = ['node1', 'node2', 'node3'];
+    expect(awaiting).toMatchObject({ event: 'awaiting-approval', kind: 'retire', state: 'running', approval: { member: '*', required: 2 } });
+    expect(awaiting?.members).toEqual(members.map((member) => ({ member, state: 'awaiting-approval' })));
+    expect(ended).toMatchObject({ event: 'operation-ended', kind: 'retire', state: 'failed' });
+    expect(ended?.members).toEqual(members.map((member) => ({ member, state: 'failed', reason: 'rejected' })));
   });
 });
