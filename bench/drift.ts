@@ -24,6 +24,7 @@ import { ensureDriftSchedules } from '../libs/temporal/drift-schedules';
 import { positiveInteger } from './option-values';
 import { activityTimes, formatTimes, whereTheTimeGoes } from './phases';
 import { describePeak, peakRssBytes, resetPeakRss } from './process-memory';
+import { describeTaskTimes, taskTimes, timeline } from './task-times';
 
 const execFileAsync = promisify(execFile);
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -32,6 +33,8 @@ interface DriftBenchOptions {
   runs: number;
   interval: number;
   members: number;
+  timeline?: boolean;
+  gateOnly?: boolean;
   keep?: boolean;
 }
 
@@ -41,6 +44,8 @@ function parseOptions(argv: string[]): DriftBenchOptions {
     .option('--runs <R>', 'keys to time, each way', positiveInteger, 10)
     .option('--interval <S>', 'the drift watch interval in seconds (policy.drift.intervalSeconds)', positiveInteger, 5)
     .option('--members <N>', 'cluster members', positiveInteger, 3)
+    .option('--gate-only', 'time the availability gate alone, not the drift watch')
+    .option('--timeline', 'print every event of the last gate request\'s workflows, by time')
     .option('--keep', 'keep the temporary folder')
     .parse(argv)
     .opts<DriftBenchOptions>();
@@ -146,10 +151,12 @@ export async function runDriftBench(argv: string[]): Promise<void> {
     // Warm-up: one availability check loads the workflow code and opens every token in the agents.
     await fetch(`${apiUrl}/v1/clusters/bench/keys/ffff/availability`, { headers: { authorization: `Bearer ${operatorToken}` } });
 
-    say(`drift watch (policy auto, every ${options.interval} s):`);
-    await ensureDriftSchedules({ client, config });
     const byDrift: number[] = [];
-    for (let run = 0; run < options.runs; run += 1) {
+    if (!options.gateOnly) {
+      say(`drift watch (policy auto, every ${options.interval} s):`);
+      await ensureDriftSchedules({ client, config });
+    }
+    for (let run = 0; run < (options.gateOnly ? 0 : options.runs); run += 1) {
       const { id, source } = nextKey();
       await pkcs11ToolKey(source, id);
       const made = performance.now();
@@ -186,7 +193,7 @@ export async function runDriftBench(argv: string[]): Promise<void> {
     say('');
     say(`| ${'way'.padEnd(34)} |   median |    worst | every run (s)`);
     say(`|${'-'.repeat(36)}|----------|----------|--------------`);
-    say(summary(`drift watch (interval ${options.interval} s)`, byDrift));
+    if (byDrift.length > 0) say(summary(`drift watch (interval ${options.interval} s)`, byDrift));
     say(summary('availability ?sync=true', byGate));
     say('');
     say(`targets (DESIGN section 12): availability median under 0.75 s and worst under 1.5 s; drift watch within interval + 2 s (here ${options.interval + 2} s)`);
@@ -200,6 +207,14 @@ export async function runDriftBench(argv: string[]): Promise<void> {
         say(`  memberSync ${child.workflowId.slice(lastGateSync.length + 1)}: ${(times.totalMs / 1000).toFixed(2)} s, ${times.events} events; ${formatTimes(times.times)}`);
       }
       say(whereTheTimeGoes(byGate.at(-1)!, parent, null, 'the last gate request; its memberSyncs above'));
+      // The gate's own workflow (the keySync's parent): its tasks, and those of every workflow under it.
+      const gateId = (await client.workflow.getHandle(lastGateSync).describe()).parentExecution?.workflowId;
+      if (gateId) {
+        const gate = await taskTimes(client, gateId);
+        say(`the last gate request: ${(byGate.at(-1)! / 1000).toFixed(2)} s over HTTP, of which its keyAvailability workflow ${(gate.totalMs / 1000).toFixed(2)} s; per workflow:`);
+        for (const line of describeTaskTimes(gate, '  ')) say(line);
+        if (options.timeline) for (const line of await timeline(client, gateId)) say(`  ${line}`);
+      }
     }
     // Here the worker and the API share the bench's process (createWorkers and createApi in-process): one figure for both.
     say(`peak RSS during the availability runs: ${describePeak(peakRssBytes(process.pid), peakReset)} (in-process: the bench, the worker with ${options.members} node agents and the API in one process)`);

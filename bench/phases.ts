@@ -34,6 +34,16 @@ function childClosed(event: HistoryEvent): boolean {
   );
 }
 
+function closedChildInitiatedId(event: HistoryEvent): unknown {
+  const closed =
+    event.childWorkflowExecutionCompletedEventAttributes ??
+    event.childWorkflowExecutionFailedEventAttributes ??
+    event.childWorkflowExecutionCanceledEventAttributes ??
+    event.childWorkflowExecutionTimedOutEventAttributes ??
+    event.childWorkflowExecutionTerminatedEventAttributes;
+  return closed?.initiatedEventId;
+}
+
 export async function activityTimes(client: Client, workflowId: string): Promise<WorkflowTimes> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
@@ -42,6 +52,8 @@ export async function activityTimes(client: Client, workflowId: string): Promise
   const begin = events[0] ? millis(events[0]) : 0;
   let firstChild: number | null = null;
   let lastChild: number | null = null;
+  // Archiving children (started first by a sync the gate waits on) are not the operation's work.
+  const archiving = new Set<string>();
   for (const event of events) {
     const attributes = event.activityTaskScheduledEventAttributes;
     if (attributes) scheduled.set(String(event.eventId), { type: attributes.activityType?.name ?? '?', at: millis(event) });
@@ -50,8 +62,10 @@ export async function activityTimes(client: Client, workflowId: string): Promise
       const start = scheduled.get(String(closed.scheduledEventId));
       if (start) times.set(start.type, (times.get(start.type) ?? 0) + millis(event) - start.at);
     }
-    if (event.startChildWorkflowExecutionInitiatedEventAttributes) firstChild ??= millis(event) - begin;
-    if (childClosed(event)) lastChild = millis(event) - begin;
+    const initiated = event.startChildWorkflowExecutionInitiatedEventAttributes;
+    if (initiated?.workflowId?.startsWith('archive:')) archiving.add(String(event.eventId));
+    else if (initiated) firstChild ??= millis(event) - begin;
+    if (childClosed(event) && !archiving.has(String(closedChildInitiatedId(event)))) lastChild = millis(event) - begin;
   }
   const last = events.at(-1);
   return {
