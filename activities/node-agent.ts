@@ -11,13 +11,14 @@ import type {
   ExportKeysInput,
   ExportKeysResult,
   ImportPackageInput,
+  ImportPackageResult,
   NodeAgentActivities,
   TransportKeyResult,
   WrapSecretsForJoinInput,
   WrapSecretsForJoinResult,
 } from '../libs/contract/activities';
 import type { TokenCapabilities } from '../libs/contract/hsm-capabilities';
-import type { ClusterSecretsKcv, ImportResult, KeyGroup } from '../libs/contract/keys';
+import type { ClusterSecretsKcv, KeyGroup } from '../libs/contract/keys';
 import type { DestroyKeyGroupInput, DestroyKeyGroupResult } from '../libs/contract/retire';
 import { HsmError } from '../libs/hsm/errors';
 import { negotiateOaepHash } from '../libs/hsm/join-oaep-hash';
@@ -98,7 +99,7 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
       });
     },
 
-    async importPackage({ package: ref, update }: ImportPackageInput): Promise<ImportResult> {
+    async importPackage({ package: ref, update, inventoryAfter }: ImportPackageInput): Promise<ImportPackageResult> {
       return run(async () => {
         const bytes = await packageStore.get(ref.digest);
         const context = Context.current();
@@ -125,6 +126,8 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
           throw context.cancellationSignal.reason ?? new Error('cancelled');
         }
         note('package imported', { member: member.id, digest: ref.digest, imported: result.imported, skipped: result.skipped, conflicts: result.conflicts, copiesRemoved: result.copiesRemoved ?? 0, incompleteRemoved: result.incompleteRemoved ?? 0, ...(update ? { updated: result.updated ?? 0, notUpdated: result.notUpdated ?? 0 } : {}) });
+        // Read after the write lock is released, as a separate inventoryKeys call would: the workflow verifies against it.
+        if (inventoryAfter) return { ...result, inventoryAfter: await tokens.withToken((token) => token.inventory()) };
         return result;
       });
     },

@@ -22,9 +22,11 @@ export interface OrchestratorDeps extends NotificationDeps {
   archive: AuditArchive;
   /** The clusters of the worker's configuration, for resolveCluster (default: none). */
   clusters?: readonly ClusterConfig[];
+  /** How long one archiving attempt waits for a running history to close before it refuses (default: 10 s; 0: refuses at once). */
+  closeWaitMs?: number;
 }
 
-export function createOrchestratorActivities({ client, archive, clusters = [], ...notifications }: OrchestratorDeps): OrchestratorActivities {
+export function createOrchestratorActivities({ client, archive, clusters = [], closeWaitMs = defaultCloseWaitMs, ...notifications }: OrchestratorDeps): OrchestratorActivities {
   return {
     ...createNotificationActivities(notifications),
     // Not async work, but an activity on purpose: its result puts the snapshot in the history.
@@ -52,8 +54,14 @@ export function createOrchestratorActivities({ client, archive, clusters = [], .
       return found;
     },
     async archiveHistory({ workflowId, runId }) {
-      const handle = client.workflow.getHandle(workflowId, runId);
-      const description = await handle.describe();
+      const handle = client.workflow.getHandle(workflowId, runId, { followRuns: false });
+      let description = await handle.describe();
+      if (description.status.name === 'RUNNING' && closeWaitMs > 0) {
+        // Started before its workflow ended (one a caller waits on starts its archiving first): wait a
+        // little for the close here, which the server reports at once, rather than in the retry's backoff.
+        await client.connection.withDeadline(Date.now() + closeWaitMs, () => handle.result()).catch(() => undefined);
+        description = await handle.describe();
+      }
       if (description.status.name === 'RUNNING') {
         // Retryable on purpose: the caller may ask a moment before the child's close is visible.
         throw ApplicationFailure.create({
@@ -80,6 +88,9 @@ export function archiveMetaOf(description: Pick<WorkflowExecutionDescription, 'w
     kind: attributes.get(KeySyncKind) ?? description.type,
   };
 }
+
+/** How long one archiving attempt waits for a running history to close before it refuses (and is retried). */
+const defaultCloseWaitMs = 10_000;
 
 /** Describes in flight at once when looking for tombstones. */
 const DESCRIBES_AT_ONCE = 16;

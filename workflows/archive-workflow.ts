@@ -1,7 +1,8 @@
 // Audit archiving (DESIGN section 2). The rule: every KeySync workflow, as its last act, starts a
-// detached `archiveHistory` workflow for itself (parent close policy ABANDON). That workflow runs the
-// orchestrator's archiveHistory activity, which refuses (retryably) until the history is closed, and
-// retries until it is copied. So every history, a child's, a parent's or a standalone memberSync's,
+// detached `archiveHistory` workflow for itself (parent close policy ABANDON); one whose caller waits
+// on its end (the availability gate's sync) starts it as its first act instead, so its end costs no
+// round trip. That workflow runs the orchestrator's archiveHistory activity, which waits a little for
+// the history to close, refuses (retryably) while it is still open, and retries until it is copied. So every history, a child's, a parent's or a standalone memberSync's,
 // is archived by one rule, durably, with no dependence on the API or on who awaits whom.
 import {
   CancellationScope,
@@ -22,6 +23,16 @@ export async function archiveHistoryWorkflow(input: ArchiveHistoryInput): Promis
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
   return archiveHistory(input);
+}
+
+/**
+ * Starts the archiving of this history now, for a workflow whose caller waits on its end (the
+ * availability gate's sync): its activity waits for the close, so the end of the workflow costs no
+ * round trip to start it. The workflow awaits the promise before it returns (the start must be
+ * recorded while it runs), which by then has long resolved.
+ */
+export function archiveThisHistoryFirst(): Promise<void> {
+  return archiveThisHistoryWhenClosed();
 }
 
 /** Starts the archiving of the current workflow's history; it runs once this workflow has closed. */

@@ -46,7 +46,7 @@ import { workflowTypes } from '../libs/contract/workflow-types';
 import type { MemberSyncWorkflow } from '../libs/contract/workflow-types';
 import { callAgent } from './agent-call';
 import type { AgentCallOptions } from './agent-call';
-import { archiveThisHistoryWhenClosed } from './archive-workflow';
+import { archiveThisHistoryFirst, archiveThisHistoryWhenClosed } from './archive-workflow';
 import { capabilitiesPatch, decideWrapFormat, tokenInUse, unsupportedKeysText, withoutKeysNotHeld } from './capability-plan';
 import { clusterFromConfiguration } from './cluster-resolution';
 import { sameKcv } from './cluster-secrets-kcv';
@@ -58,8 +58,14 @@ import type { Inventories, TargetPlan } from './plan';
 import { runBounded } from './pool';
 import { agentTiming } from './timing';
 import { tombstoneOf } from './retired-keys';
-import { liftTombstones, standingTombstones, tombstonesPatch } from './tombstones';
+import { liftTombstones, standingTombstones, tombstonesLocalPatch, tombstonesPatch } from './tombstones';
 import type { Tombstone } from '../libs/contract/retire';
+
+/**
+ * The patch under which the pre-flight asks every member's check values, inventory and
+ * capabilities in one round (histories recorded before replay the source first, then the targets).
+ */
+export const preflightAtOncePatch = 'preflight-at-once';
 
 export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResult> {
   const { workflowId } = workflowInfo();
@@ -99,6 +105,9 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     { key: KeySyncKind, value: operation.kind },
     { key: KeySyncState, value: 'running' },
   ]);
+  // The availability gate waits on this sync's end: its archiving (and its members') starts now, not last.
+  const archiveFirst = input.automatic === 'avail';
+  const archiving = archiveFirst ? archiveThisHistoryFirst() : null;
   const finish = (state: OperationStatus, message?: string): KeySyncResult => {
     operation.state = state;
     if (message !== undefined) operation.message = message;
@@ -133,24 +142,43 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
 
   try {
     // Pre-flight: nothing is exported before every reachable target has proved it shares the source's cluster secrets.
-    const sourceKcv = await callAgent(sourceOptions, (agent) => agent.reportClusterSecrets());
-    if (sourceKcv === null) {
-      for (const member of targets) fail(member, 'wrong-cluster', `The source ${input.source} holds no cluster transfer secrets, so it cannot export.`);
-      return finish('failed', `The source ${input.source} holds no cluster transfer secrets; nothing was exported.`);
-    }
     const inventories: Inventories = {};
     const reachable: string[] = [];
-    const [sourceInventory] = await Promise.all([
-      callAgent(sourceOptions, (agent) => agent.inventoryKeys()),
-      withCapabilities ? callAgent(sourceOptions, (agent) => agent.reportCapabilities()).then((reported) => {
-        capabilities[input.source] = reported;
-      }) : undefined,
-      ...targets.map(async (member) => {
-        const known = await preflightTarget(member, sourceKcv);
-        if (known !== 'failed') reachable.push(member);
-        inventories[member] = known === 'failed' || known === 'unknown' ? null : known;
-      }),
-    ]);
+    const sourceHasNoSecrets = (): KeySyncResult => {
+      for (const member of targets) fail(member, 'wrong-cluster', `The source ${input.source} holds no cluster transfer secrets, so it cannot export.`);
+      return finish('failed', `The source ${input.source} holds no cluster transfer secrets; nothing was exported.`);
+    };
+    const sourceCapabilitiesCall = (): Promise<void> | undefined =>
+      withCapabilities
+        ? callAgent(sourceOptions, (agent) => agent.reportCapabilities()).then((reported) => {
+            capabilities[input.source] = reported;
+          })
+        : undefined;
+    const admit = (member: string, known: KeyGroup[] | 'unknown' | 'failed'): void => {
+      if (known !== 'failed') reachable.push(member);
+      inventories[member] = known === 'failed' || known === 'unknown' ? null : known;
+    };
+    let sourceInventory: KeyGroup[];
+    if (patched(preflightAtOncePatch)) {
+      // Every member's check values, inventory and capabilities in one round: the targets' are judged once the source's are in.
+      const [sourceKcv, inventory, , reports] = await Promise.all([
+        callAgent(sourceOptions, (agent) => agent.reportClusterSecrets()),
+        callAgent(sourceOptions, (agent) => agent.inventoryKeys()),
+        sourceCapabilitiesCall(),
+        Promise.all(targets.map((member) => surveyTarget(member))),
+      ]);
+      if (sourceKcv === null) return sourceHasNoSecrets();
+      targets.forEach((member, index) => admit(member, judgeTarget(member, reports[index] as TargetReport, sourceKcv)));
+      sourceInventory = inventory;
+    } else {
+      const sourceKcv = await callAgent(sourceOptions, (agent) => agent.reportClusterSecrets());
+      if (sourceKcv === null) return sourceHasNoSecrets();
+      [sourceInventory] = await Promise.all([
+        callAgent(sourceOptions, (agent) => agent.inventoryKeys()),
+        sourceCapabilitiesCall(),
+        ...targets.map(async (member) => admit(member, await preflightTarget(member, sourceKcv))),
+      ]);
+    }
     inventories[input.source] = sourceInventory;
 
     // Retired keys (a standing tombstone) the source still holds: left out, unless an operator's
@@ -158,7 +186,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     let restoring: Tombstone[] = [];
     let retiredNote = '';
     if (patched(tombstonesPatch)) {
-      const tombstones = await standingTombstones(cluster.id, sourceInventory);
+      const tombstones = await standingTombstones(cluster.id, sourceInventory, { local: patched(tombstonesLocalPatch) });
       const named = new Set(input.automatic ? [] : (input.keyIds ?? []).map((id) => id.toLowerCase()));
       const retiredHere = sourceInventory.filter((group) => tombstoneOf(tombstones, group) !== undefined);
       const leftOut = retiredHere.filter((group) => !named.has(group.id.toLowerCase()));
@@ -267,6 +295,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
               policy: policyOf(target.member),
               preApproval: preApprovalOf(target.member),
               timing: input.timing,
+              ...(archiveFirst ? { archiveFirst } : {}),
             },
           ],
         });
@@ -316,7 +345,44 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     throw error;
   } finally {
     // A join's key sync (approved by the join) is told by the join's end.
-    await Promise.all([input.preApprovals ? undefined : announceEnded(operation), archiveThisHistoryWhenClosed()]);
+    await Promise.all([input.preApprovals ? undefined : announceEnded(operation), archiving ?? archiveThisHistoryWhenClosed()]);
+  }
+
+  /** What a target reported in the one-round pre-flight: its agent away (`unknown`), a final failure (`failed`), or its answers. */
+  type TargetReport = 'unknown' | 'failed' | { kcv: ClusterSecretsKcv | null; inventory: KeyGroup[]; capabilities: TokenCapabilities | null };
+
+  /** A target's check values, inventory and capabilities, asked at once (none of them changes the token). */
+  async function surveyTarget(member: string): Promise<TargetReport> {
+    const summary = summaryOf(member);
+    const options = { ...agentOptions(member), probeOnce: true as const, hooks: { onWaitingForNode: () => void (summary.state = 'waiting-for-node') } };
+    try {
+      const [report, inventory, reported] = await Promise.all([
+        callAgent(options, async (agent) => ({ kcv: await agent.reportClusterSecrets() })),
+        callAgent(options, (agent) => agent.inventoryKeys()),
+        withCapabilities ? callAgent(options, (agent) => agent.reportCapabilities()) : null,
+      ]);
+      if (report === null || inventory === null) return 'unknown';
+      return { kcv: report.kcv, inventory, capabilities: reported ?? null };
+    } catch (error) {
+      if (error instanceof ApplicationFailure && error.nonRetryable) {
+        fail(member, reasonForFailureType(error.type ?? ''), `${member} failed its pre-flight: ${error.message}`);
+        return 'failed';
+      }
+      throw error;
+    }
+  }
+
+  /** A target takes part only with the source's cluster secrets; its inventory and capabilities count only then. */
+  function judgeTarget(member: string, report: TargetReport, sourceKcv: ClusterSecretsKcv): KeyGroup[] | 'unknown' | 'failed' {
+    if (report === 'unknown' || report === 'failed') return report;
+    if (report.kcv === null || !sameKcv(report.kcv, sourceKcv)) {
+      const what = report.kcv === null ? 'holds no cluster transfer secrets' : "holds cluster transfer secrets other than the source's";
+      fail(member, 'wrong-cluster', `${member} ${what} (check values differ); nothing was exported for it.`);
+      return 'failed';
+    }
+    if (report.capabilities) capabilities[member] = report.capabilities;
+    summaryOf(member).state = 'pending';
+    return report.inventory;
   }
 
   /** A target's cluster secrets and inventory, `unknown` when its agent is away, `failed` when it cannot take part. */

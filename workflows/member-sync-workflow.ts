@@ -12,7 +12,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ImportResult, KeyGroup } from '../libs/contract/keys';
+import type { ImportPackageResult } from '../libs/contract/activities';
+import type { KeyGroup } from '../libs/contract/keys';
 import { challengeQuery, memberStateQuery } from '../libs/contract/messages';
 import type { MemberSyncInput, MemberSyncResult, MemberSyncResume } from '../libs/contract/operation-inputs';
 import { finalMemberStates } from '../libs/contract/operations';
@@ -21,7 +22,7 @@ import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from '../li
 import { callAgent } from './agent-call';
 import type { AgentCallHooks } from './agent-call';
 import { ApprovalGate } from './approval-gate';
-import { archiveThisHistoryWhenClosed } from './archive-workflow';
+import { archiveThisHistoryFirst, archiveThisHistoryWhenClosed } from './archive-workflow';
 import { unsupportedKeysText } from './capability-plan';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
 import { importUpdateRequest, notUpdatedOf, stillDiffering, updatesText } from './key-updates';
@@ -30,6 +31,14 @@ import type { AnnouncedOperation } from './notifications';
 import { agentTiming } from './timing';
 import { tombstoneOf } from './retired-keys';
 import { liftTombstones, standingTombstones, tombstonesPatch } from './tombstones';
+
+/**
+ * The patch under which a small package's import returns the member's inventory read after it
+ * (one agent call where import and verification took two); histories recorded before replay as two.
+ */
+export const inventoryWithImportPatch = 'inventory-with-import';
+/** Packages up to this many keys: the import's entries then add little to the inventory's payload, which stays far under Temporal's 2 MiB. */
+const inventoryWithImportUpTo = 64;
 
 export async function memberSyncWorkflow(input: MemberSyncInput): Promise<MemberSyncResult> {
   const { workflowId } = workflowInfo();
@@ -106,6 +115,7 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
     },
   });
   const agentOptions = { cluster: input.cluster, member: input.member, timing };
+  const archiving = input.archiveFirst ? archiveThisHistoryFirst() : null;
 
   try {
     if (gate.asksApproval()) enter('awaiting-approval');
@@ -121,12 +131,22 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
       return fail('approval-timeout', `The policy asks ${input.policy.approvals} approvals but fewer registered approvers may approve (the requester may not).`);
     }
 
+    // A small package's import reads the inventory too, so verifying costs no second round trip to the agent.
+    const inventoryWithImport = input.package.keyCount <= inventoryWithImportUpTo && patched(inventoryWithImportPatch);
+    let inventoryAfterImport: KeyGroup[] | undefined;
     if (resumed?.phase !== 'verify') {
       enter('importing');
-      const imported: ImportResult = await callAgent(
+      const imported: ImportPackageResult = await callAgent(
         { ...agentOptions, heartbeats: true, hooks: countAttempts(status, agentHooks('importing', 'import')) },
-        (agent) => agent.importPackage({ operationId: input.operationId, package: input.package, ...(input.update ? { update: importUpdateRequest(input.update) } : {}) }),
+        (agent) =>
+          agent.importPackage({
+            operationId: input.operationId,
+            package: input.package,
+            ...(input.update ? { update: importUpdateRequest(input.update) } : {}),
+            ...(inventoryWithImport ? { inventoryAfter: true } : {}),
+          }),
       );
+      inventoryAfterImport = imported.inventoryAfter;
       status.keysImported = imported.imported;
       status.keysSkipped = imported.skipped;
       const details: string[] = [];
@@ -166,7 +186,8 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
     }
 
     enter('verifying');
-    const inventory: KeyGroup[] = await callAgent({ ...agentOptions, heartbeats: false, hooks: agentHooks('verifying', 'verify') }, (agent) => agent.inventoryKeys());
+    const inventory: KeyGroup[] =
+      inventoryAfterImport ?? (await callAgent({ ...agentOptions, heartbeats: false, hooks: agentHooks('verifying', 'verify') }, (agent) => agent.inventoryKeys()));
     const absent = missingAfterImport(input, [...status.conflicts, ...(status.unsupportedKeys ?? []), ...(status.invalidKeys ?? [])], inventory);
     if (absent.length > 0) {
       return fail('hsm-error', `After the import ${input.member} still lacks ${absent.length} key(s): ${absent.join(', ')}.`);
@@ -212,7 +233,7 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
   } finally {
     // A member of a keySync is told by its keySync's end; an uploaded package's memberSync is its own operation.
     const ownOperation = input.operationId === workflowId && finalMemberStates.includes(status.state);
-    await Promise.all([ownOperation ? announceEnded(announced(input, status)) : undefined, archiveThisHistoryWhenClosed()]);
+    await Promise.all([ownOperation ? announceEnded(announced(input, status)) : undefined, archiving ?? archiveThisHistoryWhenClosed()]);
   }
 }
 

@@ -3,7 +3,7 @@
 // keys are retired where is retired-keys.ts, pure). The ask is an orchestrator activity (its result
 // is in the caller's history), the lift a signal (recorded in the caller's history too). Callers
 // that released before retires existed reach these behind patched(tombstonesPatch).
-import { getExternalWorkflowHandle, log, proxyActivities } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { OrchestratorActivities } from '../libs/contract/activities';
 import type { KeyClass } from '../libs/contract/keys';
 import { liftTombstoneSignal } from '../libs/contract/messages';
@@ -19,11 +19,24 @@ const { retiredKeys } = proxyActivities<OrchestratorActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10 },
 });
 
-/** The standing tombstones among these keys (one activity call; none when there are no keys). */
-export async function standingTombstones(cluster: string, keys: readonly { class: KeyClass; id: string }[]): Promise<Tombstone[]> {
+/**
+ * The same activity run as a local activity by the orchestrator's worker within the workflow task
+ * that asks (its result is a marker in the history): no round trip through a task queue on a path
+ * a caller waits on. Behind patched(tombstonesLocalPatch) where a workflow uses it.
+ */
+const { retiredKeys: retiredKeysLocally } = proxyLocalActivities<OrchestratorActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10 },
+});
+
+/** The patch under which a keySync asks for tombstones by a local activity. */
+export const tombstonesLocalPatch = 'retired-keys-local';
+
+/** The standing tombstones among these keys (one activity call, local when asked; none when there are no keys). */
+export async function standingTombstones(cluster: string, keys: readonly { class: KeyClass; id: string }[], options: { local?: boolean } = {}): Promise<Tombstone[]> {
   const unique = new Map(keys.map((key) => [`${key.class}:${key.id.toLowerCase()}`, { class: key.class, id: key.id.toLowerCase() }]));
   if (unique.size === 0) return [];
-  return retiredKeys({ cluster, keys: [...unique.values()] });
+  return (options.local ? retiredKeysLocally : retiredKeys)({ cluster, keys: [...unique.values()] });
 }
 
 /** Lifts these tombstones: `lift` names the operation that restored their keys. A tombstone already lifted is left as it is. */

@@ -32,7 +32,15 @@ export interface ImportPackageInput {
   package: PackageRef;
   /** Keys the member holds that the import brings to the package's label and certificate (absent: none). */
   update?: KeyUpdateRequest;
+  /**
+   * Read the member's inventory once the import is done and return it with the result: the
+   * verification's input without a second round trip to the agent (absent: not read).
+   */
+  inventoryAfter?: boolean;
 }
+
+/** An import's result, with the member's inventory read after it when the input asked (`inventoryAfter`). */
+export type ImportPackageResult = ImportResult & { inventoryAfter?: KeyGroup[] };
 
 export interface TransportKeyResult {
   fingerprint: string;
@@ -74,7 +82,7 @@ export interface NodeAgentActivities {
   reportCapabilities(): Promise<TokenCapabilities>;
   inventoryKeys(): Promise<KeyGroup[]>;
   exportKeys(input: ExportKeysInput): Promise<ExportKeysResult>;
-  importPackage(input: ImportPackageInput): Promise<ImportResult>;
+  importPackage(input: ImportPackageInput): Promise<ImportPackageResult>;
   createTransportKey(): Promise<TransportKeyResult>;
   wrapSecretsForJoin(input: WrapSecretsForJoinInput): Promise<WrapSecretsForJoinResult>;
   receiveClusterSecrets(input: ReceiveClusterSecretsInput): Promise<ClusterSecretsKcv>;

@@ -66,6 +66,8 @@ export interface MemberSyncInput {
   timing?: Partial<AgentTiming>;
   /** Set only by the workflow itself when it continues as new during a long wait for its node. */
   resume?: MemberSyncResume;
+  /** A caller waits on the operation's end (the availability gate): the history's archiving starts first, not last. Absent: last. */
+  archiveFirst?: boolean;
 }
 
 /** What a memberSync updates: which of label and certificate, and for each key the source's label and certificate fingerprint. */

@@ -1,5 +1,6 @@
 // archiveHistory on a real dev server: a closed history lands in the audit archive with the
-// workflow's search attributes, and what was archived replays against the workflow code.
+// workflow's search attributes, and what was archived replays against the workflow code; an
+// attempt on a running history waits for its close (a sync the gate waits on archives first).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,8 @@ describe('archiveHistory', () => {
     const worker = await Worker.create({ connection, taskQueue, workflowsPath });
     const workflowId = `sync:${taskQueue}:1`;
     const archive = new AuditArchive(dir);
-    const { archiveHistory } = createOrchestratorActivities({ client, archive });
+    // No wait for the close: a running history is refused at once.
+    const { archiveHistory } = createOrchestratorActivities({ client, archive, closeWaitMs: 0 });
 
     const result = await worker.runUntil(async () => {
       const handle = await client.workflow.start<typeof tinyWorkflow>('tinyWorkflow', {
@@ -61,5 +63,26 @@ describe('archiveHistory', () => {
 
     const history = historyFromJSON(JSON.parse(await archive.readHistory(result.digest)));
     await expect(Worker.runReplayHistory({ workflowsPath }, history, workflowId)).resolves.toBeUndefined();
+  });
+
+  it('asked while the workflow runs, waits for its close and archives the closed history', async () => {
+    const taskQueue = uniqueTaskQueue('archive-early');
+    const worker = await Worker.create({ connection, taskQueue, workflowsPath });
+    const workflowId = `sync:${taskQueue}:1`;
+    const archive = new AuditArchive(dir);
+    const { archiveHistory } = createOrchestratorActivities({ client, archive });
+
+    const result = await worker.runUntil(async () => {
+      const handle = await client.workflow.start<typeof tinyWorkflow>('tinyWorkflow', { taskQueue, workflowId, args: ['auditor'] });
+      // Asked before the worker has even run it: the attempt waits instead of refusing.
+      const archived = await archiveHistory({ workflowId, runId: handle.firstExecutionRunId });
+      expect((await handle.describe()).status.name).toBe('COMPLETED');
+      return archived;
+    });
+
+    const [entry] = await archive.list({ workflowId });
+    expect(entry).toMatchObject({ digest: result.digest, workflowId });
+    const history = historyFromJSON(JSON.parse(await archive.readHistory(result.digest)));
+    expect(history.events?.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
   });
 });

@@ -1,6 +1,7 @@
 // The availability gate and /metrics over HTTP, on the real API, real node agents on SoftHSM tokens
 // and the run's Temporal dev server. Keys are made outside KeySync with pkcs11-tool.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditArchive } from '../../libs/audit-archive';
 import type { ClusterInventoryResult } from '../../libs/contract/cluster-inventory';
 import type { DriftWatchInput, DriftWatchResult } from '../../libs/contract/drift';
 import type { KeyAvailabilityResult } from '../../libs/contract/key-availability';
@@ -103,7 +104,7 @@ describe('availability gate and metrics', () => {
     expect(await holders('0a01')).toEqual(['node1', 'node2', 'node3']);
   });
 
-  it('with sync=true, an operator starts the sync and gets the key everywhere; other roles may not', async () => {
+  it('with sync=true, an operator starts the sync and gets the key everywhere, its histories archived; other roles may not', async () => {
     await makeKey('node3', '0b02', 'ocsp-signer');
     const refused = await availability('0b02', '?wait=10s&sync=true', 'auditor');
     expect(refused.status).toBe(403);
@@ -115,6 +116,18 @@ describe('availability gate and metrics', () => {
     expect(body).toMatchObject({ available: true, lacking: [] });
     expect(body.operationId).toMatch(new RegExp(`^sync:${fixture.clusterId}:avail-[0-9a-f]{16}$`));
     expect(await holders('0b02')).toEqual(['node1', 'node2', 'node3']);
+    // The gate's sync and its members start archiving first (the gate waits on them): every history still lands, closed.
+    const archive = new AuditArchive(fixture.config.auditArchive.dir);
+    const expected = [body.operationId!, `${body.operationId!}:node1`, `${body.operationId!}:node2`];
+    await waitFor(async () => {
+      const archived = new Set((await archive.list({ cluster: fixture.clusterId })).map((entry) => entry.workflowId));
+      return expected.every((id) => archived.has(id));
+    }, { timeoutMs: 60_000, description: "the gate's keySync and memberSync histories in the audit archive" });
+    for (const entry of await archive.list({ cluster: fixture.clusterId })) {
+      if (!expected.includes(entry.workflowId)) continue;
+      const events = (JSON.parse(await archive.readHistory(entry.digest)) as { events: Record<string, unknown>[] }).events;
+      expect(Object.keys(events.at(-1)!).some((key) => key.startsWith('workflowExecutionCompleted'))).toBe(true);
+    }
   });
 
   it('refuses a wait over the bound and a malformed key id with 400', async () => {
