@@ -13,9 +13,12 @@ import type { ClusterConfig } from '../libs/config/types';
 import type { OrchestratorActivities } from '../libs/contract/activities';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers } from '../libs/contract/search-attributes';
 import type { Tombstone } from '../libs/contract/retire';
-import { parseOperationId, tombstoneWorkflowId } from '../libs/contract/workflow-ids';
+import { credentialStoreWorkflowId, parseOperationId, tombstoneWorkflowId } from '../libs/contract/workflow-ids';
 import { createNotificationActivities } from './notifications';
 import type { NotificationDeps } from './notifications';
+import { confirmedCredentials } from '../libs/contract/credentials';
+import type { Credential } from '../libs/contract/credentials';
+import { credentialsQuery } from '../libs/contract/messages';
 
 export interface OrchestratorDeps extends NotificationDeps {
   client: Client;
@@ -52,6 +55,22 @@ export function createOrchestratorActivities({ client, archive, clusters = [], c
         for (const tombstone of batch) if (tombstone !== null) found.push(tombstone);
       }
       return found;
+    },
+    // The store is asked by query, not read from its memo: confirmations are updates, and only the
+    // running workflow knows them. No store yet: nothing confirmed. The result lands in the asking
+    // workflow's history, so its replay and the offline audit see what it checked against.
+    async approverCredentials({ cluster }) {
+      const webauthn = clusters.find((candidate) => candidate.id === cluster)?.webauthn;
+      let records: Credential[] = [];
+      try {
+        records = await client.workflow.getHandle(credentialStoreWorkflowId(cluster)).query(credentialsQuery);
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+      return {
+        relyingParty: webauthn === undefined ? null : { rpId: webauthn.rpId, origins: [...webauthn.origins] },
+        credentials: confirmedCredentials(records),
+      };
     },
     async archiveHistory({ workflowId, runId }) {
       const handle = client.workflow.getHandle(workflowId, runId, { followRuns: false });

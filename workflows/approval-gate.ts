@@ -2,14 +2,43 @@
 // timeout. The update's validator refuses a bad approval before it enters the history, with a
 // failure type per reason (libs/contract/approval-refusal-types.ts); the signal (for the Temporal
 // UI) records a bad one as refused and ignores it.
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+//
+// Security key approvals (DESIGN 14) are checked against the credentials an admin confirmed in the
+// cluster's store (credential-store-workflow.ts) and the relying party of the worker's
+// configuration, which the orchestrator activity approverCredentials reads. The gate asks it when a
+// security key approval arrives, in the handler, then checks the approval against the answer: so a
+// credential confirmed while the member waits counts without restarting the operation, one revoked
+// meanwhile no longer does, and the activity's result is in the history (replay and the offline
+// audit read what was checked). An operation approved with Ed25519 keys runs exactly the commands
+// it ran before (no patch needed: no recorded history holds a security key approval). The update's
+// validator refuses before history everything it can decide with what the gate last read: the
+// shape, the member, four eyes, a duplicate, an assertion over another challenge, a known
+// credential's bad signature; a credential it has not seen confirmed passes to the handler, which
+// fails the update with the same refusal types when the fresh answer does not confirm it either.
+import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import { approvalChallenge } from '../libs/approvals/challenge';
-import { approvalOutcome, checkApproval, eligibleApprovers } from '../libs/approvals/check-approval';
+import { approvalOutcome, checkApproval, confirmedCredentialOf, eligibleApprovers } from '../libs/approvals/check-approval';
 import type { ApprovalContext, ApprovalOutcome } from '../libs/approvals/check-approval';
+import { assertionChallengeProblem } from '../libs/approvals/webauthn';
+import type { OrchestratorActivities } from '../libs/contract/activities';
 import { approvalRefusalTypes } from '../libs/contract/approval-refusal-types';
 import type { Approval, ApprovalAccepted, ApprovalRecord, ApprovalStatus, ChallengeAnswer, RefusalCode } from '../libs/contract/approvals';
 import type { ApproverConfig } from '../libs/contract/cluster';
+import type { ApproverCredentials } from '../libs/contract/credentials';
 import { approveSignal, approveUpdate } from '../libs/contract/messages';
+import { parseOperationId } from '../libs/contract/workflow-ids';
+
+const { approverCredentials } = proxyActivities<OrchestratorActivities>({
+  startToCloseTimeout: '1 minute',
+  // A query of the credential store: retried while it or the orchestrator is briefly away.
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10 },
+});
+
+type Refusal = { code: RefusalCode; message: string };
+
+function refusalFailure(refusal: Refusal): ApplicationFailure {
+  return ApplicationFailure.create({ type: approvalRefusalTypes[refusal.code], nonRetryable: true, message: refusal.message });
+}
 
 export interface ApprovalGateOptions {
   workflowId: string;
@@ -27,6 +56,8 @@ export class ApprovalGate {
   /** The package digest or transport fingerprint, once the operation has one to approve. */
   private subject: string | null = null;
   private open = false;
+  /** The confirmed credentials and relying party, once asked (askCredentials). */
+  private securityKeys: ApproverCredentials | null = null;
 
   constructor(private readonly options: ApprovalGateOptions) {
     this.status = { required: options.required, granted: [], refused: [] };
@@ -34,15 +65,28 @@ export class ApprovalGate {
 
   /** Registers the approve update and signal. Call once, at the start of the workflow. */
   install(): void {
-    setHandler(approveUpdate, (approval) => this.accept(approval, 'update'), {
-      validator: (approval) => {
-        const refusal = this.refusal(approval);
-        // Validators do not run on replay, so what they throw is free to change: histories hold
-        // only accepted updates.
-        if (refusal !== null) throw ApplicationFailure.create({ type: approvalRefusalTypes[refusal.code], nonRetryable: true, message: refusal.message });
+    setHandler(
+      approveUpdate,
+      async (approval) => {
+        if (approval.webauthn !== undefined) {
+          await this.askCredentials();
+          const refusal = this.refusal(approval);
+          if (refusal !== null) throw refusalFailure(refusal);
+        }
+        return this.accept(approval, 'update');
       },
-    });
-    setHandler(approveSignal, (approval) => {
+      {
+        validator: (approval) => {
+          // Validators do not run on replay, so what they throw is free to change: histories hold
+          // only accepted updates.
+          const refusal = this.validatorRefusal(approval);
+          if (refusal !== null) throw refusalFailure(refusal);
+        },
+      },
+    );
+    setHandler(approveSignal, async (approval) => {
+      const isSecurityKey = typeof approval === 'object' && approval !== null && (approval as Partial<Approval>).webauthn !== undefined;
+      if (isSecurityKey && this.validatorRefusal(approval) === null) await this.askCredentials();
       const refusal = this.refusal(approval);
       if (refusal === null) {
         this.accept(approval, 'signal');
@@ -114,10 +158,34 @@ export class ApprovalGate {
   private context(): ApprovalContext | null {
     if (this.subject === null) return null;
     const { workflowId, member, requestedBy, approvers } = this.options;
-    return { workflowId, member, subject: this.subject, requestedBy, approvers };
+    return { workflowId, member, subject: this.subject, requestedBy, approvers, ...(this.securityKeys !== null ? { webauthn: this.securityKeys } : {}) };
   }
 
-  private refusal(approval: unknown): { code: RefusalCode; message: string } | null {
+  /** A security key approval whose credential the gate has not seen confirmed (or has not asked about yet). */
+  private namesUnknownCredential(approval: unknown): approval is Approval & { webauthn: { credentialId: string } } {
+    const candidate = (typeof approval === 'object' && approval !== null ? approval : {}) as Partial<Approval>;
+    const credentialId = candidate.webauthn?.credentialId;
+    if (typeof credentialId !== 'string' || typeof candidate.approverId !== 'string') return false;
+    const context = this.context();
+    return context === null || confirmedCredentialOf(context, candidate.approverId, credentialId) === undefined;
+  }
+
+  /** What the validator refuses: all of checkApproval, except a credential it may not know yet, whose assertion must still answer this challenge. */
+  private validatorRefusal(approval: unknown): Refusal | null {
+    const refusal = this.refusal(approval);
+    if (refusal?.code !== 'unknown-credential' || !this.namesUnknownCredential(approval) || this.subject === null) return refusal;
+    const challenge = approvalChallenge({ workflowId: this.options.workflowId, member: this.options.member, subject: this.subject, decision: approval.decision });
+    const problem = assertionChallengeProblem(approval.webauthn, challenge);
+    return problem === null ? null : { code: 'bad-signature', message: `the security key approval does not answer ${challenge}: ${problem}` };
+  }
+
+  /** Reads the cluster's confirmed credentials and relying party (an activity: its result is in the history). */
+  private async askCredentials(): Promise<void> {
+    const cluster = parseOperationId(this.options.workflowId)?.cluster ?? '';
+    this.securityKeys = await approverCredentials({ cluster });
+  }
+
+  private refusal(approval: unknown): Refusal | null {
     const context = this.context();
     if (!this.open || context === null) {
       return { code: 'not-awaiting-approval', message: `${this.options.workflowId} is not awaiting approval now` };

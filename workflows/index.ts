@@ -13,3 +13,4 @@ export { retireWorkflow as retire } from './retire-workflow';
 export { memberRetireWorkflow as memberRetire } from './member-retire-workflow';
 export { tombstoneWorkflow as tombstone } from './tombstone-workflow';
 export { notifyWorkflow as notify } from './notify-workflow';
+export { approverCredentialsWorkflow as approverCredentials } from './credential-store-workflow';

@@ -10,6 +10,8 @@ import { AuditService } from './audit/audit.service';
 import { AuthGuard } from './auth/auth.guard';
 import { AvailabilityController } from './availability/availability.controller';
 import { ClustersController } from './clusters/clusters.controller';
+import { CredentialsController } from './credentials/credentials.controller';
+import { CredentialsService } from './credentials/credentials.service';
 import { ApiConfig, type ApiRuntimeOptions } from './config/api-config';
 import { ErrorFilter } from './errors/error-filter';
 import { validationFailed } from './errors/validation-error';
@@ -48,7 +50,7 @@ export class AppModule {
   static forRoot(config: KeySyncConfig, logger: ApiLogger, runtime: ApiRuntimeOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, ClustersController, SyncsController, MembersController, RepairController, OperationListController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController, InventoryController, RetireController],
+      controllers: [HealthController, ClustersController, SyncsController, MembersController, RepairController, OperationListController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController, InventoryController, RetireController, CredentialsController],
       providers: [
         { provide: ApiConfig, useValue: new ApiConfig(config, runtime) },
         { provide: ApiLogger, useValue: logger },
@@ -57,6 +59,7 @@ export class AppModule {
         OperationStarter,
         OperationReader,
         ApprovalsService,
+        CredentialsService,
         HistoryService,
         AuditService,
         MetricsService,

@@ -57,6 +57,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clusters/{cluster}/approvers/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every approver’s security key credentials and their state: pending, confirmed or revoked (any role). */
+        get: operations["Credentials_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{cluster}/approvers/{approverId}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a security key, pending until an admin confirms it (approver, for oneself). */
+        post: operations["Credentials_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{cluster}/approvers/{approverId}/credentials/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Options for navigator.credentials.create to register a security key (approver, for oneself). */
+        post: operations["Credentials_options"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{cluster}/approvers/{approverId}/credentials/{credentialId}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a pending security key: from now on it approves (admin; recorded with who and when). */
+        post: operations["Credentials_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clusters/{cluster}/approvers/{approverId}/credentials/{credentialId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a security key: it approves nothing from now on (admin; recorded with who and when). */
+        post: operations["Credentials_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/clusters/{cluster}/inventory": {
         parameters: {
             query?: never;
@@ -375,6 +460,11 @@ export interface components {
             via: "update" | "signal" | "join";
         };
         ApprovalRequestDto: {
+            /**
+             * @description Optional: the approver is the principal; when sent, it must be the principal’s id.
+             * @example approver-1
+             */
+            approverId?: string;
             /** @enum {string} */
             decision: "approve" | "reject";
             /**
@@ -382,8 +472,10 @@ export interface components {
              * @example node2
              */
             member: string;
-            /** @description Ed25519 signature (64 bytes, base64) of the challenge, ending in the decision (approve or reject). */
-            signature: string;
+            /** @description Ed25519 signature (64 bytes, base64) of the challenge, ending in the decision (approve or reject). Send this or webauthn, not both. */
+            signature?: string;
+            /** @description A confirmed security key’s assertion whose WebAuthn challenge is SHA-256 of the challenge string ending in the decision (navigator.credentials.get with userVerification required). Send this or signature, not both. */
+            webauthn?: components["schemas"]["WebAuthnAssertionDto"];
         };
         ApprovalStatusDto: {
             /** @description The operation whose approvals cover this one (a join covers its key sync). */
@@ -428,6 +520,12 @@ export interface components {
             /** @description Newest first. */
             entries: components["schemas"]["AuditEntryDto"][];
             member: string;
+        };
+        AuthenticatorSelectionDto: {
+            /** @enum {string} */
+            residentKey: "discouraged";
+            /** @enum {string} */
+            userVerification: "required";
         };
         CancelAcceptedDto: {
             operationId: string;
@@ -510,6 +608,48 @@ export interface components {
              *     ]
              */
             members: string[];
+        };
+        CredentialDescriptorDto: {
+            /** @description base64url. */
+            id: string;
+            /** @enum {string} */
+            type: "public-key";
+        };
+        CredentialDto: {
+            approverId: string;
+            /** Format: date-time */
+            confirmedAt?: string;
+            /** @description The admin who confirmed it. */
+            confirmedBy?: string;
+            credentialId: string;
+            name?: string;
+            /** @description P-256 SubjectPublicKeyInfo DER, base64url (public). */
+            publicKey: string;
+            /** Format: date-time */
+            registeredAt: string;
+            /** Format: date-time */
+            revokedAt?: string;
+            /** @description The admin who revoked it. */
+            revokedBy?: string;
+            /** @description The RP id it was registered for. */
+            rpId: string;
+            /**
+             * @description Only a confirmed credential approves.
+             * @enum {string}
+             */
+            state: "pending" | "confirmed" | "revoked";
+        };
+        CredentialListDto: {
+            credentials: components["schemas"]["CredentialDto"][];
+        };
+        CredentialParameterDto: {
+            /**
+             * @description ES256: ECDSA P-256 with SHA-256.
+             * @enum {number}
+             */
+            alg: -7;
+            /** @enum {string} */
+            type: "public-key";
         };
         DriftEntryDto: {
             /** @enum {string} */
@@ -917,6 +1057,39 @@ export interface components {
             /** @description When its import is refused, ISO 8601 (policy.retire.recoveryDays after the export). */
             expiresAt: string;
         };
+        RegisterCredentialDto: {
+            /** @description AuthenticatorAttestationResponse.attestationObject, base64url (format none). */
+            attestationObject: string;
+            /** @description AuthenticatorAttestationResponse.clientDataJSON, base64url. */
+            clientDataJSON: string;
+            /** @description PublicKeyCredential.rawId, base64url. */
+            credentialId: string;
+            /**
+             * @description What the owner calls this security key.
+             * @example YubiKey 5 NFC
+             */
+            name?: string;
+        };
+        RegistrationOptionsDto: {
+            /** @enum {string} */
+            attestation: "none";
+            authenticatorSelection: components["schemas"]["AuthenticatorSelectionDto"];
+            /** @description base64url; valid for two minutes, for this approver of this cluster. */
+            challenge: string;
+            /** @description The approver’s credentials already registered (pending or confirmed). */
+            excludeCredentials: components["schemas"]["CredentialDescriptorDto"][];
+            pubKeyCredParams: components["schemas"]["CredentialParameterDto"][];
+            rp: components["schemas"]["RelyingPartyDto"];
+            /** @example 120000 */
+            timeout: number;
+            user: components["schemas"]["WebAuthnUserDto"];
+        };
+        RelyingPartyDto: {
+            /** @example localhost */
+            id: string;
+            /** @example KeySync */
+            name: string;
+        };
         RepairRequestDto: {
             /**
              * @description Why: recorded in the member’s history and audit trail.
@@ -1053,6 +1226,24 @@ export interface components {
             /** @enum {string} */
             reason: "unsupported-mechanism";
         };
+        WebAuthnAssertionDto: {
+            /** @description AuthenticatorAssertionResponse.authenticatorData. */
+            authenticatorData: string;
+            /** @description AuthenticatorAssertionResponse.clientDataJSON. */
+            clientDataJSON: string;
+            /** @description The confirmed credential that signed (PublicKeyCredential.rawId). */
+            credentialId: string;
+            /** @description AuthenticatorAssertionResponse.signature: ECDSA P-256, DER. */
+            signature: string;
+        };
+        WebAuthnUserDto: {
+            /** @example approver-1 (cluster demo) */
+            displayName: string;
+            /** @description base64url of the UTF-8 approver id. */
+            id: string;
+            /** @example approver-1 */
+            name: string;
+        };
         WorkflowHistoryDto: {
             /** @description The history as Temporal’s proto JSON: replay it with Worker.runReplayHistory. */
             history: {
@@ -1167,6 +1358,406 @@ export interface operations {
             };
             /** @description cluster-not-found: no such cluster. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    Credentials_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Cluster id. */
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialListDto"];
+                };
+            };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No token, or one that maps to no principal. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description cluster-not-found: no such cluster. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. orchestrator-unavailable: no orchestrator worker answered. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    Credentials_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Cluster id. */
+                cluster: string;
+                /** @description The approver’s id (an approver principal’s id is its approver id). */
+                approverId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterCredentialDto"];
+            };
+        };
+        responses: {
+            /** @description Recorded pending. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialDto"];
+                };
+            };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. invalid-registration: the challenge, client data, origin, RP id, flags or key was wrong; the message names which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No token, or one that maps to no principal. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description not-this-approver, not-a-registered-approver.
+             *
+             *     The principal lacks the role approver.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description cluster-not-found: no such cluster. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description credential-exists: that credential is registered already; webauthn-not-configured. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description body-too-large: a JSON body is limited to 64kb. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. orchestrator-unavailable: no orchestrator worker answered. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    Credentials_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Cluster id. */
+                cluster: string;
+                /** @description The approver’s id (an approver principal’s id is its approver id). */
+                approverId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationOptionsDto"];
+                };
+            };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No token, or one that maps to no principal. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description not-this-approver, not-a-registered-approver.
+             *
+             *     The principal lacks the role approver.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description cluster-not-found: no such cluster. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description webauthn-not-configured: the cluster has no webauthn configuration. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. orchestrator-unavailable: no orchestrator worker answered. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    Credentials_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Cluster id. */
+                cluster: string;
+                /** @description The approver’s id (an approver principal’s id is its approver id). */
+                approverId: string;
+                /** @description The credential id, base64url. */
+                credentialId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialDto"];
+                };
+            };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No token, or one that maps to no principal. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description credential-self-confirm: an admin cannot confirm a credential of their own.
+             *
+             *     The principal lacks the role admin.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description credential-unknown: no such credential for that approver. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description credential-wrong-state: it is not pending. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. orchestrator-unavailable: no orchestrator worker answered. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    Credentials_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Cluster id. */
+                cluster: string;
+                /** @description The approver’s id (an approver principal’s id is its approver id). */
+                approverId: string;
+                /** @description The credential id, base64url. */
+                credentialId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialDto"];
+                };
+            };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No token, or one that maps to no principal. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The principal lacks the role admin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description credential-unknown: no such credential for that approver. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description credential-wrong-state: it is revoked already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. orchestrator-unavailable: no orchestrator worker answered. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -49,8 +49,8 @@ export function webauthnChallengeOf(challenge: string): string {
   return encodeBase64url(sha256(new TextEncoder().encode(challenge)));
 }
 
-/** What the client data must say: the ceremony type, the challenge and an allowed origin. */
-export function clientDataProblem(clientDataJSON: Uint8Array, type: 'webauthn.get' | 'webauthn.create', challenge: string, origins: readonly string[]): string | null {
+/** What the client data must say: the ceremony type, the challenge and an allowed origin (origins null: not checked here). */
+export function clientDataProblem(clientDataJSON: Uint8Array, type: 'webauthn.get' | 'webauthn.create', challenge: string, origins: readonly string[] | null): string | null {
   let clientData: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(clientDataJSON));
@@ -61,7 +61,7 @@ export function clientDataProblem(clientDataJSON: Uint8Array, type: 'webauthn.ge
   }
   if (clientData.type !== type) return `clientDataJSON.type is ${JSON.stringify(clientData.type)}, not ${type}`;
   if (clientData.challenge !== challenge) return 'clientDataJSON.challenge is not the challenge asked for: the security key signed another challenge';
-  if (typeof clientData.origin !== 'string' || !origins.includes(clientData.origin)) {
+  if (origins !== null && (typeof clientData.origin !== 'string' || !origins.includes(clientData.origin))) {
     return `origin ${JSON.stringify(clientData.origin)} is not among the allowed origins (${origins.join(', ') || 'none configured'})`;
   }
   // An embedding page on another origin is not where approvals are made.
@@ -77,6 +77,16 @@ export function authenticatorDataProblem(authenticatorData: Uint8Array, rpId: st
   if ((flags & userPresent) === 0) return 'authenticatorData lacks the user-present flag (UP)';
   if ((flags & userVerified) === 0) return 'authenticatorData lacks the user-verified flag (UV): the security key must verify its PIN or biometric';
   return null;
+}
+
+/**
+ * Whether an assertion answers this challenge at all (type and challenge of its client data), the
+ * part of the check that needs neither the credential nor the relying party.
+ */
+export function assertionChallengeProblem(assertion: WebAuthnAssertion, challenge: string): string | null {
+  const clientDataJSON = decodeBase64url(assertion.clientDataJSON);
+  if (clientDataJSON === null) return 'clientDataJSON is not base64url';
+  return clientDataProblem(clientDataJSON, 'webauthn.get', webauthnChallengeOf(challenge), null);
 }
 
 export interface AssertionToVerify {

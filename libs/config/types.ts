@@ -1,6 +1,6 @@
 // The configuration the stack runs on (DESIGN section 8). It names where secrets come from,
 // never holds them: PINs by env variable or file, API tokens by SHA-256 hash.
-import type { ApprovalPolicy, ApproverConfig, RetirePolicy } from '../contract/cluster';
+import type { ApprovalPolicy, ApproverConfig, RetirePolicy, WebAuthnConfig } from '../contract/cluster';
 import type { DriftMode } from '../contract/drift';
 import type { PinSource, WrapMechanismOverrides } from '../hsm/types';
 import type { PackageStoreConfig } from '../package-store/package-store-config';
@@ -33,7 +33,7 @@ export function hasToken(member: ClusterMemberConfig): member is MemberConfig {
 }
 
 // What workflows see of a cluster (approvers, policies) is contract vocabulary: one definition.
-export type { ApprovalPolicy, ApproverConfig, RetirePolicy } from '../contract/cluster';
+export type { ApprovalPolicy, ApproverConfig, RetirePolicy, WebAuthnConfig } from '../contract/cluster';
 // The package store's section (a folder or an S3 bucket) is described beside the store.
 export type { PackageStoreConfig, S3PackageStoreConfig } from '../package-store/package-store-config';
 
@@ -59,6 +59,8 @@ export interface ClusterConfig {
   members: ClusterMemberConfig[];
   approvers: ApproverConfig[];
   policy: ClusterPolicy;
+  /** Security key approvals (DESIGN 14): the relying party; absent, approvers sign with Ed25519 keys only. */
+  webauthn?: WebAuthnConfig;
 }
 
 export interface PrincipalConfig {

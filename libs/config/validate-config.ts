@@ -23,6 +23,7 @@ import type {
   PrincipalConfig,
   Role,
   TemporalConfig,
+  WebAuthnConfig,
 } from './types';
 
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -145,8 +146,36 @@ function readPolicy(r: ConfigReader, value: Json, field: string, memberIds: stri
   return policy;
 }
 
+/** A host name (no scheme, port or path): what WebAuthn calls an RP id. */
+const RP_ID = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** Whether a browser runs WebAuthn there: https, or http on the loopback names browsers treat as secure. */
+function isCeremonyOrigin(origin: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.origin !== origin) return false;
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+}
+
+function readWebAuthn(r: ConfigReader, value: Json, field: string): WebAuthnConfig {
+  const w = r.object(value, field, ['rpId', 'rpName', 'origins']) ?? {};
+  const rpId = r.string(w.rpId, join(field, 'rpId'), { pattern: RP_ID, hint: 'must be a lower-case host name without scheme or port, e.g. keysync.example.com (the console\'s host)' });
+  const origins = r.array(w.origins, join(field, 'origins'), { nonEmpty: true }).map((origin, index) => {
+    const text = r.string(origin, join(join(field, 'origins'), index));
+    if (text !== '' && !isCeremonyOrigin(text)) {
+      r.report(join(join(field, 'origins'), index), 'must be an origin a browser runs WebAuthn on: https://host[:port], or http://localhost[:port] or http://127.0.0.1[:port], without a path or trailing slash');
+    }
+    return text;
+  });
+  return { rpId, ...(w.rpName === undefined ? {} : { rpName: r.string(w.rpName, join(field, 'rpName')) }), origins };
+}
+
 function readCluster(r: ConfigReader, value: Json, field: string, baseDir: string): ClusterConfig {
-  const c = r.object(value, field, ['id', 'founder', 'members', 'approvers', 'policy']) ?? {};
+  const c = r.object(value, field, ['id', 'founder', 'members', 'approvers', 'policy', 'webauthn']) ?? {};
   const members = r.array(c.members, join(field, 'members'), { nonEmpty: true }).map((m, i) => readMember(r, m, join(join(field, 'members'), i), baseDir));
   const approvers = r.array(c.approvers, join(field, 'approvers')).map((a, i) => readApprover(r, a, join(join(field, 'approvers'), i)));
   r.unique(members.map((m) => m.id), join(field, 'members'), 'member');
@@ -160,6 +189,7 @@ function readCluster(r: ConfigReader, value: Json, field: string, baseDir: strin
     members,
     approvers,
     policy: readPolicy(r, c.policy, join(field, 'policy'), memberIds, approvers.length),
+    ...(c.webauthn === undefined ? {} : { webauthn: readWebAuthn(r, c.webauthn, join(field, 'webauthn')) }),
   };
 }
 

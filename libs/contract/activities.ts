@@ -4,6 +4,7 @@
 // output is a reference, a fingerprint, a check value or a count: never key bytes (wrapped or
 // not) and never a PIN, because all of it is recorded in workflow histories.
 import type { ClusterSnapshot } from './cluster';
+import type { ApproverCredentials } from './credentials';
 import type { TokenCapabilities, WrapFormat } from './hsm-capabilities';
 import type { ClusterSecretsKcv, ImportResult, KeyGroup, KeyRef, KeySelector, KeyUpdateRequest, OaepHash, PackageRef } from './keys';
 import type { OperationEvent, WebhookRef } from './notifications';
@@ -114,4 +115,9 @@ export interface OrchestratorActivities {
    * webhook is no longer in the configuration.
    */
   postNotification(input: { event: OperationEvent; webhook: WebhookRef }): Promise<{ status: number }>;
+  /**
+   * What security key approvals of this cluster are checked against: its relying party from the
+   * worker's configuration and the credentials an admin confirmed in its store (approverCredentials).
+   */
+  approverCredentials(input: { cluster: string }): Promise<ApproverCredentials>;
 }

@@ -8,6 +8,16 @@ export interface ApproverConfig {
   publicKey: string;
 }
 
+/**
+ * The cluster's WebAuthn relying party (DESIGN 14): the RP id security keys are registered for and
+ * the origins a browser may run a ceremony on (the console's). Absent: no security key approvals.
+ */
+export interface WebAuthnConfig {
+  rpId: string;
+  rpName?: string;
+  origins: string[];
+}
+
 export interface ApprovalPolicy {
   /** M of the cluster's N registered approvers. 0 means no approval is asked. */
   approvals: number;

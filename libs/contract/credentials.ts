@@ -71,3 +71,28 @@ export interface CredentialStoreInput {
 export function confirmedCredentials(records: readonly Credential[]): ConfirmedCredential[] {
   return records.filter((record) => record.state === 'confirmed').map(({ approverId, credentialId, publicKey }) => ({ approverId, credentialId, publicKey }));
 }
+
+/**
+ * Why the store refused a change: the ApplicationFailure type its update validators throw (before
+ * anything enters the history) and the API's error code. A value never changes once released.
+ */
+export const credentialRefusalTypes = {
+  /** Not the update's shape. */
+  malformed: 'credential-malformed',
+  /** This credential id is already registered (to this approver or another). */
+  exists: 'credential-exists',
+  /** No credential with this id is registered for this approver. */
+  unknown: 'credential-unknown',
+  /** Confirm: the credential is not pending (confirmed already, or revoked). Revoke: already revoked. */
+  'wrong-state': 'credential-wrong-state',
+  /** An admin may not confirm a credential of their own (four eyes). */
+  'self-confirm': 'credential-self-confirm',
+} as const;
+
+export type CredentialRefusalType = (typeof credentialRefusalTypes)[keyof typeof credentialRefusalTypes];
+
+const credentialRefusalTypeSet: ReadonlySet<string> = new Set(Object.values(credentialRefusalTypes));
+
+export function isCredentialRefusalType(type: unknown): type is CredentialRefusalType {
+  return typeof type === 'string' && credentialRefusalTypeSet.has(type);
+}

@@ -4,6 +4,7 @@
 // history: it never changes once released.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Approval, ApprovalAccepted, ChallengeAnswer } from './approvals';
+import type { Credential, CredentialDecision, CredentialRegistration } from './credentials';
 import type { MemberStatus, OperationState } from './operations';
 import type { Tombstone, TombstoneLift } from './retire';
 
@@ -40,3 +41,15 @@ export const liftTombstoneSignal = defineSignal<[TombstoneLift]>('lift-tombstone
 
 /** A tombstone's record, while it stands. */
 export const tombstoneQuery = defineQuery<Tombstone>('tombstone');
+
+/** Records a security key the API verified, pending an admin's confirmation (workflow approverCredentials). */
+export const registerCredentialUpdate = defineUpdate<Credential, [CredentialRegistration]>('register-credential');
+
+/** An admin's confirmation: from then on the credential approves. Recorded with who and when. */
+export const confirmCredentialUpdate = defineUpdate<Credential, [CredentialDecision]>('confirm-credential');
+
+/** An admin's revocation: the credential approves nothing from then on (a waiting operation asks the store at each security key approval). */
+export const revokeCredentialUpdate = defineUpdate<Credential, [CredentialDecision]>('revoke-credential');
+
+/** Every credential the store records, with its state. */
+export const credentialsQuery = defineQuery<Credential[]>('credentials');

@@ -17,9 +17,10 @@ export const keySyncSearchAttributes = [KeySyncCluster, KeySyncMembers, KeySyncK
 /**
  * What KeySyncKind says: `sync`, `repair` (a keySync of a member onto itself), `member-sync`,
  * `join`, `retire` and `member-retire` are operations; `drift-watch`, `inventory` and
- * `availability` are the short looks; `tombstone` is a retired key's standing record.
+ * `availability` are the short looks; `tombstone` is a retired key's standing record; `credentials`
+ * a cluster's store of security key credentials.
  */
-export const keySyncKinds = ['sync', 'repair', 'member-sync', 'join', 'drift-watch', 'inventory', 'availability', 'retire', 'member-retire', 'tombstone'] as const;
+export const keySyncKinds = ['sync', 'repair', 'member-sync', 'join', 'drift-watch', 'inventory', 'availability', 'retire', 'member-retire', 'tombstone', 'credentials'] as const;
 export type KeySyncKindValue = (typeof keySyncKinds)[number];
 
 /** What KeySyncState holds on each kind of workflow. */
@@ -34,4 +35,5 @@ export const keySyncStates = {
   retire: operationStatuses,
   'member-retire': memberStates,
   tombstone: ['retired', 'lifted'],
+  credentials: ['open'],
 } as const satisfies Record<KeySyncKindValue, readonly string[]>;

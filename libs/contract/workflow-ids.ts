@@ -43,6 +43,11 @@ export function tombstoneWorkflowId(cluster: string, keyClass: string, keyId: st
   return `tombstone:${cluster}:${keyClass}:${keyId.toLowerCase()}`;
 }
 
+/** A cluster's store of approvers' security key credentials: `credentials:<cluster>` (workflows/credential-store-workflow.ts). */
+export function credentialStoreWorkflowId(cluster: string): string {
+  return `credentials:${cluster}`;
+}
+
 /**
  * Which workflow receives approvals for `member` in operation `operationId`: a join and a retire
  * take them themselves (a retire's once, for every member: member `*`); a keySync's member

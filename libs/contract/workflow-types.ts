@@ -4,6 +4,7 @@
 // typed by these signatures, without importing workflow code. A name is recorded in every
 // history: it never changes once released.
 import type { ClusterInventoryInput, ClusterInventoryResult } from './cluster-inventory';
+import type { Credential, CredentialStoreInput } from './credentials';
 import type { DriftWatchInput, DriftWatchResult } from './drift';
 import type { KeyAvailabilityInput, KeyAvailabilityResult } from './key-availability';
 import type { NotifyInput, NotifyResult } from './notifications';
@@ -22,6 +23,7 @@ export const workflowTypes = {
   memberRetire: 'memberRetire',
   tombstone: 'tombstone',
   notify: 'notify',
+  approverCredentials: 'approverCredentials',
 } as const;
 
 export type WorkflowType = (typeof workflowTypes)[keyof typeof workflowTypes];
@@ -42,6 +44,8 @@ export type RetireWorkflow = (input: RetireInput) => Promise<RetireResult>;
 export type MemberRetireWorkflow = (input: MemberRetireInput) => Promise<MemberRetireResult>;
 export type TombstoneWorkflow = (input: TombstoneInput) => Promise<TombstoneResult>;
 export type NotifyWorkflow = (input: NotifyInput) => Promise<NotifyResult>;
+/** Runs as long as its cluster; its records are only ever read by query. */
+export type ApproverCredentialsWorkflow = (input: CredentialStoreInput) => Promise<Credential[]>;
 
 /** The signature of each workflow, by wire name: what the worker's workflow module must export. */
 export interface WorkflowSignatures {
@@ -56,4 +60,5 @@ export interface WorkflowSignatures {
   memberRetire: MemberRetireWorkflow;
   tombstone: TombstoneWorkflow;
   notify: NotifyWorkflow;
+  approverCredentials: ApproverCredentialsWorkflow;
 }

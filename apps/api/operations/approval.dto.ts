@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { EnumField, StringField } from '../validation/fields';
-import { approvalMemberRule, signatureRule } from '../validation/rules';
+import { EnumField, ObjectField, StringField } from '../validation/fields';
+import { approvalMemberRule, authenticatorDataRule, idRule, clientDataJsonRule, credentialIdRule, signatureRule, webauthnSignatureRule } from '../validation/rules';
 import { operationIdRule } from './operation-id';
 import { ApprovalStatusDto } from './operation.dto';
 
@@ -20,15 +20,43 @@ export class ChallengeParams extends OperationParams {
   member!: string;
 }
 
+/** A security key's assertion (navigator.credentials.get), over SHA-256 of the challenge string (DESIGN 14). */
+export class WebAuthnAssertionDto {
+  @StringField(credentialIdRule, { description: 'The confirmed credential that signed (PublicKeyCredential.rawId).' })
+  credentialId!: string;
+
+  @StringField(authenticatorDataRule, { description: 'AuthenticatorAssertionResponse.authenticatorData.' })
+  authenticatorData!: string;
+
+  @StringField(clientDataJsonRule, { description: 'AuthenticatorAssertionResponse.clientDataJSON.' })
+  clientDataJSON!: string;
+
+  @StringField(webauthnSignatureRule, { description: 'AuthenticatorAssertionResponse.signature: ECDSA P-256, DER.' })
+  signature!: string;
+}
+
 export class ApprovalRequestDto {
   @StringField(approvalMemberRule, { description: 'The member whose step is approved; * for a retire, approved once for every member.', example: 'node2' })
   member!: string;
 
+  @StringField(idRule, { description: 'Optional: the approver is the principal; when sent, it must be the principal’s id.', example: 'approver-1', required: false })
+  approverId?: string;
+
   @EnumField(approvalDecisions)
   decision!: (typeof approvalDecisions)[number];
 
-  @StringField(signatureRule, { description: 'Ed25519 signature (64 bytes, base64) of the challenge, ending in the decision (approve or reject).' })
-  signature!: string;
+  @StringField(signatureRule, {
+    description: 'Ed25519 signature (64 bytes, base64) of the challenge, ending in the decision (approve or reject). Send this or webauthn, not both.',
+    required: false,
+  })
+  signature?: string;
+
+  @ObjectField(WebAuthnAssertionDto, {
+    description:
+      'A confirmed security key’s assertion whose WebAuthn challenge is SHA-256 of the challenge string ending in the decision (navigator.credentials.get with userVerification required). Send this or signature, not both.',
+    required: false,
+  })
+  webauthn?: WebAuthnAssertionDto;
 }
 
 export class ChallengeDto {

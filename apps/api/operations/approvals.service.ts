@@ -16,6 +16,22 @@ import type { ApprovalRequestDto, ChallengeDto } from './approval.dto';
 import { approvalRefusalError } from './approval-refusal';
 
 const deadlineMs = 30_000;
+
+/** The approval's one proof: an Ed25519 signature or a security key's assertion (400 for none or both). */
+function proofOf(body: ApprovalRequestDto): Pick<Approval, 'signature' | 'webauthn'> {
+  if ((body.signature === undefined) === (body.webauthn === undefined)) {
+    throw ApiError.badRequest(
+      'invalid-input',
+      'The request was refused: send exactly one of signature (your Ed25519 signature of the challenge) and webauthn (your security key\'s assertion over SHA-256 of the challenge). Fix the body and send it again.',
+      [{ field: body.signature === undefined ? 'signature' : 'webauthn', reason: body.signature === undefined ? 'or webauthn is required' : 'must not be sent with webauthn' }],
+    );
+  }
+  if (body.webauthn !== undefined) {
+    const { credentialId, authenticatorData, clientDataJSON, signature } = body.webauthn;
+    return { webauthn: { credentialId, authenticatorData, clientDataJSON, signature } };
+  }
+  return { signature: body.signature };
+}
 const grpcDeadlineExceeded: readonly number[] = [4];
 
 @Injectable()
@@ -56,8 +72,11 @@ export class ApprovalsService {
         `Principal "${principal.id}" is not a registered approver of cluster ${cluster.id}: an approval is checked against the public key registered under the principal's id. Ask an admin to register it.`,
       );
     }
+    if (body.approverId !== undefined && body.approverId !== principal.id) {
+      throw new ApiError(HttpStatus.FORBIDDEN, 'not-this-approver', `Principal "${principal.id}" approves as itself, not as ${body.approverId}: leave approverId out or send your own id.`);
+    }
     this.assertRunning(resolved);
-    const approval: Approval = { member: body.member, approverId: principal.id, decision: body.decision, signature: body.signature };
+    const approval: Approval = { member: body.member, approverId: principal.id, decision: body.decision, ...proofOf(body) };
     const targetId = this.approvalTarget(resolved, body.member);
     try {
       return await this.temporal.update(targetId, approveUpdate, [approval], deadlineMs);

@@ -24,6 +24,8 @@ export interface WorkflowStart {
   reusePolicy?: WorkflowIdReusePolicy;
   /** Ends the run (TimeoutFailure) if it has not completed by then. */
   executionTimeoutSeconds?: number;
+  /** A long-running record (a cluster's credential store): a start finds the running one instead of failing. */
+  useExisting?: boolean;
 }
 
 export type WorkflowHistory = temporal.api.history.v1.IHistory;
@@ -50,6 +52,7 @@ export class TemporalGateway implements OnApplicationShutdown {
       ...(start.memo ? { memo: start.memo } : {}),
       ...(start.reusePolicy ? { workflowIdReusePolicy: start.reusePolicy } : {}),
       ...(start.executionTimeoutSeconds !== undefined ? { workflowExecutionTimeout: `${start.executionTimeoutSeconds}s` } : {}),
+      ...(start.useExisting ? { workflowIdConflictPolicy: 'USE_EXISTING' as const } : {}),
     });
     return handle.firstExecutionRunId;
   }

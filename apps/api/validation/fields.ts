@@ -2,7 +2,8 @@
 // and documents it (the OpenAPI schema): the spec cannot drift from what the server accepts.
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsObject, ValidateBy, ValidateIf, ValidateNested, type ValidationOptions } from 'class-validator';
 import type { StringRule } from './rules';
 
 export interface FieldDoc {
@@ -107,5 +108,16 @@ export function BooleanField(doc: FieldDoc = {}): PropertyDecorator {
     ApiProperty({ type: 'boolean', required: doc.required ?? true, description: doc.description, example: doc.example }),
     ...Presence(doc),
     IsBoolean({ message: 'must be true or false', ...context(doc) }),
+  );
+}
+
+/** An object of a DTO class, validated field by field (a problem is named as parent.field). */
+export function ObjectField(type: new () => object, doc: FieldDoc = {}): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ type, required: doc.required ?? true, description: doc.description }),
+    ...Presence(doc),
+    IsObject({ message: 'must be an object', ...context(doc) }),
+    ValidateNested(),
+    Type(() => type),
   );
 }

@@ -66,3 +66,24 @@ export const idempotencyKeyRule: StringRule = {
   maxLength: 200,
   reason: 'must be 1-200 printable ASCII characters',
 };
+
+/** base64url without padding (RFC 4648 section 5), as WebAuthn's binary fields travel: `what` names the field's content. */
+function base64urlRule(minLength: number, maxLength: number, what: string): StringRule {
+  return { pattern: /^[A-Za-z0-9_-]+$/, minLength, maxLength, reason: `must be ${what} in base64url without padding (${minLength}-${maxLength} characters)` };
+}
+
+/** A WebAuthn credential id: 16 to 1023 bytes (WebAuthn Level 2 section 5.1). */
+export const credentialIdRule = base64urlRule(22, 1364, 'a security key credential id');
+export const authenticatorDataRule = base64urlRule(50, 8192, 'the authenticator data');
+export const clientDataJsonRule = base64urlRule(20, 8192, 'the client data JSON');
+/** A DER ECDSA P-256 signature is 8 to 72 bytes. */
+export const webauthnSignatureRule = base64urlRule(11, 96, 'the DER ECDSA signature');
+export const attestationObjectRule = base64urlRule(100, 16384, 'the attestation object');
+
+/** A security key's name, as its owner calls it: shown to admins who confirm it. */
+export const credentialNameRule: StringRule = {
+  pattern: /^[ -~\u00a0-\uffff]+$/,
+  minLength: 1,
+  maxLength: 100,
+  reason: 'must be 1-100 characters without control characters',
+};

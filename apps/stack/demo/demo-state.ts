@@ -48,7 +48,12 @@ export const endpoints = (ports: StackPorts) => ({
   temporalUiUrl: `http://${HOST}:${ports.ui}`,
 });
 
-function demoCluster(tokens: DemoTokens, approvers: DemoApprover[]): ClusterConfig {
+/** Security keys in the console (DESIGN 14): localhost is a secure context, so plain http works there. */
+function demoWebAuthn(ports: StackPorts): ClusterConfig['webauthn'] {
+  return { rpId: 'localhost', rpName: 'KeySync demo', origins: [`http://localhost:${ports.api}`, `http://127.0.0.1:${ports.api}`] };
+}
+
+function demoCluster(tokens: DemoTokens, approvers: DemoApprover[], ports: StackPorts): ClusterConfig {
   return {
     id: DEMO_CLUSTER_ID,
     founder: 'node1',
@@ -69,6 +74,7 @@ function demoCluster(tokens: DemoTokens, approvers: DemoApprover[]): ClusterConf
       packageTtlSeconds: DAY_SECONDS,
       drift: { mode: 'alert', intervalSeconds: 60 },
     },
+    webauthn: demoWebAuthn(ports),
   };
 }
 
@@ -116,16 +122,21 @@ async function createDemoState(paths: StatePaths, ports: StackPorts, hsm: DemoHs
   const principals = PRINCIPALS.map(([id, roles]) => createDemoPrincipal(id, roles));
 
   writeSecretFile(paths.demo, `${JSON.stringify(demoFile(ports, tokens, principals, approvers), null, 2)}\n`);
-  writeSecretFile(paths.config, `${JSON.stringify(demoConfig(paths, ports, demoCluster(tokens, approvers), principals), null, 2)}\n`);
+  writeSecretFile(paths.config, `${JSON.stringify(demoConfig(paths, ports, demoCluster(tokens, approvers, ports), principals), null, 2)}\n`);
 }
 
 /** On a later start the ports may have moved: keep config.json and demo.json pointing at the running stack. */
 function refreshEndpoints(paths: StatePaths, ports: StackPorts): void {
   const { temporalAddress, apiUrl, temporalUiUrl } = endpoints(ports);
   const config = parseConfigText(readFileSync(paths.config, 'utf8'), paths.config) as KeySyncConfig;
-  if (config.temporal?.address !== temporalAddress || config.api?.port !== ports.api) {
+  // The console's origins follow the API's port; a demo made before security keys gets them now.
+  const cluster = config.clusters?.find((candidate) => candidate.id === DEMO_CLUSTER_ID);
+  const webauthn = demoWebAuthn(ports);
+  const webauthnStale = cluster !== undefined && JSON.stringify(cluster.webauthn) !== JSON.stringify(webauthn);
+  if (config.temporal?.address !== temporalAddress || config.api?.port !== ports.api || webauthnStale) {
     config.temporal = { ...config.temporal, address: temporalAddress };
     config.api = { ...config.api, port: ports.api };
+    if (cluster !== undefined) cluster.webauthn = webauthn;
     writeSecretFile(paths.config, `${JSON.stringify(config, null, 2)}\n`);
   }
   if (existsSync(paths.demo)) {
