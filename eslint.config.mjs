@@ -26,6 +26,17 @@ const boundaries = [
     message: 'Workflow code runs only in the worker, loaded by its workflowsPath: import names, ids, messages and types from libs/contract.',
   },
   {
+    target: ['./apps/console'],
+    from: ['./apps/api', './apps/cli', './apps/stack', './apps/worker', './activities', './workflows', './bench', './test'],
+    message: 'The console runs in a browser: it imports only libs/contract (pure vocabulary), libs/api-client (the generated client types) and openapi-fetch.',
+  },
+  {
+    target: ['./apps/console'],
+    from: './libs',
+    except: ['./contract', './api-client'],
+    message: 'The console runs in a browser: it imports only libs/contract (pure vocabulary), libs/api-client (the generated client types) and openapi-fetch.',
+  },
+  {
     target: ['./test'],
     from: ['./workflows/**/{index,*-workflow}.ts'],
     message: 'Start workflows by their wire name, typed by the signatures in libs/contract/workflow-types.ts; only replay fixtures bundle workflow files.',
@@ -121,6 +132,13 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // The console is bundled for a browser: its own files, the libs the zones above allow, and openapi-fetch; no Node built-in, no other package.
+    files: ['apps/console/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!(?:\\.{1,2}/|openapi-fetch$))', message: 'apps/console imports only its own files, libs/contract, libs/api-client and openapi-fetch (it runs in a browser).' }] }],
     },
   },
   {

@@ -267,6 +267,20 @@ function ensureKryoptic() {
   return cached;
 }
 
+/** Where the console's browser tests find Chromium (test/console/support/browser.ts reads the same default). */
+const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** Debian's chromium, which the console's browser tests drive headless through playwright-core; KEYSYNC_CHROMIUM names another build. */
+function ensureChromium() {
+  if (process.env.KEYSYNC_CHROMIUM) {
+    if (!existsSync(process.env.KEYSYNC_CHROMIUM)) fail(`KEYSYNC_CHROMIUM points at ${process.env.KEYSYNC_CHROMIUM}, which does not exist.`);
+    return;
+  }
+  if (existsSync(CHROMIUM_PATH)) return;
+  aptInstall(['chromium'], "The console's browser tests drive Chromium (Debian's chromium package)");
+  if (!existsSync(CHROMIUM_PATH)) fail(`apt-get installed chromium, yet ${CHROMIUM_PATH} does not exist; set KEYSYNC_CHROMIUM to the browser's path.`);
+}
+
 function ensureEverything() {
   ensureNpmDependencies();
   ensureSoftHsm();
@@ -283,6 +297,7 @@ function bin(name) {
 function build() {
   log('compiling TypeScript...');
   if (run(bin('tsc'), ['-p', 'tsconfig.json']) !== 0) fail('TypeScript does not compile; the errors are above.');
+  if (run(process.execPath, [join(root, 'scripts', 'build-console.mjs')]) !== 0) fail('The console does not build; the errors are above.');
 }
 
 /** Runs a compiled entry point in the foreground, forwarding Ctrl-C and SIGTERM to it. */
@@ -303,6 +318,8 @@ switch (command) {
     ensureProductionTools();
     // The libs/hsm tests run on Kryoptic and NSS softoken (Debian libnss3) beside SoftHSM.
     process.env.KEYSYNC_KRYOPTIC_MODULE = ensureKryoptic();
+    // The console's tests (test/console) run in a real browser.
+    ensureChromium();
     build();
     log('linting...');
     if (run(bin('eslint'), ['.']) !== 0) fail('lint failed; the findings are above.');
@@ -313,6 +330,7 @@ switch (command) {
     // Everything `npm test` needs built or installed, without running anything (e.g. to warm a cache).
     ensureProductionTools();
     process.env.KEYSYNC_KRYOPTIC_MODULE = ensureKryoptic();
+    ensureChromium();
     break;
   case 'start':
     // The mixed demo's node3 is a Kryoptic token: built once and cached like for the tests.

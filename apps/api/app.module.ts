@@ -19,6 +19,7 @@ import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ApiLogger } from './logging/logger';
 import { InventoryController } from './inventory/inventory.controller';
+import { MeController } from './me/me.controller';
 import { MembersController } from './members/members.controller';
 import { RepairController } from './members/repair.controller';
 import { MetricsController } from './metrics/metrics.controller';
@@ -50,7 +51,7 @@ export class AppModule {
   static forRoot(config: KeySyncConfig, logger: ApiLogger, runtime: ApiRuntimeOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, ClustersController, SyncsController, MembersController, RepairController, OperationListController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController, InventoryController, RetireController, CredentialsController],
+      controllers: [HealthController, MeController, ClustersController, SyncsController, MembersController, RepairController, OperationListController, OperationsController, PackagesController, AuditController, AvailabilityController, MetricsController, InventoryController, RetireController, CredentialsController],
       providers: [
         { provide: ApiConfig, useValue: new ApiConfig(config, runtime) },
         { provide: ApiLogger, useValue: logger },

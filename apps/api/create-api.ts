@@ -13,6 +13,7 @@ import { methodNotAllowed } from './http/method-not-allowed';
 import { requestContext } from './http/request-context';
 import { ApiLogger, createLogger, PinoNestLogger } from './logging/logger';
 import { buildOpenApiDocument } from './openapi/openapi-document';
+import { consoleAssets } from './console/console-assets';
 
 
 export interface CreateApiOptions extends ApiRuntimeOptions {
@@ -33,6 +34,8 @@ export async function createApi(config: KeySyncConfig, options: CreateApiOptions
   const spec = (): OpenAPIObject => (document ??= buildOpenApiDocument(app));
   // Before the body parser, so even a malformed body gets a correlation id.
   app.use(requestContext(logger.pino));
+  // The console at `/` and `/assets/*` only: every other path reaches the API's routes.
+  app.use(consoleAssets());
   app.use(methodNotAllowed(spec));
   app.useBodyParser('json', { limit: jsonBodyLimit });
   app.useBodyParser('raw', { type: 'application/octet-stream', limit: packageBodyLimit });

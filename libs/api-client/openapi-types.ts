@@ -324,6 +324,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The principal the bearer token maps to, and its roles (any role). */
+        get: operations["Me_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/operations/{operationId}": {
         parameters: {
             query?: never;
@@ -1050,6 +1067,14 @@ export interface components {
             /** @description SHA-256 of the package file, hex: its name in the package store. */
             digest: string;
             keyCount: number;
+        };
+        PrincipalDto: {
+            /**
+             * @description The principal’s id; an approver’s is its approver id.
+             * @example approver-1
+             */
+            id: string;
+            roles: ("operator" | "approver" | "auditor" | "admin")[];
         };
         RecoveryPackageDto: {
             /** @description SHA-256 of the recovery package, hex: download it (GET /v1/packages/{digest}) and upload it to a member to restore the key. */
@@ -2514,6 +2539,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthDto"];
+                };
+            };
+        };
+    };
+    Me_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrincipalDto"];
+                };
+            };
+            /** @description No token, or one that maps to no principal. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };

@@ -5,7 +5,8 @@ import type { DriftMode } from '../contract/drift';
 import type { PinSource, WrapMechanismOverrides } from '../hsm/types';
 import type { PackageStoreConfig } from '../package-store/package-store-config';
 
-export type Role = 'operator' | 'approver' | 'auditor' | 'admin';
+export const roles = ['operator', 'approver', 'auditor', 'admin'] as const;
+export type Role = (typeof roles)[number];
 
 /** A member with its token: what a node agent needs to open it (module, label, PIN source). */
 export interface MemberConfig {

@@ -10,6 +10,7 @@ import { readPackageStoreConfig } from './read-package-store';
 import { defaultRetirePolicy } from '../contract/retire';
 import { readSecretSource } from './read-secret-source';
 import { readApiTls, readTemporalTls } from './read-tls';
+import { roles } from './types';
 import type { Json } from './config-reader';
 import type {
   AgentMemberConfig,
@@ -29,7 +30,7 @@ import type {
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ID_HINT = 'must be lower-case letters, digits and dashes (it becomes part of task queue names and workflow ids)';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-const ROLES: readonly Role[] = ['operator', 'approver', 'auditor', 'admin'];
+const ROLES: readonly Role[] = roles;
 const DRIFT_MODES = ['auto', 'alert', 'off'] as const;
 const MAX_TOKEN_LABEL_BYTES = 32; // CK_TOKEN_INFO.label is 32 bytes
 

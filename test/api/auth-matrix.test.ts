@@ -19,6 +19,7 @@ const zeroDigest = '0'.repeat(64);
 const signature = `${'A'.repeat(86)}==`;
 
 export const routeCases: RouteCase[] = [
+  { method: 'GET', path: () => '/v1/me', wrongRole: null, rightRole: 'auditor', expected: 200 },
   { method: 'GET', path: () => '/v1/clusters', wrongRole: null, rightRole: 'auditor', expected: 200 },
   { method: 'GET', path: (h) => `/v1/clusters/${h.cluster}`, wrongRole: null, rightRole: 'approver-1', expected: 200 },
   { method: 'POST', path: (h) => `/v1/clusters/${h.cluster}/syncs`, wrongRole: 'auditor', rightRole: 'operator', json: { source: 'node1', reason: 'matrix' }, expected: 202 },
