@@ -117,7 +117,7 @@ export const keysPage: Page = async (root, { session, navigate }) => {
       h('h2', { id: 'sync-title' }, 'Start a sync'),
       h('p', { class: 'muted' }, `Keys: ${chosen.map((row) => `${row.label || '(no label)'} (${row.id})`).join(', ')}. To every other member.`),
       h('div', { class: 'field' }, h('label', { for: 'sync-source' }, 'From member'), source),
-      h('div', { class: 'field' }, h('label', { for: 'sync-reason' }, 'Reason'), reason),
+      h('div', { class: 'field' }, h('label', { for: 'sync-reason' }, 'Reason for the sync'), reason),
       submit,
       errors,
     );
@@ -143,7 +143,7 @@ export const keysPage: Page = async (root, { session, navigate }) => {
       { class: 'action-form', 'aria-labelledby': 'retire-title' },
       h('h2', { id: 'retire-title' }, 'Retire this key'),
       h('p', { class: 'muted' }, `Destroys ${row.class} key ${row.id} on every member once approvers agree; a recovery package is kept first when the key is exportable.`),
-      h('div', { class: 'field' }, h('label', { for: 'retire-reason' }, 'Reason'), reason),
+      h('div', { class: 'field' }, h('label', { for: 'retire-reason' }, 'Reason for the retire'), reason),
       submit,
       errors,
     );

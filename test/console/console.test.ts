@@ -1,0 +1,171 @@
+// The console in a real browser (Debian's Chromium through playwright-core) on the real parts:
+// the API in-process serving it, the run's Temporal dev server, the orchestrator and the node
+// agents on SoftHSM tokens. Keys are made outside KeySync with pkcs11-tool, as a CA does.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiHarness, startApiHarness } from '../api/support/api-harness';
+import { generateKeyWithPkcs11Tool } from '../drift/support/pkcs11-tool';
+import { waitFor } from '../support/wait-for';
+import { type ClusterFixture, createClusterFixture } from '../workflows/support/cluster-fixture';
+import { signText } from '../workflows/support/approvers';
+import { launchChromium, requireBuiltConsole, screenshot, signInAs } from './support/browser';
+
+describe('the console in a browser', () => {
+  let fixture: ClusterFixture;
+  let api: ApiHarness;
+  let browser: Browser;
+  let consoleUrl: string;
+
+  beforeAll(async () => {
+    requireBuiltConsole();
+    fixture = await createClusterFixture({ members: ['node1', 'node2'], withSecrets: ['node1', 'node2'], syncPolicy: { approvals: 1, timeoutSeconds: 600 } });
+    await fixture.startWorkers();
+    api = await startApiHarness({ baseConfig: fixture.config, orchestratorTaskQueue: fixture.orchestratorQueue });
+    // localhost, not 127.0.0.1: the name WebAuthn's RP id is made for (a secure context either way).
+    consoleUrl = api.baseUrl.replace('127.0.0.1', 'localhost');
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+    await fixture?.close();
+  });
+
+  const makeKeyOnNode1 = async (label: string) => {
+    const id = randomBytes(4).toString('hex');
+    const node1 = fixture.cluster.members.find((member) => member.id === 'node1')!;
+    await generateKeyWithPkcs11Tool(node1, fixture.pins.node1!, { id, label });
+    return id;
+  };
+  const operation = async (operationId: string) => (await api.request('GET', `/v1/operations/${operationId}`, { as: 'auditor' })).body as { state: string; package: { digest: string } | null; members: { member: string; state: string }[] };
+  /** approver-1 approves node2's step with its Ed25519 key file, as `keysync approve` does, once node2 awaits it. */
+  const approveNode2 = async (operationId: string) => {
+    await waitFor(async () => (await operation(operationId)).members.find((member) => member.member === 'node2')?.state === 'awaiting-approval', {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      description: 'node2 to await approval',
+    });
+    const approver = fixture.approvers.find((entry) => entry.config.id === 'approver-1')!;
+    const { challenge } = (await api.request('GET', `/v1/operations/${operationId}/approvals/node2/challenge`, { as: 'approver-1' })).body as { challenge: string };
+    const answer = await api.request('POST', `/v1/operations/${operationId}/approvals`, { as: 'approver-1', json: { member: 'node2', decision: 'approve', signature: signText(approver, challenge) } });
+    expect(answer.status, answer.text).toBe(200);
+  };
+
+  it('is served at / with a strict Content-Security-Policy and cached hashed assets, beside an untouched /v1', async () => {
+    const page = await fetch(`${consoleUrl}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const policy = page.headers.get('content-security-policy') ?? '';
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).not.toContain('unsafe-inline');
+    const html = await page.text();
+    // No inline script: the one script is a file of this origin.
+    expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    const script = /src="(\/assets\/console-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${consoleUrl}${script}`);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${consoleUrl}/assets/..%2Fpackage.json`)).status).toBe(404);
+    const health = await fetch(`${consoleUrl}/v1/health`);
+    expect(health.headers.get('content-type')).toContain('application/json');
+  });
+
+  it('refuses a wrong token with the API’s own message, and keeps a good one in sessionStorage only', async () => {
+    const context = await browser.newContext({ baseURL: consoleUrl });
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.getByLabel('API token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/Could not sign in\..*token.*HTTP 401/s);
+    await screenshot(page, 'sign-in-refused');
+    await page.getByLabel('API token').fill(api.tokens.operator);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: `Cluster ${api.cluster}` }).waitFor();
+    expect(await page.evaluate<string[]>('Object.values(sessionStorage)')).toContain(api.tokens.operator);
+    expect(await page.evaluate<number>('localStorage.length')).toBe(0);
+    await page.locator('tr[data-member="node2"]').getByText('held').waitFor();
+    await screenshot(page, 'cluster');
+    await context.close();
+  });
+
+  it('shows a pkcs11-tool key present on node1 and missing on node2 in the matrix, syncs it from the Keys page and follows node2 to in-sync live', async () => {
+    const keyId = await makeKeyOnNode1('console-sync');
+    const { context, page } = await signInAs(browser, consoleUrl, api.tokens.operator);
+    await page.getByRole('link', { name: 'Keys' }).click();
+    const row = page.locator(`#key-matrix tr[data-key="${keyId}"]`);
+    await row.waitFor();
+    expect(await row.locator('td[data-member="node1"]').getAttribute('data-state')).toBe('present');
+    expect(await row.locator('td[data-member="node2"]').getAttribute('data-state')).toBe('missing');
+    await page.getByLabel('Filter').fill('console-sync');
+    await row.getByRole('checkbox').check();
+    await page.getByLabel('From member').selectOption('node1');
+    await page.getByLabel('Reason for the sync').fill('console test');
+    await screenshot(page, 'keys');
+    await page.getByRole('button', { name: 'Sync 1 key group' }).click();
+    await page.waitForURL(/#\/operations\/sync%3A/);
+    const operationId = decodeURIComponent(page.url().split('#/operations/')[1]!);
+    // A mark on the window: a reload would drop it.
+    await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
+    await page.locator('#operation-members tr[data-member="node2"][data-state="awaiting-approval"]').waitFor({ timeout: 120_000 });
+    await screenshot(page, 'operation-awaiting-approval');
+    await approveNode2(operationId);
+    await page.locator('#operation-members tr[data-member="node2"][data-state="in-sync"]').waitFor({ timeout: 120_000 });
+    await page.locator('#operation-state').getByText('completed').waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await screenshot(page, 'operation-in-sync');
+    // The Operations page lists it, completed.
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.locator(`#operations tr[data-operation="${operationId}"]`).getByText('completed').waitFor();
+    await screenshot(page, 'operations');
+    await context.close();
+  });
+
+  it('offers cancel to an operator, who cancels a waiting sync, and not to an auditor', async () => {
+    const keyId = await makeKeyOnNode1('console-cancel');
+    const started = await api.request('POST', `/v1/clusters/${api.cluster}/syncs`, { as: 'operator', json: { source: 'node1', keyIds: [keyId], reason: 'to cancel' } });
+    expect(started.status, started.text).toBe(202);
+    const operationId = started.body.operationId as string;
+    const hash = `/#/operations/${encodeURIComponent(operationId)}`;
+
+    const auditor = await signInAs(browser, consoleUrl, api.tokens.auditor);
+    await auditor.page.goto(hash);
+    await auditor.page.locator('#operation-members tr[data-member="node2"]').waitFor();
+    await auditor.page.locator('#operation-state').getByText('running').waitFor();
+    expect(await auditor.page.locator('#cancel-operation').count()).toBe(0);
+    await auditor.context.close();
+
+    const operator = await signInAs(browser, consoleUrl, api.tokens.operator);
+    await operator.page.goto(hash);
+    const cancel = operator.page.getByRole('button', { name: 'Cancel operation' });
+    await cancel.waitFor();
+    operator.page.once('dialog', (dialog) => void dialog.accept());
+    await cancel.click();
+    await operator.page.locator('#operation-state').getByText('cancelled').waitFor({ timeout: 120_000 });
+    expect((await operation(operationId)).state).toBe('cancelled');
+    await screenshot(operator.page, 'operation-cancelled');
+    await operator.context.close();
+  });
+
+  it('shows an auditor node2’s trail as a timeline whose entries download their history', async () => {
+    const { context, page } = await signInAs(browser, consoleUrl, api.tokens.auditor);
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByLabel('Member').selectOption('node2');
+    const entry = page.locator('#audit-timeline li').filter({ has: page.locator('[data-download^="sync:"]') }).first();
+    await entry.waitFor();
+    await screenshot(page, 'audit');
+    const workflowId = (await entry.getAttribute('data-workflow'))!;
+    const [download] = await Promise.all([page.waitForEvent('download'), entry.getByRole('button', { name: 'Download history' }).click()]);
+    const saved = JSON.parse(readFileSync(await download.path(), 'utf8')) as { operationId: string; histories: unknown[] };
+    expect(saved.operationId).toBe(workflowId);
+    expect(saved.histories.length).toBeGreaterThan(0);
+    await context.close();
+  });
+});
