@@ -71,6 +71,11 @@ describe('npm start', () => {
     expect(banner).toContain(`http://127.0.0.1:${firstPorts.api}/v1/openapi.json`);
     expect(banner).toContain(`http://127.0.0.1:${firstPorts.ui}`);
     expect(banner).toContain(join(home, 'demo.json'));
+    // The console the banner names is served by the stack's API (built by npm run build).
+    expect(banner).toContain(`Console        http://localhost:${firstPorts.api}/ `);
+    const consolePage = await fetch(`http://127.0.0.1:${firstPorts.api}/`);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toContain('<title>KeySync console</title>');
 
     demo = readJson<DemoFile>(join(home, 'demo.json'));
     const secrets = [...Object.values(demo.tokens), ...demo.members.map((m) => m.pin)];
