@@ -58,32 +58,3 @@ export async function answer<T>(call: Promise<{ data?: T; error?: unknown; respo
   return result.data;
 }
 
-/**
- * A call by path for the security key routes (DESIGN 14), until openapi.json describes them and
- * the generated client carries their types; the same refusals as every other call.
- */
-export type JsonCall = <T>(method: 'GET' | 'POST', path: string, body?: unknown) => Promise<T>;
-
-export function jsonCall(token: string): JsonCall {
-  return async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
-    let response: Response;
-    try {
-      response = await fetch(`${window.location.origin}${path}`, {
-        method,
-        headers: { accept: 'application/json', authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (error) {
-      throw new ApiFailure(`The API could not be reached (${error instanceof Error ? error.message : String(error)}). Is the server running?`, 0, 'unreachable');
-    }
-    const text = await response.text();
-    let parsed: unknown = undefined;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (!response.ok) throw failureOf(response, parsed);
-    return parsed as T;
-  };
-}

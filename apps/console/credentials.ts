@@ -1,37 +1,37 @@
-// The security key routes of DESIGN 14 (the shared WebAuthn contract): an approver registers a
-// credential for itself, an admin confirms it, and only a confirmed one signs approvals.
+// The security key routes of DESIGN 14: an approver registers a credential for itself, an admin
+// confirms it, and only a confirmed one signs approvals.
+import { answer, type Schemas } from './api';
 import type { Session } from './session';
 import type { Assertion, Registration, RegistrationOptions } from './webauthn';
 
-export interface Credential {
-  credentialId: string;
-  approverId: string;
-  name?: string;
-  state: 'pending' | 'confirmed' | 'revoked';
-  registeredAt: string;
-  confirmedBy?: string;
-  confirmedAt?: string;
-}
-
-const base = (session: Session) => `/v1/clusters/${encodeURIComponent(session.cluster)}/approvers`;
+export type Credential = Schemas['CredentialDto'];
 
 export async function listCredentials(session: Session): Promise<Credential[]> {
-  return (await session.call<{ credentials: Credential[] }>('GET', `${base(session)}/credentials`)).credentials;
+  return (await answer(session.api.GET('/v1/clusters/{cluster}/approvers/credentials', { params: { path: { cluster: session.cluster } } }))).credentials;
 }
 
 export function registrationOptions(session: Session): Promise<RegistrationOptions> {
-  return session.call('POST', `${base(session)}/${encodeURIComponent(session.principal.id)}/credentials/options`, {});
+  return answer(session.api.POST('/v1/clusters/{cluster}/approvers/{approverId}/credentials/options', { params: { path: { cluster: session.cluster, approverId: session.principal.id } } }));
 }
 
 export function registerCredential(session: Session, registration: Registration, name: string): Promise<Credential> {
-  return session.call('POST', `${base(session)}/${encodeURIComponent(session.principal.id)}/credentials`, { ...registration, ...(name ? { name } : {}) });
+  return answer(
+    session.api.POST('/v1/clusters/{cluster}/approvers/{approverId}/credentials', {
+      params: { path: { cluster: session.cluster, approverId: session.principal.id } },
+      body: { ...registration, ...(name ? { name } : {}) },
+    }),
+  );
 }
 
 export function confirmCredential(session: Session, credential: Credential): Promise<Credential> {
-  return session.call('POST', `${base(session)}/${encodeURIComponent(credential.approverId)}/credentials/${encodeURIComponent(credential.credentialId)}/confirm`, {});
+  return answer(
+    session.api.POST('/v1/clusters/{cluster}/approvers/{approverId}/credentials/{credentialId}/confirm', {
+      params: { path: { cluster: session.cluster, approverId: credential.approverId, credentialId: credential.credentialId } },
+    }),
+  );
 }
 
 /** The API takes the approver from the token's principal, as for a key-file signature. */
-export function approveWithSecurityKey(session: Session, operationId: string, member: string, decision: 'approve' | 'reject', webauthn: Assertion): Promise<unknown> {
-  return session.call('POST', `/v1/operations/${encodeURIComponent(operationId)}/approvals`, { member, decision, webauthn });
+export function approveWithSecurityKey(session: Session, operationId: string, member: string, decision: 'approve' | 'reject', webauthn: Assertion): Promise<Schemas['ApprovalAcceptedDto']> {
+  return answer(session.api.POST('/v1/operations/{operationId}/approvals', { params: { path: { operationId } }, body: { member, decision, webauthn } }));
 }

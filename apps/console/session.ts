@@ -1,7 +1,7 @@
 // The signed-in principal. Its bearer token is kept in this tab's sessionStorage only: it survives a
 // reload, is forgotten when the tab closes, and is never written to localStorage or a cookie, so
 // no other tab or site sends it. Signing out forgets it at once.
-import { answer, apiClient, jsonCall, type Api, type JsonCall, type Schemas } from './api';
+import { answer, apiClient, type Api, type Schemas } from './api';
 
 const tokenKey = 'keysync.console.token';
 const clusterKey = 'keysync.console.cluster';
@@ -10,7 +10,6 @@ export type Role = Schemas['PrincipalDto']['roles'][number];
 
 export interface Session {
   api: Api;
-  call: JsonCall;
   principal: Schemas['PrincipalDto'];
   /** The cluster the pages show. */
   cluster: string;
@@ -27,7 +26,7 @@ export async function signIn(token: string): Promise<Session> {
   const remembered = sessionStorage.getItem(clusterKey);
   const cluster = remembered && ids.includes(remembered) ? remembered : (ids[0] ?? '');
   sessionStorage.setItem(tokenKey, token);
-  return { api, call: jsonCall(token), principal, cluster, clusters: ids, can: (role) => principal.roles.includes(role) };
+  return { api, principal, cluster, clusters: ids, can: (role) => principal.roles.includes(role) };
 }
 
 export function rememberedToken(): string | null {

@@ -2,6 +2,7 @@
 // with the API's options) and signing an approval with it (navigator.credentials.get, whose
 // challenge is the SHA-256 of the canonical approval challenge the API hands out). Every binary
 // field travels as base64url.
+import type { Schemas } from './api';
 
 export function toBase64url(bytes: ArrayBuffer | Uint8Array): string {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
@@ -25,17 +26,8 @@ export function webauthnUnavailable(): string | null {
   return null;
 }
 
-/** The registration options of POST .../credentials/options (the shared contract). */
-export interface RegistrationOptions {
-  challenge: string;
-  rp: { id: string; name: string };
-  user: { id: string; name: string; displayName: string };
-  pubKeyCredParams: { type: 'public-key'; alg: number }[];
-  authenticatorSelection: { userVerification: UserVerificationRequirement; residentKey: ResidentKeyRequirement };
-  attestation: AttestationConveyancePreference;
-  timeout: number;
-  excludeCredentials: { type: 'public-key'; id: string }[];
-}
+/** The registration options of POST .../credentials/options. */
+export type RegistrationOptions = Schemas['RegistrationOptionsDto'];
 
 export interface Registration {
   credentialId: string;

@@ -38,12 +38,13 @@ export function stateBadge(state: string, label = state.replace(/-/g, ' ')): HTM
   return h('span', { class: `badge state-${state}` }, label);
 }
 
-/** "3 min ago", with the exact time in its title. */
+/** "3 min ago", or "in 9 min" for a moment to come (a deadline), with the exact time in its title. */
 export function age(iso: string | undefined, now = Date.now()): HTMLElement {
   if (!iso) return h('span', null, '—');
-  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  const text = seconds < 60 ? `${seconds} s ago` : seconds < 3600 ? `${Math.floor(seconds / 60)} min ago` : seconds < 86_400 ? `${Math.floor(seconds / 3600)} h ago` : `${Math.floor(seconds / 86_400)} d ago`;
-  return h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, text);
+  const difference = Math.round((now - Date.parse(iso)) / 1000);
+  const seconds = Math.abs(difference);
+  const span = seconds < 60 ? `${seconds} s` : seconds < 3600 ? `${Math.floor(seconds / 60)} min` : seconds < 86_400 ? `${Math.floor(seconds / 3600)} h` : `${Math.floor(seconds / 86_400)} d`;
+  return h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, difference < 0 ? `in ${span}` : `${span} ago`);
 }
 
 export function code(text: string): HTMLElement {

@@ -7,6 +7,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, startApiHarness } from '../api/support/api-harness';
 import { generateKeyWithPkcs11Tool } from '../drift/support/pkcs11-tool';
+import { credentialStoreWorkflowId } from '../../libs/contract/workflow-ids';
 import { waitFor } from '../support/wait-for';
 import { type ClusterFixture, createClusterFixture } from '../workflows/support/cluster-fixture';
 import { signText } from '../workflows/support/approvers';
@@ -21,16 +22,25 @@ describe('the console in a browser', () => {
   beforeAll(async () => {
     requireBuiltConsole();
     fixture = await createClusterFixture({ members: ['node1', 'node2'], withSecrets: ['node1', 'node2'], syncPolicy: { approvals: 1, timeoutSeconds: 600 } });
+    // The worker and the API read this same configuration object; the origin is added once the API has its port.
+    const relyingParty = { rpId: 'localhost', origins: [] as string[] };
+    fixture.cluster.webauthn = relyingParty;
     await fixture.startWorkers();
     api = await startApiHarness({ baseConfig: fixture.config, orchestratorTaskQueue: fixture.orchestratorQueue });
-    // localhost, not 127.0.0.1: the name WebAuthn's RP id is made for (a secure context either way).
+    // localhost, not 127.0.0.1: the RP id security keys are registered for (a secure context either way).
     consoleUrl = api.baseUrl.replace('127.0.0.1', 'localhost');
+    relyingParty.origins.push(consoleUrl);
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
     await api?.close();
+    // The credential store runs as long as its cluster: this test's cluster ends here.
+    await fixture?.client.workflow
+      .getHandle(credentialStoreWorkflowId(fixture.clusterId))
+      .terminate('test over')
+      .catch(() => undefined);
     await fixture?.close();
   });
 
@@ -167,5 +177,61 @@ describe('the console in a browser', () => {
     expect(saved.operationId).toBe(workflowId);
     expect(saved.histories.length).toBeGreaterThan(0);
     await context.close();
+  });
+
+  it('registers a security key from the Security keys page, has the admin confirm it, and approves a real sync with it from the Approvals page', async () => {
+    const approver = await signInAs(browser, consoleUrl, api.tokens['approver-1']);
+    // Chromium's virtual authenticator: a FIDO2 key whose PIN (user verification) always succeeds.
+    const devtools = await approver.context.newCDPSession(approver.page);
+    await devtools.send('WebAuthn.enable');
+    await devtools.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: false, hasUserVerification: true, isUserVerified: true },
+    });
+    await approver.page.getByRole('link', { name: 'Security keys' }).click();
+    await approver.page.getByLabel('Name (optional)').fill('virtual key');
+    await approver.page.getByRole('button', { name: 'Register a security key' }).click();
+    const pending = approver.page.locator('#credentials tr[data-state="pending"]').filter({ hasText: 'approver-1' });
+    await pending.waitFor();
+    const credentialId = (await pending.getAttribute('data-credential'))!;
+
+    // A key not yet confirmed signs nothing: the inbox says so.
+    const keyId = await makeKeyOnNode1('console-fido');
+    const started = await api.request('POST', `/v1/clusters/${api.cluster}/syncs`, { as: 'operator', json: { source: 'node1', keyIds: [keyId], reason: 'approved with a security key' } });
+    expect(started.status, started.text).toBe(202);
+    const operationId = started.body.operationId as string;
+    await waitFor(async () => (await operation(operationId)).members.find((member) => member.member === 'node2')?.state === 'awaiting-approval', {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      description: 'node2 to await approval',
+    });
+    await approver.page.getByRole('link', { name: 'Approvals' }).click();
+    await approver.page.getByText('You have no confirmed security key').waitFor();
+
+    const admin = await signInAs(browser, consoleUrl, api.tokens.admin);
+    await admin.page.getByRole('link', { name: 'Security keys' }).click();
+    await admin.page.getByRole('button', { name: 'Confirm approver-1’s key' }).click();
+    await admin.page.locator(`#credentials tr[data-credential="${credentialId}"][data-state="confirmed"]`).waitFor();
+    await screenshot(admin.page, 'security-keys');
+    await admin.context.close();
+
+    await approver.page.getByRole('button', { name: 'Refresh' }).click();
+    const card = approver.page.locator(`#approval-inbox article[data-operation="${operationId}"][data-member="node2"]`);
+    await card.waitFor();
+    // What is signed is shown as is: the canonical challenge naming node2 and the package digest.
+    const digest = (await operation(operationId)).package!.digest;
+    await card.locator('code.challenge').filter({ hasText: `|node2|${digest}|approve` }).waitFor();
+    await screenshot(approver.page, 'approvals');
+    await card.getByRole('button', { name: 'Approve with security key' }).click();
+    await card.getByText('Approved; the operation goes on.').waitFor();
+
+    const done = await waitFor(async () => {
+      const view = await operation(operationId);
+      return view.state !== 'running' ? view : null;
+    }, { timeoutMs: 120_000, intervalMs: 250, description: 'the sync to end' });
+    expect(done.state).toBe('completed');
+    expect(done.members.find((member) => member.member === 'node2')?.state).toBe('in-sync');
+    const credentials = (await api.request('GET', `/v1/clusters/${api.cluster}/approvers/credentials`, { as: 'auditor' })).body.credentials as { credentialId: string; state: string; confirmedBy?: string }[];
+    expect(credentials.find((credential) => credential.credentialId === credentialId)).toMatchObject({ state: 'confirmed', confirmedBy: 'admin' });
+    await approver.context.close();
   });
 });

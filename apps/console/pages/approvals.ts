@@ -74,7 +74,7 @@ async function inbox({ session }: PageContext, reload: () => Promise<void>): Pro
         h('dd', null, h('a', { href: `#/operations/${encodeURIComponent(operation.operationId)}` }, code(operation.operationId))),
         h('dt', null, 'Requested by'),
         h('dd', null, operation.requestedBy),
-        h('dt', null, 'Members'),
+        h('dt', null, operation.retire ? 'Members' : 'Targets'),
         h('dd', null, operation.members.map((entry) => entry.member).join(', ')),
         operation.package ? [h('dt', null, 'Package'), h('dd', null, code(operation.package.digest), ` · ${operation.package.keyCount} key(s)`)] : null,
         operation.join ? [h('dt', null, 'Transport key (SHA-256)'), h('dd', null, operation.join.transportFingerprint ? code(operation.join.transportFingerprint) : 'not made yet')] : null,
@@ -82,7 +82,7 @@ async function inbox({ session }: PageContext, reload: () => Promise<void>): Pro
           ? [h('dt', null, 'Key to destroy'), h('dd', null, `${operation.retire.key.class} ${operation.retire.key.label} (${operation.retire.key.id}), fingerprint `, code(operation.retire.key.fingerprint))]
           : null,
         h('dt', null, 'Approvals'),
-        h('dd', null, `${granted.filter((record) => record.decision === 'approve').length} of ${item.approvals?.required ?? '?'}`, item.approvals?.deadline ? [' · ends ', age(item.approvals.deadline)] : null),
+        h('dd', null, `${granted.filter((record) => record.decision === 'approve').length} of ${item.approvals?.required ?? '?'}`, item.approvals?.deadline ? [' · the wait ends ', age(item.approvals.deadline)] : null),
         h('dt', null, 'You sign'),
         h('dd', null, challengeBox),
       ),
