@@ -133,7 +133,11 @@ const CONFIRM_PAUSE_MS = 200;
 async function confirmEntries(session: HsmSession, unwrap: Unwrap, entries: readonly PackageEntry[], outcomes: ImportEntryOutcome[], update: KeyUpdateRequest | undefined): Promise<void> {
   for (let round = 0; round < CONFIRM_ROUNDS; round += 1) {
     await new Promise((resolve) => setTimeout(resolve, CONFIRM_PAUSE_MS));
-    const wrong = await withReaderAsync(session, async (reader) => outcomes.flatMap((outcome, index) => (!LEFT_ALONE.has(outcome.outcome) && !presentOnce(reader, entries[index]!) ? [index] : [])));
+    // One listing of the token per round (a bulk reader), not a find per entry: SoftHSM's file store
+    // re-checks every object file on each find, so per-entry finds cost O(entries x objects) and held
+    // the event loop for minutes at 600 keys. An entry this listing misses is only a candidate: its
+    // import below looks it up again with targeted finds, and skips it when it is there.
+    const wrong = await withReaderAsync(session, async (reader) => outcomes.flatMap((outcome, index) => (!LEFT_ALONE.has(outcome.outcome) && !presentOnce(reader, entries[index]!) ? [index] : [])), true);
     if (wrong.length === 0) return;
     await withReaderAsync(session, async (reader) => {
       for (const index of wrong) {
