@@ -1,7 +1,7 @@
 // The console in a real browser (Debian's Chromium through playwright-core) on the real parts:
 // the API in-process serving it, the run's Temporal dev server, the orchestrator and the node
 // agents on SoftHSM tokens. Keys are made outside KeySync with pkcs11-tool, as a CA does.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,7 +106,7 @@ describe('the console in a browser', () => {
     await context.close();
   });
 
-  it('shows a pkcs11-tool key present on node1 and missing on node2 in the matrix, syncs it from the Keys page and follows node2 to in-sync live', async () => {
+  it('shows a pkcs11-tool key present on node1 and missing on node2 in the matrix, syncs it from the Keys page, follows node2 to in-sync live and downloads the package', async () => {
     const keyId = await makeKeyOnNode1('console-sync');
     const { context, page } = await signInAs(browser, consoleUrl, api.tokens.operator);
     await page.getByRole('link', { name: 'Keys' }).click();
@@ -131,6 +131,10 @@ describe('the console in a browser', () => {
     await page.locator('#operation-state').getByText('completed').waitFor({ timeout: 60_000 });
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await screenshot(page, 'operation-in-sync');
+    // Its package, downloaded by the operator, is the file its digest names.
+    const [packageFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the package' }).click()]);
+    const digest = (await operation(operationId)).package!.digest;
+    expect(createHash('sha256').update(readFileSync(await packageFile.path())).digest('hex')).toBe(digest);
     // The Operations page lists it, completed.
     await page.getByRole('link', { name: 'Operations' }).click();
     await page.locator(`#operations tr[data-operation="${operationId}"]`).getByText('completed').waitFor();

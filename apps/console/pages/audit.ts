@@ -3,6 +3,7 @@
 import { parseOperationId } from '../../../libs/contract/workflow-ids';
 import { answer, type Schemas } from '../api';
 import { h, show } from '../dom';
+import { saveFile } from '../download';
 import type { Page } from '../page';
 import { busy, code, emptyState, errorBox, loading, pageHeading, stateBadge } from '../widgets';
 
@@ -69,12 +70,6 @@ export const auditPage: Page = async (root, { session, param, navigate }) => {
 
   async function saveHistory(workflowId: string): Promise<void> {
     const histories = await answer(api.GET('/v1/operations/{operationId}/history', { params: { path: { operationId: workflowId } } }));
-    const blob = new Blob([JSON.stringify(histories, null, 2)], { type: 'application/json' });
-    const url = URL.createObjectURL(blob);
-    const link = h('a', { href: url, download: `${workflowId.replace(/[^A-Za-z0-9_.-]+/g, '_')}.history.json` });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveFile(new Blob([JSON.stringify(histories, null, 2)], { type: 'application/json' }), `${workflowId}.history.json`);
   }
 };

@@ -2,6 +2,7 @@
 // reload while it runs; its package; a cancel button for operators.
 import { answer, type Schemas } from '../api';
 import { h, show } from '../dom';
+import { saveFile } from '../download';
 import { poll, type Page } from '../page';
 import { busy, code, errorBox, loading, notice, pageHeading, stateBadge } from '../widgets';
 
@@ -14,7 +15,23 @@ export const operationPage: Page = async (root, { session, param }) => {
   const members = h('section', { 'aria-labelledby': 'op-members-title' });
   const actions = h('div', { class: 'actions' });
   const errors = h('div');
-  show(root, pageHeading('Operation'), h('p', null, code(operationId)), errors, summary, members, actions);
+  const packageBox = h('div');
+  show(root, pageHeading('Operation'), h('p', null, code(operationId)), errors, summary, packageBox, members, actions);
+
+  // Operators may take the package file to a member the source cannot reach (the seed's manual path).
+  const drawPackage = (operation: Operation) => {
+    if (!operation.package || !session.can('operator') || packageBox.childElementCount > 0) return;
+    const { digest } = operation.package;
+    const download = h('button', { type: 'button', class: 'secondary' }, 'Download the package');
+    const downloadErrors = h('div');
+    download.addEventListener('click', () =>
+      void busy(download, downloadErrors, 'download the package', async () => {
+        const bytes = await answer(api.GET('/v1/packages/{digest}', { params: { path: { digest } }, parseAs: 'blob' }));
+        saveFile(bytes, `${digest}.ksp`);
+      }),
+    );
+    show(packageBox, download, h('span', { class: 'muted small' }, ' wrapped keys and public data only; it authenticates itself on import.'), downloadErrors);
+  };
 
   let cancelling = false;
   const drawActions = (operation: Operation) => {
@@ -46,6 +63,7 @@ export const operationPage: Page = async (root, { session, param }) => {
     }
     errors.replaceChildren();
     show(summary, summaryView(operation, cancelling));
+    drawPackage(operation);
     show(members, h('h2', { id: 'op-members-title' }, 'Members'), membersView(operation));
     drawActions(operation);
     // Once ended, nothing more changes: stop asking.
