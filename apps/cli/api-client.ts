@@ -21,6 +21,8 @@ export type RepairRequest = Schemas['RepairRequestDto'];
 export type JoinRequest = Schemas['JoinRequestDto'];
 export type ApprovalRequest = Schemas['ApprovalRequestDto'];
 export type RetireRequest = Schemas['RetireRequestDto'];
+export type Credential = Schemas['CredentialDto'];
+export type WorkflowHistory = Schemas['WorkflowHistoryDto'];
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -93,6 +95,23 @@ export class ApiClient {
 
   history(operationId: string): Promise<Histories> {
     return answerOf(this.http.GET('/v1/operations/{operationId}/history', { params: { path: { operationId } } }));
+  }
+
+  credentials(cluster: string): Promise<Schemas['CredentialListDto']> {
+    return answerOf(this.http.GET('/v1/clusters/{cluster}/approvers/credentials', { params: { path: { cluster } } }));
+  }
+
+  credentialHistory(cluster: string): Promise<WorkflowHistory> {
+    return answerOf(this.http.GET('/v1/clusters/{cluster}/approvers/credentials/history', { params: { path: { cluster } } }));
+  }
+
+  decideCredential(verb: 'confirm' | 'revoke', cluster: string, approverId: string, credentialId: string): Promise<Credential> {
+    const params = { params: { path: { cluster, approverId, credentialId } } };
+    return answerOf(
+      verb === 'confirm'
+        ? this.http.POST('/v1/clusters/{cluster}/approvers/{approverId}/credentials/{credentialId}/confirm', params)
+        : this.http.POST('/v1/clusters/{cluster}/approvers/{approverId}/credentials/{credentialId}/revoke', params),
+    );
   }
 
   memberAudit(cluster: string, member: string): Promise<AuditTrail> {

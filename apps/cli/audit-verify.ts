@@ -6,9 +6,19 @@
 // own approver keys is caught too. Each approval is judged by the same check the workflows run
 // (libs/approvals), against the registered keys. The replay itself is passed in, so this logic is
 // unit-testable.
+//
+// A security key approval (DESIGN 14) is trusted only with a credential an admin confirmed before
+// it, by the credential store's own history in the same bundle (`keysync audit export` adds it),
+// replayed like every other. Validators do not run on replay, so its changes are judged again
+// here: a registration of an id already held, or a confirmation of anything but a pending
+// credential, or by its own approver, confers nothing. The RP id is the one the credential was
+// registered for; the allowed origins are those the approving workflow recorded
+// (its approverCredentials activity).
 import { checkApproval } from '../../libs/approvals/check-approval';
+import type { WebAuthnAssertion } from '../../libs/contract/approvals';
 import type { KeyClass } from '../../libs/contract/keys';
 import { everyMember, retireSubject } from '../../libs/contract/retire';
+import { parseOperationId } from '../../libs/contract/workflow-ids';
 import { workflowTypes } from '../../libs/contract/workflow-types';
 import { readHistoryFacts } from './history-events';
 import type { DeliveredApproval, HistoryFacts } from './history-events';
@@ -18,6 +28,19 @@ export interface TrustedApprovers {
   source: string;
   /** Approver id -> Ed25519 public key (32 raw bytes, base64). */
   keys: Map<string, string>;
+}
+
+/** A security key credential as a credential store history shows it, with its confirmation record. */
+export interface TrustedCredential {
+  cluster: string;
+  approverId: string;
+  credentialId: string;
+  publicKey: string;
+  rpId: string;
+  /** The confirm-credential update's event time and admin; absent: never confirmed. */
+  confirmedAt?: string;
+  confirmedBy?: string;
+  revokedAt?: string;
 }
 
 export interface HistoryToVerify {
@@ -132,14 +155,82 @@ function approvalContext(facts: HistoryFacts): ApprovalContext | null {
   return null;
 }
 
+/** The credentials the credential store histories record, each change judged by the store's own rules again. */
+export function credentialsOf(histories: readonly HistoryFacts[]): TrustedCredential[] {
+  const credentials: TrustedCredential[] = [];
+  for (const facts of histories) {
+    if (facts.workflowType !== workflowTypes.approverCredentials) continue;
+    const cluster = text(record(facts.input).cluster);
+    for (const change of facts.credentialChanges) {
+      if (change.failed) continue;
+      const payload = record(change.payload);
+      const [approverId, credentialId] = [text(payload.approverId), text(payload.credentialId)];
+      const held = credentials.find((credential) => credential.cluster === cluster && credential.credentialId === credentialId);
+      if (change.update === 'register-credential') {
+        if (held === undefined && approverId && credentialId) {
+          credentials.push({ cluster, approverId, credentialId, publicKey: text(payload.publicKey), rpId: text(payload.rpId) });
+        }
+      } else if (held !== undefined && held.approverId === approverId && held.revokedAt === undefined) {
+        const by = text(payload.by);
+        if (change.update === 'confirm-credential' && held.confirmedAt === undefined && by && by !== approverId) Object.assign(held, { confirmedAt: change.eventTime, confirmedBy: by });
+        if (change.update === 'revoke-credential') held.revokedAt = change.eventTime;
+      }
+    }
+  }
+  return credentials;
+}
+
+/** Nanosecond event times compare as text once cut to milliseconds; Date.parse reads both shapes. */
+const timeOf = (iso: string | undefined): number => (iso ? Date.parse(iso) : Number.NaN);
+
+/** The credential confirmed for this approver in this cluster when the approval arrived, and not yet revoked. */
+function credentialAt(credentials: readonly TrustedCredential[], cluster: string, approverId: string, credentialId: string, at: string): TrustedCredential | undefined {
+  return credentials.find(
+    (credential) =>
+      credential.cluster === cluster &&
+      credential.approverId === approverId &&
+      credential.credentialId === credentialId &&
+      timeOf(credential.confirmedAt) <= timeOf(at) &&
+      !(timeOf(credential.revokedAt) <= timeOf(at)),
+  );
+}
+
+/** The origins the approving workflow allowed (its approverCredentials activity results). */
+function recordedOrigins(facts: HistoryFacts): string[] {
+  const origins = facts.activityResults
+    .filter((activity) => activity.activityType === 'approverCredentials')
+    .flatMap((activity) => {
+      const listed = record(record(activity.result).relyingParty).origins;
+      return Array.isArray(listed) ? listed.filter((origin): origin is string => typeof origin === 'string') : [];
+    });
+  return [...new Set(origins)];
+}
+
 /** Why this approval is not a valid one for this operation, or null when it is. */
-function approvalProblem(workflowId: string, context: ApprovalContext, approval: unknown, trusted: TrustedApprovers): string | null {
+function approvalProblem(workflowId: string, context: ApprovalContext, delivered: DeliveredApproval, trusted: TrustedApprovers, securityKeys: SecurityKeyEvidence): string | null {
   if (context.subject === null) return 'nothing was awaiting approval (no package digest, transport key or retired key in this history)';
   const approvers = [...trusted.keys].map(([id, publicKey]) => ({ id, publicKey }));
+  const approval = record(delivered.payload);
+  let webauthn: Parameters<typeof checkApproval>[0]['webauthn'];
+  const assertion = record(approval.webauthn) as Partial<WebAuthnAssertion>;
+  if (approval.webauthn !== undefined && typeof assertion.credentialId === 'string') {
+    const cluster = parseOperationId(workflowId)?.cluster ?? '';
+    const credential = credentialAt(securityKeys.credentials, cluster, text(approval.approverId), assertion.credentialId, delivered.eventTime);
+    if (credential === undefined) {
+      return `security key credential ${assertion.credentialId} was not confirmed for ${text(approval.approverId, '?')} by an admin before ${delivered.eventTime} in any credential store history here (export it with keysync audit export)`;
+    }
+    if (securityKeys.origins.length === 0) return 'the workflow recorded no allowed origins (no approverCredentials activity result) to check the security key approval against';
+    webauthn = { relyingParty: { rpId: credential.rpId, origins: securityKeys.origins }, credentials: [credential] };
+  }
   // Each delivered approval is judged alone (nothing granted before it): a second decision by one
   // approver is the workflow's to refuse, and its result shows whether it did.
-  const check = checkApproval({ workflowId, member: context.member, subject: context.subject, requestedBy: context.requestedBy, approvers }, approval, []);
+  const check = checkApproval({ workflowId, member: context.member, subject: context.subject, requestedBy: context.requestedBy, approvers, ...(webauthn ? { webauthn } : {}) }, delivered.payload, []);
   return check.ok ? null : check.message;
+}
+
+interface SecurityKeyEvidence {
+  credentials: readonly TrustedCredential[];
+  origins: string[];
 }
 
 /** The approvals the workflow's own result says it granted (by signal or update) and refused. */
@@ -150,7 +241,12 @@ function decidedByWorkflow(facts: HistoryFacts): { granted: Array<Record<string,
   return { granted: list(approvals.granted).filter((grant) => grant.via === 'signal' || grant.via === 'update'), refused: list(approvals.refused) };
 }
 
-export function checkApprovals(workflowId: string, facts: HistoryFacts, trusted: TrustedApprovers): Pick<HistoryReport, 'subject' | 'approvals' | 'problems'> {
+export function checkApprovals(
+  workflowId: string,
+  facts: HistoryFacts,
+  trusted: TrustedApprovers,
+  credentials: readonly TrustedCredential[] = [],
+): Pick<HistoryReport, 'subject' | 'approvals' | 'problems'> {
   const problems: string[] = [];
   const context = approvalContext(facts);
   const inputApprovers = context?.inputApprovers ?? clusterApprovers(facts);
@@ -174,14 +270,17 @@ export function checkApprovals(workflowId: string, facts: HistoryFacts, trusted:
       member: text(payload.member, '?'),
       decision: text(payload.decision, '?'),
     };
-    const problem = approvalProblem(workflowId, context, delivered.payload, trusted);
-    if (problem === null) return { ...finding, verdict: 'valid' as const };
+    const problem = approvalProblem(workflowId, context, delivered, trusted, { credentials, origins: recordedOrigins(facts) });
+    if (problem === null && delivered.failed !== true) return { ...finding, verdict: 'valid' as const };
     // A bad signal is recorded and ignored by the workflow: fine if its own result shows it refused.
+    // An update the handler refused (a security key it could not confirm) failed: it counted for nothing.
     const refused =
-      delivered.via === 'signal' && decided?.refused.some((entry) => entry.approverId === finding.approverId && entry.decision === finding.decision);
-    if (refused) return { ...finding, verdict: 'refused-by-workflow' as const, reason: problem };
-    problems.push(`event ${delivered.eventId} (${delivered.via}) by ${finding.approverId}: ${problem}`);
-    return { ...finding, verdict: 'invalid' as const, reason: problem };
+      delivered.failed === true ||
+      (delivered.via === 'signal' && decided?.refused.some((entry) => entry.approverId === finding.approverId && entry.decision === finding.decision));
+    if (refused) return { ...finding, verdict: 'refused-by-workflow' as const, reason: problem ?? 'the workflow refused it' };
+    const reason = problem ?? 'the workflow refused it';
+    problems.push(`event ${delivered.eventId} (${delivered.via}) by ${finding.approverId}: ${reason}`);
+    return { ...finding, verdict: 'invalid' as const, reason };
   });
   for (const grant of decided?.granted ?? []) {
     const backed = approvals.some(
@@ -210,6 +309,7 @@ export async function verifyHistories(histories: HistoryToVerify[], trusted: Tru
     if (!workflowId) problems.push('no workflow id: neither the export nor the history names it');
     return { item, facts, workflowId, problems };
   });
+  const credentials = credentialsOf(prepared.flatMap((entry) => (entry.facts ? [entry.facts] : [])));
   const replayable = prepared.filter((entry) => entry.facts !== null && entry.workflowId);
   const replayErrors = replayable.length > 0 ? await replay(replayable.map((entry) => ({ workflowId: entry.workflowId, history: entry.item.history }))) : [];
   const errorOf = new Map(replayable.map((entry, index) => [entry, replayErrors[index] ?? null]));
@@ -218,7 +318,7 @@ export async function verifyHistories(histories: HistoryToVerify[], trusted: Tru
     const problems = [...entry.problems];
     const replayError = entry.facts === null ? 'not replayed: unreadable' : (errorOf.get(entry) ?? null);
     if (replayError !== null) problems.push(`replay failed: ${replayError}`);
-    const checked = entry.facts ? checkApprovals(entry.workflowId, entry.facts, trusted) : { approvals: [], problems: [] };
+    const checked = entry.facts ? checkApprovals(entry.workflowId, entry.facts, trusted, credentials) : { approvals: [], problems: [] };
     problems.push(...checked.problems);
     return {
       workflowId: entry.workflowId,

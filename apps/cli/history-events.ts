@@ -1,7 +1,9 @@
 // Reads what an auditor needs from a workflow history in the SDK's proto JSON (what the API
 // exports and the audit archive stores): the workflow type and input, each approval delivered by
 // signal or update, activity results, and the result. Payloads are json/plain, base64 in the JSON.
-import { approveSignal, approveUpdate } from '../../libs/contract/messages';
+import { approveSignal, approveUpdate, confirmCredentialUpdate, registerCredentialUpdate, revokeCredentialUpdate } from '../../libs/contract/messages';
+
+const credentialUpdates: ReadonlySet<string> = new Set([registerCredentialUpdate.name, confirmCredentialUpdate.name, revokeCredentialUpdate.name]);
 
 type Json = Record<string, unknown>;
 
@@ -35,9 +37,23 @@ export function decodePayload(payload: unknown): unknown {
 
 export interface DeliveredApproval {
   eventId: string;
+  /** When the history recorded it, ISO 8601 (a security key counts only if confirmed by then). */
+  eventTime: string;
   via: 'signal' | 'update';
   /** The approval exactly as delivered: it may be malformed. */
   payload: unknown;
+  /** An update whose handler refused it after it was accepted (a security key not confirmed when the workflow asked). */
+  failed?: boolean;
+}
+
+/** One change an approverCredentials workflow accepted (register-credential, confirm-credential, revoke-credential). */
+export interface CredentialChange {
+  eventId: string;
+  eventTime: string;
+  update: string;
+  payload: unknown;
+  /** Its handler failed: the change did not happen. */
+  failed: boolean;
 }
 
 export interface HistoryFacts {
@@ -45,6 +61,7 @@ export interface HistoryFacts {
   workflowType: string | null;
   input: unknown;
   approvals: DeliveredApproval[];
+  credentialChanges: CredentialChange[];
   /** Activity results by activity type, in history order. */
   activityResults: Array<{ activityType: string; result: unknown }>;
   /** The workflow's result, when it completed. */
@@ -68,10 +85,12 @@ export function historyEvents(history: unknown): Json[] {
 }
 
 export function readHistoryFacts(history: unknown): HistoryFacts {
-  const facts: HistoryFacts = { workflowId: null, workflowType: null, input: undefined, approvals: [], activityResults: [], result: undefined, closed: null };
+  const facts: HistoryFacts = { workflowId: null, workflowType: null, input: undefined, approvals: [], credentialChanges: [], activityResults: [], result: undefined, closed: null };
   const scheduled = new Map<string, string>();
+  const updatesByAcceptedEvent = new Map<string, { failed?: boolean }>();
   for (const event of historyEvents(history)) {
     const eventId = text(event.eventId);
+    const eventTime = text(event.eventTime);
     const started = record(event.workflowExecutionStartedEventAttributes);
     if (event.workflowExecutionStartedEventAttributes) {
       facts.workflowType = typeof record(started.workflowType).name === 'string' ? (record(started.workflowType).name as string) : null;
@@ -80,12 +99,24 @@ export function readHistoryFacts(history: unknown): HistoryFacts {
     }
     const signaled = record(event.workflowExecutionSignaledEventAttributes);
     if (signaled.signalName === approveSignal.name) {
-      facts.approvals.push({ eventId, via: 'signal', payload: firstPayload(signaled.input) });
+      facts.approvals.push({ eventId, eventTime, via: 'signal', payload: firstPayload(signaled.input) });
     }
     const request = record(record(event.workflowExecutionUpdateAcceptedEventAttributes).acceptedRequest);
     const updateInput = record(request.input);
     if (updateInput.name === approveUpdate.name) {
-      facts.approvals.push({ eventId, via: 'update', payload: firstPayload(updateInput.args) });
+      const approval: DeliveredApproval = { eventId, eventTime, via: 'update', payload: firstPayload(updateInput.args) };
+      facts.approvals.push(approval);
+      updatesByAcceptedEvent.set(eventId, approval);
+    }
+    if (typeof updateInput.name === 'string' && credentialUpdates.has(updateInput.name)) {
+      const change: CredentialChange = { eventId, eventTime, update: updateInput.name, payload: firstPayload(updateInput.args), failed: false };
+      facts.credentialChanges.push(change);
+      updatesByAcceptedEvent.set(eventId, change);
+    }
+    const updateCompleted = record(event.workflowExecutionUpdateCompletedEventAttributes);
+    if (event.workflowExecutionUpdateCompletedEventAttributes && record(updateCompleted.outcome).failure) {
+      const accepted = updatesByAcceptedEvent.get(text(updateCompleted.acceptedEventId));
+      if (accepted) accepted.failed = true;
     }
     const activity = record(event.activityTaskScheduledEventAttributes);
     if (event.activityTaskScheduledEventAttributes) scheduled.set(eventId, text(record(activity.activityType).name));

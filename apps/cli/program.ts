@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerApprovalCommands } from './commands/approvals';
 import { registerAuditCommands } from './commands/audit';
+import { registerCredentialCommands } from './commands/credentials';
 import { registerInventoryCommand } from './commands/inventory';
 import { registerOperationCommands } from './commands/operations';
 import { registerPackageCommands } from './commands/packages';
@@ -24,5 +25,6 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerPackageCommands(program);
   registerAuditCommands(program);
+  registerCredentialCommands(program);
   return program;
 }

@@ -74,6 +74,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clusters/{cluster}/approvers/credentials/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The credential store’s workflow history: who registered, confirmed and revoked each security key, for replay and the offline audit (auditor). */
+        get: operations["Credentials_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/clusters/{cluster}/approvers/{approverId}/credentials": {
         parameters: {
             query?: never;
@@ -1431,6 +1448,73 @@ export interface operations {
                 };
             };
             /** @description cluster-not-found: no such cluster. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description temporal-unavailable: Temporal cannot be reached right now. orchestrator-unavailable: no orchestrator worker answered. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    Credentials_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Cluster id. */
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowHistoryDto"];
+                };
+            };
+            /** @description invalid-input: a path, query, header or body field breaks its rule; details names each field and why. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No token, or one that maps to no principal. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The principal lacks the role auditor. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description cluster-not-found; credentials-not-found: no security key was ever registered in the cluster. */
             404: {
                 headers: {
                     [name: string]: unknown;

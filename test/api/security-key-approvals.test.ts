@@ -4,8 +4,16 @@
 // (pending), its approval is refused as unknown-credential until the admin confirms it, then a
 // sync is approved with it and approver-2's Ed25519 signature (two of two, four eyes), and every
 // member ends in sync. Refused registrations name what was wrong; nothing secret reaches the logs.
+// The admin confirms with `keysync credentials confirm`; `keysync audit export` carries the
+// credential store's history, and `keysync audit verify` accepts the security key approval offline
+// and refuses it when the store's confirmation is missing or forged.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VerifyReport } from '../../apps/cli/audit-verify';
+import { runCli } from '../cli/support/run-cli';
 import { credentialStoreWorkflowId } from '../../libs/contract/workflow-ids';
 import { approveWithSecurityKey, flags, makeSecurityKey, registerSecurityKey } from '../support/security-key';
 import type { TestSecurityKey } from '../support/security-key';
@@ -44,6 +52,8 @@ describe('security key approvals over HTTP', () => {
     expect(answer.status, answer.text).toBe(200);
     return answer.body.credentials as CredentialView[];
   };
+  const scratch = mkdtempSync(join(tmpdir(), 'keysync-fido-'));
+  const cliEnv = (as: 'auditor' | 'admin'): NodeJS.ProcessEnv => ({ KEYSYNC_HOME: scratch, KEYSYNC_API_URL: api.baseUrl, KEYSYNC_TOKEN: api.tokens[as] });
   const approve = (as: 'approver-1' | 'approver-2', json: unknown) => api.request('POST', `/v1/operations/${encodeURIComponent(operationId)}/approvals`, { as, json });
 
   beforeAll(async () => {
@@ -64,6 +74,7 @@ describe('security key approvals over HTTP', () => {
       .terminate('test over')
       .catch(() => undefined);
     await fixture?.close();
+    rmSync(scratch, { recursive: true, force: true });
   });
 
   it('gives registration options for oneself only: ES256, user verification required, the RP id, a fresh challenge', async () => {
@@ -132,10 +143,15 @@ describe('security key approvals over HTTP', () => {
     const unknown = await api.request('POST', `${credentialsPath()}/${'A'.repeat(43)}/confirm`, { as: 'admin' });
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe('credential-unknown');
-    const confirmed = await api.request('POST', confirmPath, { as: 'admin' });
-    expect(confirmed.status, confirmed.text).toBe(200);
-    expect(confirmed.body).toMatchObject({ state: 'confirmed', confirmedBy: 'admin' });
-    expect(Date.parse(confirmed.body.confirmedAt as string)).not.toBeNaN();
+    const listed = await runCli(['credentials', 'list', '--cluster', api.cluster], cliEnv('auditor'));
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`approver-1\\s+${key.credentialId}\\s+test key\\s+pending`));
+    expect(listed.stdout).toContain('keysync credentials confirm <approverId> <credentialId>');
+    const confirmed = await runCli(['credentials', 'confirm', 'approver-1', key.credentialId, '--cluster', api.cluster, '--json'], cliEnv('admin'));
+    expect(confirmed.code, confirmed.stderr).toBe(0);
+    const record = JSON.parse(confirmed.stdout) as CredentialView;
+    expect(record).toMatchObject({ state: 'confirmed', confirmedBy: 'admin' });
+    expect(Date.parse(record.confirmedAt!)).not.toBeNaN();
     const twice = await api.request('POST', confirmPath, { as: 'admin' });
     expect(twice.status).toBe(409);
     expect(twice.body.code).toBe('credential-wrong-state');
@@ -168,6 +184,61 @@ describe('security key approvals over HTTP', () => {
     }, { timeoutMs: 120_000, description: 'the sync to end' });
     expect(done.state).toBe('completed');
     expect((done.members as { member: string; state: string; keysImported: number }[]).find((member) => member.member === 'node2')).toMatchObject({ state: 'in-sync', keysImported: 1 });
+  }, 180_000);
+
+  it('keysync audit export carries the credential store; keysync audit verify accepts the security key approval offline and refuses it without a valid confirmation', async () => {
+    const exportDir = join(scratch, 'export');
+    const exported = await runCli(['audit', 'export', operationId, '--out', exportDir], cliEnv('auditor'));
+    expect(exported.code, exported.stderr).toBe(0);
+    const manifestPath = join(exportDir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { histories: { workflowId: string; file: string; sha256: string }[] };
+    const store = manifest.histories.find((entry) => entry.workflowId === credentialStoreWorkflowId(api.cluster));
+    expect(store, 'the credential store history in the export').toBeDefined();
+
+    const verify = async () => {
+      const result = await runCli(['audit', 'verify', exportDir, '--json'], { KEYSYNC_HOME: scratch });
+      return { code: result.code, report: JSON.parse(result.stdout) as VerifyReport };
+    };
+    const good = await verify();
+    expect(good.code, JSON.stringify(good.report.histories.filter((history) => !history.ok), null, 2)).toBe(0);
+    const member = good.report.histories.find((history) => history.workflowId === `${operationId}:node2`)!;
+    // approver-1's security key refused while pending, then from another origin (both updates failed in
+    // the handler, which asked the store: the gate had not yet seen the key confirmed), then valid;
+    // approver-2's Ed25519 signature valid.
+    expect(member.approvals.map((approval) => [approval.approverId, approval.via, approval.verdict])).toEqual([
+      ['approver-1', 'update', 'refused-by-workflow'],
+      ['approver-1', 'update', 'refused-by-workflow'],
+      ['approver-1', 'update', 'valid'],
+      ['approver-2', 'update', 'valid'],
+    ]);
+
+    // Forged: the store's confirmation rewritten as approver-1 confirming its own key (the digest recomputed too).
+    const storeFile = join(exportDir, store!.file);
+    const original = readFileSync(storeFile, 'utf8');
+    const history = JSON.parse(original) as { events: Record<string, { acceptedRequest?: { input?: { name?: string; args?: { payloads: { data: string }[] } } } }>[] };
+    const confirm = history.events.map((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input).find((input) => input?.name === 'confirm-credential')!;
+    const payload = confirm.args!.payloads[0]!;
+    payload.data = Buffer.from(JSON.stringify({ ...(JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8')) as object), by: 'approver-1' })).toString('base64');
+    const rewrite = (json: string) => {
+      writeFileSync(storeFile, json);
+      store!.sha256 = createHash('sha256').update(json).digest('hex');
+      writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+    };
+    rewrite(JSON.stringify(history));
+    const forged = await verify();
+    expect(forged.code).toBe(1);
+    expect(forged.report.histories.find((entry) => entry.workflowId === `${operationId}:node2`)!.problems.join('\n')).toMatch(
+      new RegExp(`security key credential ${key.credentialId} was not confirmed for approver-1 by an admin`),
+    );
+
+    // Missing: the export without the credential store's history.
+    rewrite(original);
+    rmSync(storeFile);
+    manifest.histories = manifest.histories.filter((entry) => entry !== store);
+    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+    const missing = await verify();
+    expect(missing.code).toBe(1);
+    expect(missing.report.histories.find((entry) => entry.workflowId === `${operationId}:node2`)!.problems.join('\n')).toMatch(/was not confirmed for approver-1 by an admin/);
   }, 180_000);
 
   it('writes no assertion signature, client data or attestation to the API log', () => {

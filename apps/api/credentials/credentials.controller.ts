@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiOperation, 
 import { Authenticated, CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { ClusterParams } from '../clusters/cluster-params.dto';
 import { ErrorBodyDto } from '../errors/error-body.dto';
+import { WorkflowHistoryDto } from '../operations/approval.dto';
 import type { Principal } from '../http/api-request';
 import { ApiInvalidInput, ApiJsonBody, ApiStateConflict, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import { ApproverParams, CredentialDto, CredentialListDto, CredentialParams, RegisterCredentialDto, RegistrationOptionsDto } from './credentials.dto';
@@ -22,6 +23,15 @@ export class CredentialsController {
   @ApiOkResponse({ type: CredentialListDto })
   async list(@Param() params: ClusterParams): Promise<CredentialListDto> {
     return { credentials: await this.credentials.list(params.cluster) };
+  }
+
+  @Get('credentials/history')
+  @Roles('auditor')
+  @ApiOperation({ summary: 'The credential store’s workflow history: who registered, confirmed and revoked each security key, for replay and the offline audit (auditor).' })
+  @ApiOkResponse({ type: WorkflowHistoryDto })
+  @ApiUnknownId('cluster-not-found; credentials-not-found: no security key was ever registered in the cluster.')
+  async history(@Param() params: ClusterParams): Promise<WorkflowHistoryDto> {
+    return this.credentials.history(params.cluster);
   }
 
   @Post(':approverId/credentials/options')

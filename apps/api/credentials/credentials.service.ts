@@ -3,6 +3,7 @@
 // through the TemporalGateway. Every change is an update, so the store's history is its audit.
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { decodeBase64url } from '../../../libs/approvals/base64url';
 import type { ClusterConfig } from '../../../libs/config/types';
@@ -17,6 +18,7 @@ import { ApiError } from '../errors/api-error';
 import type { Principal } from '../http/api-request';
 import { TemporalGateway } from '../temporal/temporal-gateway';
 import { RegistrationProblem, verifyRegistration } from './attestation';
+import type { WorkflowHistoryDto } from '../operations/approval.dto';
 import type { RegisterCredentialDto, RegistrationOptionsDto } from './credentials.dto';
 import { RegistrationChallenges } from './registration-challenge';
 
@@ -104,6 +106,19 @@ export class CredentialsService {
 
   async list(clusterId: string): Promise<Credential[]> {
     return this.records(this.config.cluster(clusterId).id);
+  }
+
+  /** The store's history: the audit of every registration, confirmation and revocation (`keysync audit export` adds it). */
+  async history(clusterId: string): Promise<WorkflowHistoryDto> {
+    const workflowId = credentialStoreWorkflowId(this.config.cluster(clusterId).id);
+    try {
+      const description = await this.temporal.describe(workflowId);
+      const history = await this.temporal.fetchHistory(workflowId);
+      return { workflowId, runId: description.runId, history: JSON.parse(historyToJSON(history)) as Record<string, unknown> };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw ApiError.notFound('credentials-not-found', `No security key was ever registered in cluster ${clusterId}: there is no credential store history.`);
+      throw error;
+    }
   }
 
   async decide(verb: 'confirm' | 'revoke', clusterId: string, approverId: string, credentialId: string, principal: Principal): Promise<Credential> {

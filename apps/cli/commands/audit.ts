@@ -45,6 +45,13 @@ async function exportOperation(cli: Cli, operationId: string, options: { out: st
   }
   const clusterId = clusterOfOperation(operationId);
   const cluster = await api.cluster(clusterId);
+  // The credential store's history is the record of which security keys an admin confirmed: the
+  // offline verify trusts a security key approval only with it (none in a cluster without any).
+  const store = await api.credentialHistory(clusterId).catch((error: unknown) => {
+    if (error instanceof CliError && error.code === 'credentials-not-found') return null;
+    throw error;
+  });
+  if (store !== null) histories.push({ workflowId: store.workflowId, runId: store.runId, json: JSON.stringify(store.history) });
   const dir = resolve(options.out);
   const manifest = writeExport(dir, operationId, `GET /v1/operations/${operationId}/history`, histories, {
     cluster: clusterId,
@@ -55,6 +62,7 @@ async function exportOperation(cli: Cli, operationId: string, options: { out: st
       `Exported ${manifest.histories.length} histor${manifest.histories.length === 1 ? 'y' : 'ies'} of ${operationId} to ${dir}:`,
       ...manifest.histories.map((entry) => `  ${entry.file}  ${entry.workflowId}`),
       `  approvers.json  the ${cluster.approvers.length} registered approver key(s) of ${clusterId}`,
+      ...(store !== null ? [`  (${store.workflowId}: the security keys an admin confirmed, and when)`] : []),
       `Verify offline with: keysync audit verify ${dir}`,
     ].join('\n'),
   );
