@@ -108,7 +108,7 @@ describe('the console in a browser', () => {
 
   it('shows a pkcs11-tool key present on node1 and missing on node2 in the matrix, syncs it from the Keys page, follows node2 to in-sync live and downloads the package', async () => {
     const keyId = await makeKeyOnNode1('console-sync');
-    const { context, page } = await signInAs(browser, consoleUrl, api.tokens.operator);
+    const { context, page, policyViolations } = await signInAs(browser, consoleUrl, api.tokens.operator);
     await page.getByRole('link', { name: 'Keys' }).click();
     const row = page.locator(`#key-matrix tr[data-key="${keyId}"]`);
     await row.waitFor();
@@ -139,6 +139,8 @@ describe('the console in a browser', () => {
     await page.getByRole('link', { name: 'Operations' }).click();
     await page.locator(`#operations tr[data-operation="${operationId}"]`).getByText('completed').waitFor();
     await screenshot(page, 'operations');
+    // Every page so far ran under the strict policy without the browser refusing anything.
+    expect(policyViolations).toEqual([]);
     await context.close();
   });
 
@@ -236,6 +238,7 @@ describe('the console in a browser', () => {
     expect(done.members.find((member) => member.member === 'node2')?.state).toBe('in-sync');
     const credentials = (await api.request('GET', `/v1/clusters/${api.cluster}/approvers/credentials`, { as: 'auditor' })).body.credentials as { credentialId: string; state: string; confirmedBy?: string }[];
     expect(credentials.find((credential) => credential.credentialId === credentialId)).toMatchObject({ state: 'confirmed', confirmedBy: 'admin' });
+    expect(approver.policyViolations).toEqual([]);
     await approver.context.close();
   });
 });

@@ -13,7 +13,12 @@ export const operationsPage: Page = async (root, { session }) => {
   const body = h('div', null, loading('the operations'));
   show(root, pageHeading('Operations'), h('div', { class: 'toolbar' }, h('label', { for: 'operation-state' }, 'State'), filter), body);
 
+  let shown = '';
   const draw = (operations: Schemas['OperationSummaryDto'][]) => {
+    // Redrawn only when something changed, so keyboard focus in the table survives the refresh.
+    const now = JSON.stringify([filter.value, operations]);
+    if (now === shown) return;
+    shown = now;
     if (operations.length === 0) {
       show(body, emptyState(filter.value ? `No ${filter.value} operation.` : 'No operation yet.', 'Start a sync from the Keys page, or with keysync sync.'));
       return;
@@ -50,6 +55,7 @@ export const operationsPage: Page = async (root, { session }) => {
       const list = await answer(api.GET('/v1/clusters/{cluster}/operations', { params: { path: { cluster }, query: state ? { state } : {} } }));
       draw(list.operations);
     } catch (error) {
+      shown = '';
       show(body, errorBox(error, 'list the operations'));
     }
   };

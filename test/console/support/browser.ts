@@ -26,17 +26,23 @@ export function requireBuiltConsole(): void {
 export interface SignedIn {
   context: BrowserContext;
   page: Page;
+  /** What the browser reported refusing under the page's Content-Security-Policy. */
+  policyViolations: string[];
 }
 
 /** A fresh browser context (its own sessionStorage) signed in with `token` through the sign-in screen. */
 export async function signInAs(browser: Browser, baseUrl: string, token: string): Promise<SignedIn> {
   const context = await browser.newContext({ baseURL: baseUrl, acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  const policyViolations: string[] = [];
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) policyViolations.push(message.text());
+  });
   await page.goto('/');
   await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { level: 1, name: /^Cluster / }).waitFor();
-  return { context, page };
+  return { context, page, policyViolations };
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
