@@ -19,6 +19,7 @@ import { approveWithSecurityKey, flags, makeSecurityKey, registerSecurityKey } f
 import type { TestSecurityKey } from '../support/security-key';
 import { waitFor } from '../support/wait-for';
 import { signText } from '../workflows/support/approvers';
+import { fetchHistoryJson, recordHistory } from '../workflows/support/histories';
 import { type ClusterFixture, createClusterFixture } from '../workflows/support/cluster-fixture';
 import { type ApiHarness, startApiHarness } from './support/api-harness';
 
@@ -184,6 +185,12 @@ describe('security key approvals over HTTP', () => {
     }, { timeoutMs: 120_000, description: 'the sync to end' });
     expect(done.state).toBe('completed');
     expect((done.members as { member: string; state: string; keysImported: number }[]).find((member) => member.member === 'node2')).toMatchObject({ state: 'in-sync', keysImported: 1 });
+    // For replay (test/workflows/replay.test.ts): a memberSync approved with a security key, refused
+    // twice in its handler first, and the credential store that confirmed the key.
+    const memberId = `${operationId}:node2`;
+    recordHistory('member-sync-security-key', memberId, await fetchHistoryJson(fixture.client, memberId));
+    const storeId = credentialStoreWorkflowId(api.cluster);
+    recordHistory('approver-credentials', storeId, await fetchHistoryJson(fixture.client, storeId));
   }, 180_000);
 
   it('keysync audit export carries the credential store; keysync audit verify accepts the security key approval offline and refuses it without a valid confirmation', async () => {
