@@ -217,7 +217,7 @@ function approvalProblem(workflowId: string, context: ApprovalContext, delivered
     const cluster = parseOperationId(workflowId)?.cluster ?? '';
     const credential = credentialAt(securityKeys.credentials, cluster, text(approval.approverId), assertion.credentialId, delivered.eventTime);
     if (credential === undefined) {
-      return `security key credential ${assertion.credentialId} was not confirmed for ${text(approval.approverId, '?')} by an admin before ${delivered.eventTime} in any credential store history here (export it with keysync audit export)`;
+      return `security key credential ${assertion.credentialId} was not confirmed for ${text(approval.approverId, '?')} by an admin before ${delivered.eventTime} in any credential store history here (keysync audit export adds it; for an archive, pass keysync credentials export's file with --credentials)`;
     }
     if (securityKeys.origins.length === 0) return 'the workflow recorded no allowed origins (no approverCredentials activity result) to check the security key approval against';
     webauthn = { relyingParty: { rpId: credential.rpId, origins: securityKeys.origins }, credentials: [credential] };

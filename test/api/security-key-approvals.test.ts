@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../apps/cli/audit-verify';
+import { AuditArchive } from '../../libs/audit-archive';
 import { runCli } from '../cli/support/run-cli';
 import { credentialStoreWorkflowId } from '../../libs/contract/workflow-ids';
 import { approveWithSecurityKey, flags, makeSecurityKey, registerSecurityKey } from '../support/security-key';
@@ -246,6 +247,32 @@ describe('security key approvals over HTTP', () => {
     const missing = await verify();
     expect(missing.code).toBe(1);
     expect(missing.report.histories.find((entry) => entry.workflowId === `${operationId}:node2`)!.problems.join('\n')).toMatch(/was not confirmed for approver-1 by an admin/);
+  }, 180_000);
+
+  it('the stack’s audit archive verifies the security key approval with the store’s history brought by keysync credentials export, and not without it', async () => {
+    const archiveDir = fixture.config.auditArchive.dir;
+    await waitFor(async () => (await new AuditArchive(archiveDir).list({ workflowId: `${operationId}:node2` })).length > 0, {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      description: 'the member sync to be archived',
+    });
+    const configFile = join(scratch, 'config.json');
+    writeFileSync(configFile, JSON.stringify(api.config), { mode: 0o600 });
+    const storeFile = join(scratch, 'credentials.json');
+    const exported = await runCli(['credentials', 'export', '--cluster', api.cluster, '--out', storeFile], cliEnv('auditor'));
+    expect(exported.code, exported.stderr).toBe(0);
+
+    const verify = async (...extra: string[]) => {
+      const result = await runCli(['audit', 'verify', archiveDir, '--config', configFile, '--cluster', api.cluster, ...extra, '--json'], { KEYSYNC_HOME: scratch });
+      const report = JSON.parse(result.stdout) as VerifyReport;
+      return { code: result.code, member: report.histories.find((history) => history.workflowId === `${operationId}:node2`)!, report };
+    };
+    const without = await verify();
+    expect(without.code).toBe(1);
+    expect(without.member.problems.join('\n')).toMatch(/pass keysync credentials export's file with --credentials/);
+    const withStore = await verify('--credentials', storeFile);
+    expect(withStore.code, JSON.stringify(withStore.report.histories.filter((history) => !history.ok), null, 2)).toBe(0);
+    expect(withStore.member.approvals.filter((approval) => approval.verdict === 'valid').map((approval) => approval.approverId)).toEqual(['approver-1', 'approver-2']);
   }, 180_000);
 
   it('writes no assertion signature, client data or attestation to the API log', () => {

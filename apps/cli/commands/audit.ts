@@ -73,6 +73,7 @@ interface VerifyOptions {
   approvers?: string;
   config?: string;
   cluster?: string;
+  credentials?: string[];
 }
 
 async function verify(cli: Cli, path: string, options: VerifyOptions): Promise<number> {
@@ -83,6 +84,10 @@ async function verify(cli: Cli, path: string, options: VerifyOptions): Promise<n
   } else {
     bundle = loadHistories(path);
   }
+  // The credential store runs as long as its cluster, so the stack's archive (closed histories
+  // only) never holds it: an auditor brings it (keysync credentials export) to check security key
+  // approvals there. It is replayed and judged like every other history.
+  for (const file of options.credentials ?? []) bundle.histories.push(...loadHistories(file).histories);
   let trusted: TrustedApprovers;
   if (options.approvers) trusted = readTrustedApprovers(options.approvers, options.cluster);
   else if (options.config) trusted = readTrustedApprovers(options.config, options.cluster);
@@ -162,5 +167,6 @@ export function registerAuditCommands(program: Command): void {
     .option('--approvers <file>', 'registered approver keys (approvers.json, or a list of {id, publicKey})')
     .option('--config <file>', 'take the registered approver keys from a KeySync configuration file')
     .option('--cluster <id>', 'with --config: only this cluster’s approvers')
+    .option('--credentials <file...>', 'a credential store history (keysync credentials export), for security key approvals in an archive')
     .action(run(verify));
 }

@@ -2,6 +2,8 @@
 // the console (a browser talks to the key); here anyone lists them and an admin confirms one, from
 // which moment it approves, or revokes one. Each change is recorded, with who and when, in the
 // cluster's credential store history (exported by `keysync audit export`).
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Credential } from '../api-client';
 import { run } from '../cli-context';
@@ -46,6 +48,18 @@ function decide(verb: 'confirm' | 'revoke') {
   };
 }
 
+/** The store's history as one file, for `keysync audit verify <archive> --credentials <file>`. */
+async function exportHistory(cli: Cli, options: { cluster?: string; out: string }): Promise<number> {
+  const cluster = clusterOrDemo(options.cluster);
+  const answer = await cli.api('auditor').credentialHistory(cluster);
+  const file = resolve(options.out);
+  writeFileSync(file, JSON.stringify(answer.history));
+  cli.out.result({ file, workflowId: answer.workflowId, runId: answer.runId }, () =>
+    [`Wrote the history of ${answer.workflowId} to ${file}.`, `Verify an archive's security key approvals with: keysync audit verify <archive> --credentials ${file}`].join('\n'),
+  );
+  return exitCodes.ok;
+}
+
 export function registerCredentialCommands(program: Command): void {
   const credentials = program.command('credentials').description('Approvers’ FIDO2 security keys: list them; an admin confirms or revokes one');
   credentials
@@ -67,4 +81,10 @@ export function registerCredentialCommands(program: Command): void {
     .argument('<credentialId>', 'its credential id')
     .option('--cluster <id>', 'the cluster (default: the demo cluster)')
     .action(run(decide('revoke')));
+  credentials
+    .command('export')
+    .description('Write the credential store’s history (who registered, confirmed, revoked each key) to a file, for keysync audit verify --credentials')
+    .option('--cluster <id>', 'the cluster (default: the demo cluster)')
+    .requiredOption('--out <file>', 'the file to write')
+    .action(run(exportHistory));
 }
