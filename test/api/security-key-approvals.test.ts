@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../apps/cli/audit-verify';
 import { AuditArchive } from '../../libs/audit-archive';
 import { runCli } from '../cli/support/run-cli';
+import { approveSignal, memberStateQuery } from '../../libs/contract/messages';
 import { credentialStoreWorkflowId } from '../../libs/contract/workflow-ids';
 import { approveWithSecurityKey, flags, makeSecurityKey, registerSecurityKey } from '../support/security-key';
 import type { TestSecurityKey } from '../support/security-key';
@@ -137,6 +138,15 @@ describe('security key approvals over HTTP', () => {
     expect(refused.status, refused.text).toBe(403);
     expect(refused.body.code).toBe('approval-unknown-credential');
     expect(refused.body.message).toMatch(/is not confirmed for approver-1/);
+    // The same by signal (the Temporal UI's way): recorded as refused, and ignored.
+    const member = fixture.client.workflow.getHandle(`${operationId}:node2`);
+    await member.signal(approveSignal, approveWithSecurityKey(key, challenge, 'node2', ceremony));
+    const refusals = await waitFor(async () => {
+      const { approvals } = await member.query(memberStateQuery);
+      return approvals.refused.length > 0 ? approvals : null;
+    }, { description: 'the signal recorded as refused' });
+    expect(refusals.refused).toEqual([expect.objectContaining({ approverId: 'approver-1', code: 'unknown-credential' })]);
+    expect(refusals.granted).toEqual([]);
   }, 120_000);
 
   it('only an admin confirms, once; the record says who and when', async () => {
@@ -187,7 +197,7 @@ describe('security key approvals over HTTP', () => {
     expect(done.state).toBe('completed');
     expect((done.members as { member: string; state: string; keysImported: number }[]).find((member) => member.member === 'node2')).toMatchObject({ state: 'in-sync', keysImported: 1 });
     // For replay (test/workflows/replay.test.ts): a memberSync approved with a security key, refused
-    // twice in its handler first, and the credential store that confirmed the key.
+    // twice in its update handler and once by signal first, and the credential store that confirmed the key.
     const memberId = `${operationId}:node2`;
     recordHistory('member-sync-security-key', memberId, await fetchHistoryJson(fixture.client, memberId));
     const storeId = credentialStoreWorkflowId(api.cluster);
@@ -211,10 +221,12 @@ describe('security key approvals over HTTP', () => {
     expect(good.code, JSON.stringify(good.report.histories.filter((history) => !history.ok), null, 2)).toBe(0);
     const member = good.report.histories.find((history) => history.workflowId === `${operationId}:node2`)!;
     // approver-1's security key refused while pending, then from another origin (both updates failed in
-    // the handler, which asked the store: the gate had not yet seen the key confirmed), then valid;
+    // the handler, which asked the store: the gate had not yet seen the key confirmed; the signal between
+    // them recorded as refused), then valid;
     // approver-2's Ed25519 signature valid.
     expect(member.approvals.map((approval) => [approval.approverId, approval.via, approval.verdict])).toEqual([
       ['approver-1', 'update', 'refused-by-workflow'],
+      ['approver-1', 'signal', 'refused-by-workflow'],
       ['approver-1', 'update', 'refused-by-workflow'],
       ['approver-1', 'update', 'valid'],
       ['approver-2', 'update', 'valid'],
