@@ -21,7 +21,7 @@ import { approveWithSecurityKey, flags, makeSecurityKey, registerSecurityKey } f
 import type { TestSecurityKey } from '../support/security-key';
 import { waitFor } from '../support/wait-for';
 import { signText } from '../workflows/support/approvers';
-import { fetchHistoryJson, recordHistory } from '../workflows/support/histories';
+import { fetchHistoryJson, recordHistory, secretsIn, secretsToLookFor } from '../workflows/support/histories';
 import { type ClusterFixture, createClusterFixture } from '../workflows/support/cluster-fixture';
 import { type ApiHarness, startApiHarness } from './support/api-harness';
 
@@ -199,9 +199,14 @@ describe('security key approvals over HTTP', () => {
     // For replay (test/workflows/replay.test.ts): a memberSync approved with a security key, refused
     // twice in its update handler and once by signal first, and the credential store that confirmed the key.
     const memberId = `${operationId}:node2`;
-    recordHistory('member-sync-security-key', memberId, await fetchHistoryJson(fixture.client, memberId));
     const storeId = credentialStoreWorkflowId(api.cluster);
-    recordHistory('approver-credentials', storeId, await fetchHistoryJson(fixture.client, storeId));
+    const [memberHistory, storeHistory] = [await fetchHistoryJson(fixture.client, memberId), await fetchHistoryJson(fixture.client, storeId)];
+    // Neither holds a PIN, a wrapped key or an API token.
+    const secrets = [...secretsToLookFor(fixture.pins, fixture.packagesDir), ...Object.values(api.tokens)];
+    expect(secretsIn(memberHistory, secrets), 'secrets in the member sync').toBe(0);
+    expect(secretsIn(storeHistory, secrets), 'secrets in the credential store').toBe(0);
+    recordHistory('member-sync-security-key', memberId, memberHistory);
+    recordHistory('approver-credentials', storeId, storeHistory);
   }, 180_000);
 
   it('keysync audit export carries the credential store; keysync audit verify accepts the security key approval offline and refuses it without a valid confirmation', async () => {
