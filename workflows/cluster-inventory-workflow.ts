@@ -25,6 +25,7 @@ export async function clusterInventoryWorkflow(input: ClusterInventoryInput): Pr
     member: member.member,
     keys: member.inventory,
     hasClusterSecrets: member.inventory === null ? null : member.kcv !== null,
+    ...(member.inventory !== null && member.kcv ? { clusterSecretsKcv: { ktkKcv: member.kcv.ktkKcv, pmkKcv: member.kcv.pmkKcv } } : {}),
     ...(member.problem ? { error: member.problem } : {}),
   }));
   let drift = computeDrift(inventories);

@@ -626,6 +626,18 @@ export interface components {
             /** @description Approvals for a key sync, per target member. */
             sync: components["schemas"]["ApprovalPolicyDto"];
         };
+        ClusterSecretsKcvDto: {
+            /**
+             * @description Check value of the key transport key (KTK), hex.
+             * @example 1a2b3c
+             */
+            ktkKcv: string;
+            /**
+             * @description Check value of the package MAC key (PMK), hex.
+             * @example 4d5e6f
+             */
+            pmkKcv: string;
+        };
         ClusterSummaryDto: {
             /**
              * @description The member where the cluster transfer secrets were first generated.
@@ -971,6 +983,8 @@ export interface components {
             tokenLabel?: string;
         };
         MemberInventoryDto: {
+            /** @description The check values of the cluster transfer secrets on this token: equal on every member of one cluster (a token with others belongs to another cluster). Absent without them. */
+            clusterSecretsKcv?: components["schemas"]["ClusterSecretsKcvDto"];
             /** @description Why the member did not answer. */
             error?: components["schemas"]["LastErrorDto"];
             /** @description False for a token that has not joined the cluster; null when unknown. */

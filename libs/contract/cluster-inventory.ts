@@ -3,7 +3,7 @@
 import type { AgentTiming } from './agent-timing';
 import type { ClusterSnapshot } from './cluster';
 import type { DriftEntry } from './drift';
-import type { KeyGroup } from './keys';
+import type { ClusterSecretsKcv, KeyGroup } from './keys';
 import type { LastError } from './operations';
 
 /**
@@ -28,6 +28,8 @@ export interface MemberKeys {
   keys: KeyGroup[] | null;
   /** False for a token without the cluster transfer secrets (not joined); null when unknown. */
   hasClusterSecrets: boolean | null;
+  /** The check values of those secrets, equal on every member of one cluster; absent without them or in results recorded before. */
+  clusterSecretsKcv?: ClusterSecretsKcv;
   error?: LastError;
 }
 

@@ -86,7 +86,7 @@ describe('the console in a browser', () => {
     expect(health.headers.get('content-type')).toContain('application/json');
   });
 
-  it('refuses a wrong token with the API’s own message, and keeps a good one in sessionStorage only', async () => {
+  it('refuses a wrong token with the API’s own message, keeps a good one in sessionStorage only, and shows the members’ cluster secret check values', async () => {
     const context = await browser.newContext({ baseURL: consoleUrl });
     const page = await context.newPage();
     await page.goto('/');
@@ -102,6 +102,10 @@ describe('the console in a browser', () => {
     expect(await page.evaluate<string[]>('Object.values(sessionStorage)')).toContain(api.tokens.operator);
     expect(await page.evaluate<number>('localStorage.length')).toBe(0);
     await page.locator('tr[data-member="node2"]').getByText('held').waitFor();
+    // Both tokens hold the same cluster secrets: the same check values.
+    const checkValues = await Promise.all(['node1', 'node2'].map((member) => page.locator(`tr[data-member="${member}"] [data-kcv]`).getAttribute('data-kcv')));
+    expect(checkValues[0]).toMatch(/^[0-9a-f]+\/[0-9a-f]+$/);
+    expect(checkValues[1]).toBe(checkValues[0]);
     await screenshot(page, 'cluster');
     await context.close();
   });

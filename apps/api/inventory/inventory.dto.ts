@@ -73,6 +73,14 @@ export class LastErrorDto {
   message!: string;
 }
 
+export class ClusterSecretsKcvDto {
+  @ApiProperty({ description: 'Check value of the key transport key (KTK), hex.', example: '1a2b3c' })
+  ktkKcv!: string;
+
+  @ApiProperty({ description: 'Check value of the package MAC key (PMK), hex.', example: '4d5e6f' })
+  pmkKcv!: string;
+}
+
 export class MemberInventoryDto {
   @ApiProperty({ example: 'node2' })
   member!: string;
@@ -82,6 +90,12 @@ export class MemberInventoryDto {
 
   @ApiProperty({ type: Boolean, nullable: true, description: 'False for a token that has not joined the cluster; null when unknown.' })
   hasClusterSecrets!: boolean | null;
+
+  @ApiPropertyOptional({
+    type: ClusterSecretsKcvDto,
+    description: 'The check values of the cluster transfer secrets on this token: equal on every member of one cluster (a token with others belongs to another cluster). Absent without them.',
+  })
+  clusterSecretsKcv?: ClusterSecretsKcvDto;
 
   @ApiPropertyOptional({ type: LastErrorDto, description: 'Why the member did not answer.' })
   error?: LastErrorDto;

@@ -50,13 +50,25 @@ export const clusterPage: Page = async (root, { session }) => {
   // The cluster secrets are read from each token by its agent: this look takes a few seconds.
   void answer(api.GET('/v1/clusters/{cluster}/inventory', { params: { path: { cluster } } }))
     .then((inventory) => {
+      // One cluster, one pair of check values: a token showing others holds another cluster's secrets.
+      const counts = new Map<string, number>();
+      for (const member of inventory.members) if (member.clusterSecretsKcv) counts.set(kcvText(member.clusterSecretsKcv), (counts.get(kcvText(member.clusterSecretsKcv)) ?? 0) + 1);
+      const usual = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
       for (const member of inventory.members) {
         const cell = secretsCells.get(member.member);
         if (!cell) continue;
         const held = member.hasClusterSecrets;
+        const kcv = member.clusterSecretsKcv;
         show(
           cell,
-          held === null ? stateBadge('unknown', member.error ? 'unknown (agent did not answer)' : 'unknown') : stateBadge(held ? 'present' : 'missing', held ? 'held' : 'not held (not joined)'),
+          held === null
+            ? stateBadge('unknown', member.error ? 'unknown (agent did not answer)' : 'unknown')
+            : !held
+              ? stateBadge('missing', 'not held (not joined)')
+              : kcv && kcvText(kcv) !== usual
+                ? stateBadge('conflict', 'another cluster’s')
+                : stateBadge('present', 'held'),
+          kcv ? h('div', { class: 'small mono', 'data-kcv': kcvText(kcv) }, `check values: KTK ${kcv.ktkKcv} · PMK ${kcv.pmkKcv}`) : null,
         );
       }
     })
@@ -95,6 +107,10 @@ export const clusterPage: Page = async (root, { session }) => {
         ),
   );
 };
+
+function kcvText(kcv: Schemas['ClusterSecretsKcvDto']): string {
+  return `${kcv.ktkKcv}/${kcv.pmkKcv}`;
+}
 
 function policyView(detail: Schemas['ClusterDto']): HTMLElement {
   const { policy } = detail;
