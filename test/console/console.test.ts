@@ -148,6 +148,34 @@ describe('the console in a browser', () => {
     await context.close();
   });
 
+  it('starts a retire of the one selected key from the Keys page, which then waits for the approvers', async () => {
+    const keyId = await makeKeyOnNode1('console-retire');
+    const { context, page } = await signInAs(browser, consoleUrl, api.tokens.operator);
+    await page.getByRole('link', { name: 'Keys' }).click();
+    const row = page.locator(`#key-matrix tr[data-key="${keyId}"]`);
+    await row.getByRole('checkbox').check();
+    await page.getByLabel('Reason for the retire').fill('compromised in a console test');
+    await page.getByRole('button', { name: 'Retire console-retire' }).click();
+    await page.waitForURL(/#\/operations\/retire%3A/);
+    const operationId = decodeURIComponent(page.url().split('#/operations/')[1]!);
+    try {
+      await page.getByText(`private console-retire (${keyId})`).waitFor();
+      await page.locator('#operation-state').getByText('running').waitFor();
+      const view = await waitFor(
+        async () => {
+          const answer = (await api.request('GET', `/v1/operations/${encodeURIComponent(operationId)}`, { as: 'auditor' })).body as { kind: string; requestedBy: string; retire?: { key: { id: string }; phase: string } };
+          return answer.retire?.phase === 'approval' ? answer : null;
+        },
+        { timeoutMs: 60_000, intervalMs: 250, description: 'the retire to wait for approvals' },
+      );
+      expect(view).toMatchObject({ kind: 'retire', requestedBy: 'operator', retire: { key: { id: keyId } } });
+    } finally {
+      // Nobody approves it here: the test's own retire ends with the test.
+      await fixture.client.workflow.getHandle(operationId).terminate('test over').catch(() => undefined);
+      await context.close();
+    }
+  });
+
   it('offers cancel to an operator, who cancels a waiting sync, and not to an auditor', async () => {
     const keyId = await makeKeyOnNode1('console-cancel');
     const started = await api.request('POST', `/v1/clusters/${api.cluster}/syncs`, { as: 'operator', json: { source: 'node1', keyIds: [keyId], reason: 'to cancel' } });
