@@ -56,6 +56,7 @@ import { announceEnded } from './notifications';
 import { keyRef, planSync } from './plan';
 import type { Inventories, TargetPlan } from './plan';
 import { runBounded } from './pool';
+import { publishView } from './published-view';
 import { agentTiming } from './timing';
 import { tombstoneOf } from './retired-keys';
 import { liftTombstones, standingTombstones, tombstonesLocalPatch, tombstonesPatch } from './tombstones';
@@ -94,6 +95,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
   };
 
   setHandler(operationStateQuery, () => operation);
+  const view = publishView(() => operation);
   setHandler(challengeQuery, (member) => {
     if (member === undefined || operation.package === null || !targets.includes(member) || preApprovalOf(member) || policyOf(member).approvals <= 0) return null;
     const memberWorkflowId = memberSyncWorkflowId(workflowId, member);
@@ -344,6 +346,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     }
     throw error;
   } finally {
+    view.last();
     // A join's key sync (approved by the join) is told by the join's end.
     await Promise.all([input.preApprovals ? undefined : announceEnded(operation), archiving ?? archiveThisHistoryWhenClosed()]);
   }

@@ -28,6 +28,7 @@ import { adviceFor, reasonForFailureType } from './failure-reasons';
 import { importUpdateRequest, notUpdatedOf, stillDiffering, updatesText } from './key-updates';
 import { announceAwaitingApproval, announceEnded } from './notifications';
 import type { AnnouncedOperation } from './notifications';
+import { publishView } from './published-view';
 import { agentTiming } from './timing';
 import { tombstoneOf } from './retired-keys';
 import { liftTombstones, standingTombstones, tombstonesPatch } from './tombstones';
@@ -73,6 +74,7 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
   else if (input.preApproval) gate.cover(input.preApproval.operationId, input.preApproval.approvals);
   gate.install();
   setHandler(memberStateQuery, () => status);
+  const view = publishView(() => status);
   setHandler(challengeQuery, (member) => gate.challenge(member ?? input.member));
 
   let publishedState: MemberState | null = null;
@@ -231,6 +233,7 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
     }
     throw error;
   } finally {
+    view.last();
     // A member of a keySync is told by its keySync's end; an uploaded package's memberSync is its own operation.
     const ownOperation = input.operationId === workflowId && finalMemberStates.includes(status.state);
     await Promise.all([ownOperation ? announceEnded(announced(input, status)) : undefined, archiving ?? archiveThisHistoryWhenClosed()]);

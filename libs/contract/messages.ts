@@ -28,6 +28,14 @@ export const memberStateQuery = defineQuery<MemberStatus>('member-state');
 export const operationStateQuery = defineQuery<OperationState>('operation-state');
 
 /**
+ * The memo key under which a keySync publishes what its `operation-state` query answers, and a
+ * memberSync what its `member-state` answers, in the workflow task where it changed (absent in
+ * histories recorded before; null when too large to publish). A describe reads it from the server
+ * alone, where a query needs a worker: as fresh as the query, without waiting behind workflow tasks.
+ */
+export const publishedViewMemoKey = 'view';
+
+/**
  * The string an approver signs for the given member (null while there is nothing to approve yet).
  * A memberSync or a join answers for its own member when none is named (as the Temporal UI may send).
  */

@@ -1,12 +1,14 @@
 // Approvals on the real dev server (DESIGN section 6): a member with a 2-of-3 policy waits; the
 // update refuses a forged signature, the requester, a duplicate approver and an approval signed for
 // another package before anything enters the history; a bad signal is recorded and ignored; two
-// valid approvals let it go on. A rejection fails only its member, and so does a timeout.
+// valid approvals let it go on. A rejection fails only its member, and so does a timeout. Each
+// workflow publishes in its memo the state its query answers.
+import { isDeepStrictEqual } from 'node:util';
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../libs/contract/approvals';
-import { approveSignal, approveUpdate, challengeQuery, memberStateQuery, operationStateQuery } from '../../libs/contract/messages';
+import { approveSignal, approveUpdate, challengeQuery, memberStateQuery, operationStateQuery, publishedViewMemoKey } from '../../libs/contract/messages';
 import type { MemberStatus } from '../../libs/contract/operations';
 import { keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
 import { workflowTypes } from '../../libs/contract/workflow-types';
@@ -69,6 +71,16 @@ describe('approvals of a key sync', () => {
 
   afterAll(async () => {
     await fixture?.close();
+  });
+
+  it('publishes in its memo what its state query answers, the keySync and each memberSync awaiting approval alike (the API reads it by describe)', async () => {
+    const published = async (handle: WorkflowHandle): Promise<unknown> => (await handle.describe()).memo?.[publishedViewMemoKey];
+    // Compared until equal: node4's short approval timeout may change the states between the two reads.
+    await waitFor(async () => isDeepStrictEqual(await published(parent), await parent.query(operationStateQuery)), { description: "the keySync's memo view to equal its query" });
+    for (const member of ['node2', 'node3']) {
+      await waitFor(async () => isDeepStrictEqual(await published(memberHandle(member)), await memberState(member)), { description: `${member}'s memo view to equal its query` });
+    }
+    expect(((await published(memberHandle('node2'))) as MemberStatus).state).toBe('awaiting-approval');
   });
 
   it('shows the challenge to sign, bound to the member sync and the package digest', async () => {

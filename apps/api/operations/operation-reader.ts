@@ -1,9 +1,10 @@
-// Builds an operation's view (DESIGN section 7) from Temporal alone: the workflow's state query
-// while it can answer, its result once completed, and the memo the API wrote at start when
+// Builds an operation's view (DESIGN section 7) from Temporal alone: the state a running keySync or
+// memberSync publishes in its memo (one describe, no worker needed), else the workflow's state
+// query while it can answer, its result once completed, and the memo the API wrote at start when
 // neither is available (no orchestrator polling). Members show their memberSync's live state.
 import { Injectable } from '@nestjs/common';
 import { type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
-import { memberStateQuery, operationStateQuery } from '../../../libs/contract/messages';
+import { memberStateQuery, operationStateQuery, publishedViewMemoKey } from '../../../libs/contract/messages';
 import { finalMemberStates } from '../../../libs/contract/operations';
 import type { JoinState, MemberStatus, MemberSummary, OperationState, TokenInUse } from '../../../libs/contract/operations';
 import type { RetireState } from '../../../libs/contract/retire';
@@ -84,8 +85,10 @@ export class OperationReader {
     return view;
   }
 
-  /** The parent's state: its query (live, or replayed by a worker once closed), else its result. */
+  /** The parent's state: the view it published while running, else its query (live, or replayed by a worker once closed), else its result. */
   private async operationState({ description }: ResolvedOperation): Promise<OperationState | null> {
+    const published = publishedView<OperationState>(description);
+    if (published) return published;
     if (description.status.name === 'COMPLETED') {
       try {
         return await this.temporal.result<OperationState>(description.workflowId);
@@ -108,7 +111,10 @@ export class OperationReader {
   private async liveMember(summary: MemberSummary, running: boolean): Promise<OperationMemberDto> {
     const view = memberView(summary);
     if (!summary.workflowId || !running || finalMemberStates.includes(summary.state)) return view;
-    const live = await this.query(() => this.temporal.query(summary.workflowId as string, memberStateQuery, [], queryDeadlineMs));
+    const workflowId = summary.workflowId;
+    // The memberSync's published view (a describe, no worker needed); its query where it publishes none.
+    const published = await this.temporal.describe(workflowId).then((description) => publishedView<MemberStatus>(description), () => null);
+    const live = published ?? (await this.query(() => this.temporal.query(workflowId, memberStateQuery, [], queryDeadlineMs)));
     return live ? memberView(live) : view;
   }
 
@@ -116,9 +122,10 @@ export class OperationReader {
     const { description } = resolved;
     const memo = memoOf(description);
     const live =
-      description.status.name === 'COMPLETED'
+      publishedView<MemberStatus>(description) ??
+      (description.status.name === 'COMPLETED'
         ? await this.temporal.result<MemberStatus>(description.workflowId).catch(() => null)
-        : await this.query(() => this.temporal.query(description.workflowId, memberStateQuery, [], queryDeadlineMs));
+        : await this.query(() => this.temporal.query(description.workflowId, memberStateQuery, [], queryDeadlineMs)));
     if (!live) return this.fromMemo(resolved);
     const state = live.state === 'in-sync' || live.state === 'retired' ? 'completed' : live.state === 'failed' ? (live.reason === 'cancelled' ? 'cancelled' : 'failed') : 'running';
     return {
@@ -175,6 +182,17 @@ function kindOf(parsed: ParsedOperationId, description: WorkflowExecutionDescrip
 
 function memoOf(description: WorkflowExecutionDescription): Partial<OperationMemo> {
   return (description.memo ?? {});
+}
+
+/**
+ * What a running workflow published in its memo (workflows/published-view.ts): the state its query
+ * would answer, as of its last workflow task, read without a worker. Null when it published none
+ * (older histories, a view too large) or has ended (its result or query tells the final state).
+ */
+function publishedView<T>(description: WorkflowExecutionDescription): T | null {
+  if (description.status.name !== 'RUNNING') return null;
+  const view = description.memo?.[publishedViewMemoKey];
+  return view !== undefined && view !== null && typeof view === 'object' ? (view as T) : null;
 }
 
 function approvalsView(status: MemberStatus['approvals']): NonNullable<OperationMemberDto['approvals']> {
