@@ -11,6 +11,7 @@ import type { ApiRuntimeOptions } from './config/api-config';
 import { jsonBodyLimit, packageBodyLimit } from './http/body-limits';
 import { methodNotAllowed } from './http/method-not-allowed';
 import { requestContext } from './http/request-context';
+import { serverTiming } from './http/server-timing';
 import { ApiLogger, createLogger, PinoNestLogger } from './logging/logger';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { consoleAssets } from './console/console-assets';
@@ -39,6 +40,8 @@ export async function createApi(config: KeySyncConfig, options: CreateApiOptions
   app.use(methodNotAllowed(spec));
   app.useBodyParser('json', { limit: jsonBodyLimit });
   app.useBodyParser('raw', { type: 'application/octet-stream', limit: packageBodyLimit });
+  // After the body parsers, so the handler's Temporal calls are timed in the request's own context.
+  app.use(serverTiming());
   // /metrics stays at the root, where Prometheus scrapers look for it.
   app.setGlobalPrefix('v1', { exclude: ['metrics'] });
   app.enableShutdownHooks();

@@ -1,5 +1,6 @@
 // Starting operations against the real Temporal server: idempotency without a second store, the
-// operation view from the API's own memo while no worker answers, history, cancel and audit.
+// operation view from the API's own memo while no worker answers, history, cancel and audit; the
+// Server-Timing of an answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for';
 import { type ApiHarness, startApiHarness } from './support/api-harness';
@@ -26,6 +27,28 @@ describe('starting operations', () => {
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ operationId: answer.body.operationId, kind: 'sync', cluster: api.cluster, requestedBy: 'operator', state: 'running', package: null });
     expect((read.body.members as { member: string }[]).map((member) => member.member).sort()).toEqual(['node2', 'node3']);
+  });
+
+  it('answers carry Server-Timing: the API\'s time, and within it the time a Temporal call was in flight', async () => {
+    const timing = (header: string | null): Record<string, { ms: number; calls: number } | undefined> => {
+      const parts: Record<string, { ms: number; calls: number }> = {};
+      for (const match of (header ?? '').matchAll(/(\w+);dur=([\d.]+)(?:;desc="(\d+) calls?")?/g)) parts[match[1]!] = { ms: Number(match[2]), calls: Number(match[3] ?? 0) };
+      return parts;
+    };
+    // A start with a JSON body (timed after the body parser), and a read of it.
+    const started = await api.request('POST', syncs(), { as: 'operator', json: { source: 'node1', reason: 'timing check' } });
+    const read = await api.request('GET', started.headers.get('location') as string, { as: 'auditor' });
+    for (const answer of [started, read]) {
+      const { temporal, api: own } = timing(answer.headers.get('server-timing'));
+      expect(temporal?.calls).toBeGreaterThan(0);
+      expect(own).toBeDefined();
+      expect(temporal!.ms).toBeLessThanOrEqual(own!.ms);
+    }
+    // An answer without a Temporal call says so by leaving the part out.
+    const refused = await api.request('GET', '/v1/operations/not-an-id', { as: 'auditor' });
+    const refusedTiming = timing(refused.headers.get('server-timing'));
+    expect(Object.keys(refusedTiming)).toEqual(['api']);
+    expect(refusedTiming.api?.calls).toBe(0);
   });
 
   it('a repair answers 202 with kind repair; with no worker, the memo shows a repair of that one member', async () => {

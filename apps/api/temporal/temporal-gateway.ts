@@ -2,8 +2,9 @@
 // and services ask it to start, describe, query, update, cancel, list and count workflows, each
 // call with its deadline here. What to start is built in operation-starts.ts and short-runs.ts,
 // which executions to list in visibility-queries.ts; Temporal's errors pass through unchanged, for
-// the services and the error filter to map. The connection is lazy, so the API starts (and its
-// health endpoint can say so) while Temporal is still down; gRPC reconnects by itself.
+// the services and the error filter to map; each call's time goes to the request's Server-Timing.
+// The connection is lazy, so the API starts (and its health endpoint can say so) while Temporal is
+// still down; gRPC reconnects by itself.
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { QueryDefinition, SearchAttributePair, UpdateDefinition, Workflow, WorkflowIdReusePolicy } from '@temporalio/common';
@@ -11,6 +12,7 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { temporalConnectionOptions } from '../../../libs/temporal/connection';
 import { ApiConfig } from '../config/api-config';
+import { timedTemporalCall } from '../http/server-timing';
 import { ApiLogger } from '../logging/logger';
 
 /** A workflow the API starts, always on the orchestrator's task queue. */
@@ -44,7 +46,7 @@ export class TemporalGateway implements OnApplicationShutdown {
 
   /** Starts the workflow; its run id. A taken id throws WorkflowExecutionAlreadyStartedError. */
   async start(start: WorkflowStart): Promise<string> {
-    const handle = await this.client.workflow.start<Workflow>(start.workflowType, {
+    const handle = await timedTemporalCall(() => this.client.workflow.start<Workflow>(start.workflowType, {
       taskQueue: this.config.orchestratorTaskQueue,
       workflowId: start.workflowId,
       args: start.args,
@@ -53,37 +55,37 @@ export class TemporalGateway implements OnApplicationShutdown {
       ...(start.reusePolicy ? { workflowIdReusePolicy: start.reusePolicy } : {}),
       ...(start.executionTimeoutSeconds !== undefined ? { workflowExecutionTimeout: `${start.executionTimeoutSeconds}s` } : {}),
       ...(start.useExisting ? { workflowIdConflictPolicy: 'USE_EXISTING' as const } : {}),
-    });
+    }));
     return handle.firstExecutionRunId;
   }
 
   /** The latest run of that id; WorkflowNotFoundError when there is none. */
   describe(workflowId: string): Promise<WorkflowExecutionDescription> {
-    return this.client.workflow.getHandle(workflowId).describe();
+    return timedTemporalCall(() => this.client.workflow.getHandle(workflowId).describe());
   }
 
   /** The run's result once it completes (the latest run's without a run id); WorkflowFailedError if it does not. */
   result<T>(workflowId: string, runId?: string): Promise<T> {
-    return this.client.workflow.getHandle(workflowId, runId).result() as Promise<T>;
+    return timedTemporalCall(() => this.client.workflow.getHandle(workflowId, runId).result() as Promise<T>);
   }
 
   /** A query needs a worker to answer: the deadline bounds the wait for one. */
   query<Ret, Args extends unknown[]>(workflowId: string, definition: QueryDefinition<Ret, Args>, args: Args, deadlineMs: number): Promise<Ret> {
-    return this.client.connection.withDeadline(Date.now() + deadlineMs, () => this.client.workflow.getHandle(workflowId).query(definition, ...args));
+    return timedTemporalCall(() => this.client.connection.withDeadline(Date.now() + deadlineMs, () => this.client.workflow.getHandle(workflowId).query(definition, ...args)));
   }
 
   /** An update waits for the workflow's verdict: WorkflowUpdateFailedError when it refuses. */
   update<Ret, Args extends [unknown, ...unknown[]]>(workflowId: string, definition: UpdateDefinition<Ret, Args>, args: Args, deadlineMs: number): Promise<Ret> {
-    return this.client.connection.withDeadline(Date.now() + deadlineMs, () => this.client.workflow.getHandle(workflowId).executeUpdate(definition, { args }));
+    return timedTemporalCall(() => this.client.connection.withDeadline(Date.now() + deadlineMs, () => this.client.workflow.getHandle(workflowId).executeUpdate(definition, { args })));
   }
 
   async cancel(workflowId: string): Promise<void> {
-    await this.client.workflow.getHandle(workflowId).cancel();
+    await timedTemporalCall(() => this.client.workflow.getHandle(workflowId).cancel());
   }
 
   /** The latest run's history, for replay. */
   fetchHistory(workflowId: string): Promise<WorkflowHistory> {
-    return this.client.workflow.getHandle(workflowId).fetchHistory();
+    return timedTemporalCall(() => this.client.workflow.getHandle(workflowId).fetchHistory());
   }
 
   /** Executions that match a visibility query (visibility-queries.ts), newest first. */
@@ -92,7 +94,7 @@ export class TemporalGateway implements OnApplicationShutdown {
   }
 
   async count(query: string): Promise<number> {
-    return (await this.client.workflow.count(query)).count;
+    return (await timedTemporalCall(() => this.client.workflow.count(query))).count;
   }
 
   /** Whether the Temporal frontend answers within the deadline. */
