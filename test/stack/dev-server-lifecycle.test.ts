@@ -1,8 +1,8 @@
 // libs/temporal's dev server on its own: KeySync's search attributes reach a database made
-// without them (start-dev applies its flags only to a new database), the retention is raised,
-// stop() ends the process, and a busy port is reported as such.
+// without them (start-dev applies its flags only to a new database), the retention is raised, the
+// file is switched to a write-ahead log, stop() ends the process, and a busy port is reported as such.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,8 @@ describe('the embedded Temporal dev server', () => {
       const after = await describeNamespace(server.address);
       expect(after.attributes).toEqual(expect.arrayContaining(Object.keys(KEYSYNC_SEARCH_ATTRIBUTES)));
       expect(after.retentionSeconds).toBe(3650 * 86_400);
+      // The file now runs with a write-ahead log (sqliteFilePragmas), which SQLite keeps beside it while open.
+      expect(existsSync(`${dbFile}-wal`)).toBe(true);
     } finally {
       await server.stop();
     }
