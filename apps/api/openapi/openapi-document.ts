@@ -15,7 +15,18 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .build();
   const document = SwaggerModule.createDocument(app, info, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
   closeBodySchemas(document);
+  requireOneApprovalProof(document);
   return document;
+}
+
+/**
+ * An approval carries exactly one proof, an Ed25519 signature or a security key's assertion
+ * (approvals.service.ts refuses none or both with a 400): the schema says so, which its decorators
+ * cannot (a class-level oneOf).
+ */
+function requireOneApprovalProof(document: OpenAPIObject): void {
+  const schema = document.components?.schemas?.ApprovalRequestDto;
+  if (schema && !('$ref' in schema)) schema.oneOf = [{ required: ['signature'] }, { required: ['webauthn'] }];
 }
 
 /**
@@ -25,13 +36,22 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
  */
 function closeBodySchemas(document: OpenAPIObject): void {
   const schemas = document.components?.schemas ?? {};
+  // A body's nested objects (an approval's webauthn) are validated the same way: closed too.
+  const close = (ref: unknown): void => {
+    const name = typeof ref === 'object' && ref !== null && '$ref' in ref ? String(ref.$ref).split('/').pop() : undefined;
+    const schema = name ? schemas[name] : undefined;
+    if (!schema || '$ref' in schema || schema.additionalProperties === false) return;
+    schema.additionalProperties = false;
+    // A described nested object is { allOf: [{ $ref }], description }.
+    for (const property of Object.values(schema.properties ?? {})) {
+      close(property);
+      if ('allOf' in property) (property.allOf ?? []).forEach(close);
+    }
+  };
   for (const item of Object.values(document.paths)) {
     for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
       const body = operation?.requestBody;
-      const ref = body && 'content' in body ? body.content['application/json']?.schema : undefined;
-      const name = ref && '$ref' in ref ? ref.$ref.split('/').pop() : undefined;
-      const schema = name ? schemas[name] : undefined;
-      if (schema && !('$ref' in schema)) schema.additionalProperties = false;
+      close(body && 'content' in body ? body.content['application/json']?.schema : undefined);
     }
   }
 }
