@@ -255,7 +255,8 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     const exported = await callAgent(sourceOptions, (agent) =>
       agent.exportKeys({ operationId: workflowId, keys: plan.selection, ttlSeconds: cluster.policy.packageTtlSeconds, ...(wrapFormat ? { wrapFormat } : {}) }),
     );
-    operation.package = { digest: exported.package.digest, keyCount: exported.package.keyCount };
+    // The keys travel with the digest so an approver reads what the package holds, not only a count.
+    operation.package = { digest: exported.package.digest, keyCount: exported.package.keyCount, keys: exported.entries.map(({ class: keyClass, id, label, fingerprint }) => ({ class: keyClass, id, label, fingerprint })) };
     if (exported.wrapFormat && operation.tokens) {
       // The format the source actually wrapped with (the chosen one; its own preferred when no target reported).
       const used = exported.wrapFormat;

@@ -1095,9 +1095,11 @@ export interface components {
             state: "running" | "completed" | "failed" | "cancelled";
         };
         PackageSummaryDto: {
-            /** @description SHA-256 of the package file, hex: its name in the package store. */
+            /** @description SHA-256 of the package file, hex: its name in the package store, and what an approver of a sync signs. */
             digest: string;
             keyCount: number;
+            /** @description The keys the package holds (class, CKA_ID, label, fingerprint; never key bytes): what an approval of its digest lets in. Absent in operations recorded before the list was kept. */
+            keys?: components["schemas"]["KeyRefDto"][];
         };
         PrincipalDto: {
             /**

@@ -141,6 +141,17 @@ export interface MemberStatus extends MemberSummary {
   lastError?: LastError;
 }
 
+/**
+ * The package an operation exported: what its approvers sign (the digest) and the keys it holds,
+ * public facts only (class, CKA_ID, label, fingerprint).
+ */
+export interface OperationPackage {
+  digest: string;
+  keyCount: number;
+  /** The package's keys, from the export's result (absent in operations recorded before it was kept). */
+  keys?: KeyRef[];
+}
+
 /** An operation's state: the parent's `operation-state` query and its result. */
 export interface OperationState {
   operationId: string;
@@ -151,7 +162,7 @@ export interface OperationState {
   state: OperationStatus;
   /** A sentence for the operator, e.g. that there was nothing to do. */
   message?: string;
-  package: { digest: string; keyCount: number } | null;
+  package: OperationPackage | null;
   members: MemberSummary[];
   notExportable: NotExportableKey[];
   /** The package's wrap format, chosen over the source's and the targets' capabilities (absent: before formats were chosen, or nothing exported). */

@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { memberStateQuery, operationStateQuery, publishedViewMemoKey } from '../../../libs/contract/messages';
 import { finalMemberStates } from '../../../libs/contract/operations';
-import type { JoinState, MemberStatus, MemberSummary, OperationState, TokenInUse } from '../../../libs/contract/operations';
+import type { JoinState, MemberStatus, MemberSummary, OperationPackage, OperationState, TokenInUse } from '../../../libs/contract/operations';
 import type { RetireState } from '../../../libs/contract/retire';
 import { KeySyncKind } from '../../../libs/contract/search-attributes';
 import { workflowTypes } from '../../../libs/contract/workflow-types';
@@ -54,7 +54,7 @@ export class OperationReader {
       requestedBy: state.requestedBy,
       state: state.state,
       ...(state.message !== undefined ? { message: state.message } : {}),
-      package: state.package ? { digest: state.package.digest, keyCount: state.package.keyCount } : null,
+      package: state.package ? packageView(state.package) : null,
       members,
       notExportable: state.notExportable.map((key) => ({ class: key.class, id: key.id, label: key.label, fingerprint: key.fingerprint })),
       ...(state.wrapFormat ? { wrapFormat: state.wrapFormat } : {}),
@@ -134,7 +134,7 @@ export class OperationReader {
       cluster: memo.cluster ?? resolved.parsed.cluster,
       requestedBy: memo.requestedBy ?? '',
       state: description.status.name === 'CANCELLED' ? 'cancelled' : state,
-      package: memo.package ?? null,
+      package: memo.package ? packageView(memo.package) : null,
       members: [memberView(live)],
       notExportable: [],
     };
@@ -156,7 +156,7 @@ export class OperationReader {
         state === 'running'
           ? 'The live state is unavailable: no orchestrator worker answered. Check GET /v1/health and start the worker.'
           : `The workflow ended ${status.toLowerCase()}; its history has the details (GET .../history).`,
-      package: memo.package ?? null,
+      package: memo.package ? packageView(memo.package) : null,
       members: members.map((member) => ({
         member,
         state: state === 'running' ? 'pending' : state === 'completed' ? (parsed.kind === 'retire' || parsed.kind === 'member-retire' ? 'retired' : 'in-sync') : 'failed',
@@ -221,6 +221,15 @@ function memberView(member: MemberSummary | MemberStatus): OperationMemberDto {
     ...('approvals' in member && member.approvals ? { approvals: approvalsView(member.approvals) } : {}),
     ...(member.unsupportedKeys ? { unsupportedKeys: member.unsupportedKeys.map(({ class: keyClass, id, label, fingerprint, reason, detail }) => ({ class: keyClass, id, label, fingerprint, reason, detail })) } : {}),
     ...(member.invalidKeys ? { invalidKeys: member.invalidKeys.map(({ class: keyClass, id, label, fingerprint, reason, detail }) => ({ class: keyClass, id, label, fingerprint, reason, detail })) } : {}),
+  };
+}
+
+/** The package as the operation (or the API's memo) recorded it: the digest, the count and each key's public facts. */
+function packageView(recorded: OperationPackage): NonNullable<OperationDto['package']> {
+  return {
+    digest: recorded.digest,
+    keyCount: recorded.keyCount,
+    ...(recorded.keys ? { keys: recorded.keys.map(({ class: keyClass, id, label, fingerprint }) => ({ class: keyClass, id, label, fingerprint })) } : {}),
   };
 }
 

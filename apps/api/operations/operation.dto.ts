@@ -19,13 +19,6 @@ export class StartedOperationDto {
   kind!: OperationKind;
 }
 
-export class PackageSummaryDto {
-  @ApiProperty({ description: 'SHA-256 of the package file, hex: its name in the package store.' })
-  digest!: string;
-
-  @ApiProperty()
-  keyCount!: number;
-}
 
 export class ApprovalRecordDto {
   @ApiProperty({ example: 'approver-1' })
@@ -67,6 +60,17 @@ export class KeyRefDto {
 
   @ApiProperty()
   fingerprint!: string;
+}
+
+export class PackageSummaryDto {
+  @ApiProperty({ description: 'SHA-256 of the package file, hex: its name in the package store, and what an approver of a sync signs.' })
+  digest!: string;
+
+  @ApiProperty()
+  keyCount!: number;
+
+  @ApiPropertyOptional({ type: [KeyRefDto], description: 'The keys the package holds (class, CKA_ID, label, fingerprint; never key bytes): what an approval of its digest lets in. Absent in operations recorded before the list was kept.' })
+  keys?: KeyRefDto[];
 }
 
 export class UnsupportedKeyDto extends KeyRefDto {

@@ -7,6 +7,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { SearchAttributePair, WorkflowIdReusePolicy } from '@temporalio/common';
 import { sha256Hex } from '../../../libs/digest';
 import { canonicalJson } from '../../../libs/package-format';
+import type { OperationPackage } from '../../../libs/contract/operations';
 import { KeySyncCluster, KeySyncKind, KeySyncMembers, KeySyncState } from '../../../libs/contract/search-attributes';
 import { ApiError } from '../errors/api-error';
 import { TemporalGateway } from './temporal-gateway';
@@ -17,7 +18,8 @@ export interface OperationMemo {
   requestedBy: string;
   cluster: string;
   members: string[];
-  package?: { digest: string; keyCount: number };
+  /** An uploaded package's digest and keys (public facts), the only place the API can tell them from. */
+  package?: OperationPackage;
 }
 
 export interface StartRequest {

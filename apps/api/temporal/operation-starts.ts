@@ -111,6 +111,7 @@ export function uploadStart(upload: UploadStart): StartRequest {
   const { cluster, member, stored } = upload;
   const workflowId = memberSyncWorkflowId(keySyncWorkflowId(cluster.id, `upload-${stored.digest.slice(0, 32)}`), member);
   const packageRef = { digest: stored.digest, size: stored.size, keyCount: upload.file.entries.length };
+  const keys = upload.file.entries.map((entry) => ({ class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint }));
   const input: MemberSyncInput = {
     cluster: cluster.id,
     member,
@@ -118,7 +119,7 @@ export function uploadStart(upload: UploadStart): StartRequest {
     requestedBy: upload.requestedBy,
     reason: upload.reason,
     package: packageRef,
-    expected: upload.file.entries.map((entry) => ({ class: entry.class, id: entry.id, label: entry.label, fingerprint: entry.fingerprint })),
+    expected: keys,
     approvers: cluster.approvers.map((approver) => ({ id: approver.id, publicKey: approver.publicKey })),
     policy: syncPolicyOf(cluster.policy, member),
   };
@@ -127,7 +128,7 @@ export function uploadStart(upload: UploadStart): StartRequest {
     workflowId,
     args: [input],
     request: { cluster: cluster.id, member, digest: stored.digest },
-    memo: { requestedBy: upload.requestedBy, cluster: cluster.id, members: [member], package: { digest: stored.digest, keyCount: packageRef.keyCount } },
+    memo: { requestedBy: upload.requestedBy, cluster: cluster.id, members: [member], package: { digest: stored.digest, keyCount: packageRef.keyCount, keys } },
     kind: 'member-sync',
     reusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
   };
