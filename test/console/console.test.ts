@@ -50,7 +50,7 @@ describe('the console in a browser', () => {
     await generateKeyWithPkcs11Tool(node1, fixture.pins.node1!, { id, label });
     return id;
   };
-  const operation = async (operationId: string) => (await api.request('GET', `/v1/operations/${operationId}`, { as: 'auditor' })).body as { state: string; package: { digest: string } | null; members: { member: string; state: string }[] };
+  const operation = async (operationId: string) => (await api.request('GET', `/v1/operations/${operationId}`, { as: 'auditor' })).body as { state: string; package: { digest: string; keys?: { class: string; id: string; label: string; fingerprint: string }[] } | null; members: { member: string; state: string }[] };
   /** approver-1 approves node2's step with its Ed25519 key file, as `keysync approve` does, once node2 awaits it. */
   const approveNode2 = async (operationId: string) => {
     await waitFor(async () => (await operation(operationId)).members.find((member) => member.member === 'node2')?.state === 'awaiting-approval', {
@@ -129,6 +129,8 @@ describe('the console in a browser', () => {
     // A mark on the window: a reload would drop it.
     await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
     await page.locator('#operation-members tr[data-member="node2"][data-state="awaiting-approval"]').waitFor({ timeout: 120_000 });
+    // The package's keys, the one selected, while the approvers are asked.
+    await page.locator(`table.package-keys tr[data-key-id="${keyId}"]`).getByText('console-sync').waitFor();
     await screenshot(page, 'operation-awaiting-approval');
     await approveNode2(operationId);
     await page.locator('#operation-members tr[data-member="node2"][data-state="in-sync"]').waitFor({ timeout: 120_000 });
@@ -252,12 +254,17 @@ describe('the console in a browser', () => {
     await screenshot(admin.page, 'security-keys');
     await admin.context.close();
 
-    await approver.page.getByRole('button', { name: 'Refresh' }).click();
+    // No reload and no Refresh: the inbox polls, and offers the approval once the admin's confirmation shows.
     const card = approver.page.locator(`#approval-inbox article[data-operation="${operationId}"][data-member="node2"]`);
-    await card.waitFor();
-    // What is signed is shown as is: the canonical challenge naming node2 and the package digest.
-    const digest = (await operation(operationId)).package!.digest;
+    await card.getByRole('button', { name: 'Approve with security key' }).waitFor({ timeout: 30_000 });
+    // What is signed is shown as is: the canonical challenge naming node2 and the package digest,
+    // and what that digest stands for: the package's one key, by class, id, label and fingerprint.
+    const { digest, keys } = (await operation(operationId)).package!;
     await card.locator('code.challenge').filter({ hasText: `|node2|${digest}|approve` }).waitFor();
+    expect(keys).toEqual([expect.objectContaining({ class: 'private', id: keyId, label: 'console-fido' })]);
+    const keyRow = card.locator(`table.package-keys tr[data-key-id="${keyId}"]`);
+    expect(await keyRow.locator('th').innerText()).toBe('console-fido');
+    expect(await keyRow.locator('td').allInnerTexts()).toEqual(['private', keyId, keys![0]!.fingerprint]);
     await screenshot(approver.page, 'approvals');
     await card.getByRole('button', { name: 'Approve with security key' }).click();
     await card.getByText('Approved; the operation goes on.').waitFor();

@@ -1,10 +1,12 @@
 // Approvals: what waits for this approver, with exactly what an approval covers (the canonical
-// challenge it signs: the package digest and its members, a join's transport key fingerprint, or
-// the retired key), approved or rejected with a confirmed security key.
+// challenge it signs: the package digest, the package's keys and the members, a join's transport
+// key fingerprint, or the retired key), approved or rejected with a confirmed security key.
+// Refreshed every few seconds while the page is open.
 import { answer, type Schemas } from '../api';
 import { approveWithSecurityKey, listCredentials } from '../credentials';
 import { h, show } from '../dom';
-import type { Page, PageContext } from '../page';
+import { packageKeysTable } from '../package-keys';
+import { poll, type Page, type PageContext } from '../page';
 import { age, busy, code, emptyState, errorBox, loading, notice, pageHeading } from '../widgets';
 import { signChallenge, webauthnUnavailable } from '../webauthn';
 
@@ -27,28 +29,61 @@ export const approvalsPage: Page = async (root, context) => {
   const refresh = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
   const body = h('div', null, loading('what waits for approval'));
   show(root, pageHeading('Approvals', refresh), body);
-  const load = async () => {
-    show(body, loading('what waits for approval'));
+
+  // Redrawn only when what the cards show changed, so keyboard focus on a card survives the
+  // refresh; and not while a decision is being signed or has just been made (its outcome stays
+  // readable until the next change).
+  let shown = '';
+  let holdUntil = 0;
+  const hold = (ms: number) => {
+    holdUntil = Date.now() + ms;
+  };
+  const tick = async (force = false) => {
+    if (!force && Date.now() < holdUntil) return;
     try {
-      show(body, await inbox(context, load));
+      const read = await readInbox(context);
+      const now = JSON.stringify(read.facts);
+      if (!force && now === shown) return;
+      shown = now;
+      show(body, drawInbox(context, read, hold));
     } catch (error) {
+      shown = '';
       show(body, errorBox(error, 'read what waits for approval'));
     }
   };
-  refresh.addEventListener('click', () => void load());
-  await load();
+  refresh.addEventListener('click', () => void tick(true));
+  return poll(4000, () => tick());
 };
 
-async function inbox({ session }: PageContext, reload: () => Promise<void>): Promise<HTMLElement> {
+interface Inbox {
+  waiting: Waiting[];
+  /** The ids of this approver's confirmed security keys. */
+  mine: string[];
+  /** Why this browser cannot sign here, or null. */
+  unavailable: string | null;
+  /** What the cards show: compared between polls. */
+  facts: unknown;
+}
+
+async function readInbox({ session }: PageContext): Promise<Inbox> {
   const { api, cluster } = session;
   const running = await answer(api.GET('/v1/clusters/{cluster}/operations', { params: { path: { cluster }, query: { state: 'running' } } }));
   const operations = await Promise.all(running.operations.map((entry) => answer(api.GET('/v1/operations/{operationId}', { params: { path: { operationId: entry.operationId } } })).catch(() => null)));
   const waiting = operations.flatMap((operation): Waiting[] => (operation ? waitingIn(operation) : []));
-  if (waiting.length === 0) return emptyState('Nothing waits for your approval.', 'A sync, a join or a retire that needs approvers shows here while it waits.');
-
-  const credentials = await listCredentials(session).catch(() => []);
+  const credentials = waiting.length === 0 ? [] : await listCredentials(session).catch(() => []);
   const mine = credentials.filter((credential) => credential.approverId === session.principal.id && credential.state === 'confirmed').map((credential) => credential.credentialId);
   const unavailable = webauthnUnavailable() ?? (mine.length === 0 ? 'You have no confirmed security key: register one on the Security keys page and have an admin confirm it. (keysync approve signs with an Ed25519 key file.)' : null);
+  const facts = {
+    mine,
+    unavailable,
+    waiting: waiting.map(({ operation, member, what, approvals }) => [operation.operationId, member, what, approvals, operation.requestedBy, operation.members.map((entry) => entry.member), operation.package, operation.join?.transportFingerprint, operation.retire?.key]),
+  };
+  return { waiting, mine, unavailable, facts };
+}
+
+function drawInbox({ session }: PageContext, { waiting, mine, unavailable }: Inbox, hold: (ms: number) => void): HTMLElement {
+  const { api } = session;
+  if (waiting.length === 0) return emptyState('Nothing waits for your approval.', 'A sync, a join or a retire that needs approvers shows here while it waits.');
   return h(
     'div',
     null,
@@ -76,7 +111,7 @@ async function inbox({ session }: PageContext, reload: () => Promise<void>): Pro
         h('dd', null, operation.requestedBy),
         h('dt', null, operation.retire ? 'Members' : 'Targets'),
         h('dd', null, operation.members.map((entry) => entry.member).join(', ')),
-        operation.package ? [h('dt', null, 'Package'), h('dd', null, code(operation.package.digest), ` · ${operation.package.keyCount} key(s)`)] : null,
+        operation.package ? [h('dt', null, 'Package (SHA-256)'), h('dd', null, code(operation.package.digest), ` · ${operation.package.keyCount} key(s)`)] : null,
         operation.join ? [h('dt', null, 'Transport key (SHA-256)'), h('dd', null, operation.join.transportFingerprint ? code(operation.join.transportFingerprint) : 'not made yet')] : null,
         operation.retire
           ? [h('dt', null, 'Key to destroy'), h('dd', null, `${operation.retire.key.class} ${operation.retire.key.label} (${operation.retire.key.id}), fingerprint `, code(operation.retire.key.fingerprint))]
@@ -86,6 +121,8 @@ async function inbox({ session }: PageContext, reload: () => Promise<void>): Pro
         h('dt', null, 'You sign'),
         h('dd', null, challengeBox),
       ),
+      // What the digest stands for: the keys an approval lets onto the member.
+      operation.package ? packageKeysTable(operation.package) : null,
       buttons,
       errors,
     );
@@ -100,15 +137,18 @@ async function inbox({ session }: PageContext, reload: () => Promise<void>): Pro
         if (operation.requestedBy === session.principal.id || mineAlready || unavailable) return;
         const decide = (decision: 'approve' | 'reject') => {
           const button = h('button', { type: 'button', class: decision === 'approve' ? 'primary' : 'danger' }, decision === 'approve' ? 'Approve with security key' : 'Reject with security key');
-          button.addEventListener('click', () =>
+          button.addEventListener('click', () => {
+            // The security key's prompt can take a while: no redraw under it.
+            hold(120_000);
             void busy(button, errors, `${decision} with the security key`, async () => {
               const signed = decision === 'approve' ? challenge : challenge.replace(/\|approve$/, '|reject');
               const assertion = await signChallenge(signed, mine);
               await approveWithSecurityKey(session, operation.operationId, member, decision, assertion);
               show(buttons, notice(`${decision === 'approve' ? 'Approved' : 'Rejected'}; the operation goes on.`));
-              window.setTimeout(() => void reload(), 1500);
-            }),
-          );
+            }).finally(() => {
+              hold(5000);
+            });
+          });
           return button;
         };
         show(buttons, decide('approve'), decide('reject'));

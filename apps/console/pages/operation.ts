@@ -3,6 +3,7 @@
 import { answer, type Schemas } from '../api';
 import { h, show } from '../dom';
 import { saveFile } from '../download';
+import { packageKeysTable } from '../package-keys';
 import { poll, type Page } from '../page';
 import { busy, code, errorBox, loading, notice, pageHeading, stateBadge } from '../widgets';
 
@@ -19,8 +20,14 @@ export const operationPage: Page = async (root, { session, param }) => {
   show(root, pageHeading('Operation'), h('p', null, code(operationId)), errors, summary, packageBox, members, actions);
 
   // Operators may take the package file to a member the source cannot reach (the seed's manual path).
+  // The package's keys for every role; its download for operators. Drawn once: a package never changes.
   const drawPackage = (operation: Operation) => {
-    if (!operation.package || !session.can('operator') || packageBox.childElementCount > 0) return;
+    if (!operation.package || packageBox.childElementCount > 0) return;
+    const keys = h('section', { 'aria-labelledby': 'op-package-title' }, h('h2', { id: 'op-package-title' }, 'Package'), packageKeysTable(operation.package));
+    if (!session.can('operator')) {
+      show(packageBox, keys);
+      return;
+    }
     const { digest } = operation.package;
     const download = h('button', { type: 'button', class: 'secondary' }, 'Download the package');
     const downloadErrors = h('div');
@@ -30,7 +37,7 @@ export const operationPage: Page = async (root, { session, param }) => {
         saveFile(bytes, `${digest}.ksp`);
       }),
     );
-    show(packageBox, download, h('span', { class: 'muted small' }, ' wrapped keys and public data only; it authenticates itself on import.'), downloadErrors);
+    show(packageBox, keys, download, h('span', { class: 'muted small' }, ' wrapped keys and public data only; it authenticates itself on import.'), downloadErrors);
   };
 
   let cancelling = false;
