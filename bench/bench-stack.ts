@@ -1,10 +1,11 @@
 // The stack a bench run measures: its own Temporal dev server on a temporary SQLite file, the
-// worker (orchestrator and every node agent) inside this process as the embedded stack runs it,
-// and the API in its own process. Setup, not measured.
+// worker (orchestrator and every node agent) and the API each in its own process, started from
+// dist/ as `npm start` starts them, so each one's memory is its own. Setup, not measured.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { createWorkers } from '../apps/worker/create-workers';
+import { startComponent } from '../apps/stack/component-process';
+import type { ComponentProcess } from '../apps/stack/component-process';
 import type { KeySyncConfig } from '../libs/config/types';
 import { freePort } from '../libs/config/ports';
 import { startDevServer } from '../libs/temporal/dev-server';
@@ -16,6 +17,8 @@ export interface BenchStack {
   config: KeySyncConfig;
   client: Client;
   api: BenchApi;
+  /** The worker process: the orchestrator and every node agent (apps/worker/main.js). */
+  worker: { pid: number };
   stop(): Promise<void>;
 }
 
@@ -45,33 +48,28 @@ function benchConfig(dir: string, address: string, cluster: BenchCluster, parall
 }
 
 export async function startBenchStack(dir: string, cluster: BenchCluster, parallelism: number): Promise<BenchStack> {
+  if (__filename.endsWith('.ts')) throw new Error('the bench starts the worker from dist/: run it with `npm run bench`, which builds first');
   const server = await startDevServer({ port: await freePort(), headless: true, dbFile: join(dir, 'temporal.db'), logFile: join(dir, 'temporal.log'), startTimeoutMs: 120_000 });
   const config = benchConfig(dir, server.address, cluster, parallelism);
-  const connection = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: 'default' });
-  const workers = await createWorkers({ config, connection });
-  const running = workers.run();
-  const stopWorkerSide = async (): Promise<void> => {
-    await workers.shutdown();
-    await running.catch(() => undefined);
-    await connection.close();
+  const configFile = join(dir, 'worker-config.json');
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  let worker: ComponentProcess | null = null;
+  let api: BenchApi | null = null;
+  const stop = async (): Promise<void> => {
+    await api?.stop();
+    await worker?.stop();
     await client.connection.close();
     await server.stop();
   };
-  let api: BenchApi;
   try {
+    // Errors only, as the API's warnings: the figures stay readable; everything goes to worker.log. The
+    // warm-up sync that follows waits for its pollers.
+    worker = await startComponent('worker', join(__dirname, '..', 'apps', 'worker', 'main.js'), [], { ...process.env, KEYSYNC_CONFIG: configFile, KEYSYNC_LOG_LEVEL: 'error' }, join(dir, 'worker.log'));
     api = await startBenchApi(dir, config);
   } catch (error) {
-    await stopWorkerSide();
+    await stop();
     throw error;
   }
-  return {
-    config,
-    client,
-    api,
-    stop: async () => {
-      await api.stop();
-      await stopWorkerSide();
-    },
-  };
+  return { config, client, api, worker: { pid: worker.pid }, stop };
 }

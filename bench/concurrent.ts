@@ -139,11 +139,11 @@ export async function runConcurrentBench(argv: string[]): Promise<void> {
 
     say(`concurrent: ${options.concurrent} syncs at once...`);
     const apiPeakReset = resetPeakRss(api.pid);
-    const workerPeakReset = resetPeakRss(process.pid);
+    const workerPeakReset = resetPeakRss(stack.worker.pid);
     const reads = newStatusReads();
     const from = performance.now();
     const syncs = await Promise.all(concurrentSets.map((keyIds) => timedSync(client, api, source, keyIds, from, options.pollMs, reads)));
-    const workerPeak = peakRssBytes(process.pid);
+    const workerPeak = peakRssBytes(stack.worker.pid);
     const apiPeak = peakRssBytes(api.pid);
 
     const completed = syncs.filter((sync) => fullyCompleted(sync, expectedImports));
@@ -163,7 +163,7 @@ export async function runConcurrentBench(argv: string[]): Promise<void> {
     // Every start request leaves at once, so each sync's time from its start request is its doneMs.
     say(whereTheTimeGoes(last.doneMs, lastTimes.parent, lastTimes.slowest, 'the last to finish, from its start request'));
     say(whereTheTimeGoes(alone.doneMs, aloneTimes.parent, aloneTimes.slowest, 'alone'));
-    say(`worker peak RSS during the ${options.concurrent} syncs: ${describePeak(workerPeak, workerPeakReset)} (in-process: the bench's own process runs the orchestrator and all ${options.members + 1} node agents, plus the bench's Temporal client)`);
+    say(`worker peak RSS during the ${options.concurrent} syncs: ${describePeak(workerPeak, workerPeakReset)} (its own process, pid ${stack.worker.pid}: the orchestrator and all ${options.members + 1} node agents)`);
     say(`API peak RSS during the ${options.concurrent} syncs: ${describePeak(apiPeak, apiPeakReset)} (its own process, pid ${api.pid})`);
     say(`load average (2 cores shared with whatever else runs): ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
   } finally {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { RESERVED } from '../libs/hsm/templates';
+import { hsmThreadPoolSize } from '../libs/hsm/thread-pool';
 import { keySyncWorkflowId } from '../libs/contract/workflow-ids';
 import type { KeySyncWorkflow } from '../libs/contract/workflow-types';
 import type { BaselineInput, BaselineResult } from './bare-baseline';
@@ -46,12 +47,13 @@ function parseOptions(argv: string[]): BenchOptions {
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
-function runBaselineProcess(input: BaselineInput): Promise<BaselineResult> {
+/** The baseline gets the worker's thread pool (apps/worker sizes it to its agents): the same room for *Async PKCS#11 calls. */
+function runBaselineProcess(input: BaselineInput, threadPoolSize: number): Promise<BaselineResult> {
   // From dist the script is JavaScript; from source (tsx) it is TypeScript and needs the loader.
   const script = join(__dirname, __filename.endsWith('.ts') ? 'bare-baseline.ts' : 'bare-baseline.js');
   const args = __filename.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, KEYSYNC_BENCH_INPUT: JSON.stringify(input) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, args, { env: { ...process.env, KEYSYNC_BENCH_INPUT: JSON.stringify(input), UV_THREADPOOL_SIZE: String(threadPoolSize) }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     child.on('error', reject);
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
     await api.request(`/v1/operations/${warmUp.workflowId}`);
     say('stack: syncing through Temporal (its status read through the API every second, as `keysync sync --wait` does)...');
     const apiPeakReset = resetPeakRss(api.pid);
-    const workerPeakReset = resetPeakRss(process.pid);
+    const workerPeakReset = resetPeakRss(stack.worker.pid);
     const started = performance.now();
     const measured = sync();
     const reads = newStatusReads();
@@ -110,14 +112,15 @@ async function main(): Promise<void> {
     const result = await measured.done;
     const stackMs = performance.now() - started;
     await polling;
-    const workerPeak = peakRssBytes(process.pid);
+    const workerPeak = peakRssBytes(stack.worker.pid);
     const apiPeak = peakRssBytes(api.pid);
     const imported = result.members.reduce((sum, member) => sum + member.keysImported, 0);
     if (result.state !== 'completed' || imported !== options.keys * options.members) {
       throw new Error(`the sync did not bring every key to every member: state ${result.state}, ${imported} of ${options.keys * options.members} imported (${JSON.stringify(result.members.map(({ member, state, reason }) => ({ member, state, reason })))})`);
     }
 
-    say('baseline: bare pkcs11js wrap/unwrap...');
+    const threadPoolSize = hsmThreadPoolSize(options.members + 1);
+    say(`baseline: bare pkcs11js wrap/unwrap (libuv thread pool of ${threadPoolSize}, as the worker's for its ${options.members + 1} agents)...`);
     const baseline = await runBaselineProcess({
       module: cluster.setup.modulePath,
       source: { label: cluster.founder.member.tokenLabel, pin: cluster.founder.pin },
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
       ktkIdHex: RESERVED.ktk.id.toString('hex'),
       keys: cluster.keys,
       parallelism,
-    });
+    }, threadPoolSize);
     if (baseline.keysUnwrapped !== options.keys * options.members) throw new Error(`the baseline unwrapped ${baseline.keysUnwrapped} keys, expected ${options.keys * options.members}`);
 
     const unwraps = options.keys * options.members;
@@ -150,7 +153,7 @@ async function main(): Promise<void> {
     say(whereTheTimeGoes(stackMs, parent, slowest));
     say(`keySync history: ${parent.events} events (target under 2,000 for 32 members)`);
     say(`status reads through the API during the sync: ${describeReads(reads)}`);
-    say(`worker peak RSS during the sync: ${describePeak(workerPeak, workerPeakReset)} (in-process: the bench's own process runs the orchestrator and all ${options.members + 1} node agents, plus the bench's Temporal client)`);
+    say(`worker peak RSS during the sync: ${describePeak(workerPeak, workerPeakReset)} (its own process, pid ${stack.worker.pid}: the orchestrator and all ${options.members + 1} node agents)`);
     say(`API peak RSS during the sync: ${describePeak(apiPeak, apiPeakReset)} (its own process, pid ${api.pid})`);
     say(`load average (2 cores shared with whatever else runs): ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
   } finally {

@@ -8,6 +8,7 @@ import { applyModuleEnvironment, configPath, isAgentConfig, loadWorkerConfig } f
 import { workerTelemetryOptions } from '../../libs/metrics/worker-telemetry';
 import { connectWorkerConnection } from '../../libs/temporal/connection';
 import { writeDriftSchedules } from '../../libs/temporal/drift-schedules';
+import { sizeThreadPoolForAgents } from '../../libs/hsm/thread-pool';
 import { createWorkers } from './create-workers';
 import { ignoredPinSources, planWorkers } from './select-agents';
 import { createWorkerLogger, temporalLoggerFor } from './logger';
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
   const config = loadWorkerConfig(configPath());
   // Checked before connecting, so a wrong --member fails at once and names what to fix.
   const { orchestrator, agents } = planWorkers(config, { members: args.member, cluster: args.cluster, orchestrator: args.orchestrator });
+  // Before anything uses libuv's pool (the logger's writes included): libuv reads the size once, when the pool starts.
+  const threadPoolSize = sizeThreadPoolForAgents(agents.length);
   const logger = createWorkerLogger({ component: componentName(orchestrator, agents.map((agent) => agent.member.id)) });
   // Signals are handled below, so shutdown also closes the tokens before the process exits.
   // KEYSYNC_WORKER_METRICS_PORT: HSM call latency (per activity and member queue) on this process's own /metrics.
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
   // A PKCS#11 module reads its environment (SoftHSM: SOFTHSM2_CONF) at its first C_Initialize: set it before any token is opened.
   const environment = applyModuleEnvironment(config);
   if (environment.length > 0) logger.info({ variables: environment }, 'module environment set from the configuration');
+  if (agents.length > 0) logger.info({ threadPoolSize, agents: agents.length }, 'libuv thread pool sized for the agents\' HSM calls');
   const connection = await connectWorkerConnection(config.temporal);
   const workers = await createWorkers({
     config,
