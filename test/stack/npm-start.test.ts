@@ -116,6 +116,8 @@ describe('npm start', () => {
     config = loadConfig(join(home, 'config.json'));
     expect(config.temporal.address).toBe(`127.0.0.1:${firstPorts.temporal}`);
     expect(config.api.port).toBe(firstPorts.api);
+    // Webhook notifications link to the console the banner names.
+    expect(config.api.publicUrl).toBe(`http://localhost:${firstPorts.api}`);
     const cluster = config.clusters[0]!;
     expect(cluster).toMatchObject({ id: 'demo', founder: 'node1' });
     expect(cluster.policy.join.approvals).toBe(2);
@@ -214,7 +216,9 @@ describe('npm start', () => {
     expect(after.tokens).toEqual(before.tokens);
     expect(after.members).toEqual(before.members);
     expect(after.apiUrl).toBe(`http://127.0.0.1:${ports.api}`);
-    expect(loadConfig(join(home, 'config.json')).temporal.address).toBe(`127.0.0.1:${ports.temporal}`);
+    const moved = loadConfig(join(home, 'config.json'));
+    expect(moved.temporal.address).toBe(`127.0.0.1:${ports.temporal}`);
+    expect(moved.api.publicUrl).toBe(`http://localhost:${ports.api}`);
     expect((await fetch(after.temporalUiUrl)).status).toBe(200);
   });
 

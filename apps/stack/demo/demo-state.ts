@@ -46,7 +46,13 @@ export const endpoints = (ports: StackPorts) => ({
   temporalAddress: `${HOST}:${ports.temporal}`,
   apiUrl: `http://${HOST}:${ports.api}`,
   temporalUiUrl: `http://${HOST}:${ports.ui}`,
+  // The console's address (the banner's): localhost, the demo's WebAuthn RP id. As `api.publicUrl`
+  // it is the link webhook notifications carry.
+  publicUrl: `http://localhost:${ports.api}`,
 });
+
+/** A publicUrl the demo wrote (it follows the API's port); any other was set by hand and stays. */
+const demoPublicUrl = /^http:\/\/localhost:\d+$/;
 
 /** Security keys in the console (DESIGN 14): localhost is a secure context, so plain http works there. */
 function demoWebAuthn(ports: StackPorts): ClusterConfig['webauthn'] {
@@ -81,7 +87,7 @@ function demoCluster(tokens: DemoTokens, approvers: DemoApprover[], ports: Stack
 function demoConfig(paths: StatePaths, ports: StackPorts, cluster: ClusterConfig, principals: DemoPrincipal[]): KeySyncConfig {
   return {
     temporal: { address: endpoints(ports).temporalAddress, namespace: 'default' },
-    api: { port: ports.api },
+    api: { port: ports.api, publicUrl: endpoints(ports).publicUrl },
     softhsm2Conf: paths.softhsm2Conf,
     packageStore: { dir: paths.packages },
     auditArchive: { dir: paths.audit },
@@ -127,15 +133,18 @@ async function createDemoState(paths: StatePaths, ports: StackPorts, hsm: DemoHs
 
 /** On a later start the ports may have moved: keep config.json and demo.json pointing at the running stack. */
 function refreshEndpoints(paths: StatePaths, ports: StackPorts): void {
-  const { temporalAddress, apiUrl, temporalUiUrl } = endpoints(ports);
+  const { temporalAddress, apiUrl, temporalUiUrl, publicUrl } = endpoints(ports);
   const config = parseConfigText(readFileSync(paths.config, 'utf8'), paths.config) as KeySyncConfig;
   // The console's origins follow the API's port; a demo made before security keys gets them now.
   const cluster = config.clusters?.find((candidate) => candidate.id === DEMO_CLUSTER_ID);
   const webauthn = demoWebAuthn(ports);
   const webauthnStale = cluster !== undefined && JSON.stringify(cluster.webauthn) !== JSON.stringify(webauthn);
-  if (config.temporal?.address !== temporalAddress || config.api?.port !== ports.api || webauthnStale) {
+  // A demo made before publicUrl gets it now, so its notifications link to the console.
+  const ownPublicUrl = config.api?.publicUrl === undefined || demoPublicUrl.test(config.api.publicUrl);
+  const publicUrlStale = ownPublicUrl && config.api?.publicUrl !== publicUrl;
+  if (config.temporal?.address !== temporalAddress || config.api?.port !== ports.api || webauthnStale || publicUrlStale) {
     config.temporal = { ...config.temporal, address: temporalAddress };
-    config.api = { ...config.api, port: ports.api };
+    config.api = { ...config.api, port: ports.api, ...(ownPublicUrl ? { publicUrl } : {}) };
     if (cluster !== undefined) cluster.webauthn = webauthn;
     writeSecretFile(paths.config, `${JSON.stringify(config, null, 2)}\n`);
   }
