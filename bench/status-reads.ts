@@ -26,7 +26,13 @@ export async function pollStatus(api: BenchApi, operationId: string, intervalMs:
   void done.finally(() => (over = true)).catch(() => undefined);
   while (!over) {
     const asked = performance.now();
-    const response = await api.request(`/v1/operations/${encodeURIComponent(operationId)}`);
+    // A read the API's socket dropped (a keep-alive closed as the request left) counts as a failure, and reading goes on.
+    const response = await api.request(`/v1/operations/${encodeURIComponent(operationId)}`).catch(() => null);
+    if (response === null) {
+      into.failures += 1;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      continue;
+    }
     const body = (await response.json()) as { state?: string };
     into.latenciesMs.push(performance.now() - asked);
     into.temporalMs.push(temporalDuration(response.headers.get('server-timing')));
@@ -49,6 +55,6 @@ export function describeReads(reads: StatusReads): string {
   return (
     `${reads.latenciesMs.length} read${reads.latenciesMs.length === 1 ? '' : 's'}, p50 ${ms(percentile(reads.latenciesMs, 0.5))}, p99 ${ms(percentile(reads.latenciesMs, 0.99))}, worst ${ms(Math.max(...reads.latenciesMs))}` +
     `; the Temporal calls behind them (Server-Timing) p50 ${ms(percentile(reads.temporalMs, 0.5))}, p99 ${ms(percentile(reads.temporalMs, 0.99))}; the rest (API and HTTP) p50 ${ms(percentile(own, 0.5))}, p99 ${ms(percentile(own, 0.99))}` +
-    (reads.failures > 0 ? `, ${reads.failures} not 200` : '')
+    (reads.failures > 0 ? `, ${reads.failures} not 200 or not answered` : '')
   );
 }

@@ -15,6 +15,12 @@ describe('starting operations', () => {
   });
 
   const syncs = () => `/v1/clusters/${api.cluster}/syncs`;
+  /** The parts of a Server-Timing header: each one's duration, and the Temporal part's call count. */
+  const timingParts = (header: string | null): Record<string, { ms: number; calls: number } | undefined> => {
+    const parts: Record<string, { ms: number; calls: number }> = {};
+    for (const match of (header ?? '').matchAll(/(\w+);dur=([\d.]+)(?:;desc="(\d+) calls?")?/g)) parts[match[1]!] = { ms: Number(match[2]), calls: Number(match[3] ?? 0) };
+    return parts;
+  };
 
   it('a sync answers 202 with the operation id, kind sync and a Location that reads it', async () => {
     const answer = await api.request('POST', syncs(), { as: 'operator', json: { source: 'node1', reason: 'location check' } });
@@ -27,14 +33,13 @@ describe('starting operations', () => {
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ operationId: answer.body.operationId, kind: 'sync', cluster: api.cluster, requestedBy: 'operator', state: 'running', package: null });
     expect((read.body.members as { member: string }[]).map((member) => member.member).sort()).toEqual(['node2', 'node3']);
+    // No worker here: the API says so from its own memo rather than waiting on a query nobody answers.
+    expect(read.body.message).toMatch(/^No orchestrator worker has picked this operation up yet/);
+    expect(timingParts(read.headers.get('server-timing')).temporal?.calls).toBe(1);
   });
 
   it('answers carry Server-Timing: the API\'s time, and within it the time a Temporal call was in flight', async () => {
-    const timing = (header: string | null): Record<string, { ms: number; calls: number } | undefined> => {
-      const parts: Record<string, { ms: number; calls: number }> = {};
-      for (const match of (header ?? '').matchAll(/(\w+);dur=([\d.]+)(?:;desc="(\d+) calls?")?/g)) parts[match[1]!] = { ms: Number(match[2]), calls: Number(match[3] ?? 0) };
-      return parts;
-    };
+    const timing = timingParts;
     // A start with a JSON body (timed after the body parser), and a read of it.
     const started = await api.request('POST', syncs(), { as: 'operator', json: { source: 'node1', reason: 'timing check' } });
     const read = await api.request('GET', started.headers.get('location') as string, { as: 'auditor' });

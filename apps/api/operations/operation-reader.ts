@@ -89,6 +89,8 @@ export class OperationReader {
   private async operationState({ description }: ResolvedOperation): Promise<OperationState | null> {
     const published = publishedView<OperationState>(description);
     if (published) return published;
+    // No worker has run it yet: it has no state to ask for, and a query would wait its whole deadline.
+    if (notRunYet(description)) return null;
     if (description.status.name === 'COMPLETED') {
       try {
         return await this.temporal.result<OperationState>(description.workflowId);
@@ -113,7 +115,9 @@ export class OperationReader {
     if (!summary.workflowId || !running || finalMemberStates.includes(summary.state)) return view;
     const workflowId = summary.workflowId;
     // The memberSync's published view (a describe, no worker needed); its query where it publishes none.
-    const published = await this.temporal.describe(workflowId).then((description) => publishedView<MemberStatus>(description), () => null);
+    const description = await this.temporal.describe(workflowId).catch(() => null);
+    if (description && notRunYet(description)) return view;
+    const published = description ? publishedView<MemberStatus>(description) : null;
     const live = published ?? (await this.query(() => this.temporal.query(workflowId, memberStateQuery, [], queryDeadlineMs)));
     return live ? memberView(live) : view;
   }
@@ -121,6 +125,7 @@ export class OperationReader {
   private async readMemberSync(resolved: ResolvedOperation): Promise<OperationDto> {
     const { description } = resolved;
     const memo = memoOf(description);
+    if (notRunYet(description)) return this.fromMemo(resolved);
     const live =
       publishedView<MemberStatus>(description) ??
       (description.status.name === 'COMPLETED'
@@ -154,7 +159,9 @@ export class OperationReader {
       state,
       message:
         state === 'running'
-          ? 'The live state is unavailable: no orchestrator worker answered. Check GET /v1/health and start the worker.'
+          ? notRunYet(description)
+            ? 'No orchestrator worker has picked this operation up yet. If it stays so, check GET /v1/health and start the worker.'
+            : 'The live state is unavailable: no orchestrator worker answered. Check GET /v1/health and start the worker.'
           : `The workflow ended ${status.toLowerCase()}; its history has the details (GET .../history).`,
       package: memo.package ? packageView(memo.package) : null,
       members: members.map((member) => ({
@@ -182,6 +189,11 @@ function kindOf(parsed: ParsedOperationId, description: WorkflowExecutionDescrip
 
 function memoOf(description: WorkflowExecutionDescription): Partial<OperationMemo> {
   return (description.memo ?? {});
+}
+
+/** A running workflow none of whose workflow tasks has completed yet (started, task scheduled, maybe started). */
+function notRunYet(description: WorkflowExecutionDescription): boolean {
+  return description.status.name === 'RUNNING' && description.historyLength <= 3;
 }
 
 /**
