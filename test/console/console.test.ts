@@ -2,10 +2,13 @@
 // the API in-process serving it, the run's Temporal dev server, the orchestrator and the node
 // agents on SoftHSM tokens. Keys are made outside KeySync with pkcs11-tool, as a CA does.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, startApiHarness } from '../api/support/api-harness';
+import { runCli } from '../cli/support/run-cli';
 import { generateKeyWithPkcs11Tool } from '../drift/support/pkcs11-tool';
 import { credentialStoreWorkflowId } from '../../libs/contract/workflow-ids';
 import { waitFor } from '../support/wait-for';
@@ -50,7 +53,7 @@ describe('the console in a browser', () => {
     await generateKeyWithPkcs11Tool(node1, fixture.pins.node1!, { id, label });
     return id;
   };
-  const operation = async (operationId: string) => (await api.request('GET', `/v1/operations/${operationId}`, { as: 'auditor' })).body as { state: string; package: { digest: string; keys?: { class: string; id: string; label: string; fingerprint: string }[] } | null; members: { member: string; state: string }[] };
+  const operation = async (operationId: string) => (await api.request('GET', `/v1/operations/${operationId}`, { as: 'auditor' })).body as { state: string; package: { digest: string; keys?: { class: string; id: string; label: string; fingerprint: string }[] } | null; members: { member: string; state: string; workflowId?: string; approvals?: { required: number; granted: { approverId: string; decision: string }[] } }[] };
   /** approver-1 approves node2's step with its Ed25519 key file, as `keysync approve` does, once node2 awaits it. */
   const approveNode2 = async (operationId: string) => {
     await waitFor(async () => (await operation(operationId)).members.find((member) => member.member === 'node2')?.state === 'awaiting-approval', {
@@ -219,7 +222,7 @@ describe('the console in a browser', () => {
     await context.close();
   });
 
-  it('registers a security key from the Security keys page, has the admin confirm it, and approves a real sync with it from the Approvals page', async () => {
+  it('registers a security key from the Security keys page, has the admin confirm it, and approves a real sync with it from the Approvals page; a second approver the policy asks for signs with keysync approve and a key file', async () => {
     const approver = await signInAs(browser, consoleUrl, api.tokens['approver-1']);
     // Chromium's virtual authenticator: a FIDO2 key whose PIN (user verification) always succeeds.
     const devtools = await approver.context.newCDPSession(approver.page);
@@ -234,9 +237,13 @@ describe('the console in a browser', () => {
     await pending.waitFor();
     const credentialId = (await pending.getAttribute('data-credential'))!;
 
-    // A key not yet confirmed signs nothing: the inbox says so.
+    // A key not yet confirmed signs nothing: the inbox says so. node2 asks for two approvals here
+    // (the worker and the API read this configuration object; only this sync starts under it).
     const keyId = await makeKeyOnNode1('console-fido');
-    const started = await api.request('POST', `/v1/clusters/${api.cluster}/syncs`, { as: 'operator', json: { source: 'node1', keyIds: [keyId], reason: 'approved with a security key' } });
+    fixture.cluster.policy.members = { node2: { approvals: 2, timeoutSeconds: 600 } };
+    const started = await api.request('POST', `/v1/clusters/${api.cluster}/syncs`, { as: 'operator', json: { source: 'node1', keyIds: [keyId], reason: 'approved with a security key' } }).finally(() => {
+      delete fixture.cluster.policy.members;
+    });
     expect(started.status, started.text).toBe(202);
     const operationId = started.body.operationId as string;
     await waitFor(async () => (await operation(operationId)).members.find((member) => member.member === 'node2')?.state === 'awaiting-approval', {
@@ -269,12 +276,28 @@ describe('the console in a browser', () => {
     await card.getByRole('button', { name: 'Approve with security key' }).click();
     await card.getByText('Approved; the operation goes on.').waitFor();
 
+    // The second approval, from a terminal: keysync approve with approver-2's Ed25519 key file.
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'keysync-console-')), 'approver-2.pem');
+    const approver2 = fixture.approvers.find((entry) => entry.config.id === 'approver-2')!;
+    writeFileSync(keyFile, approver2.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), { mode: 0o600 });
+    const cli = await runCli(['approve', operationId, '--member', 'node2', '--key', keyFile], { KEYSYNC_API_URL: api.baseUrl, KEYSYNC_TOKEN: api.tokens['approver-2'] });
+    rmSync(dirname(keyFile), { recursive: true, force: true });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`approver-2 approved node2 in ${operationId}: 2 of 2 approval(s) granted`);
+
     const done = await waitFor(async () => {
       const view = await operation(operationId);
       return view.state !== 'running' ? view : null;
     }, { timeoutMs: 120_000, intervalMs: 250, description: 'the sync to end' });
     expect(done.state).toBe('completed');
-    expect(done.members.find((member) => member.member === 'node2')?.state).toBe('in-sync');
+    const node2 = done.members.find((member) => member.member === 'node2');
+    expect(node2?.state).toBe('in-sync');
+    // Both approvals counted, as node2's own memberSync recorded them.
+    const node2Sync = (await operation(node2!.workflowId!)).members[0];
+    expect(node2Sync?.approvals?.granted.map((record) => [record.approverId, record.decision])).toEqual([
+      ['approver-1', 'approve'],
+      ['approver-2', 'approve'],
+    ]);
     const credentials = (await api.request('GET', `/v1/clusters/${api.cluster}/approvers/credentials`, { as: 'auditor' })).body.credentials as { credentialId: string; state: string; confirmedBy?: string }[];
     expect(credentials.find((credential) => credential.credentialId === credentialId)).toMatchObject({ state: 'confirmed', confirmedBy: 'admin' });
     expect(approver.policyViolations).toEqual([]);
