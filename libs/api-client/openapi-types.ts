@@ -510,7 +510,7 @@ export interface components {
             signature?: string;
             /** @description A confirmed security key’s assertion whose WebAuthn challenge is SHA-256 of the challenge string ending in the decision (navigator.credentials.get with userVerification required). Send this or signature, not both. */
             webauthn?: components["schemas"]["WebAuthnAssertionDto"];
-        } & (unknown | unknown);
+        };
         ApprovalStatusDto: {
             /** @description The operation whose approvals cover this one (a join covers its key sync). */
             coveredBy?: string;
