@@ -191,9 +191,16 @@ function memoOf(description: WorkflowExecutionDescription): Partial<OperationMem
   return (description.memo ?? {});
 }
 
-/** A running workflow none of whose workflow tasks has completed yet (started, task scheduled, maybe started). */
+/**
+ * A running workflow none of whose workflow tasks has completed yet: its history holds its start
+ * and a task (scheduled, maybe started), or a first task that timed out or failed and is being
+ * tried again (three more events, later attempts are not recorded). A busy worker does that to
+ * new workflows; a query would wait its whole deadline.
+ */
 function notRunYet(description: WorkflowExecutionDescription): boolean {
-  return description.status.name === 'RUNNING' && description.historyLength <= 3;
+  if (description.status.name !== 'RUNNING') return false;
+  if (description.historyLength <= 3) return true;
+  return description.historyLength <= 5 && (description.raw.pendingWorkflowTask?.attempt ?? 1) > 1;
 }
 
 /**
