@@ -22,6 +22,8 @@ export interface BaselineResult {
   wrapMs: number;
   unwrapMs: number;
   totalMs: number;
+  /** CPU (user + system, every thread of this process) over totalMs. */
+  cpuMs: number;
   keysUnwrapped: number;
 }
 
@@ -144,6 +146,7 @@ export async function runBaseline(input: BaselineInput): Promise<BaselineResult>
   try {
     const ktkId = Buffer.from(input.ktkIdHex, 'hex');
     const started = performance.now();
+    const cpuAtStart = process.cpuUsage();
     const mechanism = kwpMechanism(input.source.label);
     const source = openSession(input.source.label, input.source.pin);
     const wrapped: Wrapped[] = [];
@@ -165,7 +168,8 @@ export async function runBaseline(input: BaselineInput): Promise<BaselineResult>
     const wrappedAt = performance.now();
     const counts = await runBounded(input.targets, input.parallelism, (target) => unwrapAll(target, ktkId, wrapped));
     const done = performance.now();
-    return { wrapMs: wrappedAt - started, unwrapMs: done - wrappedAt, totalMs: done - started, keysUnwrapped: counts.reduce((sum, count) => sum + count, 0) };
+    const cpu = process.cpuUsage(cpuAtStart);
+    return { wrapMs: wrappedAt - started, unwrapMs: done - wrappedAt, totalMs: done - started, cpuMs: (cpu.user + cpu.system) / 1000, keysUnwrapped: counts.reduce((sum, count) => sum + count, 0) };
   } finally {
     lib.C_Finalize();
   }

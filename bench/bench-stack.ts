@@ -19,6 +19,8 @@ export interface BenchStack {
   api: BenchApi;
   /** The worker process: the orchestrator and every node agent (apps/worker/main.js). */
   worker: { pid: number };
+  /** The Temporal dev server's process. */
+  temporal: { pid: number };
   stop(): Promise<void>;
 }
 
@@ -71,5 +73,5 @@ export async function startBenchStack(dir: string, cluster: BenchCluster, parall
     await stop();
     throw error;
   }
-  return { config, client, api, worker: { pid: worker.pid }, stop };
+  return { config, client, api, worker: { pid: worker.pid }, temporal: { pid: server.pid }, stop };
 }

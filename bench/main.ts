@@ -22,6 +22,7 @@ import { runDriftBench } from './drift';
 import { positiveInteger, share } from './option-values';
 import { activityTimes, formatTimes, whereTheTimeGoes } from './phases';
 import type { SlowestMember } from './phases';
+import { startCpuCount } from './process-cpu';
 import { describePeak, peakRssBytes, resetPeakRss } from './process-memory';
 import { describeReads, newStatusReads, pollStatus } from './status-reads';
 
@@ -59,6 +60,15 @@ function runBaselineProcess(input: BaselineInput, threadPoolSize: number): Promi
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as BaselineResult) : reject(new Error(`the baseline script exited with ${code}`))));
   });
+}
+
+/** The CPU line: the stack's processes against the baseline's, a ratio that the machine's load does not stretch as it does wall times. */
+function describeCpu(stack: Record<string, number | null>, baselineMs: number): string {
+  const parts = Object.entries(stack);
+  if (parts.some(([, ms]) => ms === null)) return 'CPU during the sync: not readable (no /proc)';
+  const total = parts.reduce((sum, [, ms]) => sum + (ms as number), 0);
+  const each = parts.map(([name, ms]) => `${name} ${((ms as number) / 1000).toFixed(2)} s`).join(', ');
+  return `CPU during the sync (user + system): stack ${(total / 1000).toFixed(2)} s (${each}), baseline ${(baselineMs / 1000).toFixed(2)} s: ${(total / baselineMs).toFixed(2)}x`;
 }
 
 async function main(): Promise<void> {
@@ -105,12 +115,14 @@ async function main(): Promise<void> {
     say('stack: syncing through Temporal (its status read through the API every second, as `keysync sync --wait` does)...');
     const apiPeakReset = resetPeakRss(api.pid);
     const workerPeakReset = resetPeakRss(stack.worker.pid);
+    const cpuOfStack = startCpuCount({ worker: stack.worker.pid, Temporal: stack.temporal.pid, API: api.pid });
     const started = performance.now();
     const measured = sync();
     const reads = newStatusReads();
     const polling = pollStatus(api, measured.workflowId, 1_000, measured.done, reads);
     const result = await measured.done;
     const stackMs = performance.now() - started;
+    const stackCpu = cpuOfStack();
     await polling;
     const workerPeak = peakRssBytes(stack.worker.pid);
     const apiPeak = peakRssBytes(api.pid);
@@ -141,6 +153,7 @@ async function main(): Promise<void> {
     say('');
     say(`baseline split: wrap ${(baseline.wrapMs / 1000).toFixed(2)} s, unwrap ${(baseline.unwrapMs / 1000).toFixed(2)} s`);
     say(`ratio stack / baseline: ${(stackMs / baseline.totalMs).toFixed(2)}x (target at most 1.10x for 600 keys to 4 members)`);
+    say(describeCpu(stackCpu, baseline.cpuMs));
     const parent = await activityTimes(client, result.operationId);
     say(`stack phases: keySync ${(parent.totalMs / 1000).toFixed(2)} s in all; its activities: ${formatTimes(parent.times)}`);
     let slowest: SlowestMember = null;

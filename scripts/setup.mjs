@@ -297,6 +297,7 @@ function bin(name) {
 function build() {
   log('compiling TypeScript...');
   if (run(bin('tsc'), ['-p', 'tsconfig.json']) !== 0) fail('TypeScript does not compile; the errors are above.');
+  if (run(process.execPath, [join(root, 'scripts', 'bundle-workflows.mjs')]) !== 0) fail('The workflows do not bundle; the errors are above.');
   if (run(process.execPath, [join(root, 'scripts', 'build-console.mjs')]) !== 0) fail('The console does not build; the errors are above.');
 }
 
