@@ -19,11 +19,14 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# MALLOC_ARENA_MAX and the worker commands' --max-semi-space-size: the worker's memory bounds, as
+# every launcher gives them (apps/stack/worker-runtime.ts says why); harmless to the API.
 ENV NODE_ENV=production \
-    KEYSYNC_HOME=/var/lib/keysync
+    KEYSYNC_HOME=/var/lib/keysync \
+    MALLOC_ARENA_MAX=2
 USER node
 # /var/lib/keysync: the orchestrator's and the API's state; /var/lib/keysync-host: one node agent's
 # host (its token store, PIN file), mounted by that agent only. Each service of docker-compose.yml
 # names its own command; this default is a node agent from the agent configuration KEYSYNC_CONFIG names.
 VOLUME ["/var/lib/keysync"]
-CMD ["node", "--enable-source-maps", "dist/apps/worker/main.js"]
+CMD ["node", "--enable-source-maps", "--max-semi-space-size=4", "dist/apps/worker/main.js"]

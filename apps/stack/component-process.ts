@@ -17,9 +17,9 @@ export interface ComponentProcess {
   stop(graceMs?: number): Promise<ComponentExit>;
 }
 
-/** Starts `node <entry> <args>`; its output goes to `logFile`, warnings and errors also to the terminal. */
-export async function startComponent(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<ComponentProcess> {
-  const child = spawn(process.execPath, ['--enable-source-maps', entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+/** Starts `node <nodeFlags> <entry> <args>`; its output goes to `logFile`, warnings and errors also to the terminal. */
+export async function startComponent(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, nodeFlags: readonly string[] = []): Promise<ComponentProcess> {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeFlags, entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   routeOutput(name, [child.stdout, child.stderr], logFile);
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);

@@ -10,6 +10,7 @@ import { isPortFree } from '../../libs/config/ports';
 import { startDevServer } from '../../libs/temporal/dev-server';
 import type { DevServer } from '../../libs/temporal/dev-server';
 import { startComponent } from './component-process';
+import { WORKER_NODE_FLAGS, workerEnvironment } from './worker-runtime';
 import type { ComponentProcess } from './component-process';
 import { ensureDemoState, endpoints } from './demo/demo-state';
 import type { DemoHsm } from './demo/demo-tokens';
@@ -148,7 +149,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       const supervisor = await supervise({
         ...superviseOptions(name, `the ${name === 'api' ? 'API' : name}`),
         start: async () => {
-          const run = await startComponent(name, entry, [], env, join(paths.run, `${name}.log`));
+          const run = name === 'worker'
+            ? await startComponent(name, entry, [], workerEnvironment(env), join(paths.run, `${name}.log`), WORKER_NODE_FLAGS)
+            : await startComponent(name, entry, [], env, join(paths.run, `${name}.log`));
           runs.push(run);
           return run;
         },

@@ -1,0 +1,63 @@
+// The worker's memory bounds (apps/stack/worker-runtime.ts) reach a real process started the way
+// the stacks and the bench start the worker (startComponent), and the deploy files state the same.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startComponent } from '../../apps/stack/component-process';
+import { WORKER_NODE_FLAGS, workerEnvironment } from '../../apps/stack/worker-runtime';
+import { repoRoot } from '../../libs/config/paths';
+
+const dir = mkdtempSync(join(tmpdir(), 'keysync-worker-runtime-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const MB = 1024 * 1024;
+const semiSpaceMb = Number(/^--max-semi-space-size=(\d+)$/.exec(WORKER_NODE_FLAGS.find((flag) => flag.startsWith('--max-semi-space-size=')) ?? '')?.[1]);
+const arenas = workerEnvironment({}).MALLOC_ARENA_MAX;
+
+describe('the worker process runtime', () => {
+  it('caps glibc arenas and V8 semi-spaces in a process started as the stacks start the worker', async () => {
+    // Allocates short-lived objects for a while (the young generation grows to its limit), then reports.
+    const script = join(dir, 'report.js');
+    writeFileSync(
+      script,
+      `const v8 = require('node:v8');
+       for (let i = 0; i < 2e6; i += 1) globalThis.sink = { i, text: 'x'.repeat(64) + i };
+       const young = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+       process.stdout.write(JSON.stringify({ arenas: process.env.MALLOC_ARENA_MAX, execArgv: process.execArgv, youngBytes: young.space_size }) + '\\n');`,
+    );
+    const logFile = join(dir, 'report.log');
+    const run = await startComponent('report', script, [], workerEnvironment({ PATH: process.env.PATH }), logFile, WORKER_NODE_FLAGS);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    const report = JSON.parse(readFileSync(logFile, 'utf8').trim()) as { arenas: string; execArgv: string[]; youngBytes: number };
+    expect(report.arenas).toBe('2');
+    expect(report.execArgv).toEqual(expect.arrayContaining([...WORKER_NODE_FLAGS]));
+    // Two semi-spaces at most (V8's default limit here is 16 MB each, 32 MB in all).
+    expect(report.youngBytes).toBeGreaterThan(0);
+    expect(report.youngBytes).toBeLessThanOrEqual(2 * semiSpaceMb * MB);
+  });
+
+  it('leaves an operator\'s MALLOC_ARENA_MAX as given', () => {
+    expect(workerEnvironment({ MALLOC_ARENA_MAX: '4', OTHER: 'x' })).toEqual({ MALLOC_ARENA_MAX: '4', OTHER: 'x' });
+  });
+
+  it('is stated the same by the systemd units of the worker, the Dockerfile and docker-compose.yml', () => {
+    for (const unit of ['keysync-agent@.service', 'keysync-orchestrator.service']) {
+      const text = readFileSync(join(repoRoot(), 'deploy', 'systemd', unit), 'utf8');
+      const execStart = /^ExecStart=(.*)$/m.exec(text)?.[1] ?? '';
+      for (const flag of WORKER_NODE_FLAGS) expect(execStart.split(' '), unit).toContain(flag);
+      expect(text, unit).toMatch(new RegExp(`^Environment=MALLOC_ARENA_MAX=${arenas}$`, 'm'));
+    }
+    const dockerfile = readFileSync(join(repoRoot(), 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(new RegExp(`MALLOC_ARENA_MAX=${arenas}\\b`));
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+    for (const flag of WORKER_NODE_FLAGS) expect(cmd).toContain(flag);
+    const compose = parse(readFileSync(join(repoRoot(), 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { command?: string[] | string }> };
+    const workers = Object.entries(compose.services).filter(([, service]) => [service.command ?? []].flat().join(' ').includes('dist/apps/worker/main.js'));
+    expect(workers.map(([name]) => name).sort()).toEqual(['node1-agent', 'node2-agent', 'node3-agent', 'orchestrator']);
+    for (const [name, service] of workers) {
+      for (const flag of WORKER_NODE_FLAGS) expect([service.command].flat().join(' ').split(/[\s"]+/), name).toContain(flag);
+    }
+  });
+});
