@@ -30,6 +30,8 @@ export async function createApi(config: KeySyncConfig, options: CreateApiOptions
     logger: new PinoNestLogger(logger.pino),
     ...(tls ? { httpsOptions: { cert: tls.cert, key: tls.key } } : {}),
   });
+  // No `X-Powered-By: Express` on every answer: the framework is nobody's business.
+  app.disable('x-powered-by');
   // Built once, at the first request that needs it (the app has its routes by then).
   let document: OpenAPIObject | undefined;
   const spec = (): OpenAPIObject => (document ??= buildOpenApiDocument(app));

@@ -87,6 +87,9 @@ describe('the console in a browser', () => {
     expect((await fetch(`${consoleUrl}/assets/..%2Fpackage.json`)).status).toBe(404);
     const health = await fetch(`${consoleUrl}/v1/health`);
     expect(health.headers.get('content-type')).toContain('application/json');
+    // Neither the page nor the API names its framework.
+    expect(page.headers.get('x-powered-by')).toBeNull();
+    expect(health.headers.get('x-powered-by')).toBeNull();
   });
 
   it('refuses a wrong token with the API’s own message, keeps a good one in sessionStorage only, and shows the members’ cluster secret check values', async () => {
