@@ -7,7 +7,15 @@
 // abandoned when it closes). Starting a child is a command like any other, recorded in this
 // history, so replay is deterministic; behind patched(notificationsPatch), histories recorded
 // before notifications replay without the command.
-import { CancellationScope, ParentClosePolicy, log, patched, startChild, workflowInfo } from '@temporalio/workflow';
+//
+// An orchestrator whose configuration lists no webhook would start a notify that posts nothing, a
+// round trip at the end of every operation (the availability gate waits on it). So the operation
+// first asks which webhooks there are, by a local activity (run in the same workflow task, no
+// round trip; its result recorded as a marker, so a replay decides the same), and starts the child
+// only when there is one. Behind patched(webhooksAskedPatch): histories recorded before the ask
+// start the child, as they did.
+import { CancellationScope, ParentClosePolicy, log, patched, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import type { OrchestratorActivities } from '../libs/contract/activities';
 import type { ApprovalStatus } from '../libs/contract/approvals';
 import type { NotificationEventType, OperationEvent } from '../libs/contract/notifications';
 import type { MemberSummary, OperationState } from '../libs/contract/operations';
@@ -16,6 +24,22 @@ import { workflowTypes } from '../libs/contract/workflow-types';
 import type { NotifyWorkflow } from '../libs/contract/workflow-types';
 
 export const notificationsPatch = 'notifications';
+export const webhooksAskedPatch = 'notifications-webhooks-asked';
+
+const { notificationWebhooks } = proxyLocalActivities<OrchestratorActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: 3 },
+});
+
+/** False only when the orchestrator's configuration lists no webhook; an ask that fails counts as some (the notify decides). */
+async function anyWebhook(): Promise<boolean> {
+  try {
+    return (await notificationWebhooks()).length > 0;
+  } catch (error) {
+    log.warn('could not ask for the notification webhooks: starting the notification anyway', { error: error instanceof Error ? error.message : String(error) });
+    return true;
+  }
+}
 
 /** What an event says of an operation: the parts of its state that are public facts. */
 export type AnnouncedOperation = Pick<OperationState, 'operationId' | 'kind' | 'cluster' | 'state' | 'requestedBy'> & {
@@ -37,6 +61,7 @@ export async function announceEnded(operation: AnnouncedOperation): Promise<void
 
 async function announce(event: NotificationEventType, operation: AnnouncedOperation, extra: Pick<OperationEvent, 'approval'>): Promise<void> {
   if (!patched(notificationsPatch)) return;
+  if (patched(webhooksAskedPatch) && !(await CancellationScope.nonCancellable(anyWebhook))) return;
   const { workflowId, runId } = workflowInfo();
   const eventId = notifyWorkflowId(workflowId, runId, event);
   const payload: OperationEvent = {

@@ -5,7 +5,8 @@
 // signed with HMAC-SHA256 over `<timestamp>.<body>`. A second receiver refuses (404) and is asked
 // once per event, never again. No body or notify history holds a PIN, a token, the webhook's
 // secret or URL, or a wrapped key's bytes. A join and a retire tell the same two events (the
-// retire for member `*`), with no console link when api.publicUrl is not set.
+// retire for member `*`), with no console link when api.publicUrl is not set. Without a webhook
+// in the configuration, a sync starts no notify at all.
 import { createHmac, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -244,5 +245,35 @@ describe('notifications of a join and a retire, rejected, without a console addr
     expect(awaiting?.members).toEqual(members.map((member) => ({ member, state: 'awaiting-approval' })));
     expect(ended).toMatchObject({ event: 'operation-ended', kind: 'retire', state: 'failed' });
     expect(ended?.members).toEqual(members.map((member) => ({ member, state: 'failed', reason: 'rejected' })));
+  });
+});
+
+describe('an operation of an orchestrator with no webhook in its configuration', () => {
+  let fixture: ClusterFixture;
+
+  beforeAll(async () => {
+    fixture = await createClusterFixture({ members: ['node1', 'node2'], withSecrets: ['node1', 'node2'] });
+    delete fixture.config.notifications;
+    await fixture.startWorkers();
+  }, 120_000);
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('ends without starting a notify: it asked for the webhooks (recorded) and found none', async () => {
+    await fixture.withToken('node1', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'unnotified-key', id: 'e2' }));
+    const sync = await fixture.client.workflow.start<KeySyncWorkflow>(workflowTypes.keySync, {
+      taskQueue: fixture.orchestratorQueue,
+      workflowId: keySyncWorkflowId(fixture.clusterId, 'unnotified'),
+      args: [{ cluster: fixture.snapshot(), source: 'node1', requestedBy: 'operator-1', reason: 'no webhook' }],
+    });
+    expect(await sync.result()).toMatchObject({ state: 'completed' });
+    const events = (JSON.parse(await fetchHistoryJson(fixture.client, sync.workflowId)) as { events: Array<Record<string, { workflowType?: { name?: string }; markerName?: string }>> }).events;
+    const childTypes = events.map((event) => event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name).filter(Boolean);
+    expect(childTypes).toContain(workflowTypes.memberSync);
+    expect(childTypes).not.toContain(workflowTypes.notify);
+    // The answer the decision came from is in the history (a local activity's marker), so a replay decides the same.
+    expect(events.some((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toBe(true);
   });
 });
