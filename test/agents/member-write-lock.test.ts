@@ -56,7 +56,17 @@ describe('member write lock', () => {
     const first = createMemberWriteLock(token(), { dir });
     const second = createMemberWriteLock(token(), { dir });
     let release!: () => void;
-    const holding = first.run(() => new Promise<void>((resolve) => (release = resolve)));
+    let held!: () => void;
+    const firstHolds = new Promise<void>((resolve) => (held = resolve));
+    const holding = first.run(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+          held();
+        }),
+    );
+    // The first token's writer holds its lock before the second token's writer asks for one.
+    await firstHolds;
     await expect(second.run(async () => 'written')).resolves.toBe('written');
     release();
     await holding;

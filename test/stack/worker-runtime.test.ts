@@ -1,6 +1,6 @@
 // The worker's memory bounds (apps/stack/worker-runtime.ts) reach a real process started the way
 // the stacks and the bench start the worker (startComponent), and the deploy files state the same.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { startComponent } from '../../apps/stack/component-process';
 import { WORKER_NODE_FLAGS, workerEnvironment } from '../../apps/stack/worker-runtime';
 import { repoRoot } from '../../libs/config/paths';
+import { waitFor } from '../support/wait-for';
 
 const dir = mkdtempSync(join(tmpdir(), 'keysync-worker-runtime-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +31,10 @@ describe('the worker process runtime', () => {
     const logFile = join(dir, 'report.log');
     const run = await startComponent('report', script, [], workerEnvironment({ PATH: process.env.PATH }), logFile, WORKER_NODE_FLAGS);
     expect(await run.exited).toEqual({ code: 0, signal: null });
-    const report = JSON.parse(readFileSync(logFile, 'utf8').trim()) as { arenas: string; execArgv: string[]; youngBytes: number };
+    const report = JSON.parse(
+      // The process has exited, but its output may still be on its way to the log file.
+      await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').endsWith('\n') && readFileSync(logFile, 'utf8'), { timeoutMs: 10_000, description: 'the report line in the log' }),
+    ) as { arenas: string; execArgv: string[]; youngBytes: number };
     expect(report.arenas).toBe('2');
     expect(report.execArgv).toEqual(expect.arrayContaining([...WORKER_NODE_FLAGS]));
     // Two semi-spaces at most (V8's default limit here is 16 MB each, 32 MB in all).
