@@ -6,6 +6,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { serverDynamicConfig } from '../temporal/server-tuning';
 
 /** The loopback ports of one server process. */
 export interface ServerPorts {
@@ -112,6 +113,8 @@ const DYNAMIC_CONFIG = {
   'frontend.enableUpdateWorkflowExecution': [{ value: true }],
   'frontend.enableUpdateWorkflowExecutionAsyncAccepted': [{ value: true }],
   'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true }],
+  // The tuning the dev server runs with too (libs/temporal/server-tuning.ts says why).
+  ...Object.fromEntries(Object.entries(serverDynamicConfig).map(([key, value]) => [key, [{ value }]])),
 };
 
 /** Writes `<configDir>/<name>.yaml` (0600) and the shared dynamic configuration; returns the file's path. */

@@ -7,6 +7,7 @@ import { requireTemporalCli } from './find-cli';
 import { prepareNamespace, waitForTemporal } from './prepare-namespace';
 import { DEFAULT_RETENTION_DAYS } from './retention';
 import { searchAttributeFlags } from './search-attributes';
+import { serverDynamicConfig } from './server-tuning';
 
 export interface DevServerOptions {
   /** Frontend gRPC port. */
@@ -70,6 +71,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
   args.push('--log-level', options.logLevel ?? 'warn');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.dbFile) for (const [name, value] of Object.entries(options.sqlitePragmas ?? sqliteFilePragmas)) args.push('--sqlite-pragma', `${name}=${value}`);
+  for (const [key, value] of Object.entries(serverDynamicConfig)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? options.port + 1000));
   args.push(...searchAttributeFlags());

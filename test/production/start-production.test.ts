@@ -9,8 +9,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { isAlive } from '../../apps/stack/pid-files';
 import type { ProductionDemoFile } from '../../apps/stack/production/production-demo-file';
+import { serverDynamicConfig } from '../../libs/temporal/server-tuning';
 import { waitFor } from '../support/wait-for';
 import { importProgress, randomFraction, waitForImportPartWay } from './support/import-progress';
 import { addKeysOnNode1, exactlyOnceProblems, memberKeyCount } from './support/member-tokens';
@@ -58,6 +60,9 @@ describe('npm run start:production', () => {
     for (const secret of ['demo.json', 'config.json', 'secrets/postgres-password', 'secrets/s3-secret-access-key', 'temporal-server/temporal-1.yaml']) {
       expect(statSync(join(home, secret)).mode & 0o777, secret).toBe(0o600);
     }
+    // The Temporal servers run with the stack's tuning (libs/temporal/server-tuning.ts), as the dev server does.
+    const dynamicConfig = parse(readFileSync(join(home, 'temporal-server', 'dynamicconfig.yaml'), 'utf8')) as Record<string, Array<{ value: unknown }>>;
+    for (const [key, value] of Object.entries(serverDynamicConfig)) expect(dynamicConfig[key], key).toEqual([{ value }]);
   }, 180_000);
 
   it('reports Temporal and every member’s agent in /v1/health', async () => {

@@ -1,8 +1,9 @@
 // libs/temporal's dev server on its own: KeySync's search attributes reach a database made
 // without them (start-dev applies its flags only to a new database), the retention is raised, the
-// file is switched to a write-ahead log, stop() ends the process, and a busy port is reported as such.
+// file is switched to a write-ahead log, the server runs with the stack's tuning, stop() ends the
+// process, and a busy port is reported as such.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { freePort } from '../../libs/config/ports';
 import { startDevServer } from '../../libs/temporal/dev-server';
 import { requireTemporalCli } from '../../libs/temporal/find-cli';
 import { KEYSYNC_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes';
+import { serverDynamicConfig } from '../../libs/temporal/server-tuning';
 import { waitFor } from '../support/wait-for';
 
 const dir = mkdtempSync(join(tmpdir(), 'keysync-devserver-'));
@@ -51,6 +53,9 @@ describe('the embedded Temporal dev server', () => {
       expect(after.retentionSeconds).toBe(3650 * 86_400);
       // The file now runs with a write-ahead log (sqliteFilePragmas), which SQLite keeps beside it while open.
       expect(existsSync(`${dbFile}-wal`)).toBe(true);
+      // It runs with the stack's server tuning (libs/temporal/server-tuning.ts): its command line carries every value.
+      const commandLine = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0');
+      for (const [key, value] of Object.entries(serverDynamicConfig)) expect(commandLine).toContain(`${key}=${JSON.stringify(value)}`);
     } finally {
       await server.stop();
     }
