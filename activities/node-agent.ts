@@ -20,6 +20,7 @@ import type {
 import type { TokenCapabilities } from '../libs/contract/hsm-capabilities';
 import type { ClusterSecretsKcv, KeyGroup } from '../libs/contract/keys';
 import type { DestroyKeyGroupInput, DestroyKeyGroupResult } from '../libs/contract/retire';
+import type { TokenSurvey } from '../libs/contract/token-survey';
 import { HsmError } from '../libs/hsm/errors';
 import { negotiateOaepHash } from '../libs/hsm/join-oaep-hash';
 import { openToken } from '../libs/hsm/open-token';
@@ -81,6 +82,15 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
 
     async inventoryKeys(): Promise<KeyGroup[]> {
       return run(() => tokens.withToken((token) => token.inventory()));
+    },
+
+    async surveyToken(): Promise<TokenSurvey> {
+      return run(() =>
+        tokens.withToken(async (token) => {
+          const kcv = await token.clusterSecretsKcv();
+          return { kcv, inventory: await token.inventory(), capabilities: token.capabilities() };
+        }),
+      );
     },
 
     async exportKeys({ keys, ttlSeconds, wrapFormat }: ExportKeysInput): Promise<ExportKeysResult> {

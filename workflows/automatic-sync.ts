@@ -9,10 +9,21 @@ import { ParentClosePolicy, WorkflowIdReusePolicy, startChild } from '@temporali
 import type { ClusterSnapshot } from '../libs/contract/cluster';
 import type { DriftSyncRequest, DriftWatchInput, StartedDriftSync } from '../libs/contract/drift';
 import type { KeySyncResult } from '../libs/contract/operation-inputs';
+import type { SurveyedMember } from '../libs/contract/token-survey';
 import { keySyncWorkflowId } from '../libs/contract/workflow-ids';
 import { workflowTypes } from '../libs/contract/workflow-types';
 import type { KeySyncWorkflow } from '../libs/contract/workflow-types';
 import { automaticSyncId } from './drift-plan';
+
+export interface AutomaticSyncOptions {
+  requestedBy: string;
+  timing: DriftWatchInput['timing'];
+  kind: 'drift' | 'avail';
+  /** When the gap was seen. */
+  detectedAt: string;
+  /** What the caller's survey saw of the sync's members (surveyedForSync): the sync's pre-flight does not ask them again. */
+  surveyed?: SurveyedMember[] | undefined;
+}
 
 /**
  * Starts a keySync (parent close policy ABANDON) for an automatic request, or finds the one with
@@ -23,10 +34,7 @@ import { automaticSyncId } from './drift-plan';
 export async function startAutomaticSync(
   cluster: ClusterSnapshot,
   request: DriftSyncRequest,
-  requestedBy: string,
-  timing: DriftWatchInput['timing'],
-  kind: 'drift' | 'avail',
-  detectedAt: string,
+  { requestedBy, timing, kind, detectedAt, surveyed }: AutomaticSyncOptions,
 ): Promise<{ sync: StartedDriftSync; ended: Promise<KeySyncResult> | null }> {
   const operationId = keySyncWorkflowId(cluster.id, automaticSyncId(kind, request));
   const reason =
@@ -36,7 +44,7 @@ export async function startAutomaticSync(
   try {
     const child = await startChild<KeySyncWorkflow>(workflowTypes.keySync, {
       workflowId: operationId,
-      args: [{ cluster, source: request.source, targets: request.targets, keyIds: request.keyIds, requestedBy, reason, automatic: kind, ...(timing ? { timing } : {}) }],
+      args: [{ cluster, source: request.source, targets: request.targets, keyIds: request.keyIds, requestedBy, reason, automatic: kind, ...(timing ? { timing } : {}), ...(surveyed ? { surveyed } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       // A closed sync of the same gap may run again (it failed, or the key went missing again).
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,

@@ -1,11 +1,13 @@
-// One look at every member of a cluster: its cluster-secret check values and its key inventory,
-// asked in parallel through the agent-call helper with a single probe. A member whose agent does
-// not pick the call up within the probe window, or keeps failing past the member's deadline, is
-// reported unreachable and never holds up the others (DESIGN section 2). Used by driftWatch and
-// keyAvailability.
-import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
+// One look at every member of a cluster: its cluster-secret check values, its key inventory and
+// its token's capabilities, one agent call per member (surveyToken) with a single probe. A member
+// whose agent does not pick the call up within the probe window, or keeps failing past the
+// member's deadline, is reported unreachable and never holds up the others (DESIGN section 2).
+// Used by driftWatch, keyAvailability and clusterInventory; the first two hand what they saw to
+// the keySync they start (surveyed-for-sync.ts), so its pre-flight need not ask again.
+import { ApplicationFailure, CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import type { AgentTiming } from '../libs/contract/agent-timing';
 import type { ClusterSnapshot } from '../libs/contract/cluster';
+import type { TokenCapabilities } from '../libs/contract/hsm-capabilities';
 import type { ClusterSecretsKcv, KeyGroup } from '../libs/contract/keys';
 import type { LastError } from '../libs/contract/operations';
 import { callAgent } from './agent-call';
@@ -15,8 +17,17 @@ export interface MemberSurvey {
   /** Null when the agent did not answer (see `problem`). */
   inventory: KeyGroup[] | null;
   kcv: ClusterSecretsKcv | null;
+  /** Absent in histories recorded before the survey asked in one call, and when the agent did not answer. */
+  capabilities?: TokenCapabilities;
   problem?: LastError;
 }
+
+/**
+ * The patch under which a member is surveyed by one agent call (surveyToken) instead of two, and
+ * its capabilities come with it (histories recorded before replay the two calls). keySync's
+ * pre-flight asks the same way under it.
+ */
+export const surveyInOneCallPatch = 'survey-in-one-call';
 
 /** Longest a member may take (retrying HSM faults included) before it counts as unreachable for this look. */
 export function surveyDeadlineSeconds(timing: AgentTiming): number {
@@ -24,13 +35,19 @@ export function surveyDeadlineSeconds(timing: AgentTiming): number {
 }
 
 export async function surveyCluster(cluster: ClusterSnapshot, timing: AgentTiming, members: readonly string[] = cluster.members): Promise<MemberSurvey[]> {
-  return Promise.all(members.map((member) => surveyMember(cluster.id, member, timing)));
+  const inOneCall = patched(surveyInOneCallPatch);
+  return Promise.all(members.map((member) => surveyMember(cluster.id, member, timing, inOneCall)));
 }
 
-async function surveyMember(cluster: string, member: string, timing: AgentTiming): Promise<MemberSurvey> {
+async function surveyMember(cluster: string, member: string, timing: AgentTiming, inOneCall: boolean): Promise<MemberSurvey> {
   const options = { cluster, member, timing, heartbeats: false, probeOnce: true as const };
   try {
     return await CancellationScope.withTimeout(surveyDeadlineSeconds(timing) * 1000, async () => {
+      if (inOneCall) {
+        const survey = await callAgent(options, (agent) => agent.surveyToken());
+        if (survey === null) return unreachable(member, 'waiting-for-node', `the agent of ${member} did not pick the call up within ${timing.nodeProbeSeconds}s`);
+        return { member, ...survey };
+      }
       // Both at once: one round trip to the agent instead of two (the availability gate is waited on).
       const [report, inventory] = await Promise.all([
         callAgent(options, async (agent) => ({ kcv: await agent.reportClusterSecrets() })),

@@ -15,6 +15,7 @@ import type { DriftMemberView, DriftWatchInput, DriftWatchResult, DriftWatchStat
 import { KeySyncCluster, KeySyncKind, KeySyncState } from '../libs/contract/search-attributes';
 import { startAutomaticSync } from './automatic-sync';
 import { surveyCluster } from './cluster-survey';
+import { surveyedForSync } from './surveyed-for-sync';
 import { clusterKcv, kcvKey, planCertificateSyncs, planDriftSyncs } from './drift-plan';
 import { keyUpdatesPatch } from './key-updates';
 import { computeDrift } from './plan';
@@ -70,7 +71,13 @@ export async function driftWatchWorkflow(input: DriftWatchInput): Promise<DriftW
     // A renewed certificate heals from the member that holds the newest (runs recorded before updates start only the syncs of missing keys).
     const certificateSyncs = patched(keyUpdatesPatch) ? planCertificateSyncs(result.drift, cluster.members) : [];
     for (const request of [...plan.syncs, ...certificateSyncs]) {
-      const { sync } = await startAutomaticSync(cluster, request, input.requestedBy ?? driftWatchRequester, input.timing, 'drift', checkedAt);
+      const { sync } = await startAutomaticSync(cluster, request, {
+        requestedBy: input.requestedBy ?? driftWatchRequester,
+        timing: input.timing,
+        kind: 'drift',
+        detectedAt: checkedAt,
+        surveyed: surveyedForSync(survey, request.keyIds, [request.source, ...request.targets]),
+      });
       result.syncs.push(sync);
     }
   }

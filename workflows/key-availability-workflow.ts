@@ -12,6 +12,7 @@ import type { KeyAvailabilityInput, KeyAvailabilityResult, KeyPresence } from '.
 import type { KeySyncResult } from '../libs/contract/operation-inputs';
 import { KeySyncCluster, KeySyncKind, KeySyncState } from '../libs/contract/search-attributes';
 import { surveyCluster } from './cluster-survey';
+import { surveyedForSync } from './surveyed-for-sync';
 import type { MemberSurvey } from './cluster-survey';
 import { startAutomaticSync } from './automatic-sync';
 import { agentTiming } from './timing';
@@ -75,7 +76,8 @@ export async function keyAvailabilityWorkflow(input: KeyAvailabilityInput): Prom
   let syncAsked = false;
   let syncDone: Promise<KeySyncResult> | null = null;
   let pollMs = firstPollMs;
-  let view = viewKey(await surveyCluster(cluster, timing), keyId);
+  let survey = await surveyCluster(cluster, timing);
+  let view = viewKey(survey, keyId);
   for (;;) {
     const lacking = view.members.filter((member) => member.presence !== 'present').map((member) => member.member);
     const available = lacking.length === 0 && view.holders.length > 0;
@@ -99,7 +101,15 @@ export async function keyAvailabilityWorkflow(input: KeyAvailabilityInput): Prom
     const reachableMissing = view.members.filter((member) => member.presence === 'missing').map((member) => member.member);
     const source = cluster.members.find((member) => view.holders.some((holder) => holder.member === member && holder.exportable));
     if (input.sync && !syncAsked && source !== undefined && reachableMissing.length > 0) {
-      const { sync, ended } = await startAutomaticSync(cluster, { source, keyIds: [keyId], targets: reachableMissing }, input.requestedBy, input.timing, 'avail', new Date(startedAt).toISOString());
+      const request = { source, keyIds: [keyId], targets: reachableMissing };
+      const { sync, ended } = await startAutomaticSync(cluster, request, {
+        requestedBy: input.requestedBy,
+        timing: input.timing,
+        kind: 'avail',
+        detectedAt: new Date(startedAt).toISOString(),
+        // The sync's pre-flight is this survey: the caller is waiting.
+        surveyed: surveyedForSync(survey, request.keyIds, [source, ...reachableMissing]),
+      });
       operationId = sync.operationId;
       syncAsked = true;
       // Our own child: wait for its end. One found running (another caller's): poll.
@@ -119,7 +129,8 @@ export async function keyAvailabilityWorkflow(input: KeyAvailabilityInput): Prom
       await sleep(Math.min(pollMs, remaining));
       pollMs = Math.min(pollMs * 2, maxPollMs);
     }
-    view = viewKey(await surveyCluster(cluster, timing), keyId);
+    survey = await surveyCluster(cluster, timing);
+    view = viewKey(survey, keyId);
   }
 }
 

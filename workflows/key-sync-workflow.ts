@@ -1,7 +1,9 @@
 // keySync (`sync:<cluster>:<syncId>`): brings what the source holds to the targets that lack it.
 // Pre-flight (each target's cluster secrets against the source's), inventory of every member, a
 // plan, one package exported on the source with only what some target needs, one memberSync child
-// per target with bounded parallelism, and a summary (DESIGN section 5).
+// per target with bounded parallelism, and a summary (DESIGN section 5). The pre-flight asks each
+// member once (surveyToken); a drift watch or an availability request that starts the sync hands
+// over what its survey just saw (`surveyed`), and those members are not asked again.
 //
 // The parent's `operation-state` query shows each member as the parent knows it: `pending` until
 // its memberSync returns (its `workflowId` is set once started). For a member's live state during
@@ -49,6 +51,7 @@ import type { AgentCallOptions } from './agent-call';
 import { archiveThisHistoryFirst, archiveThisHistoryWhenClosed } from './archive-workflow';
 import { capabilitiesPatch, decideWrapFormat, tokenInUse, unsupportedKeysText, withoutKeysNotHeld } from './capability-plan';
 import { clusterFromConfiguration } from './cluster-resolution';
+import { surveyInOneCallPatch } from './cluster-survey';
 import { sameKcv } from './cluster-secrets-kcv';
 import { adviceFor, reasonForFailureType } from './failure-reasons';
 import { keyUpdatesPatch, syncUpdates } from './key-updates';
@@ -161,13 +164,25 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
       inventories[member] = known === 'failed' || known === 'unknown' ? null : known;
     };
     let sourceInventory: KeyGroup[];
-    if (patched(preflightAtOncePatch)) {
+    if (patched(surveyInOneCallPatch)) {
+      // One call per member (surveyToken), and none for a member the starting workflow's survey has just seen.
+      const surveyed = new Map((input.surveyed ?? []).map((survey) => [survey.member, survey]));
+      const [source, reports] = await Promise.all([
+        surveyed.get(input.source) ?? callAgent(sourceOptions, (agent) => agent.surveyToken()),
+        Promise.all(targets.map(async (member): Promise<TargetReport> => surveyed.get(member) ?? surveyTarget(member, true))),
+      ]);
+      const sourceKcv = source.kcv;
+      if (sourceKcv === null) return sourceHasNoSecrets();
+      capabilities[input.source] = source.capabilities;
+      targets.forEach((member, index) => admit(member, judgeTarget(member, reports[index] as TargetReport, sourceKcv)));
+      sourceInventory = source.inventory;
+    } else if (patched(preflightAtOncePatch)) {
       // Every member's check values, inventory and capabilities in one round: the targets' are judged once the source's are in.
       const [sourceKcv, inventory, , reports] = await Promise.all([
         callAgent(sourceOptions, (agent) => agent.reportClusterSecrets()),
         callAgent(sourceOptions, (agent) => agent.inventoryKeys()),
         sourceCapabilitiesCall(),
-        Promise.all(targets.map((member) => surveyTarget(member))),
+        Promise.all(targets.map((member) => surveyTarget(member, false))),
       ]);
       if (sourceKcv === null) return sourceHasNoSecrets();
       targets.forEach((member, index) => admit(member, judgeTarget(member, reports[index] as TargetReport, sourceKcv)));
@@ -355,11 +370,12 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
   /** What a target reported in the one-round pre-flight: its agent away (`unknown`), a final failure (`failed`), or its answers. */
   type TargetReport = 'unknown' | 'failed' | { kcv: ClusterSecretsKcv | null; inventory: KeyGroup[]; capabilities: TokenCapabilities | null };
 
-  /** A target's check values, inventory and capabilities, asked at once (none of them changes the token). */
-  async function surveyTarget(member: string): Promise<TargetReport> {
+  /** A target's check values, inventory and capabilities, asked at once (none of them changes the token): in one call, or three before that. */
+  async function surveyTarget(member: string, inOneCall: boolean): Promise<TargetReport> {
     const summary = summaryOf(member);
     const options = { ...agentOptions(member), probeOnce: true as const, hooks: { onWaitingForNode: () => void (summary.state = 'waiting-for-node') } };
     try {
+      if (inOneCall) return (await callAgent(options, (agent) => agent.surveyToken())) ?? 'unknown';
       const [report, inventory, reported] = await Promise.all([
         callAgent(options, async (agent) => ({ kcv: await agent.reportClusterSecrets() })),
         callAgent(options, (agent) => agent.inventoryKeys()),
@@ -442,5 +458,13 @@ function validateKeySyncInput(input: KeySyncInput, cluster: ClusterSnapshot): vo
   const problems = syncRequestProblems(input, cluster);
   if (problems.length > 0) {
     throw ApplicationFailure.create({ type: 'invalid-input', message: `Cannot start this key sync: ${describeProblems(problems)}.`, nonRetryable: true });
+  }
+  // A survey stands in for the members' own answers only when a workflow of ours took it and started this sync.
+  if (input.surveyed !== undefined && workflowInfo().parent === undefined) {
+    throw ApplicationFailure.create({
+      type: 'invalid-input',
+      message: 'Cannot start this key sync: surveyed is set only by the drift watch or availability request that starts the sync as its child. Leave it out; the sync asks every member itself.',
+      nonRetryable: true,
+    });
   }
 }

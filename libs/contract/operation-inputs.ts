@@ -8,6 +8,7 @@ import type { ApprovalStatus, PreApproval } from './approvals';
 import type { ApprovalPolicy, ApproverConfig, ClusterInput } from './cluster';
 import type { KeyRef, PackageRef } from './keys';
 import type { JoinState, KeyConflict, MemberStatus, OperationState, UnsupportedKey } from './operations';
+import type { SurveyedMember } from './token-survey';
 
 export interface KeySyncInput {
   cluster: ClusterInput;
@@ -36,6 +37,12 @@ export interface KeySyncInput {
    * key in keyIds restores it (and lifts its tombstone).
    */
   automatic?: 'drift' | 'avail';
+  /**
+   * Set by a drift watch or an availability request only (refused in a sync no workflow started):
+   * what its survey just saw of these members, standing in for their pre-flight calls. The check
+   * values are judged and the plan made from it exactly as from the sync's own calls.
+   */
+  surveyed?: SurveyedMember[];
   timing?: Partial<AgentTiming>;
 }
 

@@ -94,6 +94,16 @@ describe('node agent activities on real tokens', () => {
     expect((await agents.joiner!.createTransportKey()).oaepHashes).toEqual(['sha1']);
   });
 
+  it('answers a survey in one call with the same check values, inventory and capabilities as the three separate calls', async () => {
+    const survey = await agents.founder!.surveyToken();
+    expect(survey.kcv).not.toBeNull();
+    expect(survey).toEqual({
+      kcv: await agents.founder!.reportClusterSecrets(),
+      inventory: await agents.founder!.inventoryKeys(),
+      capabilities: await agents.founder!.reportCapabilities(),
+    });
+  });
+
   it('wraps for a join with the OAEP hash the workflow chose, or chooses it from the joining hashes, and refuses one the sponsor lacks as a non-retryable hsm-error', async () => {
     const transport = await agents.joiner!.createTransportKey();
     const join = { operationId: 'join:agents-c1:joiner', transportPublicKeyDer: transport.publicKeyDer, transportFingerprint: transport.fingerprint };

@@ -1,15 +1,19 @@
 // The availability gate and /metrics over HTTP, on the real API, real node agents on SoftHSM tokens
 // and the run's Temporal dev server. Keys are made outside KeySync with pkcs11-tool.
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditArchive } from '../../libs/audit-archive';
 import type { ClusterInventoryResult } from '../../libs/contract/cluster-inventory';
 import type { DriftWatchInput, DriftWatchResult } from '../../libs/contract/drift';
 import type { KeyAvailabilityResult } from '../../libs/contract/key-availability';
+import type { KeySyncInput } from '../../libs/contract/operation-inputs';
+import { memberTaskQueue } from '../../libs/contract/task-queues';
 import { workflowTypes } from '../../libs/contract/workflow-types';
 import type { DriftWatchWorkflow, KeySyncWorkflow } from '../../libs/contract/workflow-types';
 import { startApiHarness } from '../api/support/api-harness';
 import type { ApiHarness } from '../api/support/api-harness';
 import { waitFor } from '../support/wait-for';
+import { fetchHistoryJson, recordHistory } from '../workflows/support/histories';
 import { createClusterFixture } from '../workflows/support/cluster-fixture';
 import type { ClusterFixture } from '../workflows/support/cluster-fixture';
 import { parseSamples, sampleValue } from './support/prometheus-text';
@@ -174,5 +178,32 @@ describe('availability gate and metrics', () => {
     const healSeconds = sampleValue(after, 'keysync_drift_detection_to_in_sync_seconds_sum', { cluster, trigger: 'drift' }) ?? -1;
     expect(healSeconds).toBeGreaterThan(0);
     expect(healSeconds).toBeLessThan(60);
+  });
+
+  it("with sync=true, the gate's sync takes its pre-flight from the gate's survey: it asks no member again before the export", async () => {
+    await makeKey('node1', '0b03', 'tsa-signer');
+    const response = await availability('0b03', '?wait=30s&sync=true', 'operator');
+    expect(response.body).toMatchObject({ available: true, lacking: [] });
+    const operationId = (response.body as unknown as KeyAvailabilityResult).operationId!;
+    const history = await fixture.client.workflow.getHandle(operationId).fetchHistory();
+    const memberOfQueue = new Map(['node1', 'node2', 'node3'].map((member) => [memberTaskQueue(fixture.clusterId, member), member]));
+    const agentCalls = (history.events ?? []).flatMap((event) => {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      const member = memberOfQueue.get(scheduled?.taskQueue?.name ?? '');
+      return scheduled && member ? [`${scheduled.activityType?.name} on ${member}`] : [];
+    });
+    expect(agentCalls).toEqual(['exportKeys on node1']);
+    // What stood in for the calls: each member's check values, capabilities and only this key's groups, in the sync's input.
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const { surveyed } = defaultPayloadConverter.fromPayload<KeySyncInput>(started!);
+    expect(surveyed?.map((survey) => [survey.member, survey.inventory.map((group) => group.id), survey.kcv !== null, survey.capabilities.wrapFormats.length > 0])).toEqual([
+      ['node1', ['0b03'], true, true],
+      ['node2', [], true, true],
+      ['node3', [], true, true],
+    ]);
+    const gateId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.parentWorkflowExecution?.workflowId;
+    expect(gateId).toMatch(new RegExp(`^availability:${fixture.clusterId}:0b03:`));
+    recordHistory('key-sync-surveyed', operationId, await fetchHistoryJson(fixture.client, operationId));
+    recordHistory('key-availability-sync', gateId!, await fetchHistoryJson(fixture.client, gateId!));
   });
 });

@@ -123,4 +123,16 @@ describe('a keySync or join started with a cluster id', () => {
     expect(failure.type).toBe('invalid-input');
     expect(failure.message).toContain('requestedBy is missing: name who asks for the sync');
   });
+
+  it('refuses an input typed with a survey of the members, which only a drift watch or availability request hands to the sync it starts', async () => {
+    const workflowId = keySyncWorkflowId(fixture.clusterId, `typed-survey-${Date.now()}`);
+    // A survey that would skip node2's check values and inventory: the sync must not take it from a client.
+    const surveyed = [{ member: 'node2', kcv: null, inventory: [], capabilities: {} }];
+    const handle = await start(workflowId, { cluster: fixture.clusterId, source: 'node1', targets: ['node2'], requestedBy: 'alice', reason: 'typed survey', surveyed });
+    const failure = await failureOf(handle.result());
+    expect(failure.type).toBe('invalid-input');
+    expect(failure.message).toContain('surveyed is set only by the drift watch or availability request');
+    // Refused before any member was asked anything.
+    expect((await activitiesOf(fixture.client, workflowId)).map((activity) => activity.type)).toEqual(['resolveCluster']);
+  });
 });

@@ -1,7 +1,8 @@
 // Replay of committed histories (recorded from real runs by the integration tests of this folder:
 // KEYSYNC_RECORD_HISTORIES=1 npx vitest run test/workflows/key-sync.test.ts test/workflows/cross-implementation.test.ts
 // test/workflows/approval-flow.test.ts test/workflows/join.test.ts test/drift/key-differs.test.ts
-// test/workflows/notifications.test.ts test/api/security-key-approvals.test.ts). Today's workflow code must
+// test/workflows/notifications.test.ts test/api/security-key-approvals.test.ts
+// test/drift/availability-and-metrics.test.ts). Today's workflow code must
 // replay every one of them; a deliberately changed workflow must not. Re-record only on purpose,
 // when a change is meant to be incompatible (and then version it for running workflows).
 import { readdirSync, readFileSync } from 'node:fs';
@@ -35,10 +36,10 @@ describe('replay of recorded histories', () => {
     changed = await bundleWorkflowCode({ workflowsPath: join(__dirname, 'fixtures', 'changed-workflows.ts') });
   });
 
-  it('has recorded histories of keySync, memberSync, join, retire, memberRetire, driftWatch, notify and approverCredentials, each with its workflow id', () => {
+  it('has recorded histories of keySync, memberSync, join, retire, memberRetire, driftWatch, keyAvailability, notify and approverCredentials, each with its workflow id', () => {
     expect(recorded.filter((history) => history.workflowId === '').map((history) => history.name)).toEqual([]);
     expect(new Set(recorded.map((history) => workflowTypeOf(history.json)))).toEqual(
-      new Set(['keySync', 'memberSync', 'join', 'retire', 'memberRetire', 'driftWatch', 'notify', 'approverCredentials']),
+      new Set(['keySync', 'memberSync', 'join', 'retire', 'memberRetire', 'driftWatch', 'keyAvailability', 'notify', 'approverCredentials']),
     );
   });
 
