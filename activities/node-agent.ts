@@ -20,7 +20,7 @@ import type {
 import type { TokenCapabilities } from '../libs/contract/hsm-capabilities';
 import type { ClusterSecretsKcv, KeyGroup } from '../libs/contract/keys';
 import type { DestroyKeyGroupInput, DestroyKeyGroupResult } from '../libs/contract/retire';
-import type { TokenSurvey } from '../libs/contract/token-survey';
+import type { SurveyTokenInput, TokenSurvey } from '../libs/contract/token-survey';
 import { HsmError } from '../libs/hsm/errors';
 import { negotiateOaepHash } from '../libs/hsm/join-oaep-hash';
 import { openToken } from '../libs/hsm/open-token';
@@ -84,11 +84,11 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
       return run(() => tokens.withToken((token) => token.inventory()));
     },
 
-    async surveyToken(): Promise<TokenSurvey> {
+    async surveyToken({ keyIds }: SurveyTokenInput): Promise<TokenSurvey> {
       return run(() =>
         tokens.withToken(async (token) => {
           const kcv = await token.clusterSecretsKcv();
-          return { kcv, inventory: await token.inventory(), capabilities: token.capabilities() };
+          return { kcv, inventory: await token.inventory(keyIds), capabilities: token.capabilities() };
         }),
       );
     },

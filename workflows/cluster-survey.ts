@@ -10,6 +10,7 @@ import type { ClusterSnapshot } from '../libs/contract/cluster';
 import type { TokenCapabilities } from '../libs/contract/hsm-capabilities';
 import type { ClusterSecretsKcv, KeyGroup } from '../libs/contract/keys';
 import type { LastError } from '../libs/contract/operations';
+import type { SurveyTokenInput } from '../libs/contract/token-survey';
 import { callAgent } from './agent-call';
 
 export interface MemberSurvey {
@@ -34,17 +35,20 @@ export function surveyDeadlineSeconds(timing: AgentTiming): number {
   return timing.nodeProbeSeconds * 2 + 30;
 }
 
-export async function surveyCluster(cluster: ClusterSnapshot, timing: AgentTiming, members: readonly string[] = cluster.members): Promise<MemberSurvey[]> {
+/** Every member of the cluster; with `keyIds`, each inventory holds only the groups of those CKA_IDs (in histories recorded before the one-call survey, every group). */
+export async function surveyCluster(cluster: ClusterSnapshot, timing: AgentTiming, keyIds?: readonly string[]): Promise<MemberSurvey[]> {
   const inOneCall = patched(surveyInOneCallPatch);
-  return Promise.all(members.map((member) => surveyMember(cluster.id, member, timing, inOneCall)));
+  const scope: SurveyTokenInput = keyIds ? { keyIds: [...keyIds] } : {};
+  return Promise.all(cluster.members.map((member) => surveyMember(cluster.id, member, timing, inOneCall ? scope : null)));
 }
 
-async function surveyMember(cluster: string, member: string, timing: AgentTiming, inOneCall: boolean): Promise<MemberSurvey> {
+/** One member's look: one surveyToken call with `scope`, or (null, histories recorded before) two calls. */
+async function surveyMember(cluster: string, member: string, timing: AgentTiming, scope: SurveyTokenInput | null): Promise<MemberSurvey> {
   const options = { cluster, member, timing, heartbeats: false, probeOnce: true as const };
   try {
     return await CancellationScope.withTimeout(surveyDeadlineSeconds(timing) * 1000, async () => {
-      if (inOneCall) {
-        const survey = await callAgent(options, (agent) => agent.surveyToken());
+      if (scope !== null) {
+        const survey = await callAgent(options, (agent) => agent.surveyToken(scope));
         if (survey === null) return unreachable(member, 'waiting-for-node', `the agent of ${member} did not pick the call up within ${timing.nodeProbeSeconds}s`);
         return { member, ...survey };
       }

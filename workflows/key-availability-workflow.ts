@@ -76,7 +76,7 @@ export async function keyAvailabilityWorkflow(input: KeyAvailabilityInput): Prom
   let syncAsked = false;
   let syncDone: Promise<KeySyncResult> | null = null;
   let pollMs = firstPollMs;
-  let survey = await surveyCluster(cluster, timing);
+  let survey = await surveyCluster(cluster, timing, [keyId]);
   let view = viewKey(survey, keyId);
   for (;;) {
     const lacking = view.members.filter((member) => member.presence !== 'present').map((member) => member.member);
@@ -129,7 +129,7 @@ export async function keyAvailabilityWorkflow(input: KeyAvailabilityInput): Prom
       await sleep(Math.min(pollMs, remaining));
       pollMs = Math.min(pollMs * 2, maxPollMs);
     }
-    survey = await surveyCluster(cluster, timing);
+    survey = await surveyCluster(cluster, timing, [keyId]);
     view = viewKey(survey, keyId);
   }
 }

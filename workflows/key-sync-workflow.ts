@@ -64,6 +64,7 @@ import { agentTiming } from './timing';
 import { tombstoneOf } from './retired-keys';
 import { liftTombstones, standingTombstones, tombstonesLocalPatch, tombstonesPatch } from './tombstones';
 import type { Tombstone } from '../libs/contract/retire';
+import type { SurveyTokenInput } from '../libs/contract/token-survey';
 
 /**
  * The patch under which the pre-flight asks every member's check values, inventory and
@@ -141,6 +142,8 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     },
   };
 
+  // A sync of named keys reads only their groups on each member: the plan looks at no other (a repair looks at every group).
+  const surveyScope: SurveyTokenInput = input.keyIds && !input.repair ? { keyIds: input.keyIds } : {};
   // Asked once, before the first command: histories recorded before capabilities existed replay without them.
   const withCapabilities = patched(capabilitiesPatch);
   const capabilities: Record<string, TokenCapabilities> = {};
@@ -168,7 +171,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
       // One call per member (surveyToken), and none for a member the starting workflow's survey has just seen.
       const surveyed = new Map((input.surveyed ?? []).map((survey) => [survey.member, survey]));
       const [source, reports] = await Promise.all([
-        surveyed.get(input.source) ?? callAgent(sourceOptions, (agent) => agent.surveyToken()),
+        surveyed.get(input.source) ?? callAgent(sourceOptions, (agent) => agent.surveyToken(surveyScope)),
         Promise.all(targets.map(async (member): Promise<TargetReport> => surveyed.get(member) ?? surveyTarget(member, true))),
       ]);
       const sourceKcv = source.kcv;
@@ -375,7 +378,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     const summary = summaryOf(member);
     const options = { ...agentOptions(member), probeOnce: true as const, hooks: { onWaitingForNode: () => void (summary.state = 'waiting-for-node') } };
     try {
-      if (inOneCall) return (await callAgent(options, (agent) => agent.surveyToken())) ?? 'unknown';
+      if (inOneCall) return (await callAgent(options, (agent) => agent.surveyToken(surveyScope))) ?? 'unknown';
       const [report, inventory, reported] = await Promise.all([
         callAgent(options, async (agent) => ({ kcv: await agent.reportClusterSecrets() })),
         callAgent(options, (agent) => agent.inventoryKeys()),

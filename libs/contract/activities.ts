@@ -9,7 +9,7 @@ import type { TokenCapabilities, WrapFormat } from './hsm-capabilities';
 import type { ClusterSecretsKcv, ImportResult, KeyGroup, KeyRef, KeySelector, KeyUpdateRequest, OaepHash, PackageRef } from './keys';
 import type { OperationEvent, WebhookRef } from './notifications';
 import type { DestroyKeyGroupInput, DestroyKeyGroupResult, RetiredKeysInput, Tombstone } from './retire';
-import type { TokenSurvey } from './token-survey';
+import type { SurveyTokenInput, TokenSurvey } from './token-survey';
 
 export interface ExportKeysInput {
   /** The workflow id of the operation, recorded in the package header's packageId/log lines. */
@@ -84,7 +84,7 @@ export interface NodeAgentActivities {
   reportCapabilities(): Promise<TokenCapabilities>;
   inventoryKeys(): Promise<KeyGroup[]>;
   /** The three above in one call (one round trip where a workflow asks all of them of a member). */
-  surveyToken(): Promise<TokenSurvey>;
+  surveyToken(input: SurveyTokenInput): Promise<TokenSurvey>;
   exportKeys(input: ExportKeysInput): Promise<ExportKeysResult>;
   importPackage(input: ImportPackageInput): Promise<ImportPackageResult>;
   createTransportKey(): Promise<TransportKeyResult>;

@@ -4,9 +4,15 @@
 import type { TokenCapabilities } from './hsm-capabilities';
 import type { ClusterSecretsKcv, KeyGroup } from './keys';
 
+export interface SurveyTokenInput {
+  /** Only the groups of these CKA_IDs (hex) in the inventory: a sync of a few keys, an availability request. Absent: every group. */
+  keyIds?: string[];
+}
+
 export interface TokenSurvey {
   /** The cluster secrets' check values; null when the token holds none (not joined). */
   kcv: ClusterSecretsKcv | null;
+  /** The token's key groups (those of `keyIds` when the input named some). */
   inventory: KeyGroup[];
   capabilities: TokenCapabilities;
 }

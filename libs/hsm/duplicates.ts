@@ -87,10 +87,11 @@ function labelOf(session: HsmSession, handle: Handle): string {
  * The token's key groups for an inventory, each identical copy folded into the group it copies:
  * one entry per distinct key object, with `duplicates` counting the surplus objects (key, public
  * key and certificate copies) a repair would remove. Copies that differ stay separate entries.
+ * `groups`: the groups to fold (default: every group of the token).
  */
-export function foldedInventory(session: HsmSession, reader: KeyGroupReader): KeyGroup[] {
+export function foldedInventory(session: HsmSession, reader: KeyGroupReader, groups: readonly LocatedKeyGroup[] = reader.all()): KeyGroup[] {
   const byKey = new Map<string, LocatedKeyGroup[]>();
-  for (const group of reader.all()) {
+  for (const group of groups) {
     const key = `${group.class}:${group.id}`;
     byKey.set(key, [...(byKey.get(key) ?? []), group]);
   }

@@ -54,7 +54,13 @@ export class KeyGroupReader {
         }
       }
     }
-    return groups.sort((a, b) => a.class.localeCompare(b.class) || a.id.localeCompare(b.id) || a.label.localeCompare(b.label));
+    return groups.sort(byClassIdLabel);
+  }
+
+  /** The key groups of these CKA_IDs (hex), in the order all() lists them: a targeted find per id, no index of the whole token. */
+  ofIds(idsHex: readonly string[]): LocatedKeyGroup[] {
+    const ids = [...new Set(idsHex.map((id) => id.toLowerCase()))];
+    return ids.flatMap((id) => (['private', 'secret'] as const).flatMap((keyClass) => this.find({ class: keyClass, id }))).sort(byClassIdLabel);
   }
 
   /** The key objects of that class and id (PKCS#11 does not make ids unique, so possibly several). */
@@ -239,6 +245,10 @@ export class KeyGroupReader {
   private samePublicKey(publicHandle: Handle, der: Buffer): boolean {
     return this.publicKeyDer(publicHandle)?.equals(der) ?? false;
   }
+}
+
+function byClassIdLabel(a: KeyGroup, b: KeyGroup): number {
+  return a.class.localeCompare(b.class) || a.id.localeCompare(b.id) || a.label.localeCompare(b.label);
 }
 
 function bitLength(unsignedBigEndian: Buffer): number {

@@ -45,8 +45,9 @@ export interface Token {
   /**
    * Every key group, without secret values; the cluster transfer secrets and the transport key are
    * not listed. Identical copies of a group are folded into it and counted in `duplicates`.
+   * `keyIds` (hex CKA_IDs): only the groups of those ids, read by targeted finds.
    */
-  inventory(): Promise<KeyGroup[]>;
+  inventory(keyIds?: readonly string[]): Promise<KeyGroup[]>;
   clusterSecretsKcv(): Promise<ClusterSecretsKcv | null>;
   /** Founder only: generates the KTK and the PMK. HsmError 'already-exists' when the token has them. */
   createClusterSecrets(): Promise<ClusterSecretsKcv>;
@@ -119,8 +120,10 @@ export class Pkcs11Token implements Token {
     }
   }
 
-  inventory(): Promise<KeyGroup[]> {
-    const read = () => this.run('inventory', (s) => keyOps.withReader(s, (reader) => foldedInventory(s, reader), true));
+  inventory(keyIds?: readonly string[]): Promise<KeyGroup[]> {
+    // The whole token is indexed once (bulk); a few ids are found one by one.
+    const read = () =>
+      this.run('inventory', (s) => keyOps.withReader(s, (reader) => foldedInventory(s, reader, keyIds ? reader.ofIds(keyIds) : reader.all()), keyIds === undefined));
     return this.profile.quirks.steadyReads ? steadyRead(read, `inventory of token "${this.label}"`) : read();
   }
 

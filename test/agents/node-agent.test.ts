@@ -95,13 +95,23 @@ describe('node agent activities on real tokens', () => {
   });
 
   it('answers a survey in one call with the same check values, inventory and capabilities as the three separate calls', async () => {
-    const survey = await agents.founder!.surveyToken();
+    const survey = await agents.founder!.surveyToken({});
     expect(survey.kcv).not.toBeNull();
     expect(survey).toEqual({
       kcv: await agents.founder!.reportClusterSecrets(),
       inventory: await agents.founder!.inventoryKeys(),
       capabilities: await agents.founder!.reportCapabilities(),
     });
+  });
+
+  it('answers a survey of named keys with only their groups, as the whole inventory lists them', async () => {
+    const inventory = await agents.founder!.inventoryKeys();
+    const ids = [...new Set(inventory.map((group) => group.id))];
+    expect(ids.length).toBeGreaterThan(1);
+    const named = [ids[0]!.toUpperCase(), ids.at(-1)!, 'ffff0001'];
+    const survey = await agents.founder!.surveyToken({ keyIds: named });
+    expect(survey.inventory).toEqual(inventory.filter((group) => group.id === ids[0] || group.id === ids.at(-1)));
+    expect(survey.kcv).toEqual(await agents.founder!.reportClusterSecrets());
   });
 
   it('wraps for a join with the OAEP hash the workflow chose, or chooses it from the joining hashes, and refuses one the sponsor lacks as a non-retryable hsm-error', async () => {
