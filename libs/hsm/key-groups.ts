@@ -57,7 +57,7 @@ export class KeyGroupReader {
     return groups.sort(byClassIdLabel);
   }
 
-  /** The key groups of these CKA_IDs (hex), in the order all() lists them: a targeted find per id, no index of the whole token. */
+  /** The key groups of these CKA_IDs (hex), in the order all() lists them; no other group is read. */
   ofIds(idsHex: readonly string[]): LocatedKeyGroup[] {
     const ids = [...new Set(idsHex.map((id) => id.toLowerCase()))];
     return ids.flatMap((id) => (['private', 'secret'] as const).flatMap((keyClass) => this.find({ class: keyClass, id }))).sort(byClassIdLabel);

@@ -45,7 +45,7 @@ export interface Token {
   /**
    * Every key group, without secret values; the cluster transfer secrets and the transport key are
    * not listed. Identical copies of a group are folded into it and counted in `duplicates`.
-   * `keyIds` (hex CKA_IDs): only the groups of those ids, read by targeted finds.
+   * `keyIds` (hex CKA_IDs): only the groups of those ids, the others not read.
    */
   inventory(keyIds?: readonly string[]): Promise<KeyGroup[]>;
   clusterSecretsKcv(): Promise<ClusterSecretsKcv | null>;
@@ -121,9 +121,9 @@ export class Pkcs11Token implements Token {
   }
 
   inventory(keyIds?: readonly string[]): Promise<KeyGroup[]> {
-    // The whole token is indexed once (bulk); a few ids are found one by one.
-    const read = () =>
-      this.run('inventory', (s) => keyOps.withReader(s, (reader) => foldedInventory(s, reader, keyIds ? reader.ofIds(keyIds) : reader.all()), keyIds === undefined));
+    // The token is indexed once either way (bulk): on SoftHSM 600 keys' index takes about 0.2 s, and
+    // reading every group on top 0.35 s more, while each targeted find costs as much as the index.
+    const read = () => this.run('inventory', (s) => keyOps.withReader(s, (reader) => foldedInventory(s, reader, keyIds ? reader.ofIds(keyIds) : reader.all()), true));
     return this.profile.quirks.steadyReads ? steadyRead(read, `inventory of token "${this.label}"`) : read();
   }
 
