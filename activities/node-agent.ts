@@ -137,7 +137,9 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
         }
         note('package imported', { member: member.id, digest: ref.digest, imported: result.imported, skipped: result.skipped, conflicts: result.conflicts, copiesRemoved: result.copiesRemoved ?? 0, incompleteRemoved: result.incompleteRemoved ?? 0, ...(update ? { updated: result.updated ?? 0, notUpdated: result.notUpdated ?? 0 } : {}) });
         // Read after the write lock is released, as a separate inventoryKeys call would: the workflow verifies against it.
-        if (inventoryAfter) return { ...result, inventoryAfter: await tokens.withToken((token) => token.inventory()) };
+        // Only the package's keys: the verification looks at no other, and the rest of a large token is not read again.
+        const packageIds = [...new Set(result.entries.map((entry) => entry.id))];
+        if (inventoryAfter) return { ...result, inventoryAfter: await tokens.withToken((token) => token.inventory(packageIds)) };
         return result;
       });
     },

@@ -35,13 +35,13 @@ export interface ImportPackageInput {
   /** Keys the member holds that the import brings to the package's label and certificate (absent: none). */
   update?: KeyUpdateRequest;
   /**
-   * Read the member's inventory once the import is done and return it with the result: the
-   * verification's input without a second round trip to the agent (absent: not read).
+   * Read the member's inventory of the package's keys once the import is done and return it with
+   * the result: the verification's input without a second round trip to the agent (absent: not read).
    */
   inventoryAfter?: boolean;
 }
 
-/** An import's result, with the member's inventory read after it when the input asked (`inventoryAfter`). */
+/** An import's result, with the groups of the package's key ids read after it when the input asked (`inventoryAfter`). */
 export type ImportPackageResult = ImportResult & { inventoryAfter?: KeyGroup[] };
 
 export interface TransportKeyResult {

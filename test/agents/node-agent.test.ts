@@ -11,7 +11,7 @@ import { createNodeAgentActivities } from '../../activities/node-agent';
 import { createTokenSource } from '../../activities/token-source';
 import type { TokenSource } from '../../activities/token-source';
 import type { MemberConfig } from '../../libs/config/types';
-import type { NodeAgentActivities } from '../../libs/contract/activities';
+import type { ImportPackageResult, NodeAgentActivities } from '../../libs/contract/activities';
 import { FailureTypes } from '../../libs/contract/failure-types';
 import { decodePackage, encodePackage, openToken } from '../../libs/hsm';
 import type { KeyGroup, KeySelector } from '../../libs/hsm';
@@ -155,6 +155,11 @@ describe('node agent activities on real tokens', () => {
 
     const fingerprints = (keys: KeyGroup[]) => keys.filter((key) => key.exportable).map((key) => `${key.class}:${key.id}:${key.fingerprint}`).sort();
     expect(fingerprints(await agents.joiner!.inventoryKeys())).toEqual(fingerprints(sourceKeys));
+
+    // On the founder, which also holds a3: the inventory read with the import holds the package's keys as the whole inventory shows them, and no other.
+    const onFounder: ImportPackageResult = await new MockActivityEnvironment().run(agents.founder!.importPackage, { operationId: 'sync:agents-c1:1', package: exported.package, inventoryAfter: true });
+    expect(onFounder).toMatchObject({ imported: 0, skipped: 2 });
+    expect(onFounder.inventoryAfter).toEqual((await agents.founder!.inventoryKeys()).filter((group) => group.id !== 'a3'));
   });
 
   it('fails a package altered after export as non-retryable tampered-package, importing nothing', async () => {
