@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createMemberWriteLock } from '../../activities/member-write-lock';
+import type { MemberWriteLock } from '../../activities/member-write-lock';
 
 const dir = mkdtempSync(join(tmpdir(), 'keysync-lock-'));
 const holderScript = join(__dirname, 'fixtures', 'hold-write-lock.ts');
@@ -27,6 +28,25 @@ async function holdInAnotherProcess(tokenLabel: string, staleMs: number): Promis
     child.on('exit', (code) => reject(new Error(`the lock holder exited (${code}) before holding the lock`)));
   });
   return child;
+}
+
+/**
+ * A writer that holds `lock` until released. Resolves once it holds the lock (run() takes it
+ * asynchronously); `done` settles when the writer has finished.
+ */
+async function holdUntilReleased(lock: MemberWriteLock): Promise<{ release: () => void; done: Promise<void> }> {
+  let release!: () => void;
+  let held!: () => void;
+  const holds = new Promise<void>((resolve) => (held = resolve));
+  const done = lock.run(
+    () =>
+      new Promise<void>((resolve) => {
+        release = resolve;
+        held();
+      }),
+  );
+  await holds;
+  return { release, done };
 }
 
 afterEach(() => {
@@ -55,43 +75,23 @@ describe('member write lock', () => {
   it('keeps writers of different tokens independent', async () => {
     const first = createMemberWriteLock(token(), { dir });
     const second = createMemberWriteLock(token(), { dir });
-    let release!: () => void;
-    let held!: () => void;
-    const firstHolds = new Promise<void>((resolve) => (held = resolve));
-    const holding = first.run(
-      () =>
-        new Promise<void>((resolve) => {
-          release = resolve;
-          held();
-        }),
-    );
     // The first token's writer holds its lock before the second token's writer asks for one.
-    await firstHolds;
+    const holder = await holdUntilReleased(first);
     await expect(second.run(async () => 'written')).resolves.toBe('written');
-    release();
-    await holding;
+    holder.release();
+    await holder.done;
   });
 
   it('rejects a writer that gives up while queued, and still runs the writers behind it', async () => {
     const lock = createMemberWriteLock(token(), { dir, pollMs: 20 });
-    let release!: () => void;
-    let holding!: () => void;
-    const firstHolds = new Promise<void>((resolve) => (holding = resolve));
-    const first = lock.run(
-      () =>
-        new Promise<void>((resolve) => {
-          release = resolve;
-          holding();
-        }),
-    );
-    await firstHolds;
+    const first = await holdUntilReleased(lock);
     const giveUp = new AbortController();
     const second = lock.run(async () => 'second ran', { signal: giveUp.signal });
     const third = lock.run(async () => 'third ran');
     giveUp.abort(new Error('cancelled by the workflow'));
     await expect(second).rejects.toThrow('cancelled by the workflow');
-    release();
-    await first;
+    first.release();
+    await first.done;
     await expect(third).resolves.toBe('third ran');
   });
 
