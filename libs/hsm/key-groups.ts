@@ -3,7 +3,7 @@
 import * as pkcs11 from 'pkcs11js';
 import { groupCertificateFacts } from './certificate-facts';
 import { CheckValueCalculator } from './check-values';
-import { lacksKeyMaterial, publicLacksKeyMaterial } from './key-material';
+import { KEY_MATERIAL_ATTRIBUTES, lacksKeyMaterial, lacksKeyMaterialIn, publicLacksKeyMaterial } from './key-material';
 import { asBool, asText, asUlong } from './session';
 import type { Handle, HsmSession } from './session';
 import { sha256Hex } from '../digest';
@@ -20,6 +20,11 @@ export interface LocatedKeyGroup extends KeyGroup {
 }
 
 const KEY_ATTRIBUTES = [pkcs11.CKA_ID, pkcs11.CKA_LABEL, pkcs11.CKA_KEY_TYPE, pkcs11.CKA_EXTRACTABLE];
+/** What a private key object of each type gives of its public key, with what key-material.ts asks of it. */
+const ASYMMETRIC_ATTRIBUTES = {
+  rsa: [...KEY_MATERIAL_ATTRIBUTES.rsa, pkcs11.CKA_PUBLIC_EXPONENT],
+  ec: KEY_MATERIAL_ATTRIBUTES.ec,
+} as const;
 const X509 = [{ type: pkcs11.CKA_CERTIFICATE_TYPE, value: pkcs11.CKC_X_509 }];
 
 /** The object classes a key group is made of. */
@@ -153,7 +158,10 @@ export class KeyGroupReader {
     const id = attrs.get(pkcs11.CKA_ID) ?? Buffer.alloc(0);
     if (isReservedId(id)) return undefined;
     const keyType = this.keyTypeOf(keyClass, attrs);
-    if (!keyType || lacksKeyMaterial(this.session, keyType, handle)) return undefined;
+    if (!keyType) return undefined;
+    // An asymmetric key's own public attributes tell an incomplete leftover (key-material.ts) and give its fingerprint: read once for both.
+    const asymmetric = keyType === 'rsa' || keyType === 'ec' ? this.session.read(handle, ASYMMETRIC_ATTRIBUTES[keyType]) : undefined;
+    if (asymmetric ? lacksKeyMaterialIn(keyType, asymmetric) : lacksKeyMaterial(this.session, keyType, handle)) return undefined;
     const idHex = id.toString('hex');
     const usages: KeyUsage[] = USAGES_OF[keyClass].filter((usage) => asBool(attrs.get(USAGE_ATTRIBUTE[usage])) === true);
     const exportable = asBool(attrs.get(pkcs11.CKA_EXTRACTABLE)) === true;
@@ -184,9 +192,8 @@ export class KeyGroupReader {
 
     const publics = this.publicHandles(idHex);
     if (keyType === 'rsa') {
-      const rsa = this.session.read(handle, [pkcs11.CKA_MODULUS, pkcs11.CKA_PUBLIC_EXPONENT]);
-      const modulus = rsa.get(pkcs11.CKA_MODULUS);
-      const exponent = rsa.get(pkcs11.CKA_PUBLIC_EXPONENT);
+      const modulus = asymmetric?.get(pkcs11.CKA_MODULUS);
+      const exponent = asymmetric?.get(pkcs11.CKA_PUBLIC_EXPONENT);
       const der = modulus && exponent ? rsaSpki(modulus, exponent) : undefined;
       const publicHandle = der ? publics.find((candidate) => this.samePublicKey(candidate, der)) : undefined;
       return {
@@ -201,7 +208,7 @@ export class KeyGroupReader {
     }
 
     // EC: the private object has the curve; the point lives on the public object with the same id.
-    const ecParams = this.session.read(handle, [pkcs11.CKA_EC_PARAMS]).get(pkcs11.CKA_EC_PARAMS);
+    const ecParams = asymmetric?.get(pkcs11.CKA_EC_PARAMS);
     const curve: Curve | undefined = ecParams ? curveFromParams(ecParams)?.curve : undefined;
     if (!ecParams || !curve) return undefined;
     for (const publicHandle of publics) {

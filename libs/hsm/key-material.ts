@@ -17,9 +17,21 @@ import type { Handle, HsmSession } from './session';
 import type { KeyType } from './types';
 
 export function lacksKeyMaterial(session: HsmSession, keyType: KeyType, handle: Handle): boolean {
-  if (keyType === 'ec') return isEmpty(session.read(handle, [pkcs11.CKA_EC_PARAMS]).get(pkcs11.CKA_EC_PARAMS));
-  if (keyType === 'rsa') return isEmpty(session.read(handle, [pkcs11.CKA_MODULUS]).get(pkcs11.CKA_MODULUS));
-  const attrs = session.read(handle, [pkcs11.CKA_VALUE_LEN, pkcs11.CKA_EXTRACTABLE, pkcs11.CKA_NEVER_EXTRACTABLE]);
+  return lacksKeyMaterialIn(keyType, session.read(handle, KEY_MATERIAL_ATTRIBUTES[keyType]));
+}
+
+/** What lacksKeyMaterial reads of a key of that type: a caller that needs these values anyway reads them once, with lacksKeyMaterialIn. */
+export const KEY_MATERIAL_ATTRIBUTES: Readonly<Record<KeyType, readonly number[]>> = {
+  ec: [pkcs11.CKA_EC_PARAMS],
+  rsa: [pkcs11.CKA_MODULUS],
+  aes: [pkcs11.CKA_VALUE_LEN, pkcs11.CKA_EXTRACTABLE, pkcs11.CKA_NEVER_EXTRACTABLE],
+  'generic-secret': [pkcs11.CKA_VALUE_LEN, pkcs11.CKA_EXTRACTABLE, pkcs11.CKA_NEVER_EXTRACTABLE],
+};
+
+/** lacksKeyMaterial, on attributes already read (at least KEY_MATERIAL_ATTRIBUTES of the type). */
+export function lacksKeyMaterialIn(keyType: KeyType, attrs: ReadonlyMap<number, Buffer>): boolean {
+  if (keyType === 'ec') return isEmpty(attrs.get(pkcs11.CKA_EC_PARAMS));
+  if (keyType === 'rsa') return isEmpty(attrs.get(pkcs11.CKA_MODULUS));
   const statedLength = asUlong(attrs.get(pkcs11.CKA_VALUE_LEN)) ?? 0;
   return statedLength === 0 && asBool(attrs.get(pkcs11.CKA_EXTRACTABLE)) === true && asBool(attrs.get(pkcs11.CKA_NEVER_EXTRACTABLE)) === true;
 }

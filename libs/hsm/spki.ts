@@ -1,7 +1,8 @@
 // SubjectPublicKeyInfo DER to and from PKCS#11 public key attributes, through node:crypto's JWK
-// support so the encoding is right for RSA and for all three NIST curves.
-import { createPublicKey } from 'node:crypto';
-import { octetString, readTlv } from './der';
+// support so the encoding is right for RSA and for all three NIST curves; an EC key's SPKI is
+// written directly (see ecSpki).
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { encodeTlv, octetString, readTlv } from './der';
 import type { Curve } from './types';
 
 interface CurveInfo {
@@ -51,16 +52,23 @@ export function bareEcPoint(ecPoint: Buffer, info: CurveInfo): Buffer {
   return inner;
 }
 
+/** id-ecPublicKey (1.2.840.10045.2.1), the algorithm of every EC SubjectPublicKeyInfo. */
+const EC_PUBLIC_KEY_OID = Buffer.from('06072a8648ce3d0201', 'hex');
+
+/**
+ * SubjectPublicKeyInfo DER of a named-curve EC public key: SEQUENCE { SEQUENCE { id-ecPublicKey,
+ * curve }, BIT STRING point }, the bytes node:crypto exports for it (spki.test.ts). Written
+ * directly because every inventory computes it for every EC key, where a round trip through
+ * node:crypto took most of the read's time. Whether the point is on the curve is left to the
+ * signature check of the import's proof, which parses it with node:crypto.
+ */
 export function ecSpki(ecParams: Buffer, ecPoint: Buffer): { der: Buffer; curve: Curve } {
   const info = curveFromParams(ecParams);
   if (!info) throw new Error('EC key on a curve other than P-256, P-384 or P-521');
   const point = bareEcPoint(ecPoint, info);
-  const size = info.coordinateBytes;
-  const key = createPublicKey({
-    key: { kty: 'EC', crv: info.curve, x: b64url(point.subarray(1, 1 + size)), y: b64url(point.subarray(1 + size)) },
-    format: 'jwk',
-  });
-  return { der: key.export({ type: 'spki', format: 'der' }), curve: info.curve };
+  const algorithm = encodeTlv(0x30, Buffer.concat([EC_PUBLIC_KEY_OID, info.params]));
+  const publicKey = encodeTlv(0x03, Buffer.concat([Buffer.from([0]), point]));
+  return { der: encodeTlv(0x30, Buffer.concat([algorithm, publicKey])), curve: info.curve };
 }
 
 export type PublicKeyFacts =
@@ -69,7 +77,11 @@ export type PublicKeyFacts =
 
 /** The PKCS#11 attributes of a public key object, from its SubjectPublicKeyInfo DER. */
 export function publicKeyFacts(spkiDer: Buffer): PublicKeyFacts {
-  const key = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+  return publicKeyFactsOf(createPublicKey({ key: spkiDer, format: 'der', type: 'spki' }));
+}
+
+/** The same, from a public key node:crypto has already parsed. */
+export function publicKeyFactsOf(key: KeyObject): PublicKeyFacts {
   const jwk = key.export({ format: 'jwk' });
   if (jwk.kty === 'RSA' && jwk.n && jwk.e) {
     const modulus = Buffer.from(jwk.n, 'base64url');

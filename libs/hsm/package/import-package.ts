@@ -29,12 +29,13 @@ import type { KeyGroupReader } from '../key-groups';
 import { withReaderAsync } from '../key-operations';
 import type { Handle, HsmSession } from '../session';
 import { sha256Hex } from '../../digest';
-import { bareEcPoint, curveInfo, publicKeyFacts } from '../spki';
+import { bareEcPoint, curveInfo } from '../spki';
 import { asBool } from '../session';
 import { certificateTemplate, CKO_OF_CLASS, publicKeyObjectTemplate, publicUsagesFor, unwrappedKeyTemplate, USAGE_ATTRIBUTE, USAGES_OF } from '../templates';
 import { wrapMechanism } from '../token-profile';
 import type { ImportEntryOutcome, ImportResult } from '../types';
 import type { PackageEntry } from '../../package-format';
+import { PackagePublicKey } from './package-public-key';
 import { ecProofFailure, proofFailure } from './prove-key';
 import { isUpdateRequested, updateGroup } from './update-group';
 import { verifyPackageFile } from './verify-package';
@@ -177,7 +178,7 @@ async function importEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
   const requested = update !== undefined && isUpdateRequested(update, entry);
   // A certificate the key lacked is added by the companions' completion below: for an update, that is the update.
   const hadCertificate = requested && reader.certificateHandles(entry.id).length > 0;
-  const created = await createEntry(session, reader, unwrap, entry);
+  const created = await createEntry(session, reader, unwrap, entry, PackagePublicKey.of(entry));
   // Only a key that was already here can have copies: one created now was absent a moment ago.
   if (created.outcome !== 'skipped') return { ...created, copiesRemoved: 0, incompleteRemoved };
   // A key already here that the sync found differing (label, certificate) is brought to the package's.
@@ -211,30 +212,30 @@ function removeIncompleteLeftovers(session: HsmSession, reader: KeyGroupReader, 
   return leftovers.reduce((sum, [, handles]) => sum + handles.length, 0);
 }
 
-async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: Unwrap, entry: PackageEntry): Promise<{ outcome: ImportEntryOutcome['outcome']; reason?: string }> {
+async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: Unwrap, entry: PackageEntry, publicKey: PackagePublicKey | undefined): Promise<{ outcome: ImportEntryOutcome['outcome']; reason?: string }> {
   const id = Buffer.from(entry.id, 'hex');
   let existing = reader.find({ class: entry.class, id: entry.id });
   // An EC key is known by its public object; one whose public object went (a leftover removed above) gets the package's back, and must then prove itself.
-  const restoredPublic = entry.keyType === 'ec' && existing.some((group) => group.fingerprint === '') && reader.publicHandles(entry.id).length === 0 ? ensurePublicKey(session, reader, entry, id) : undefined;
+  const restoredPublic = entry.keyType === 'ec' && existing.some((group) => group.fingerprint === '') && reader.publicHandles(entry.id).length === 0 ? ensurePublicKey(session, reader, entry, id, publicKey) : undefined;
   if (restoredPublic) existing = reader.find({ class: entry.class, id: entry.id });
   if (existing.length > 0) {
     // PKCS#11 ids are not unique: any key with this id and this fingerprint means "already here".
     const same = existing.find((group) => group.fingerprint !== '' && group.fingerprint === entry.fingerprint);
-    const unproven = same ? presentKeyUnproven(session, unwrap, same.handle, entry) : undefined;
+    const unproven = same ? presentKeyUnproven(session, unwrap, same.handle, entry, publicKey) : undefined;
     if ((!same || unproven) && restoredPublic && restoredPublic !== 'conflict') {
       session.destroy(restoredPublic);
       reader.destroyed(pkcs11.CKO_PUBLIC_KEY, entry.id, restoredPublic);
     }
     if (!same) return { outcome: 'conflict' };
     if (unproven) return { outcome: 'invalid-data', reason: unproven };
-    completeCompanions(session, reader, entry, id);
+    completeCompanions(session, reader, entry, id, publicKey);
     return { outcome: 'skipped' };
   }
 
   // A key this token cannot hold (a curve it lacks...) is left alone: the package may carry it for another target.
   const lacks = keyNotHeldReason(session.profile.capabilities, entry);
   if (lacks) return { outcome: 'unsupported-mechanism', reason: lacks };
-  const createdPublic = entry.class === 'private' ? ensurePublicKey(session, reader, entry, id) : undefined;
+  const createdPublic = entry.class === 'private' ? ensurePublicKey(session, reader, entry, id, publicKey) : undefined;
   if (createdPublic === 'conflict') return { outcome: 'conflict' };
   const undoPublic = () => {
     if (!createdPublic) return;
@@ -245,13 +246,13 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
   if (!mechanism) throw new Error(`unreachable: no mechanism mapped for ${entry.wrapFormat}`);
   let key: Handle;
   try {
-    key = await session.lib.C_UnwrapKeyAsync(session.handle, mechanism, unwrap.ktk, Buffer.from(entry.wrappedKey, 'base64'), unwrappedKeyTemplate({ ...entry, id }, moduleAttributes(session, entry)));
+    key = await session.lib.C_UnwrapKeyAsync(session.handle, mechanism, unwrap.ktk, Buffer.from(entry.wrappedKey, 'base64'), unwrappedKeyTemplate({ ...entry, id }, moduleAttributes(session, entry, publicKey)));
   } catch (error) {
     undoPublic();
     throw error;
   }
   // A failed proof is asked again before the key goes: one bad read of a module whose view can be briefly wrong (module-quirks.ts) must not destroy a good key.
-  const failed = proofFailure(session, reader, unwrap.checkValues, key, entry) && proofFailure(session, reader, unwrap.checkValues, key, entry);
+  const failed = proofFailure(session, reader, unwrap.checkValues, key, entry, publicKey) && proofFailure(session, reader, unwrap.checkValues, key, entry, publicKey);
   if (failed) {
     session.destroy(key);
     undoPublic();
@@ -271,9 +272,9 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
  * and left in place (a key of this id that this import cannot tell is its own). Other key types
  * were matched by a fingerprint read from the key itself, which is their proof.
  */
-function presentKeyUnproven(session: HsmSession, unwrap: Unwrap, key: Handle, entry: PackageEntry): string | undefined {
+function presentKeyUnproven(session: HsmSession, unwrap: Unwrap, key: Handle, entry: PackageEntry, publicKey: PackagePublicKey | undefined): string | undefined {
   if (entry.keyType !== 'ec') return undefined;
-  const failed = ecProofFailure(session, unwrap.checkValues, key, entry) && ecProofFailure(session, unwrap.checkValues, key, entry);
+  const failed = ecProofFailure(session, unwrap.checkValues, key, entry, publicKey) && ecProofFailure(session, unwrap.checkValues, key, entry, publicKey);
   if (!failed?.definite) return undefined;
   return `Key ${entry.id} ("${entry.label}") is present with the package's public key but ${failed.reason}: it was left in place and not counted. Remove that private key object if it is not an application's, then sync again.`;
 }
@@ -300,16 +301,16 @@ function keepPackageUsages(session: HsmSession, key: Handle, entry: PackageEntry
 }
 
 /** The module's vendor attributes for this key (NSS: the EC point on an EC private key). */
-function moduleAttributes(session: HsmSession, entry: PackageEntry): pkcs11.Template {
-  if (entry.keyType !== 'ec' || !entry.publicKeyDer || !entry.curve) return [];
-  const facts = publicKeyFacts(Buffer.from(entry.publicKeyDer, 'base64'));
+function moduleAttributes(session: HsmSession, entry: PackageEntry, publicKey: PackagePublicKey | undefined): pkcs11.Template {
+  if (entry.keyType !== 'ec' || !publicKey || !entry.curve) return [];
+  const facts = publicKey.facts;
   return facts.keyType === 'ec' ? ecPrivateKeyAttributes(session.profile.quirks, bareEcPoint(facts.ecPoint, curveInfo(entry.curve))) : [];
 }
 
 /** Creates the public key and certificate objects of a group that the token lacks (a retry after a crash). */
-function completeCompanions(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer): void {
+function completeCompanions(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer, publicKey: PackagePublicKey | undefined): void {
   if (entry.class !== 'private') return;
-  ensurePublicKey(session, reader, entry, id);
+  ensurePublicKey(session, reader, entry, id, publicKey);
   ensureCertificate(session, reader, entry, id);
 }
 
@@ -327,14 +328,14 @@ function ensureCertificate(session: HsmSession, reader: KeyGroupReader, entry: P
 }
 
 /** The handle of a public object created now, undefined when a matching one was already there, 'conflict' for another key's. */
-function ensurePublicKey(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer): Handle | undefined | 'conflict' {
-  if (!entry.publicKeyDer) return undefined;
-  const der = Buffer.from(entry.publicKeyDer, 'base64');
+function ensurePublicKey(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer, publicKey: PackagePublicKey | undefined): Handle | undefined | 'conflict' {
+  if (!publicKey) return undefined;
+  const der = publicKey.der;
   if (sha256Hex(der) !== entry.fingerprint) throw new HsmError('invalid-data', `The public key of entry ${entry.id} does not match its fingerprint.`);
   const publics = reader.publicHandles(entry.id);
   if (publics.some((handle) => reader.publicKeyDer(handle)?.equals(der))) return undefined;
   if (publics.length > 0) return 'conflict';
-  const created = session.lib.C_CreateObject(session.handle, publicKeyObjectTemplate(publicKeyFacts(der), entry.label, id, publicUsagesFor(entry.usages)));
+  const created = session.lib.C_CreateObject(session.handle, publicKeyObjectTemplate(publicKey.facts, entry.label, id, publicUsagesFor(entry.usages)));
   reader.created(pkcs11.CKO_PUBLIC_KEY, entry.id, created);
   return created;
 }
