@@ -128,6 +128,7 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
             },
             shouldStop: () => context.cancellationSignal.aborted,
             ...(update ? { update } : {}),
+            ...(inventoryAfter ? { inventoryAfter } : {}),
           }),
         ));
         // The import stopped between two key groups because the activity was cancelled: report it as such.
@@ -136,10 +137,6 @@ export function createNodeAgentActivities(deps: NodeAgentDeps): NodeAgentActivit
           throw context.cancellationSignal.reason ?? new Error('cancelled');
         }
         note('package imported', { member: member.id, digest: ref.digest, imported: result.imported, skipped: result.skipped, conflicts: result.conflicts, copiesRemoved: result.copiesRemoved ?? 0, incompleteRemoved: result.incompleteRemoved ?? 0, ...(update ? { updated: result.updated ?? 0, notUpdated: result.notUpdated ?? 0 } : {}) });
-        // Read after the write lock is released, as a separate inventoryKeys call would: the workflow verifies against it.
-        // Only the package's keys: the verification looks at no other, and the rest of a large token is not read again.
-        const packageIds = [...new Set(result.entries.map((entry) => entry.id))];
-        if (inventoryAfter) return { ...result, inventoryAfter: await tokens.withToken((token) => token.inventory(packageIds)) };
         return result;
       });
     },

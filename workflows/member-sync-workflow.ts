@@ -34,12 +34,17 @@ import { tombstoneOf } from './retired-keys';
 import { liftTombstones, standingTombstones, tombstonesPatch } from './tombstones';
 
 /**
- * The patch under which a small package's import returns the member's inventory read after it
- * (one agent call where import and verification took two); histories recorded before replay as two.
+ * The patch under which an import returns the inventory of the package's keys read after it (one
+ * agent call where import and verification took two); histories recorded before replay as two.
  */
 export const inventoryWithImportPatch = 'inventory-with-import';
-/** Packages up to this many keys: the import's entries then add little to the inventory's payload, which stays far under Temporal's 2 MiB. */
-const inventoryWithImportUpTo = 64;
+/**
+ * Packages up to this many keys: the import's entries and the inventory of the same keys (under
+ * 1 KB a key with a certificate) stay under half of Temporal's 2 MiB payload limit. A larger
+ * package is verified by a separate inventoryKeys call. (Up to 64 keys before: a history of 65 to
+ * 1000 keys recorded then has no marker here, so patched() is false for it and it replays as two.)
+ */
+const inventoryWithImportUpTo = 1000;
 
 export async function memberSyncWorkflow(input: MemberSyncInput): Promise<MemberSyncResult> {
   const { workflowId } = workflowInfo();
@@ -133,7 +138,7 @@ export async function memberSyncWorkflow(input: MemberSyncInput): Promise<Member
       return fail('approval-timeout', `The policy asks ${input.policy.approvals} approvals but fewer registered approvers may approve (the requester may not).`);
     }
 
-    // A small package's import reads the inventory too, so verifying costs no second round trip to the agent.
+    // The import reads the inventory of the package's keys too, so verifying costs no second round trip to the agent.
     const inventoryWithImport = input.package.keyCount <= inventoryWithImportUpTo && patched(inventoryWithImportPatch);
     let inventoryAfterImport: KeyGroup[] | undefined;
     if (resumed?.phase !== 'verify') {

@@ -7,8 +7,9 @@ import { HsmError } from './errors';
 /** Reads before a view that keeps changing is given up (each read is a full listing). */
 const MAX_READS = 5;
 
-export async function steadyRead<T>(read: () => Promise<T>, what: string): Promise<T> {
-  let previous = await read();
+/** `first`: a read the caller already made (e.g. an import's last confirmation), counted as the first. */
+export async function steadyRead<T>(read: () => Promise<T>, what: string, first?: T): Promise<T> {
+  let previous = first ?? (await read());
   for (let reads = 1; reads < MAX_READS; reads += 1) {
     const current = await read();
     if (isDeepStrictEqual(current, previous)) return current;

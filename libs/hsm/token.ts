@@ -64,7 +64,8 @@ export interface Token {
   /** Every check, nothing unwrapped. Throws PackageRejectedError with the reason. */
   verifyPackage(bytes: Buffer, opts: VerifyOptions): Promise<PackageManifest>;
   readPackage(bytes: Buffer, opts: VerifyOptions): Promise<PackageManifest>;
-  importPackage(bytes: Buffer, opts: ImportOptions): Promise<ImportResult>;
+  /** `inventoryAfter`: also read, after the import, the groups of the package's key ids (the verification's inventory). */
+  importPackage(bytes: Buffer, opts: ImportOptions & { inventoryAfter?: boolean }): Promise<ImportResult & { inventoryAfter?: KeyGroup[] }>;
   generateKey(spec: GenerateKeySpec): Promise<KeyGroup>;
   /** RSA PKCS#1 v1.5 SHA-256; EC ECDSA-SHA256 as IEEE P1363 r||s; generic secret HMAC-SHA256. */
   sign(selector: KeySelector, data: Buffer): Promise<Buffer>;
@@ -121,10 +122,15 @@ export class Pkcs11Token implements Token {
   }
 
   inventory(keyIds?: readonly string[]): Promise<KeyGroup[]> {
+    return this.readInventory(keyIds);
+  }
+
+  /** `firstRead`: the same view, already read once (an import's confirmation), where reads must agree twice. */
+  private readInventory(keyIds: readonly string[] | undefined, firstRead?: KeyGroup[]): Promise<KeyGroup[]> {
     // The token is indexed once either way (bulk): on SoftHSM 600 keys' index takes about 0.2 s, and
     // reading every group on top 0.35 s more, while each targeted find costs as much as the index.
     const read = () => this.run('inventory', (s) => keyOps.withReader(s, (reader) => foldedInventory(s, reader, keyIds ? reader.ofIds(keyIds) : reader.all()), true));
-    return this.profile.quirks.steadyReads ? steadyRead(read, `inventory of token "${this.label}"`) : read();
+    return this.profile.quirks.steadyReads ? steadyRead(read, `inventory of token "${this.label}"`, firstRead) : read();
   }
 
   clusterSecretsKcv(): Promise<ClusterSecretsKcv | null> {
@@ -159,8 +165,13 @@ export class Pkcs11Token implements Token {
     return this.verifyPackage(bytes, opts);
   }
 
-  importPackage(bytes: Buffer, opts: ImportOptions): Promise<ImportResult> {
-    return this.run('import a package', (s) => importPackage(s, this.label, bytes, opts));
+  async importPackage(bytes: Buffer, opts: ImportOptions & { inventoryAfter?: boolean }): Promise<ImportResult & { inventoryAfter?: KeyGroup[] }> {
+    let confirmed: KeyGroup[] | undefined;
+    const result = await this.run('import a package', (s) => importPackage(s, this.label, bytes, { ...opts, onConfirmed: (view) => (confirmed = view) }));
+    if (!opts.inventoryAfter || result.stopped) return result;
+    // Only the package's keys: the verification looks at no other. Where reads must agree twice, the import's last confirmation round was the first of them.
+    const packageIds = [...new Set(result.entries.map((entry) => entry.id))];
+    return { ...result, inventoryAfter: await this.readInventory(packageIds, confirmed) };
   }
 
   generateKey(spec: GenerateKeySpec): Promise<KeyGroup> {

@@ -24,8 +24,8 @@ import { CheckValueCalculator } from '../check-values';
 import { certificateNames } from '../der';
 import { HsmError, hasCkr, isPkcs11Failure } from '../errors';
 import { ecPrivateKeyAttributes } from '../module-quirks';
-import { removeSurplusCopies } from '../duplicates';
-import type { KeyGroupReader } from '../key-groups';
+import { foldedInventory, removeSurplusCopies } from '../duplicates';
+import type { KeyGroupReader, LocatedKeyGroup } from '../key-groups';
 import { withReaderAsync } from '../key-operations';
 import type { Handle, HsmSession } from '../session';
 import { sha256Hex } from '../../digest';
@@ -33,7 +33,7 @@ import { bareEcPoint, curveInfo } from '../spki';
 import { asBool } from '../session';
 import { certificateTemplate, CKO_OF_CLASS, publicKeyObjectTemplate, publicUsagesFor, unwrappedKeyTemplate, USAGE_ATTRIBUTE, USAGES_OF } from '../templates';
 import { wrapMechanism } from '../token-profile';
-import type { ImportEntryOutcome, ImportResult } from '../types';
+import type { ImportEntryOutcome, ImportResult, KeyGroup } from '../types';
 import type { PackageEntry } from '../../package-format';
 import { PackagePublicKey } from './package-public-key';
 import { ecProofFailure, proofFailure } from './prove-key';
@@ -48,6 +48,12 @@ export interface ImportOptions extends VerifyOptions {
   shouldStop?: () => boolean;
   /** Keys already here to bring to the package's label and certificate (update-group.ts); absent: none. */
   update?: KeyUpdateRequest;
+  /**
+   * Given the package keys' groups, folded as an inventory of them, as the confirmation's last
+   * round read them when it found every entry right (modules with steadyReads only): the first of
+   * the two agreeing reads of a steady inventory after the import (Token.importPackage).
+   */
+  onConfirmed?: (view: KeyGroup[]) => void;
 }
 
 export async function importPackage(session: HsmSession, tokenLabel: string, bytes: Buffer, opts: ImportOptions): Promise<ImportResult> {
@@ -81,7 +87,10 @@ export async function importPackage(session: HsmSession, tokenLabel: string, byt
         opts.onProgress?.(outcomes.length, file.entries.length);
       }
     }, true);
-    if (session.profile.quirks.steadyReads && !stopped) await confirmEntries(session, unwrap, file.entries, outcomes, opts.update);
+    if (session.profile.quirks.steadyReads && !stopped) {
+      const view = await confirmEntries(session, unwrap, file.entries, outcomes, opts.update);
+      if (view) opts.onConfirmed?.(view);
+    }
     const count = (outcome: ImportEntryOutcome['outcome']) => outcomes.filter((entry) => entry.outcome === outcome).length;
     const incompleteRemoved = outcomes.reduce((sum, entry) => sum + (entry.incompleteRemoved ?? 0), 0);
     return {
@@ -131,15 +140,26 @@ const CONFIRM_PAUSE_MS = 200;
  * the key unwrapped and proven again); a round that finds everything right ends it. Conflicts and
  * refused updates are left alone: another key holds that id.
  */
-async function confirmEntries(session: HsmSession, unwrap: Unwrap, entries: readonly PackageEntry[], outcomes: ImportEntryOutcome[], update: KeyUpdateRequest | undefined): Promise<void> {
+async function confirmEntries(session: HsmSession, unwrap: Unwrap, entries: readonly PackageEntry[], outcomes: ImportEntryOutcome[], update: KeyUpdateRequest | undefined): Promise<KeyGroup[] | undefined> {
+  const ids = [...new Set(entries.map((entry) => entry.id))];
   for (let round = 0; round < CONFIRM_ROUNDS; round += 1) {
     await new Promise((resolve) => setTimeout(resolve, CONFIRM_PAUSE_MS));
     // One listing of the token per round (a bulk reader), not a find per entry: SoftHSM's file store
     // re-checks every object file on each find, so per-entry finds cost O(entries x objects) and held
     // the event loop for minutes at 600 keys. An entry this listing misses is only a candidate: its
     // import below looks it up again with targeted finds, and skips it when it is there.
-    const wrong = await withReaderAsync(session, async (reader) => outcomes.flatMap((outcome, index) => (!LEFT_ALONE.has(outcome.outcome) && !presentOnce(reader, entries[index]!) ? [index] : [])), true);
-    if (wrong.length === 0) return;
+    const { wrong, view } = await withReaderAsync(
+      session,
+      async (reader) => {
+        const groups = reader.ofIds(ids);
+        const located = byClassAndId(groups);
+        const misses = outcomes.flatMap((outcome, index) => (!LEFT_ALONE.has(outcome.outcome) && !presentOnce(reader, located, entries[index]!) ? [index] : []));
+        // The groups just read, folded exactly as an inventory of the package's keys folds them (Token.inventory).
+        return { wrong: misses, view: misses.length === 0 ? foldedInventory(session, reader, groups) : undefined };
+      },
+      true,
+    );
+    if (wrong.length === 0) return view;
     await withReaderAsync(session, async (reader) => {
       for (const index of wrong) {
         const previous = outcomes[index]!;
@@ -149,13 +169,19 @@ async function confirmEntries(session: HsmSession, unwrap: Unwrap, entries: read
       }
     });
   }
+  return undefined;
 }
 
-/** The entry's key is on the token once, with its material and the package's fingerprint. */
-function presentOnce(reader: KeyGroupReader, entry: PackageEntry): boolean {
-  const selector = { class: entry.class, id: entry.id };
-  const found = reader.find(selector);
-  return found.length === 1 && found[0]!.fingerprint === entry.fingerprint && reader.incomplete(selector).length === 0;
+function byClassAndId(groups: readonly LocatedKeyGroup[]): Map<string, LocatedKeyGroup[]> {
+  const byKey = new Map<string, LocatedKeyGroup[]>();
+  for (const group of groups) byKey.set(`${group.class}:${group.id}`, [...(byKey.get(`${group.class}:${group.id}`) ?? []), group]);
+  return byKey;
+}
+
+/** The entry's key is on the token once (among the groups the round read), with its material and the package's fingerprint. */
+function presentOnce(reader: KeyGroupReader, located: ReadonlyMap<string, readonly LocatedKeyGroup[]>, entry: PackageEntry): boolean {
+  const found = located.get(`${entry.class}:${entry.id.toLowerCase()}`) ?? [];
+  return found.length === 1 && found[0]!.fingerprint === entry.fingerprint && reader.incomplete({ class: entry.class, id: entry.id }).length === 0;
 }
 
 /** What every entry's unwrap uses: the KTK, this token's mechanism per format, and the calculator of check values for the proofs. */
