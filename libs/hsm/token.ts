@@ -167,7 +167,11 @@ export class Pkcs11Token implements Token {
 
   async importPackage(bytes: Buffer, opts: ImportOptions & { inventoryAfter?: boolean }): Promise<ImportResult & { inventoryAfter?: KeyGroup[] }> {
     let confirmed: KeyGroup[] | undefined;
-    const result = await this.run('import a package', (s) => importPackage(s, this.label, bytes, { ...opts, onConfirmed: (view) => (confirmed = view) }));
+    const onConfirmed = (view: KeyGroup[]) => {
+      confirmed = view;
+      opts.onConfirmed?.(view);
+    };
+    const result = await this.run('import a package', (s) => importPackage(s, this.label, bytes, { ...opts, onConfirmed }));
     if (!opts.inventoryAfter || result.stopped) return result;
     // Only the package's keys: the verification looks at no other. Where reads must agree twice, the import's last confirmation round was the first of them.
     const packageIds = [...new Set(result.entries.map((entry) => entry.id))];

@@ -90,6 +90,17 @@ describe.each(IMPLEMENTATIONS)('on %s', (implementation) => {
       expect(await target.countObjects()).toBe(before);
     });
 
+    it("an import asked for the inventory after it returns the package keys' groups as an inventory of those ids reads them, and where reads must agree twice its confirmation's view is exactly such a read", async () => {
+      const confirmed: KeyGroup[][] = [];
+      const again = await target.importPackage(packageBytes, { clusterId: CLUSTER, inventoryAfter: true, onConfirmed: (view) => confirmed.push(view) });
+      const packageIds = SPECS.map((spec) => spec.id);
+      const inventory = await target.inventory(packageIds);
+      expect(inventory.map((group) => group.id).sort()).toEqual([...packageIds].sort());
+      expect(again.inventoryAfter).toEqual(inventory);
+      // SoftHSM confirms every import with a fresh read (module-quirks.ts steadyReads); the other modules need no confirmation.
+      expect(confirmed).toEqual(implementation === 'softhsm' ? [inventory] : []);
+    });
+
     it('a retry after a crash between objects completes the key group without duplicating anything', async () => {
       const complete = await target.countObjects();
       expect(destroyObjects(targetRef, pkcs11.CKO_CERTIFICATE, 'b1')).toBe(1);
