@@ -115,10 +115,12 @@ export class OperationReader {
     if (!summary.workflowId || !running || finalMemberStates.includes(summary.state)) return view;
     const workflowId = summary.workflowId;
     // The memberSync's published view (a describe, no worker needed); its query where it publishes none.
+    // No description: the parent has asked for the child in its last workflow task but the server has not
+    // started it yet (or cannot be asked): the parent's view is all there is, and a query would only fail, slowly.
     const description = await this.temporal.describe(workflowId).catch(() => null);
-    if (description && notRunYet(description)) return view;
-    const published = description ? publishedView<MemberStatus>(description) : null;
-    const live = published ?? (await this.query(() => this.temporal.query(workflowId, memberStateQuery, [], queryDeadlineMs)));
+    if (!description || notRunYet(description)) return view;
+    // A memberSync that has just ended while its parent's view still shows it working: its last published view is its final state.
+    const live = publishedView<MemberStatus>(description) ?? finalView<MemberStatus>(description) ?? (await this.query(() => this.temporal.query(workflowId, memberStateQuery, [], queryDeadlineMs)));
     return live ? memberView(live) : view;
   }
 
@@ -209,7 +211,22 @@ function notRunYet(description: WorkflowExecutionDescription): boolean {
  * (older histories, a view too large) or has ended (its result or query tells the final state).
  */
 function publishedView<T>(description: WorkflowExecutionDescription): T | null {
-  if (description.status.name !== 'RUNNING') return null;
+  return description.status.name === 'RUNNING' ? memoView<T>(description) : null;
+}
+
+/**
+ * What a workflow that publishes its view (published-view.ts) showed last, once it ended by its own
+ * return, failure or cancellation: it publishes one last time before it returns, so that is its
+ * final state (a query would need a worker to replay its whole history). Null for a workflow that
+ * is running, was terminated or timed out, or published no view.
+ */
+function finalView<T>(description: WorkflowExecutionDescription): T | null {
+  return selfEnded.has(description.status.name) ? memoView<T>(description) : null;
+}
+
+const selfEnded: ReadonlySet<WorkflowExecutionDescription['status']['name']> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+function memoView<T>(description: WorkflowExecutionDescription): T | null {
   const view = description.memo?.[publishedViewMemoKey];
   return view !== undefined && view !== null && typeof view === 'object' ? (view as T) : null;
 }
