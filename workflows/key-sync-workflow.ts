@@ -49,6 +49,7 @@ import type { MemberSyncWorkflow } from '../libs/contract/workflow-types';
 import { callAgent } from './agent-call';
 import type { AgentCallOptions } from './agent-call';
 import { archiveThisHistoryFirst, archiveThisHistoryWhenClosed } from './archive-workflow';
+import { publishPackageKeys, withoutPackageKeys } from './package-keys-memo';
 import { capabilitiesPatch, decideWrapFormat, tokenInUse, unsupportedKeysText, withoutKeysNotHeld } from './capability-plan';
 import { clusterFromConfiguration } from './cluster-resolution';
 import { surveyInOneCallPatch } from './cluster-survey';
@@ -99,7 +100,8 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
   };
 
   setHandler(operationStateQuery, () => operation);
-  const view = publishView(() => operation);
+  let packageKeysInMemo = false;
+  const view = publishView(() => (packageKeysInMemo ? withoutPackageKeys(operation) : operation));
   setHandler(challengeQuery, (member) => {
     if (member === undefined || operation.package === null || !targets.includes(member) || preApprovalOf(member) || policyOf(member).approvals <= 0) return null;
     const memberWorkflowId = memberSyncWorkflowId(workflowId, member);
@@ -275,6 +277,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     );
     // The keys travel with the digest so an approver reads what the package holds, not only a count.
     operation.package = { digest: exported.package.digest, keyCount: exported.package.keyCount, keys: exported.entries.map(({ class: keyClass, id, label, fingerprint }) => ({ class: keyClass, id, label, fingerprint })) };
+    packageKeysInMemo = publishPackageKeys(operation.package.keys ?? []);
     if (exported.wrapFormat && operation.tokens) {
       // The format the source actually wrapped with (the chosen one; its own preferred when no target reported).
       const used = exported.wrapFormat;

@@ -36,6 +36,13 @@ export const operationStateQuery = defineQuery<OperationState>('operation-state'
 export const publishedViewMemoKey = 'view';
 
 /**
+ * The memo key under which a keySync publishes its package's keys (`KeyRef[]`: class, id, label,
+ * fingerprint), once, when its export made them known; from then on its published view leaves
+ * `package.keys` out, and a reader takes them from here (absent in histories recorded before).
+ */
+export const packageKeysMemoKey = 'packageKeys';
+
+/**
  * The string an approver signs for the given member (null while there is nothing to approve yet).
  * A memberSync or a join answers for its own member when none is named (as the Temporal UI may send).
  */

@@ -6,20 +6,20 @@ import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { OperationReader } from '../../apps/api/operations/operation-reader';
 import type { TemporalGateway } from '../../apps/api/temporal/temporal-gateway';
-import { publishedViewMemoKey } from '../../libs/contract/messages';
+import { packageKeysMemoKey, publishedViewMemoKey } from '../../libs/contract/messages';
 import type { MemberStatus, MemberSummary, OperationState } from '../../libs/contract/operations';
 import { workflowTypes } from '../../libs/contract/workflow-types';
 
 const SYNC = 'sync:c1:3f1b';
 const MEMBER = `${SYNC}:node2`;
 
-function described(workflowId: string, type: string, status: string, view: unknown, historyLength = 20): WorkflowExecutionDescription {
+function described(workflowId: string, type: string, status: string, view: unknown, memo: Record<string, unknown> = {}): WorkflowExecutionDescription {
   return {
     workflowId,
     type,
     status: { name: status },
-    historyLength,
-    memo: view === undefined ? {} : { [publishedViewMemoKey]: view },
+    historyLength: 20,
+    memo: view === undefined ? memo : { ...memo, [publishedViewMemoKey]: view },
     raw: {},
     typedSearchAttributes: { get: () => undefined },
   } as unknown as WorkflowExecutionDescription;
@@ -59,6 +59,16 @@ function gateway(descriptions: Record<string, WorkflowExecutionDescription>): { 
   } as unknown as TemporalGateway;
   return { temporal, calls };
 }
+
+describe("a sync's status read", () => {
+  it("puts back the package's keys a keySync published apart from its view, in its memo", async () => {
+    const keys = [{ class: 'private' as const, id: 'a1', label: 'k1', fingerprint: 'f1' }];
+    const view: OperationState = { ...parentView, members: [], package: { digest: 'd1', keyCount: 1 } };
+    const { temporal, calls } = gateway({ [SYNC]: described(SYNC, workflowTypes.keySync, 'RUNNING', view, { [packageKeysMemoKey]: keys }) });
+    expect((await new OperationReader(temporal).read(SYNC)).package).toEqual({ digest: 'd1', keyCount: 1, keys });
+    expect(calls).toEqual([`describe ${SYNC}`]);
+  });
+});
 
 describe("a sync's status read, member by member", () => {
   it("shows a member whose memberSync the server has not started yet from the parent's view, without a query", async () => {

@@ -8,8 +8,8 @@ import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/clien
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../libs/contract/approvals';
-import { approveSignal, approveUpdate, challengeQuery, memberStateQuery, operationStateQuery, publishedViewMemoKey } from '../../libs/contract/messages';
-import type { MemberStatus } from '../../libs/contract/operations';
+import { approveSignal, approveUpdate, challengeQuery, memberStateQuery, operationStateQuery, packageKeysMemoKey, publishedViewMemoKey } from '../../libs/contract/messages';
+import type { MemberStatus, OperationState } from '../../libs/contract/operations';
 import { keySyncWorkflowId, memberSyncWorkflowId } from '../../libs/contract/workflow-ids';
 import { workflowTypes } from '../../libs/contract/workflow-types';
 import type { KeySyncWorkflow, MemberSyncWorkflow } from '../../libs/contract/workflow-types';
@@ -73,10 +73,16 @@ describe('approvals of a key sync', () => {
     await fixture?.close();
   });
 
-  it('publishes in its memo what its state query answers, the keySync and each memberSync awaiting approval alike (the API reads it by describe)', async () => {
+  it("publishes in its memo what its state query answers, the keySync (its package's keys once, apart from its view) and each memberSync awaiting approval alike (the API reads it by describe)", async () => {
     const published = async (handle: WorkflowHandle): Promise<unknown> => (await handle.describe()).memo?.[publishedViewMemoKey];
+    const state = await parent.query(operationStateQuery);
+    const memo = (await parent.describe()).memo ?? {};
+    expect(state.package?.keys?.length).toBeGreaterThan(0);
+    expect(memo[packageKeysMemoKey]).toEqual(state.package?.keys);
+    expect((memo[publishedViewMemoKey] as OperationState).package).toEqual({ digest: state.package?.digest, keyCount: state.package?.keyCount });
     // Compared until equal: node4's short approval timeout may change the states between the two reads.
-    await waitFor(async () => isDeepStrictEqual(await published(parent), await parent.query(operationStateQuery)), { description: "the keySync's memo view to equal its query" });
+    const withoutKeys = (operation: OperationState): OperationState => ({ ...operation, package: operation.package ? { digest: operation.package.digest, keyCount: operation.package.keyCount } : null });
+    await waitFor(async () => isDeepStrictEqual(await published(parent), withoutKeys(await parent.query(operationStateQuery))), { description: "the keySync's memo view to equal its query, but for the package's keys" });
     for (const member of ['node2', 'node3']) {
       await waitFor(async () => isDeepStrictEqual(await published(memberHandle(member)), await memberState(member)), { description: `${member}'s memo view to equal its query` });
     }

@@ -4,9 +4,10 @@
 // neither is available (no orchestrator polling). Members show their memberSync's live state.
 import { Injectable } from '@nestjs/common';
 import { type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
-import { memberStateQuery, operationStateQuery, publishedViewMemoKey } from '../../../libs/contract/messages';
+import { memberStateQuery, operationStateQuery, packageKeysMemoKey, publishedViewMemoKey } from '../../../libs/contract/messages';
 import { finalMemberStates } from '../../../libs/contract/operations';
 import type { JoinState, MemberStatus, MemberSummary, OperationPackage, OperationState, TokenInUse } from '../../../libs/contract/operations';
+import type { KeyRef } from '../../../libs/contract/keys';
 import type { RetireState } from '../../../libs/contract/retire';
 import { KeySyncKind } from '../../../libs/contract/search-attributes';
 import { workflowTypes } from '../../../libs/contract/workflow-types';
@@ -88,7 +89,7 @@ export class OperationReader {
   /** The parent's state: the view it published while running, else its query (live, or replayed by a worker once closed), else its result. */
   private async operationState({ description }: ResolvedOperation): Promise<OperationState | null> {
     const published = publishedView<OperationState>(description);
-    if (published) return published;
+    if (published) return withPackageKeys(published, description);
     // No worker has run it yet: it has no state to ask for, and a query would wait its whole deadline.
     if (notRunYet(description)) return null;
     if (description.status.name === 'COMPLETED') {
@@ -212,6 +213,13 @@ function notRunYet(description: WorkflowExecutionDescription): boolean {
  */
 function publishedView<T>(description: WorkflowExecutionDescription): T | null {
   return description.status.name === 'RUNNING' ? memoView<T>(description) : null;
+}
+
+/** A keySync's view whose package's keys it published apart, in the memo (workflows/package-keys-memo.ts), with them put back. */
+function withPackageKeys(view: OperationState, description: WorkflowExecutionDescription): OperationState {
+  const keys = description.memo?.[packageKeysMemoKey];
+  if (!view.package || view.package.keys !== undefined || !Array.isArray(keys)) return view;
+  return { ...view, package: { ...view.package, keys: keys as KeyRef[] } };
 }
 
 /**
