@@ -1,5 +1,6 @@
 // The stack's ports (DESIGN section 9) and small checks on them, so a busy port is reported as
 // such before a server fails with a less helpful message.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface StackPorts {
@@ -38,8 +39,39 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** A port the OS says is free right now (another process may still take it before you do). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
+/** Where freePort looks: from here up to the OS's ephemeral range. */
+const LISTEN_PORTS_FROM = 20_000;
+
+/**
+ * A port nothing listens on now, below the OS's ephemeral range (Linux:
+ * /proc/sys/net/ipv4/ip_local_port_range, 32768 to 60999 by default). The OS takes every outgoing
+ * connection's local port from that range, the one it also hands out for port 0: a port found free
+ * there can be taken by any client socket before the server binds it (CI saw "Address already in
+ * use"). Another server may still bind the port first; the caller's own bind then fails.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const ephemeralFrom = ephemeralRangeStart();
+  if (ephemeralFrom > LISTEN_PORTS_FROM + 1000) {
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const port = LISTEN_PORTS_FROM + Math.floor(Math.random() * (ephemeralFrom - LISTEN_PORTS_FROM));
+      if (await isPortFree(port, host)) return port;
+    }
+  }
+  return portTheOsGives(host);
+}
+
+/** The first port of the OS's ephemeral range (Linux's default where it cannot be read). */
+export function ephemeralRangeStart(): number {
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(first) && first > 0 ? first : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** A port the OS says is free right now, from its ephemeral range. */
+function portTheOsGives(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -22,28 +22,18 @@ describe('worker metrics', () => {
   let agents: WorkerProcess | undefined;
 
   beforeAll(async () => {
+    port = await freePort();
     fixture = await createClusterFixture({ members: ['node1', 'node2'], withSecrets: ['node1', 'node2'] });
     await fixture.withToken('node1', (token) => token.generateKey({ keyType: 'ec', curve: 'P-256', label: 'latency', id: '5a' }));
     // The orchestrator in this process; the agents, which make the HSM calls, in the worker process.
     await fixture.startWorkers({ members: [], orchestrator: true });
-    const configFile = writeWorkerConfig(fixture.config, join(fixture.dir, 'config.json'));
-    // A port found free is one of the OS's ephemeral ports, which any outgoing connection of a test
-    // running beside this one can take before the worker binds it: then the worker is started on another.
-    for (let attempt = 1; ; attempt += 1) {
-      port = await freePort();
-      process.env.KEYSYNC_WORKER_METRICS_PORT = String(port);
-      try {
-        agents = startWorkerProcess(configFile, ['--member', 'node1', 'node2']);
-      } finally {
-        delete process.env.KEYSYNC_WORKER_METRICS_PORT;
-      }
-      try {
-        await agents.waitForOutput('workers polling');
-        break;
-      } catch (error) {
-        if (attempt >= 3 || !String(error).includes('Address already in use')) throw error;
-      }
+    process.env.KEYSYNC_WORKER_METRICS_PORT = String(port);
+    try {
+      agents = startWorkerProcess(writeWorkerConfig(fixture.config, join(fixture.dir, 'config.json')), ['--member', 'node1', 'node2']);
+    } finally {
+      delete process.env.KEYSYNC_WORKER_METRICS_PORT;
     }
+    await agents.waitForOutput('workers polling');
   });
 
   afterAll(async () => {
