@@ -41,6 +41,8 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
 
 /** Where freePort looks: from here up to the OS's ephemeral range. */
 const LISTEN_PORTS_FROM = 20_000;
+/** Ports freePort gave in this process: a caller may not bind one until it has asked for the next. */
+const handedOut = new Set<number>();
 
 /**
  * A port nothing listens on now, below the OS's ephemeral range (Linux:
@@ -54,7 +56,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   if (ephemeralFrom > LISTEN_PORTS_FROM + 1000) {
     for (let attempt = 0; attempt < 50; attempt += 1) {
       const port = LISTEN_PORTS_FROM + Math.floor(Math.random() * (ephemeralFrom - LISTEN_PORTS_FROM));
-      if (await isPortFree(port, host)) return port;
+      if (handedOut.has(port) || !(await isPortFree(port, host))) continue;
+      handedOut.add(port);
+      return port;
     }
   }
   return portTheOsGives(host);

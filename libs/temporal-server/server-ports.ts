@@ -19,8 +19,8 @@ export async function freePortsFrom(base: number, count: number, taken: Readonly
 }
 
 /** One set of ports per server process. */
-export async function allocateServerPorts(processes: number, base = DEFAULT_TEMPORAL_PORT_BASE): Promise<ServerPorts[]> {
-  const ports = await freePortsFrom(base, processes * SERVER_PORT_NAMES.length);
+export async function allocateServerPorts(processes: number, base = DEFAULT_TEMPORAL_PORT_BASE, taken: ReadonlySet<number> = new Set()): Promise<ServerPorts[]> {
+  const ports = await freePortsFrom(base, processes * SERVER_PORT_NAMES.length, taken);
   return Array.from({ length: processes }, (_, index) =>
     Object.fromEntries(SERVER_PORT_NAMES.map((name, offset) => [name, ports[index * SERVER_PORT_NAMES.length + offset]])) as unknown as ServerPorts,
   );

@@ -13,11 +13,14 @@ function listen(port: number): Promise<() => Promise<void>> {
 }
 
 describe('freePort', () => {
-  it("gives ports below the OS's ephemeral range that a server can listen on", async () => {
+  it("gives ports below the OS's ephemeral range that a server can listen on, never the same one twice", async () => {
     const ephemeralFrom = ephemeralRangeStart();
     expect(ephemeralFrom).toBeGreaterThan(21_000);
+    const given = new Set<number>();
     for (let sample = 0; sample < 20; sample += 1) {
       const port = await freePort();
+      expect(given.has(port)).toBe(false);
+      given.add(port);
       expect(port).toBeGreaterThanOrEqual(20_000);
       expect(port).toBeLessThan(ephemeralFrom);
       const close = await listen(port);

@@ -25,12 +25,15 @@ export async function ensureLayout(file: string, ports: StackPorts): Promise<Pro
     return { ...layout, api: ports.api, ui: ports.ui };
   }
   // The first frontend takes KEYSYNC_TEMPORAL_PORT (7233) when free, like `npm start`'s Temporal.
+  const postgres = await freePort();
+  const s3 = await freePort();
   const layout: ProductionLayout = {
     api: ports.api,
     ui: ports.ui,
-    postgres: await freePort(),
-    s3: await freePort(),
-    temporal: await allocateServerPorts(TEMPORAL_PROCESSES.length, ports.temporal),
+    postgres,
+    s3,
+    // Chosen but not bound yet, so not seen as busy: the Temporal ports go round them.
+    temporal: await allocateServerPorts(TEMPORAL_PROCESSES.length, ports.temporal, new Set([ports.api, ports.ui, postgres, s3])),
   };
   writeFileSync(file, `${JSON.stringify(layout, null, 2)}\n`);
   return layout;
