@@ -4,7 +4,7 @@
 // public key object with the same id, public key and label; a certificate with the same id, value
 // and label. A copy that differs in any of these is never removed: it is a conflict for an operator.
 import * as pkcs11 from 'pkcs11js';
-import { toKeyGroup } from './key-groups';
+import { byClassAndId, toKeyGroup } from './key-groups';
 import type { KeyGroupReader, LocatedKeyGroup } from './key-groups';
 import { asText } from './session';
 import type { Handle, HsmSession } from './session';
@@ -90,13 +90,8 @@ function labelOf(session: HsmSession, handle: Handle): string {
  * `groups`: the groups to fold (default: every group of the token).
  */
 export function foldedInventory(session: HsmSession, reader: KeyGroupReader, groups: readonly LocatedKeyGroup[] = reader.all()): KeyGroup[] {
-  const byKey = new Map<string, LocatedKeyGroup[]>();
-  for (const group of groups) {
-    const key = `${group.class}:${group.id}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), group]);
-  }
   const folded: KeyGroup[] = [];
-  for (const copies of byKey.values()) {
+  for (const copies of byClassAndId(groups).values()) {
     const [first] = copies as [LocatedKeyGroup];
     // The common case costs no extra reads: one key object and at most one public key and certificate.
     const mayHaveCopies = copies.length > 1 || (first.class === 'private' && (reader.publicHandles(first.id).length > 1 || reader.certificateHandles(first.id).length > 1));

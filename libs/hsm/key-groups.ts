@@ -266,6 +266,16 @@ function bitLength(unsignedBigEndian: Buffer): number {
   return (unsignedBigEndian.length - start - 1) * 8 + (32 - Math.clz32(first));
 }
 
+/** Groups by class and CKA_ID (`private:a1`), in the order given: the copies PKCS#11 lets share an id, together. */
+export function byClassAndId(groups: readonly LocatedKeyGroup[]): Map<string, LocatedKeyGroup[]> {
+  const byKey = new Map<string, LocatedKeyGroup[]>();
+  for (const group of groups) {
+    const key = `${group.class}:${group.id}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), group]);
+  }
+  return byKey;
+}
+
 export function toKeyGroup(located: LocatedKeyGroup): KeyGroup {
   const group: KeyGroup = {
     class: located.class,

@@ -25,6 +25,7 @@ import { certificateNames } from '../der';
 import { HsmError, hasCkr, isPkcs11Failure } from '../errors';
 import { ecPrivateKeyAttributes } from '../module-quirks';
 import { foldedInventory, removeSurplusCopies } from '../duplicates';
+import { byClassAndId } from '../key-groups';
 import type { KeyGroupReader, LocatedKeyGroup } from '../key-groups';
 import { withReaderAsync } from '../key-operations';
 import type { Handle, HsmSession } from '../session';
@@ -170,12 +171,6 @@ async function confirmEntries(session: HsmSession, unwrap: Unwrap, entries: read
     });
   }
   return undefined;
-}
-
-function byClassAndId(groups: readonly LocatedKeyGroup[]): Map<string, LocatedKeyGroup[]> {
-  const byKey = new Map<string, LocatedKeyGroup[]>();
-  for (const group of groups) byKey.set(`${group.class}:${group.id}`, [...(byKey.get(`${group.class}:${group.id}`) ?? []), group]);
-  return byKey;
 }
 
 /** The entry's key is on the token once (among the groups the round read), with its material and the package's fingerprint. */
