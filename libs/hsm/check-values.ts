@@ -84,7 +84,7 @@ export class CheckValueCalculator {
   }
 
   /** Runs `use` on a session copy of an extractable key made from `template`, destroyed after; undefined when the HSM will not copy it. */
-  withSessionCopy<T>(key: Handle, template: pkcs11.Template, use: (copy: Handle) => T): T | undefined {
+  async withSessionCopy<T>(key: Handle, template: pkcs11.Template, use: (copy: Handle) => Promise<T>): Promise<T | undefined> {
     const mechanism = this.copyMechanism();
     if (!mechanism) return undefined;
     const { lib, handle } = this.session;
@@ -92,7 +92,7 @@ export class CheckValueCalculator {
     const copy = wrapped && attempt(() => lib.C_UnwrapKey(handle, mechanism, this.wrapper(), wrapped, template));
     if (!copy) return undefined;
     try {
-      return use(copy);
+      return await use(copy);
     } finally {
       this.session.destroy(copy);
     }

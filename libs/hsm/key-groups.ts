@@ -25,6 +25,11 @@ const ASYMMETRIC_ATTRIBUTES = {
   rsa: [...KEY_MATERIAL_ATTRIBUTES.rsa, pkcs11.CKA_PUBLIC_EXPONENT],
   ec: KEY_MATERIAL_ATTRIBUTES.ec,
 } as const;
+/** What a public key object of each type gives of its key. */
+const PUBLIC_KEY_ATTRIBUTES = {
+  rsa: [pkcs11.CKA_MODULUS, pkcs11.CKA_PUBLIC_EXPONENT],
+  ec: [pkcs11.CKA_EC_PARAMS, pkcs11.CKA_EC_POINT],
+} as const;
 const X509 = [{ type: pkcs11.CKA_CERTIFICATE_TYPE, value: pkcs11.CKC_X_509 }];
 
 /** The object classes a key group is made of. */
@@ -99,6 +104,11 @@ export class KeyGroupReader {
     });
   }
 
+  /** Every key object of that class and id, complete or not. */
+  keyObjects(selector: KeySelector): Handle[] {
+    return this.handles(CKO_OF_CLASS[selector.class], selector.id);
+  }
+
   publicHandles(idHex: string): Handle[] {
     return this.handles(pkcs11.CKO_PUBLIC_KEY, idHex);
   }
@@ -132,19 +142,24 @@ export class KeyGroupReader {
     return this.session.find(findTemplate(objectClass, Buffer.from(idHex, 'hex'), objectClass === pkcs11.CKO_CERTIFICATE ? X509 : []));
   }
 
+  /** One listing of the token's objects, not one per class: each find costs a re-check of every object file on SoftHSM. */
   private buildIndex(): Map<number, Map<string, Handle[]>> {
     if (this.index) return this.index;
-    const index = new Map<number, Map<string, Handle[]>>();
-    for (const objectClass of GROUP_CLASSES) {
-      const byId = new Map<string, Handle[]>();
-      for (const handle of this.session.find(findTemplate(objectClass, undefined, objectClass === pkcs11.CKO_CERTIFICATE ? X509 : []))) {
-        const idHex = (this.session.read(handle, [pkcs11.CKA_ID]).get(pkcs11.CKA_ID) ?? Buffer.alloc(0)).toString('hex');
-        byId.set(idHex, [...(byId.get(idHex) ?? []), handle]);
-      }
-      index.set(objectClass, byId);
+    const index = new Map<number, Map<string, Handle[]>>(GROUP_CLASSES.map((objectClass) => [objectClass, new Map<string, Handle[]>()]));
+    for (const handle of this.session.find([{ type: pkcs11.CKA_TOKEN, value: true }])) {
+      const attrs = this.session.read(handle, [pkcs11.CKA_CLASS, pkcs11.CKA_ID]);
+      const objectClass = asUlong(attrs.get(pkcs11.CKA_CLASS));
+      const byId = objectClass === undefined ? undefined : index.get(objectClass);
+      if (!byId || (objectClass === pkcs11.CKO_CERTIFICATE && !this.isX509(handle))) continue;
+      const idHex = (attrs.get(pkcs11.CKA_ID) ?? Buffer.alloc(0)).toString('hex');
+      byId.set(idHex, [...(byId.get(idHex) ?? []), handle]);
     }
     this.index = index;
     return index;
+  }
+
+  private isX509(certificate: Handle): boolean {
+    return asUlong(this.session.read(certificate, [pkcs11.CKA_CERTIFICATE_TYPE]).get(pkcs11.CKA_CERTIFICATE_TYPE)) === pkcs11.CKC_X_509;
   }
 
   /** The group of one key object, e.g. one just unwrapped; undefined for reserved or unsupported keys. */
@@ -212,7 +227,7 @@ export class KeyGroupReader {
     const curve: Curve | undefined = ecParams ? curveFromParams(ecParams)?.curve : undefined;
     if (!ecParams || !curve) return undefined;
     for (const publicHandle of publics) {
-      const publicKey = this.publicKey(publicHandle);
+      const publicKey = this.publicKey(publicHandle, 'ec');
       if (publicKey?.ecParams?.equals(ecParams)) {
         return { ...base, curve, fingerprint: sha256Hex(publicKey.der), publicKeyDer: publicKey.der, hasPublicKey: true, publicHandle, ...withCertificate };
       }
@@ -226,31 +241,33 @@ export class KeyGroupReader {
     return keyType && (keyClass === 'private') === (keyType === 'rsa' || keyType === 'ec') ? keyType : undefined;
   }
 
-  /** SPKI DER of a public key object, or undefined when it is neither RSA nor EC on a known curve. */
-  publicKeyDer(publicHandle: Handle): Buffer | undefined {
-    return this.publicKey(publicHandle)?.der;
+  /** SPKI DER of a public key object, or undefined when it is neither RSA nor EC on a known curve; `expected`: the type it most likely has. */
+  publicKeyDer(publicHandle: Handle, expected?: 'rsa' | 'ec'): Buffer | undefined {
+    return this.publicKey(publicHandle, expected)?.der;
   }
 
-  /** Reads the key type first, then only the attributes that type has (a missing one makes the module fail the whole read). */
-  private publicKey(publicHandle: Handle): { der: Buffer; ecParams?: Buffer } | undefined {
-    const keyType = keyTypeOfCkk(asUlong(this.session.read(publicHandle, [pkcs11.CKA_KEY_TYPE]).get(pkcs11.CKA_KEY_TYPE)));
+  /**
+   * The caller's expected type's attributes are read with the key type in one call; another
+   * type's are read after (a module fails a read that asks for an attribute the object lacks, and
+   * session.read then asks one by one).
+   */
+  private publicKey(publicHandle: Handle, expected?: 'rsa' | 'ec'): { der: Buffer; ecParams?: Buffer } | undefined {
+    const first = this.session.read(publicHandle, [pkcs11.CKA_KEY_TYPE, ...(expected ? PUBLIC_KEY_ATTRIBUTES[expected] : [])]);
+    const keyType = keyTypeOfCkk(asUlong(first.get(pkcs11.CKA_KEY_TYPE)));
+    if (keyType !== 'rsa' && keyType !== 'ec') return undefined;
+    const attrs = keyType === expected ? first : this.session.read(publicHandle, PUBLIC_KEY_ATTRIBUTES[keyType]);
     if (keyType === 'rsa') {
-      const attrs = this.session.read(publicHandle, [pkcs11.CKA_MODULUS, pkcs11.CKA_PUBLIC_EXPONENT]);
       const modulus = attrs.get(pkcs11.CKA_MODULUS);
       const exponent = attrs.get(pkcs11.CKA_PUBLIC_EXPONENT);
       return modulus && exponent ? { der: rsaSpki(modulus, exponent) } : undefined;
     }
-    if (keyType === 'ec') {
-      const attrs = this.session.read(publicHandle, [pkcs11.CKA_EC_PARAMS, pkcs11.CKA_EC_POINT]);
-      const ecParams = attrs.get(pkcs11.CKA_EC_PARAMS);
-      const point = attrs.get(pkcs11.CKA_EC_POINT);
-      return ecParams && point && curveFromParams(ecParams) ? { der: ecSpki(ecParams, point).der, ecParams } : undefined;
-    }
-    return undefined;
+    const ecParams = attrs.get(pkcs11.CKA_EC_PARAMS);
+    const point = attrs.get(pkcs11.CKA_EC_POINT);
+    return ecParams && point && curveFromParams(ecParams) ? { der: ecSpki(ecParams, point).der, ecParams } : undefined;
   }
 
   private samePublicKey(publicHandle: Handle, der: Buffer): boolean {
-    return this.publicKeyDer(publicHandle)?.equals(der) ?? false;
+    return this.publicKeyDer(publicHandle, 'rsa')?.equals(der) ?? false;
   }
 }
 

@@ -176,7 +176,10 @@ async function confirmEntries(session: HsmSession, unwrap: Unwrap, entries: read
 /** The entry's key is on the token once (among the groups the round read), with its material and the package's fingerprint. */
 function presentOnce(reader: KeyGroupReader, located: ReadonlyMap<string, readonly LocatedKeyGroup[]>, entry: PackageEntry): boolean {
   const found = located.get(`${entry.class}:${entry.id.toLowerCase()}`) ?? [];
-  return found.length === 1 && found[0]!.fingerprint === entry.fingerprint && reader.incomplete({ class: entry.class, id: entry.id }).length === 0;
+  if (found.length !== 1 || found[0]!.fingerprint !== entry.fingerprint) return false;
+  // The one key object of that class and id is the complete key just found: no leftover to look for.
+  const selector = { class: entry.class, id: entry.id };
+  return reader.keyObjects(selector).length === 1 || reader.incomplete(selector).length === 0;
 }
 
 /** What every entry's unwrap uses: the KTK, this token's mechanism per format, and the calculator of check values for the proofs. */
@@ -242,7 +245,7 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
   if (existing.length > 0) {
     // PKCS#11 ids are not unique: any key with this id and this fingerprint means "already here".
     const same = existing.find((group) => group.fingerprint !== '' && group.fingerprint === entry.fingerprint);
-    const unproven = same ? presentKeyUnproven(session, unwrap, same.handle, entry, publicKey) : undefined;
+    const unproven = same ? await presentKeyUnproven(session, unwrap, same.handle, entry, publicKey) : undefined;
     if ((!same || unproven) && restoredPublic && restoredPublic !== 'conflict') {
       session.destroy(restoredPublic);
       reader.destroyed(pkcs11.CKO_PUBLIC_KEY, entry.id, restoredPublic);
@@ -272,14 +275,17 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
     undoPublic();
     throw error;
   }
+  // One read of the key's usages serves the proof (may it sign?) and keepPackageUsages.
+  const usages = session.read(key, USAGES_OF[entry.class].map((usage) => USAGE_ATTRIBUTE[usage]));
+  const canSign = asBool(usages.get(pkcs11.CKA_SIGN)) === true;
   // A failed proof is asked again before the key goes: one bad read of a module whose view can be briefly wrong (module-quirks.ts) must not destroy a good key.
-  const failed = proofFailure(session, reader, unwrap.checkValues, key, entry, publicKey) && proofFailure(session, reader, unwrap.checkValues, key, entry, publicKey);
+  const failed = (await proofFailure(session, reader, unwrap.checkValues, key, entry, publicKey, canSign)) && (await proofFailure(session, reader, unwrap.checkValues, key, entry, publicKey, canSign));
   if (failed) {
     session.destroy(key);
     undoPublic();
     return { outcome: 'invalid-data', reason: `Key ${entry.id} ("${entry.label}") was unwrapped but ${failed}; it was destroyed again. The source's and this HSM's mechanisms for ${entry.wrapFormat} disagree: check the members' wrapMechanisms, then sync again.` };
   }
-  keepPackageUsages(session, key, entry);
+  keepPackageUsages(session, key, entry, usages);
   reader.created(CKO_OF_CLASS[entry.class], entry.id, key);
   // The public object was ensured above, before the private key.
   ensureCertificate(session, reader, entry, id);
@@ -293,9 +299,9 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
  * and left in place (a key of this id that this import cannot tell is its own). Other key types
  * were matched by a fingerprint read from the key itself, which is their proof.
  */
-function presentKeyUnproven(session: HsmSession, unwrap: Unwrap, key: Handle, entry: PackageEntry, publicKey: PackagePublicKey | undefined): string | undefined {
+async function presentKeyUnproven(session: HsmSession, unwrap: Unwrap, key: Handle, entry: PackageEntry, publicKey: PackagePublicKey | undefined): Promise<string | undefined> {
   if (entry.keyType !== 'ec') return undefined;
-  const failed = ecProofFailure(session, unwrap.checkValues, key, entry, publicKey) && ecProofFailure(session, unwrap.checkValues, key, entry, publicKey);
+  const failed = (await ecProofFailure(session, unwrap.checkValues, key, entry, publicKey)) && (await ecProofFailure(session, unwrap.checkValues, key, entry, publicKey));
   if (!failed?.definite) return undefined;
   return `Key ${entry.id} ("${entry.label}") is present with the package's public key but ${failed.reason}: it was left in place and not counted. Remove that private key object if it is not an application's, then sync again.`;
 }
@@ -305,9 +311,7 @@ function presentKeyUnproven(session: HsmSession, unwrap: Unwrap, key: Handle, en
  * on RSA, derive on EC): the key is brought back to the package's usages where the module allows
  * the change, so it is the same key group as on the source.
  */
-function keepPackageUsages(session: HsmSession, key: Handle, entry: PackageEntry): void {
-  const attributes = USAGES_OF[entry.class].map((usage) => USAGE_ATTRIBUTE[usage]);
-  const current = session.read(key, attributes);
+function keepPackageUsages(session: HsmSession, key: Handle, entry: PackageEntry, current: ReadonlyMap<number, Buffer>): void {
   const changes = USAGES_OF[entry.class]
     .filter((usage) => current.has(USAGE_ATTRIBUTE[usage]) && asBool(current.get(USAGE_ATTRIBUTE[usage])) !== entry.usages.includes(usage))
     .map((usage) => ({ type: USAGE_ATTRIBUTE[usage], value: entry.usages.includes(usage) }));
@@ -354,7 +358,7 @@ function ensurePublicKey(session: HsmSession, reader: KeyGroupReader, entry: Pac
   const der = publicKey.der;
   if (sha256Hex(der) !== entry.fingerprint) throw new HsmError('invalid-data', `The public key of entry ${entry.id} does not match its fingerprint.`);
   const publics = reader.publicHandles(entry.id);
-  if (publics.some((handle) => reader.publicKeyDer(handle)?.equals(der))) return undefined;
+  if (publics.some((handle) => reader.publicKeyDer(handle, publicKey.facts.keyType)?.equals(der))) return undefined;
   if (publics.length > 0) return 'conflict';
   const created = session.lib.C_CreateObject(session.handle, publicKeyObjectTemplate(publicKey.facts, entry.label, id, publicUsagesFor(entry.usages)));
   reader.created(pkcs11.CKO_PUBLIC_KEY, entry.id, created);
