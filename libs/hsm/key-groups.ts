@@ -44,6 +44,8 @@ const GROUP_CLASSES = [pkcs11.CKO_PRIVATE_KEY, pkcs11.CKO_SECRET_KEY, pkcs11.CKO
 export class KeyGroupReader {
   private readonly checkValues: CheckValueCalculator;
   private index: Map<number, Map<string, Handle[]>> | undefined;
+  /** The type of the last private key read (read(): its public attributes come in the same call when it is guessed right). */
+  private lastPrivateKeyType: 'rsa' | 'ec' = 'ec';
 
   constructor(
     private readonly session: HsmSession,
@@ -168,14 +170,19 @@ export class KeyGroupReader {
   }
 
   private read(keyClass: KeyClass, handle: Handle): LocatedKeyGroup | undefined {
-    const usageTypes = USAGES_OF[keyClass].map((usage) => USAGE_ATTRIBUTE[usage]);
-    const attrs = this.session.read(handle, [...KEY_ATTRIBUTES, ...usageTypes]);
+    const common = [...KEY_ATTRIBUTES, ...USAGES_OF[keyClass].map((usage) => USAGE_ATTRIBUTE[usage])];
+    // A private key's own public attributes tell an incomplete leftover (key-material.ts) and give its
+    // fingerprint. They are read in the same call as the rest for the type this reader last saw (keys
+    // of one type tend to come together); a key of the other type lacks them, and is read in two.
+    const guessed = this.lastPrivateKeyType;
+    const withGuessed = keyClass === 'private' ? this.session.readAll(handle, [...common, ...ASYMMETRIC_ATTRIBUTES[guessed]]) : undefined;
+    const attrs = withGuessed ?? this.session.read(handle, common);
     const id = attrs.get(pkcs11.CKA_ID) ?? Buffer.alloc(0);
     if (isReservedId(id)) return undefined;
     const keyType = this.keyTypeOf(keyClass, attrs);
     if (!keyType) return undefined;
-    // An asymmetric key's own public attributes tell an incomplete leftover (key-material.ts) and give its fingerprint: read once for both.
-    const asymmetric = keyType === 'rsa' || keyType === 'ec' ? this.session.read(handle, ASYMMETRIC_ATTRIBUTES[keyType]) : undefined;
+    if (keyType === 'rsa' || keyType === 'ec') this.lastPrivateKeyType = keyType;
+    const asymmetric = keyType === 'rsa' || keyType === 'ec' ? (withGuessed && keyType === guessed ? withGuessed : this.session.read(handle, ASYMMETRIC_ATTRIBUTES[keyType])) : undefined;
     if (asymmetric ? lacksKeyMaterialIn(keyType, asymmetric) : lacksKeyMaterial(this.session, keyType, handle)) return undefined;
     const idHex = id.toString('hex');
     const usages: KeyUsage[] = USAGES_OF[keyClass].filter((usage) => asBool(attrs.get(USAGE_ATTRIBUTE[usage])) === true);

@@ -34,13 +34,9 @@ export class HsmSession {
 
   /** Reads attributes; one that the object lacks or keeps secret is left out instead of failing the rest. */
   read(object: Handle, types: readonly number[]): Map<number, Buffer> {
+    const all = this.readAll(object, types);
+    if (all) return all;
     const values = new Map<number, Buffer>();
-    try {
-      for (const attr of this.getAttributes(object, types.map((type) => ({ type })))) values.set(attr.type, attr.value);
-      return values;
-    } catch (error) {
-      if (!hasCkr(error, pkcs11.CKR_ATTRIBUTE_TYPE_INVALID) && !hasCkr(error, pkcs11.CKR_ATTRIBUTE_SENSITIVE)) throw error;
-    }
     for (const type of types) {
       try {
         const [attr] = this.getAttributes(object, [{ type }]);
@@ -50,6 +46,16 @@ export class HsmSession {
       }
     }
     return values;
+  }
+
+  /** Reads attributes in one call; undefined when the object lacks one of them or keeps it secret. */
+  readAll(object: Handle, types: readonly number[]): Map<number, Buffer> | undefined {
+    try {
+      return new Map(this.getAttributes(object, types.map((type) => ({ type }))).map((attr) => [attr.type, attr.value]));
+    } catch (error) {
+      if (!hasCkr(error, pkcs11.CKR_ATTRIBUTE_TYPE_INVALID) && !hasCkr(error, pkcs11.CKR_ATTRIBUTE_SENSITIVE)) throw error;
+      return undefined;
+    }
   }
 
   /**
