@@ -25,6 +25,7 @@ import type { SlowestMember } from './phases';
 import { startCpuCount } from './process-cpu';
 import { describePeak, peakRssBytes, resetPeakRss } from './process-memory';
 import { describeReads, newStatusReads, pollStatus } from './status-reads';
+import { timeline } from './task-times';
 
 interface BenchOptions {
   keys: number;
@@ -32,6 +33,7 @@ interface BenchOptions {
   parallelism?: number;
   rsaShare: number;
   keep?: boolean;
+  timeline?: boolean;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -42,6 +44,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--parallelism <P>', 'members imported at once, in the stack and in the baseline (default: N)', positiveInteger)
     .option('--rsa-share <S>', 'share of RSA-2048 keys (the rest EC P-256)', share, 1 / 6)
     .option('--keep', 'keep the temporary folder (tokens, Temporal database, packages, audit archive)')
+    .option('--timeline', "print every event of the sync's workflows, by time")
     .parse(argv)
     .opts<BenchOptions>();
 }
@@ -171,6 +174,7 @@ async function main(): Promise<void> {
     say(`worker peak RSS during the sync: ${describePeak(workerPeak, workerPeakReset)} (its own process, pid ${stack.worker.pid}: the orchestrator and all ${options.members + 1} node agents)`);
     say(`API peak RSS during the sync: ${describePeak(apiPeak, apiPeakReset)} (its own process, pid ${api.pid})`);
     say(`load average (2 cores shared with whatever else runs): ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+    if (options.timeline) for (const line of await timeline(client, result.operationId)) say(`  ${line}`);
   } finally {
     await stack.stop();
     if (!options.keep) rmSync(dir, { recursive: true, force: true });
