@@ -58,12 +58,12 @@ import { keyUpdatesPatch, syncUpdates } from './key-updates';
 import { announceEnded } from './notifications';
 import { publishPackageKeys, withoutPackageKeys } from './package-keys-memo';
 import { keyRef, planSync } from './plan';
-import type { Inventories, TargetPlan } from './plan';
+import type { Inventories, SyncPlan, TargetPlan } from './plan';
 import { runBounded } from './pool';
 import { publishView } from './published-view';
 import { agentTiming } from './timing';
-import { tombstoneOf } from './retired-keys';
-import { liftTombstones, standingTombstones, tombstonesLocalPatch, tombstonesPatch } from './tombstones';
+import { keysASyncCouldTouch, tombstoneOf } from './retired-keys';
+import { liftTombstones, standingTombstones, tombstonesLocalPatch, tombstonesOfTouchedKeysPatch, tombstonesPatch } from './tombstones';
 import type { Tombstone } from '../libs/contract/retire';
 import type { SurveyTokenInput } from '../libs/contract/token-survey';
 
@@ -208,8 +208,10 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     let restoring: Tombstone[] = [];
     let retiredNote = '';
     if (patched(tombstonesPatch)) {
-      const tombstones = await standingTombstones(cluster.id, sourceInventory, { local: patched(tombstonesLocalPatch) });
       const named = new Set(input.automatic ? [] : (input.keyIds ?? []).map((id) => id.toLowerCase()));
+      // A routine sync of a cluster of many keys asks about the few it could act on, one describe each, not about all of them.
+      const asked = patched(tombstonesOfTouchedKeysPatch) ? keysASyncCouldTouch(widestPlan(input, reachable, inventories, sourceInventory), sourceInventory, named) : sourceInventory;
+      const tombstones = await standingTombstones(cluster.id, asked, { local: patched(tombstonesLocalPatch) });
       const retiredHere = sourceInventory.filter((group) => tombstoneOf(tombstones, group) !== undefined);
       const leftOut = retiredHere.filter((group) => !named.has(group.id.toLowerCase()));
       restoring = tombstones.filter((tombstone) => retiredHere.some((group) => named.has(group.id.toLowerCase()) && tombstoneOf([tombstone], group)));
@@ -455,6 +457,16 @@ function notesOf(notExportable: number, unknownKeyIds: readonly string[]): strin
 }
 
 /** The ids of the keys a member holds in identical surplus copies: what its repair packages. */
+/**
+ * The plan over the whole source inventory and every reachable target, with the updates a new sync
+ * makes: what any later narrowing (retired keys left out, targets without the wrap format, keys a
+ * target cannot hold) can only shrink.
+ */
+function widestPlan(input: KeySyncInput, reachable: readonly string[], inventories: Inventories, sourceInventory: readonly KeyGroup[]): SyncPlan {
+  const updates = syncUpdates(input);
+  return planSync({ source: input.source, targets: [...reachable], keyIds: input.repair ? duplicatedKeyIds(sourceInventory) : input.keyIds, inventories, ...(updates ? { updates } : {}) });
+}
+
 function duplicatedKeyIds(inventory: readonly KeyGroup[]): string[] {
   return [...new Set(inventory.filter((group) => (group.duplicates ?? 0) > 0).map((group) => group.id.toLowerCase()))];
 }

@@ -4,7 +4,8 @@
 import type { DriftEntry } from '../libs/contract/drift';
 import type { KeyClass } from '../libs/contract/keys';
 import type { Tombstone } from '../libs/contract/retire';
-import type { Inventories } from './plan';
+import type { KeyGroup } from '../libs/contract/keys';
+import type { Inventories, SyncPlan } from './plan';
 
 interface KeyIdentity {
   class: KeyClass;
@@ -17,6 +18,20 @@ export function tombstoneOf(tombstones: readonly Tombstone[], key: KeyIdentity):
   return tombstones.find(
     (tombstone) => tombstone.key.class === key.class && tombstone.key.id === key.id.toLowerCase() && tombstone.key.fingerprint === key.fingerprint.toLowerCase(),
   );
+}
+
+/**
+ * The keys a sync could act on, which are all it needs to ask tombstones about: a retired key it
+ * would not touch is left alone either way. `plan` is planned over the whole source inventory and
+ * every reachable target, so it holds at least what the final plan exports, repairs, updates or
+ * reports (conflicts, keys not exportable); every source key the request names is asked too, as
+ * naming a retired key restores it.
+ */
+export function keysASyncCouldTouch(plan: SyncPlan, sourceInventory: readonly KeyGroup[], named: ReadonlySet<string>): { class: KeyClass; id: string }[] {
+  return [...plan.selection, ...plan.notExportable, ...plan.targets.flatMap((target) => target.conflicts), ...sourceInventory.filter((group) => named.has(group.id.toLowerCase()))].map((key) => ({
+    class: key.class,
+    id: key.id.toLowerCase(),
+  }));
 }
 
 /** Every key of these inventories, for a standingTombstones ask. */

@@ -32,6 +32,9 @@ const { retiredKeys: retiredKeysLocally } = proxyLocalActivities<OrchestratorAct
 /** The patch under which a keySync asks for tombstones by a local activity. */
 export const tombstonesLocalPatch = 'retired-keys-local';
 
+/** The patch under which a keySync asks for the tombstones of the keys it could act on only (keysASyncCouldTouch), not of every key the source holds. */
+export const tombstonesOfTouchedKeysPatch = 'tombstones-of-touched-keys';
+
 /** The standing tombstones among these keys (one activity call, local when asked; none when there are no keys). */
 export async function standingTombstones(cluster: string, keys: readonly { class: KeyClass; id: string }[], options: { local?: boolean } = {}): Promise<Tombstone[]> {
   const unique = new Map(keys.map((key) => [`${key.class}:${key.id.toLowerCase()}`, { class: key.class, id: key.id.toLowerCase() }]));

@@ -7,8 +7,8 @@ import { locateRetireTarget, retireSubject } from '../../libs/contract/retire';
 import type { MemberInventory, Tombstone } from '../../libs/contract/retire';
 import { memberRetireWorkflowId, parseOperationId, retireWorkflowId, tombstoneWorkflowId } from '../../libs/contract/workflow-ids';
 import type { KeyGroup } from '../../libs/hsm/types';
-import { computeDrift } from '../../workflows/plan';
-import { splitRetired } from '../../workflows/retired-keys';
+import { computeDrift, planSync } from '../../workflows/plan';
+import { keysASyncCouldTouch, splitRetired } from '../../workflows/retired-keys';
 
 const group = (id: string, fingerprint: string, overrides: Partial<KeyGroup> = {}): KeyGroup => ({
   class: 'private',
@@ -113,5 +113,28 @@ describe('splitRetired', () => {
     const split = splitRetired(computeDrift(conflict), conflict, [tombstone('a1', 'f1')]);
     expect(split.drift).toEqual([expect.objectContaining({ id: 'a1', conflicting: true })]);
     expect(split.retired).toEqual([expect.objectContaining({ id: 'a1', holders: [expect.objectContaining({ member: 'node1' })] })]);
+  });
+});
+
+describe('keysASyncCouldTouch', () => {
+  const source = [group('a1', 'f1'), group('b2', 'f2'), group('c3', 'f3', { exportable: false }), group('d4', 'f4'), group('e5', 'f5'), group('f6', 'f6')];
+  const plan = (inventories: Record<string, KeyGroup[] | null>, keyIds?: string[]) =>
+    planSync({ source: 'node1', targets: Object.keys(inventories), inventories: { node1: source, ...inventories }, ...(keyIds ? { keyIds } : {}), updates: { labels: true, certificates: true } });
+  // Once each: a key both missing somewhere and in conflict elsewhere comes twice, and standingTombstones asks once.
+  const ids = (keys: { id: string }[]) => [...new Set(keys.map((key) => key.id))].sort();
+
+  it('asks only about the keys the sync could act on: missing, in copies, with another label, in conflict, not exportable; not the keys every target holds alike', () => {
+    const node2 = [group('a1', 'f1'), group('b2', 'f2', { duplicates: 1 }), group('d4', 'other'), group('e5', 'f5', { label: 'renamed' }), group('f6', 'f6')];
+    // a1 and f6 are held alike; b2 in copies, d4 in conflict, e5 with another label, c3 not exportable.
+    expect(ids(keysASyncCouldTouch(plan({ node2 }), source, new Set()))).toEqual(['b2', 'c3', 'd4', 'e5']);
+    // node3 lacks everything: every exportable key is asked about.
+    expect(ids(keysASyncCouldTouch(plan({ node2, node3: [] }), source, new Set()))).toEqual(['a1', 'b2', 'c3', 'd4', 'e5', 'f6']);
+  });
+
+  it('asks about every key when a target inventory is unknown, and always about the keys the request names', () => {
+    expect(ids(keysASyncCouldTouch(plan({ node2: null }), source, new Set()))).toEqual(['a1', 'b2', 'c3', 'd4', 'e5', 'f6']);
+    // a1 is held alike, yet named: naming a retired key restores it, so its tombstone must be found. Nothing else is selected.
+    expect(ids(keysASyncCouldTouch(plan({ node2: [...source] }, ['A1']), source, new Set(['a1'])))).toEqual(['a1']);
+    expect(ids(keysASyncCouldTouch(plan({ node2: [...source] }, ['A1']), source, new Set()))).toEqual([]);
   });
 });
