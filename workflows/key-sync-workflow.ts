@@ -202,6 +202,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
       ]);
     }
     inventories[input.source] = sourceInventory;
+    const keyIds = input.repair ? duplicatedKeyIds(sourceInventory) : input.keyIds;
 
     // Retired keys (a standing tombstone) the source still holds: left out, unless an operator's
     // sync names them (keyIds), which restores them and lifts their tombstones once a target holds them.
@@ -210,7 +211,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     if (patched(tombstonesPatch)) {
       const named = new Set(input.automatic ? [] : (input.keyIds ?? []).map((id) => id.toLowerCase()));
       // A routine sync of a cluster of many keys asks about the few it could act on, one describe each, not about all of them.
-      const asked = patched(tombstonesOfTouchedKeysPatch) ? keysASyncCouldTouch(widestPlan(input, reachable, inventories, sourceInventory), sourceInventory, named) : sourceInventory;
+      const asked = patched(tombstonesOfTouchedKeysPatch) ? keysASyncCouldTouch(widestPlan(input, reachable, keyIds, inventories), sourceInventory, named) : sourceInventory;
       const tombstones = await standingTombstones(cluster.id, asked, { local: patched(tombstonesLocalPatch) });
       const retiredHere = sourceInventory.filter((group) => tombstoneOf(tombstones, group) !== undefined);
       const leftOut = retiredHere.filter((group) => !named.has(group.id.toLowerCase()));
@@ -239,7 +240,6 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
         .map((member) => tokenInUse(member, member === input.source ? 'source' : 'target', capabilities[member] as TokenCapabilities, decision.format));
     }
 
-    const keyIds = input.repair ? duplicatedKeyIds(sourceInventory) : input.keyIds;
     // Keys a target holds with another label or certificate than the source's are brought to it (updates.labels: false for automatic syncs).
     const updates = patched(keyUpdatesPatch) ? syncUpdates(input) : undefined;
     const { plan, notHeld } = withoutKeysNotHeld(
@@ -456,17 +456,17 @@ function notesOf(notExportable: number, unknownKeyIds: readonly string[]): strin
   return notes;
 }
 
-/** The ids of the keys a member holds in identical surplus copies: what its repair packages. */
 /**
  * The plan over the whole source inventory and every reachable target, with the updates a new sync
  * makes: what any later narrowing (retired keys left out, targets without the wrap format, keys a
  * target cannot hold) can only shrink.
  */
-function widestPlan(input: KeySyncInput, reachable: readonly string[], inventories: Inventories, sourceInventory: readonly KeyGroup[]): SyncPlan {
+function widestPlan(input: KeySyncInput, reachable: readonly string[], keyIds: string[] | undefined, inventories: Inventories): SyncPlan {
   const updates = syncUpdates(input);
-  return planSync({ source: input.source, targets: [...reachable], keyIds: input.repair ? duplicatedKeyIds(sourceInventory) : input.keyIds, inventories, ...(updates ? { updates } : {}) });
+  return planSync({ source: input.source, targets: [...reachable], keyIds, inventories, ...(updates ? { updates } : {}) });
 }
 
+/** The ids of the keys a member holds in identical surplus copies: what its repair packages. */
 function duplicatedKeyIds(inventory: readonly KeyGroup[]): string[] {
   return [...new Set(inventory.filter((group) => (group.duplicates ?? 0) > 0).map((group) => group.id.toLowerCase()))];
 }

@@ -2,9 +2,8 @@
 // Pure, so unit tests cover it and the workflows stay deterministic; tombstones.ts asks for the
 // tombstones and lifts them.
 import type { DriftEntry } from '../libs/contract/drift';
-import type { KeyClass } from '../libs/contract/keys';
+import type { KeyClass, KeyGroup } from '../libs/contract/keys';
 import type { Tombstone } from '../libs/contract/retire';
-import type { KeyGroup } from '../libs/contract/keys';
 import type { Inventories, SyncPlan } from './plan';
 
 interface KeyIdentity {
@@ -28,10 +27,8 @@ export function tombstoneOf(tombstones: readonly Tombstone[], key: KeyIdentity):
  * naming a retired key restores it.
  */
 export function keysASyncCouldTouch(plan: SyncPlan, sourceInventory: readonly KeyGroup[], named: ReadonlySet<string>): { class: KeyClass; id: string }[] {
-  return [...plan.selection, ...plan.notExportable, ...plan.targets.flatMap((target) => target.conflicts), ...sourceInventory.filter((group) => named.has(group.id.toLowerCase()))].map((key) => ({
-    class: key.class,
-    id: key.id.toLowerCase(),
-  }));
+  // standingTombstones asks once per key, in any case of its id.
+  return [...plan.selection, ...plan.notExportable, ...plan.targets.flatMap((target) => target.conflicts), ...sourceInventory.filter((group) => named.has(group.id.toLowerCase()))];
 }
 
 /** Every key of these inventories, for a standingTombstones ask. */
