@@ -14,7 +14,7 @@ export interface BenchApi {
   url: string;
   pid: number;
   /** GET or POST with the operator's bearer token. */
-  request(path: string, init?: { method?: 'GET' | 'POST'; body?: unknown }): Promise<Response>;
+  request(path: string, init?: { method?: 'GET' | 'POST'; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -41,7 +41,7 @@ export async function startBenchApi(dir: string, config: KeySyncConfig): Promise
     request: (path, init = {}) =>
       fetch(`${url}${path}`, {
         method: init.method ?? 'GET',
-        headers: { authorization: `Bearer ${token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: { authorization: `Bearer ${token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
         ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       }),
     stop: async () => void (await api.stop()),

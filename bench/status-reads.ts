@@ -1,5 +1,6 @@
 // Status reads through the API (GET /v1/operations/{id}) while operations run, as a client waiting
-// on them would: each operation read every interval until it has finished. Every read's latency is
+// on them would: each operation read every interval until it has finished, accepting a view as old
+// as that interval (Cache-Control: max-age, as the CLI and console poll). Every read's latency is
 // kept; answers other than 200 are counted, never hidden.
 import type { BenchApi } from './api-process';
 
@@ -27,7 +28,7 @@ export async function pollStatus(api: BenchApi, operationId: string, intervalMs:
   while (!over) {
     const asked = performance.now();
     // A read the API's socket dropped (a keep-alive closed as the request left) counts as a failure, and reading goes on.
-    const response = await api.request(`/v1/operations/${encodeURIComponent(operationId)}`).catch(() => null);
+    const response = await api.request(`/v1/operations/${encodeURIComponent(operationId)}`, { headers: { 'cache-control': `max-age=${Math.max(1, Math.round(intervalMs / 1000))}` } }).catch(() => null);
     if (response === null) {
       into.failures += 1;
       await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -76,8 +76,10 @@ export class ApiClient {
     return answerOf(this.http.POST('/v1/clusters/{cluster}/members', { params: { path: { cluster } }, body: request }));
   }
 
-  operation(operationId: string): Promise<Operation> {
-    return answerOf(this.http.GET('/v1/operations/{operationId}', { params: { path: { operationId } } }));
+  /** The operation's view; a poller that accepts one up to maxAgeSeconds old says so (Cache-Control: max-age), and the API may answer it without asking Temporal. */
+  operation(operationId: string, maxAgeSeconds?: number): Promise<Operation> {
+    const header = maxAgeSeconds ? { 'Cache-Control': `max-age=${maxAgeSeconds}` } : undefined;
+    return answerOf(this.http.GET('/v1/operations/{operationId}', { params: { path: { operationId }, ...(header ? { header } : {}) } }));
   }
 
   challenge(operationId: string, member: string): Promise<Schemas['ChallengeDto']> {

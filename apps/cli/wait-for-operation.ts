@@ -31,12 +31,14 @@ export async function waitForOperation(api: ApiClient, operationId: string, out:
 
 async function follow(api: ApiClient, operationId: string, out: Output, options: WaitOptions): Promise<Operation> {
   const interval = options.intervalMs ?? 1_000;
+  // A view as old as one interval is as good as the next poll's: the API may answer it from the workflows it follows.
+  const maxAgeSeconds = Math.max(1, Math.round(interval / 1000));
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   let misses = 0;
   for (;;) {
     let operation: Operation;
     try {
-      operation = await api.operation(operationId);
+      operation = await api.operation(operationId, maxAgeSeconds);
       misses = 0;
     } catch (error) {
       if (!(error instanceof CliError) || error.code !== 'api-unreachable' || ++misses > unreachableTolerance) throw error;

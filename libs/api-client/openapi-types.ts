@@ -2674,7 +2674,10 @@ export interface operations {
     Operations_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description max-age=N: a view up to N seconds old will do (at most 60), so a poller's read is answered from the workflows the API follows, without a Temporal call when it has one that fresh. Absent, or no-cache: the view as Temporal has it now. */
+                "Cache-Control"?: string;
+            };
             path: {
                 /** @description The operation id a start returned, e.g. sync:demo:<syncId>, join:demo:node3 or retire:demo:<retireId>. */
                 operationId: string;

@@ -1,7 +1,9 @@
 // Builds an operation's view (DESIGN section 7) from Temporal alone: the state a running keySync or
 // memberSync publishes in its memo (one describe, no worker needed), else the workflow's state
 // query while it can answer, its result once completed, and the memo the API wrote at start when
-// neither is available (no orchestrator polling). Members show their memberSync's live state.
+// neither is available (no orchestrator polling). Members show their memberSync's live state. A
+// read that accepts a view up to maxAgeMs old (Cache-Control: max-age) takes the workflows' followed
+// views where the API has them that fresh (temporal/followed-workflows.ts); queries always ask.
 import { Injectable } from '@nestjs/common';
 import { type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { memberStateQuery, operationStateQuery, packageKeysMemoKey, publishedViewMemoKey } from '../../../libs/contract/messages';
@@ -30,10 +32,10 @@ export class OperationReader {
   constructor(private readonly temporal: TemporalGateway) {}
 
   /** The operation's workflow, or a 404 that says where operation ids come from. */
-  async resolve(operationId: string): Promise<ResolvedOperation> {
+  async resolve(operationId: string, maxAgeMs = 0): Promise<ResolvedOperation> {
     const parsed = parseOperationId(operationId);
     try {
-      return { parsed, description: await this.temporal.describe(operationId) };
+      return { parsed, description: await this.temporal.describe(operationId, maxAgeMs) };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         throw ApiError.notFound('operation-not-found', `There is no operation ${operationId}. Use the operationId (or Location) a start request returned.`);
@@ -42,12 +44,12 @@ export class OperationReader {
     }
   }
 
-  async read(operationId: string): Promise<OperationDto> {
-    const resolved = await this.resolve(operationId);
-    if (resolved.description.type === workflowTypes.memberSync || resolved.description.type === workflowTypes.memberRetire) return this.readMemberSync(resolved);
-    const state = await this.operationState(resolved);
+  async read(operationId: string, maxAgeMs = 0): Promise<OperationDto> {
+    const resolved = await this.resolve(operationId, maxAgeMs);
+    if (resolved.description.type === workflowTypes.memberSync || resolved.description.type === workflowTypes.memberRetire) return this.readMemberSync(resolved, maxAgeMs);
+    const state = await this.operationState(resolved, maxAgeMs);
     if (!state) return this.fromMemo(resolved);
-    const members = await Promise.all(state.members.map((member) => this.liveMember(member, state.state === 'running')));
+    const members = await Promise.all(state.members.map((member) => this.liveMember(member, state.state === 'running', maxAgeMs)));
     const view: OperationDto = {
       operationId,
       kind: state.kind,
@@ -87,14 +89,14 @@ export class OperationReader {
   }
 
   /** The parent's state: the view it published while running, else its query (live, or replayed by a worker once closed), else its result. */
-  private async operationState({ description }: ResolvedOperation): Promise<OperationState | null> {
+  private async operationState({ description }: ResolvedOperation, maxAgeMs: number): Promise<OperationState | null> {
     const published = publishedView<OperationState>(description);
     if (published) return withPackageKeys(published, description);
     // No worker has run it yet: it has no state to ask for, and a query would wait its whole deadline.
     if (notRunYet(description)) return null;
     if (description.status.name === 'COMPLETED') {
       try {
-        return await this.temporal.result<OperationState>(description.workflowId);
+        return await this.temporal.result<OperationState>(description.workflowId, description.runId, maxAgeMs);
       } catch {
         // fall through to the query
       }
@@ -111,28 +113,28 @@ export class OperationReader {
     }
   }
 
-  private async liveMember(summary: MemberSummary, running: boolean): Promise<OperationMemberDto> {
+  private async liveMember(summary: MemberSummary, running: boolean, maxAgeMs: number): Promise<OperationMemberDto> {
     const view = memberView(summary);
     if (!summary.workflowId || !running || finalMemberStates.includes(summary.state)) return view;
     const workflowId = summary.workflowId;
     // The memberSync's published view (a describe, no worker needed); its query where it publishes none.
     // No description: the parent has asked for the child in its last workflow task but the server has not
     // started it yet (or cannot be asked): the parent's view is all there is, and a query would only fail, slowly.
-    const description = await this.temporal.describe(workflowId).catch(() => null);
+    const description = await this.temporal.describe(workflowId, maxAgeMs).catch(() => null);
     if (!description || notRunYet(description)) return view;
     // A memberSync that has just ended while its parent's view still shows it working: its last published view is its final state.
     const live = publishedView<MemberStatus>(description) ?? finalView<MemberStatus>(description) ?? (await this.query(() => this.temporal.query(workflowId, memberStateQuery, [], queryDeadlineMs)));
     return live ? memberView(live) : view;
   }
 
-  private async readMemberSync(resolved: ResolvedOperation): Promise<OperationDto> {
+  private async readMemberSync(resolved: ResolvedOperation, maxAgeMs: number): Promise<OperationDto> {
     const { description } = resolved;
     const memo = memoOf(description);
     if (notRunYet(description)) return this.fromMemo(resolved);
     const live =
       publishedView<MemberStatus>(description) ??
       (description.status.name === 'COMPLETED'
-        ? await this.temporal.result<MemberStatus>(description.workflowId).catch(() => null)
+        ? await this.temporal.result<MemberStatus>(description.workflowId, description.runId, maxAgeMs).catch(() => null)
         : await this.query(() => this.temporal.query(description.workflowId, memberStateQuery, [], queryDeadlineMs)));
     if (!live) return this.fromMemo(resolved);
     const state = live.state === 'in-sync' || live.state === 'retired' ? 'completed' : live.state === 'failed' ? (live.reason === 'cancelled' ? 'cancelled' : 'failed') : 'running';

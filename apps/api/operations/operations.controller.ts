@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Roles } from '../auth/auth-decorators';
 import { ApiError } from '../errors/api-error';
 import { ApiInvalidInput, ApiJsonBody, ApiStateConflict, ApiTemporalUnavailable, ApiUnknownId } from '../openapi/error-answers';
 import type { Principal } from '../http/api-request';
+import { acceptedAgeMs, statusCacheControlHeader } from '../http/cache-control';
 import { TemporalGateway } from '../temporal/temporal-gateway';
 import { ApprovalAcceptedDto, ApprovalRequestDto, CancelAcceptedDto, ChallengeDto, ChallengeParams, HistoriesDto, OperationParams } from './approval.dto';
 import { ApprovalsService } from './approvals.service';
@@ -27,9 +28,10 @@ export class OperationsController {
   @Get()
   @Authenticated()
   @ApiOperation({ summary: 'A sync, a join or a retire: its state and each member’s (any role).' })
+  @ApiHeader(statusCacheControlHeader)
   @ApiOkResponse({ type: OperationDto })
-  async get(@Param() params: OperationParams): Promise<OperationDto> {
-    return this.reader.read(params.operationId);
+  async get(@Param() params: OperationParams, @Headers('cache-control') cacheControl: string | undefined): Promise<OperationDto> {
+    return this.reader.read(params.operationId, acceptedAgeMs(cacheControl));
   }
 
   @Get('approvals/:member/challenge')

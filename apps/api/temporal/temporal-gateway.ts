@@ -4,16 +4,22 @@
 // which executions to list in visibility-queries.ts; Temporal's errors pass through unchanged, for
 // the services and the error filter to map; each call's time goes to the request's Server-Timing.
 // The connection is lazy, so the API starts (and its health endpoint can say so) while Temporal is
-// still down; gRPC reconnects by itself.
+// still down; gRPC reconnects by itself. Describes and results that may be some moments old come
+// from the workflows it follows (followed-workflows.ts) when it has them that fresh.
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
+import { Client, Connection, type WorkflowExecutionDescription, type WorkflowExecutionInfo, WorkflowNotFoundError } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
 import type { QueryDefinition, SearchAttributePair, UpdateDefinition, Workflow, WorkflowIdReusePolicy } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { decodeMapFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { temporalConnectionOptions } from '../../../libs/temporal/connection';
 import { ApiConfig } from '../config/api-config';
 import { timedTemporalCall } from '../http/server-timing';
 import { ApiLogger } from '../logging/logger';
+import { FollowedWorkflows, type HistoryPage } from './followed-workflows';
+import { startedDescription, type WorkflowStarted } from './started-description';
 
 /** A workflow the API starts, always on the orchestrator's task queue. */
 export interface WorkflowStart {
@@ -35,6 +41,7 @@ export type WorkflowHistory = temporal.api.history.v1.IHistory;
 @Injectable()
 export class TemporalGateway implements OnApplicationShutdown {
   private readonly client: Client;
+  private readonly followed: FollowedWorkflows;
 
   constructor(
     private readonly config: ApiConfig,
@@ -42,6 +49,11 @@ export class TemporalGateway implements OnApplicationShutdown {
   ) {
     // Over mutual TLS when temporal.tls is set; its files were checked when the configuration loaded.
     this.client = new Client({ connection: Connection.lazy(temporalConnectionOptions(config.temporal)), namespace: config.temporal.namespace });
+    this.followed = new FollowedWorkflows({
+      describe: (workflowId) => this.client.workflow.getHandle(workflowId).describe(),
+      result: (workflowId, runId) => this.client.workflow.getHandle(workflowId, runId).result(),
+      nextEvents: (workflowId, runId, token, signal) => this.nextEvents(workflowId, runId, token, signal),
+    });
   }
 
   /** Starts the workflow; its run id. A taken id throws WorkflowExecutionAlreadyStartedError. */
@@ -56,16 +68,33 @@ export class TemporalGateway implements OnApplicationShutdown {
       ...(start.executionTimeoutSeconds !== undefined ? { workflowExecutionTimeout: `${start.executionTimeoutSeconds}s` } : {}),
       ...(start.useExisting ? { workflowIdConflictPolicy: 'USE_EXISTING' as const } : {}),
     }));
+    // A new run is followed from what the API just gave it; one it found running (useExisting) is described when read.
+    if (start.useExisting) this.followed.forget(start.workflowId);
+    else this.followed.offer(startedDescription(this.asStarted(start), handle.firstExecutionRunId, new Date()));
     return handle.firstExecutionRunId;
   }
 
-  /** The latest run of that id; WorkflowNotFoundError when there is none. */
-  describe(workflowId: string): Promise<WorkflowExecutionDescription> {
-    return timedTemporalCall(() => this.client.workflow.getHandle(workflowId).describe());
+  /**
+   * The latest run of that id; WorkflowNotFoundError when there is none. With maxAgeMs, a followed
+   * view at most that old when there is one (no Temporal call; not found for a child its followed
+   * parent asked for that has not started); what a describe returns is followed.
+   */
+  async describe(workflowId: string, maxAgeMs = 0): Promise<WorkflowExecutionDescription> {
+    const followed = maxAgeMs > 0 ? await this.followed.described(workflowId, maxAgeMs) : null;
+    if (followed === 'not-started') throw new WorkflowNotFoundError(`Workflow ${workflowId} is asked for by its parent but not started yet.`, workflowId, undefined);
+    if (followed) return followed;
+    const description = await timedTemporalCall(() => this.client.workflow.getHandle(workflowId).describe());
+    this.followed.offer(description);
+    return description;
   }
 
-  /** The run's result once it completes (the latest run's without a run id); WorkflowFailedError if it does not. */
-  result<T>(workflowId: string, runId?: string): Promise<T> {
+  /**
+   * The run's result once it completes (the latest run's without a run id); WorkflowFailedError if it
+   * does not. With maxAgeMs, the result the API kept when it saw a followed run complete.
+   */
+  async result<T>(workflowId: string, runId?: string, maxAgeMs = 0): Promise<T> {
+    const kept = maxAgeMs > 0 ? this.followed.resultOf(workflowId, runId, maxAgeMs) : null;
+    if (kept) return kept.value as T;
     return timedTemporalCall(() => this.client.workflow.getHandle(workflowId, runId).result() as Promise<T>);
   }
 
@@ -75,12 +104,18 @@ export class TemporalGateway implements OnApplicationShutdown {
   }
 
   /** An update waits for the workflow's verdict: WorkflowUpdateFailedError when it refuses. */
-  update<Ret, Args extends [unknown, ...unknown[]]>(workflowId: string, definition: UpdateDefinition<Ret, Args>, args: Args, deadlineMs: number): Promise<Ret> {
-    return timedTemporalCall(() => this.client.connection.withDeadline(Date.now() + deadlineMs, () => this.client.workflow.getHandle(workflowId).executeUpdate(definition, { args })));
+  async update<Ret, Args extends [unknown, ...unknown[]]>(workflowId: string, definition: UpdateDefinition<Ret, Args>, args: Args, deadlineMs: number): Promise<Ret> {
+    try {
+      return await timedTemporalCall(() => this.client.connection.withDeadline(Date.now() + deadlineMs, () => this.client.workflow.getHandle(workflowId).executeUpdate(definition, { args })));
+    } finally {
+      // Whoever made the change reads it next, so that read describes.
+      this.followed.forget(workflowId);
+    }
   }
 
   async cancel(workflowId: string): Promise<void> {
     await timedTemporalCall(() => this.client.workflow.getHandle(workflowId).cancel());
+    this.followed.forget(workflowId);
   }
 
   /** The latest run's history, for replay. */
@@ -119,9 +154,65 @@ export class TemporalGateway implements OnApplicationShutdown {
     return (answer.pollers ?? []).flatMap((poller) => (poller.lastAccessTime ? [tsToMs(poller.lastAccessTime)] : []));
   }
 
+  /** The run's events after `token`, waiting for new ones (Temporal answers at the latest after its long-poll interval, then with none). */
+  private async nextEvents(workflowId: string, runId: string, token: Uint8Array | undefined, stop: AbortSignal): Promise<HistoryPage> {
+    // A signal of this call's own: the client adds an abort listener holding the call to the signal
+    // it is given and never removes it, so the follower's long-lived one would keep every poll alive.
+    const thisCall = new AbortController();
+    const abortThisCall = (): void => thisCall.abort();
+    stop.addEventListener('abort', abortThisCall, { once: true });
+    let answer: temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
+    try {
+      answer = await this.client.connection.withAbortSignal(thisCall.signal, () =>
+        this.client.workflowService.getWorkflowExecutionHistory({
+          namespace: this.config.temporal.namespace,
+          execution: { workflowId, runId },
+          waitNewEvent: true,
+          skipArchival: true,
+          ...(token ? { nextPageToken: token } : {}),
+        }),
+      );
+    } finally {
+      stop.removeEventListener('abort', abortThisCall);
+    }
+    const events = answer.history?.events ?? [];
+    const childrenAsked = await Promise.all(
+      events.flatMap((event) => (event.startChildWorkflowExecutionInitiatedEventAttributes ? [event.startChildWorkflowExecutionInitiatedEventAttributes] : [])).map((asked) => this.childAsked(asked)),
+    );
+    const childrenStarted = events.flatMap((event) => {
+      const child = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+      return child?.workflowId && child.runId ? [{ workflowId: child.workflowId, runId: child.runId }] : [];
+    });
+    const lastEventId = Number(events[events.length - 1]?.eventId ?? 0);
+    return { lastEventId, childrenAsked, childrenStarted, next: answer.nextPageToken?.length ? answer.nextPageToken : null };
+  }
+
+  /** A child as its parent asked for it, decoded as a describe of it would be. */
+  private async childAsked(asked: temporal.api.history.v1.IStartChildWorkflowExecutionInitiatedEventAttributes): Promise<WorkflowStarted> {
+    return {
+      workflowType: asked.workflowType?.name ?? '',
+      workflowId: asked.workflowId ?? '',
+      taskQueue: asked.taskQueue?.name ?? '',
+      memo: (await decodeMapFromPayloads(this.client.options.loadedDataConverter, asked.memo?.fields)) ?? {},
+      searchAttributes: decodeTypedSearchAttributes(asked.searchAttributes?.indexedFields),
+    };
+  }
+
+  /** The API's own start, as a describe of it would decode it (the memo as JSON written and read back). */
+  private asStarted(start: WorkflowStart): WorkflowStarted {
+    return {
+      workflowType: start.workflowType,
+      workflowId: start.workflowId,
+      taskQueue: this.config.orchestratorTaskQueue,
+      memo: start.memo ? (JSON.parse(JSON.stringify(start.memo)) as Record<string, unknown>) : {},
+      searchAttributes: new TypedSearchAttributes(start.searchAttributes),
+    };
+  }
+
   /** Closes the connection when Nest shuts down (SIGTERM with enableShutdownHooks, or app.close()). */
   async onApplicationShutdown(signal?: string): Promise<void> {
     this.log.pino.info({ signal }, 'api stopping: closing the Temporal connection');
+    this.followed.close();
     await this.client.connection.close();
   }
 }

@@ -63,7 +63,8 @@ export const operationPage: Page = async (root, { session, param }) => {
   const tick = async (): Promise<boolean> => {
     let operation: Operation;
     try {
-      operation = await answer(api.GET('/v1/operations/{operationId}', { params: { path: { operationId } } }));
+      // Read every second: a view a second old will do, which the API may answer without asking Temporal.
+      operation = await answer(api.GET('/v1/operations/{operationId}', { params: { path: { operationId }, header: { 'Cache-Control': 'max-age=1' } } }));
     } catch (error) {
       show(errors, errorBox(error, 'read the operation'));
       return true;
