@@ -50,7 +50,7 @@ describe('FollowedWorkflows', () => {
     // Events arrive; the describe that follows has not answered yet.
     let answerDescribe: (description: WorkflowExecutionDescription) => void = () => undefined;
     source.describe = () => new Promise((resolve) => (answerDescribe = resolve));
-    polls.shift()!.answer({ lastEventId: 7, childrenAsked: [], childrenStarted: [], next: new Uint8Array([1]) });
+    polls.shift()!.answer({ lastEventId: 7, changesView: true, childrenAsked: [], childrenStarted: [], next: new Uint8Array([1]) });
     await settle();
     now += 2_000;
     expect(await viewOf(followed, 'w', 1_000)).toBeNull();
@@ -59,6 +59,27 @@ describe('FollowedWorkflows', () => {
     answerDescribe(described('w', 'RUNNING', 7));
     await settle();
     expect((await viewOf(followed, 'w', 1))?.historyLength).toBe(7);
+  });
+
+  it('past its first task, a page that changes no status, memo or search attribute is not described: the view stays current', async () => {
+    const { source, polls, current } = handSource();
+    const describedIds: string[] = [];
+    source.describe = async (workflowId) => {
+      describedIds.push(workflowId);
+      return current.get(workflowId)!;
+    };
+    followed = new FollowedWorkflows(source);
+    followed.offer(described('w', 'RUNNING', 12));
+    current.set('w', described('w', 'RUNNING', 14));
+    polls.shift()!.answer({ lastEventId: 14, changesView: false, childrenAsked: [], childrenStarted: [], next: new Uint8Array([1]) });
+    await settle();
+    expect(describedIds).toEqual([]);
+    expect((await viewOf(followed, 'w', 1))?.historyLength).toBe(12);
+    current.set('w', described('w', 'RUNNING', 16));
+    polls.shift()!.answer({ lastEventId: 16, changesView: true, childrenAsked: [], childrenStarted: [], next: new Uint8Array([2]) });
+    await settle();
+    expect(describedIds).toEqual(['w']);
+    expect((await viewOf(followed, 'w', 1))?.historyLength).toBe(16);
   });
 
   it('a poll silent for longer than Temporal lets a quiet one wait vouches for nothing: the view ages from then', async () => {
@@ -79,7 +100,7 @@ describe('FollowedWorkflows', () => {
     followed = new FollowedWorkflows(source, { maxFollowed: 10, idleMs: 60_000 }, () => now);
     followed.offer(described('w', 'RUNNING', 5));
     current.set('w', described('w', 'COMPLETED', 9));
-    polls.shift()!.answer({ lastEventId: 9, childrenAsked: [], childrenStarted: [], next: null });
+    polls.shift()!.answer({ lastEventId: 9, changesView: true, childrenAsked: [], childrenStarted: [], next: null });
     await settle();
     await settle();
     expect((await viewOf(followed, 'w', 1))?.status.name).toBe('COMPLETED');
@@ -111,12 +132,12 @@ describe('FollowedWorkflows', () => {
     followed = new FollowedWorkflows(source);
     followed.offer(described('parent', 'RUNNING', 5));
     const asked = { workflowType: 'memberSync', workflowId: 'child', taskQueue: 'q', memo: { cluster: 'c1' }, searchAttributes: new TypedSearchAttributes() };
-    polls.shift()!.answer({ lastEventId: 6, childrenAsked: [asked], childrenStarted: [], next: new Uint8Array([1]) });
+    polls.shift()!.answer({ lastEventId: 6, changesView: true, childrenAsked: [asked], childrenStarted: [], next: new Uint8Array([1]) });
     current.set('parent', described('parent', 'RUNNING', 6));
     await settle();
     // Asked for, not started: as Temporal would say, there is no such workflow yet.
     expect(await followed.described('child', 1_000)).toBe('not-started');
-    polls.shift()!.answer({ lastEventId: 7, childrenAsked: [], childrenStarted: [{ workflowId: 'child', runId: 'child-run' }, { workflowId: 'unasked', runId: 'u-run' }], next: new Uint8Array([2]) });
+    polls.shift()!.answer({ lastEventId: 7, changesView: true, childrenAsked: [], childrenStarted: [{ workflowId: 'child', runId: 'child-run' }, { workflowId: 'unasked', runId: 'u-run' }], next: new Uint8Array([2]) });
     current.set('parent', described('parent', 'RUNNING', 7));
     current.set('unasked', described('unasked', 'RUNNING', 4));
     await settle();

@@ -8,7 +8,9 @@
 // - zero while its follower waits with nothing new (Temporal would have answered the poll), for as
 //   long as Temporal answers a quiet poll anyway (its long-poll interval, 20 s by default): a poll
 //   silent for longer (a connection lost without an error) vouches for nothing, and the view ages;
-// - the time since new events arrived, while the follower describes the workflow again;
+// - the time since new events arrived, while the follower describes the workflow again (after the
+//   events that change what a describe shows: its status, memo or search attributes; counters such
+//   as its history length and pending activities are left as they were, past its first task);
 // - the time since the API saw the run end, once it has.
 // A read that needs a younger view (or sends no max-age) describes, as it always did; what it
 // learns updates the view. A workflow the API starts, or sees a followed parent start, is followed
@@ -30,6 +32,8 @@ export interface FollowSource {
 export interface HistoryPage {
   /** The id of the last event in the page; 0 for a page without events (the poll's own timeout). */
   lastEventId: number;
+  /** Whether an event in the page changes a describe's status, memo or search attributes. */
+  changesView: boolean;
   /** Children the workflow asked for in this page, as it asked (StartChildWorkflowExecutionInitiated). */
   childrenAsked: WorkflowStarted[];
   /** Children this page says were started: followed from their start, before a read asks for them. */
@@ -46,6 +50,17 @@ export interface FollowLimits {
 }
 
 export const defaultFollowLimits: FollowLimits = { maxFollowed: 1000, idleMs: 60_000 };
+
+/**
+ * Until a workflow's first workflow task has completed (its start, that task's three events, maybe a
+ * retried one's), how far its history has come is itself what a read shows: whether a worker has
+ * picked it up yet (operation-reader.ts).
+ */
+const eventsOfAFirstTask = 5;
+
+function notPastItsFirstTask(description: WorkflowExecutionDescription): boolean {
+  return description.historyLength <= eventsOfAFirstTask;
+}
 
 /** Temporal answers a history long poll within its long-poll interval (20 s by default), with no events if nothing happened. */
 const quietPollMs = 30_000;
@@ -219,7 +234,7 @@ export class FollowedWorkflows {
       }
       for (const child of page.childrenStarted) this.childStarted(entry, child.workflowId, child.runId);
       const ended = page.next === null;
-      if (ended || page.lastEventId > entry.description!.historyLength) await this.describeAgain(entry);
+      if (ended || (page.lastEventId > entry.description!.historyLength && (page.changesView || notPastItsFirstTask(entry.description!)))) await this.describeAgain(entry);
       if (ended) return;
       token = page.next!;
     }

@@ -21,6 +21,20 @@ import { ApiLogger } from '../logging/logger';
 import { FollowedWorkflows, type HistoryPage } from './followed-workflows';
 import { startedDescription, type WorkflowStarted } from './started-description';
 
+const eventType = temporal.api.enums.v1.EventType;
+
+/** Events after which a describe shows another status, memo or search attributes (the rest only moves its counters and pending lists). */
+const eventsThatChangeTheView: ReadonlySet<temporal.api.enums.v1.EventType> = new Set([
+  eventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
+  eventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+  eventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  eventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  eventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+  eventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+  eventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+  eventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+]);
+
 /** A workflow the API starts, always on the orchestrator's task queue. */
 export interface WorkflowStart {
   workflowType: string;
@@ -77,7 +91,8 @@ export class TemporalGateway implements OnApplicationShutdown {
   /**
    * The latest run of that id; WorkflowNotFoundError when there is none. With maxAgeMs, a followed
    * view at most that old when there is one (no Temporal call; not found for a child its followed
-   * parent asked for that has not started); what a describe returns is followed.
+   * parent asked for that has not started): its status, memo and search attributes as current as
+   * that, its counters (history length, pending activities) maybe behind. What a describe returns is followed.
    */
   async describe(workflowId: string, maxAgeMs = 0): Promise<WorkflowExecutionDescription> {
     const followed = maxAgeMs > 0 ? await this.followed.described(workflowId, maxAgeMs) : null;
@@ -184,7 +199,8 @@ export class TemporalGateway implements OnApplicationShutdown {
       return child?.workflowId && child.runId ? [{ workflowId: child.workflowId, runId: child.runId }] : [];
     });
     const lastEventId = Number(events[events.length - 1]?.eventId ?? 0);
-    return { lastEventId, childrenAsked, childrenStarted, next: answer.nextPageToken?.length ? answer.nextPageToken : null };
+    const changesView = events.some((event) => event.eventType !== null && event.eventType !== undefined && eventsThatChangeTheView.has(event.eventType));
+    return { lastEventId, changesView, childrenAsked, childrenStarted, next: answer.nextPageToken?.length ? answer.nextPageToken : null };
   }
 
   /** A child as its parent asked for it, decoded as a describe of it would be. */
