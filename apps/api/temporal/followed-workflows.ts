@@ -26,7 +26,7 @@ export interface FollowSource {
   /** The completed run's result. */
   result(workflowId: string, runId: string): Promise<unknown>;
   /** The run's next events after `token` (its first page without one), waiting until there are some. */
-  nextEvents(workflowId: string, runId: string, token: Uint8Array | undefined, signal: AbortSignal): Promise<HistoryPage>;
+  nextEvents(workflowId: string, runId: string, token: Uint8Array | undefined): Promise<HistoryPage>;
 }
 
 export interface HistoryPage {
@@ -79,7 +79,12 @@ interface Followed {
   firstDescribe: Promise<void> | null;
   /** Children it asked for that have not started yet, by workflow id. */
   childrenAsked: Map<string, WorkflowStarted>;
-  stop: AbortController;
+  /**
+   * Set when it is let go: its poll is left to end by itself (within Temporal's long-poll interval),
+   * never cancelled. The dev server's in-memory SQLite can be left failing every query with
+   * "interrupted (9)" when a request is cancelled while it reads, which a poll woken by a new event does.
+   */
+  stopped: boolean;
 }
 
 export class FollowedWorkflows {
@@ -138,7 +143,7 @@ export class FollowedWorkflows {
   forget(workflowId: string): void {
     const entry = this.followed.get(workflowId);
     if (!entry) return;
-    entry.stop.abort();
+    entry.stopped = true;
     this.followed.delete(workflowId);
     for (const child of entry.childrenAsked.keys()) if (this.askedBy.get(child) === entry) this.askedBy.delete(child);
   }
@@ -174,7 +179,7 @@ export class FollowedWorkflows {
       const oldest = this.followed.keys().next().value as string;
       this.forget(oldest);
     }
-    const entry: Followed = { workflowId, description, behindSince: null, pollSentAt: null, lastReadAt: this.now(), firstDescribe: null, childrenAsked: new Map(), stop: new AbortController() };
+    const entry: Followed = { workflowId, description, behindSince: null, pollSentAt: null, lastReadAt: this.now(), firstDescribe: null, childrenAsked: new Map(), stopped: false };
     this.followed.set(workflowId, entry);
     return entry;
   }
@@ -215,7 +220,7 @@ export class FollowedWorkflows {
     for (;;) {
       const runId = entry.description!.runId;
       await this.followRun(entry, runId);
-      if (entry.stop.signal.aborted) return;
+      if (entry.stopped) return;
       const latest = entry.description!;
       if (latest.status.name !== 'RUNNING' || latest.runId === runId) return;
     }
@@ -225,9 +230,9 @@ export class FollowedWorkflows {
     let token: Uint8Array | undefined;
     for (;;) {
       entry.pollSentAt = this.now();
-      const page = await this.source.nextEvents(entry.workflowId, runId, token, entry.stop.signal);
+      const page = await this.source.nextEvents(entry.workflowId, runId, token);
       entry.pollSentAt = null;
-      if (entry.stop.signal.aborted) return;
+      if (entry.stopped) return;
       for (const asked of page.childrenAsked) {
         entry.childrenAsked.set(asked.workflowId, asked);
         this.askedBy.set(asked.workflowId, entry);
@@ -245,12 +250,12 @@ export class FollowedWorkflows {
     const since = this.now();
     entry.behindSince ??= since;
     const description = await this.source.describe(entry.workflowId);
-    if (description.status.name === 'COMPLETED' && !entry.stop.signal.aborted) {
+    if (description.status.name === 'COMPLETED' && !entry.stopped) {
       entry.result = { value: await this.source.result(entry.workflowId, description.runId) };
     } else {
       delete entry.result;
     }
-    if (entry.stop.signal.aborted) return;
+    if (entry.stopped) return;
     entry.description = description;
     // An ended run's view is as current as this describe; a running one (this run, or the one that
     // followed an ended run) is current until its follower sees the next event.

@@ -66,7 +66,7 @@ export class TemporalGateway implements OnApplicationShutdown {
     this.followed = new FollowedWorkflows({
       describe: (workflowId) => this.client.workflow.getHandle(workflowId).describe(),
       result: (workflowId, runId) => this.client.workflow.getHandle(workflowId, runId).result(),
-      nextEvents: (workflowId, runId, token, signal) => this.nextEvents(workflowId, runId, token, signal),
+      nextEvents: (workflowId, runId, token) => this.nextEvents(workflowId, runId, token),
     });
   }
 
@@ -170,26 +170,14 @@ export class TemporalGateway implements OnApplicationShutdown {
   }
 
   /** The run's events after `token`, waiting for new ones (Temporal answers at the latest after its long-poll interval, then with none). */
-  private async nextEvents(workflowId: string, runId: string, token: Uint8Array | undefined, stop: AbortSignal): Promise<HistoryPage> {
-    // A signal of this call's own: the client adds an abort listener holding the call to the signal
-    // it is given and never removes it, so the follower's long-lived one would keep every poll alive.
-    const thisCall = new AbortController();
-    const abortThisCall = (): void => thisCall.abort();
-    stop.addEventListener('abort', abortThisCall, { once: true });
-    let answer: temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
-    try {
-      answer = await this.client.connection.withAbortSignal(thisCall.signal, () =>
-        this.client.workflowService.getWorkflowExecutionHistory({
-          namespace: this.config.temporal.namespace,
-          execution: { workflowId, runId },
-          waitNewEvent: true,
-          skipArchival: true,
-          ...(token ? { nextPageToken: token } : {}),
-        }),
-      );
-    } finally {
-      stop.removeEventListener('abort', abortThisCall);
-    }
+  private async nextEvents(workflowId: string, runId: string, token: Uint8Array | undefined): Promise<HistoryPage> {
+    const answer = await this.client.workflowService.getWorkflowExecutionHistory({
+      namespace: this.config.temporal.namespace,
+      execution: { workflowId, runId },
+      waitNewEvent: true,
+      skipArchival: true,
+      ...(token ? { nextPageToken: token } : {}),
+    });
     const events = answer.history?.events ?? [];
     const childrenAsked = await Promise.all(
       events.flatMap((event) => (event.startChildWorkflowExecutionInitiatedEventAttributes ? [event.startChildWorkflowExecutionInitiatedEventAttributes] : [])).map((asked) => this.childAsked(asked)),
