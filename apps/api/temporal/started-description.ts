@@ -5,8 +5,11 @@
 // Temporal is busiest (a burst of starts); the follower describes the workflow once its history
 // holds more.
 import type { WorkflowExecutionDescription } from '@temporalio/client';
-import type { TypedSearchAttributes } from '@temporalio/common';
+import { type LoadedDataConverter, TypedSearchAttributes } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { decodeMapFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { temporal } from '@temporalio/proto';
+import type { WorkflowStart } from './temporal-gateway';
 
 /** A workflow as it was started: by the API's request, or by a parent's StartChildWorkflowExecutionInitiated event. */
 export interface WorkflowStarted {
@@ -36,5 +39,27 @@ export function startedDescription(started: WorkflowStarted, runId: string, star
     raw: temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse.create({}),
     staticDetails: async () => undefined,
     staticSummary: async () => undefined,
+  };
+}
+
+/** The API's own start request, as a describe would decode it (the memo as JSON written and read back). */
+export function startRequested(start: WorkflowStart, taskQueue: string): WorkflowStarted {
+  return {
+    workflowType: start.workflowType,
+    workflowId: start.workflowId,
+    taskQueue,
+    memo: start.memo ? (JSON.parse(JSON.stringify(start.memo)) as Record<string, unknown>) : {},
+    searchAttributes: new TypedSearchAttributes(start.searchAttributes),
+  };
+}
+
+/** A child as its parent asked for it, decoded as a describe of it would be. */
+export async function childAsked(asked: temporal.api.history.v1.IStartChildWorkflowExecutionInitiatedEventAttributes, converter: LoadedDataConverter): Promise<WorkflowStarted> {
+  return {
+    workflowType: asked.workflowType?.name ?? '',
+    workflowId: asked.workflowId ?? '',
+    taskQueue: asked.taskQueue?.name ?? '',
+    memo: (await decodeMapFromPayloads(converter, asked.memo?.fields)) ?? {},
+    searchAttributes: decodeTypedSearchAttributes(asked.searchAttributes?.indexedFields),
   };
 }

@@ -8,10 +8,7 @@
 // from the workflows it follows (followed-workflows.ts) when it has them that fresh.
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection, type WorkflowExecutionDescription, type WorkflowExecutionInfo, WorkflowNotFoundError } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
 import type { QueryDefinition, SearchAttributePair, UpdateDefinition, Workflow, WorkflowIdReusePolicy } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import { decodeMapFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { temporalConnectionOptions } from '../../../libs/temporal/connection';
@@ -19,21 +16,8 @@ import { ApiConfig } from '../config/api-config';
 import { timedTemporalCall } from '../http/server-timing';
 import { ApiLogger } from '../logging/logger';
 import { FollowedWorkflows, type HistoryPage } from './followed-workflows';
-import { startedDescription, type WorkflowStarted } from './started-description';
-
-const eventType = temporal.api.enums.v1.EventType;
-
-/** Events after which a describe shows another status, memo or search attributes (the rest only moves its counters and pending lists). */
-const eventsThatChangeTheView: ReadonlySet<temporal.api.enums.v1.EventType> = new Set([
-  eventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
-  eventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
-  eventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
-  eventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
-  eventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
-  eventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
-  eventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
-  eventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
-]);
+import { historyPage } from './history-page';
+import { startRequested, startedDescription } from './started-description';
 
 /** A workflow the API starts, always on the orchestrator's task queue. */
 export interface WorkflowStart {
@@ -84,7 +68,7 @@ export class TemporalGateway implements OnApplicationShutdown {
     }));
     // A new run is followed from what the API just gave it; one it found running (useExisting) is described when read.
     if (start.useExisting) this.followed.forget(start.workflowId);
-    else this.followed.offer(startedDescription(this.asStarted(start), handle.firstExecutionRunId, new Date()));
+    else this.followed.offer(startedDescription(startRequested(start, this.config.orchestratorTaskQueue), handle.firstExecutionRunId, new Date()));
     return handle.firstExecutionRunId;
   }
 
@@ -92,14 +76,15 @@ export class TemporalGateway implements OnApplicationShutdown {
    * The latest run of that id; WorkflowNotFoundError when there is none. With maxAgeMs, a followed
    * view at most that old when there is one (no Temporal call; not found for a child its followed
    * parent asked for that has not started): its status, memo and search attributes as current as
-   * that, its counters (history length, pending activities) maybe behind. What a describe returns is followed.
+   * that, its counters (history length, pending activities) maybe behind.
    */
   async describe(workflowId: string, maxAgeMs = 0): Promise<WorkflowExecutionDescription> {
     const followed = maxAgeMs > 0 ? await this.followed.described(workflowId, maxAgeMs) : null;
     if (followed === 'not-started') throw new WorkflowNotFoundError(`Workflow ${workflowId} is asked for by its parent but not started yet.`, workflowId, undefined);
     if (followed) return followed;
     const description = await timedTemporalCall(() => this.client.workflow.getHandle(workflowId).describe());
-    this.followed.offer(description);
+    // Followed for the next read that accepts a view that old; a read that does not leaves the followed views alone.
+    if (maxAgeMs > 0) this.followed.offer(description);
     return description;
   }
 
@@ -178,39 +163,7 @@ export class TemporalGateway implements OnApplicationShutdown {
       skipArchival: true,
       ...(token ? { nextPageToken: token } : {}),
     });
-    const events = answer.history?.events ?? [];
-    const childrenAsked = await Promise.all(
-      events.flatMap((event) => (event.startChildWorkflowExecutionInitiatedEventAttributes ? [event.startChildWorkflowExecutionInitiatedEventAttributes] : [])).map((asked) => this.childAsked(asked)),
-    );
-    const childrenStarted = events.flatMap((event) => {
-      const child = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
-      return child?.workflowId && child.runId ? [{ workflowId: child.workflowId, runId: child.runId }] : [];
-    });
-    const lastEventId = Number(events[events.length - 1]?.eventId ?? 0);
-    const changesView = events.some((event) => event.eventType !== null && event.eventType !== undefined && eventsThatChangeTheView.has(event.eventType));
-    return { lastEventId, changesView, childrenAsked, childrenStarted, next: answer.nextPageToken?.length ? answer.nextPageToken : null };
-  }
-
-  /** A child as its parent asked for it, decoded as a describe of it would be. */
-  private async childAsked(asked: temporal.api.history.v1.IStartChildWorkflowExecutionInitiatedEventAttributes): Promise<WorkflowStarted> {
-    return {
-      workflowType: asked.workflowType?.name ?? '',
-      workflowId: asked.workflowId ?? '',
-      taskQueue: asked.taskQueue?.name ?? '',
-      memo: (await decodeMapFromPayloads(this.client.options.loadedDataConverter, asked.memo?.fields)) ?? {},
-      searchAttributes: decodeTypedSearchAttributes(asked.searchAttributes?.indexedFields),
-    };
-  }
-
-  /** The API's own start, as a describe of it would decode it (the memo as JSON written and read back). */
-  private asStarted(start: WorkflowStart): WorkflowStarted {
-    return {
-      workflowType: start.workflowType,
-      workflowId: start.workflowId,
-      taskQueue: this.config.orchestratorTaskQueue,
-      memo: start.memo ? (JSON.parse(JSON.stringify(start.memo)) as Record<string, unknown>) : {},
-      searchAttributes: new TypedSearchAttributes(start.searchAttributes),
-    };
+    return historyPage(answer, this.client.options.loadedDataConverter);
   }
 
   /** Closes the connection when Nest shuts down (SIGTERM with enableShutdownHooks, or app.close()). */
