@@ -119,6 +119,11 @@ describe('the console in a browser', () => {
   it('shows a pkcs11-tool key present on node1 and missing on node2 in the matrix, syncs it from the Keys page, follows node2 to in-sync live and downloads the package', async () => {
     const keyId = await makeKeyOnNode1('console-sync');
     const { context, page, policyViolations } = await signInAs(browser, consoleUrl, api.tokens.operator);
+    // The operation page reads every second, accepting a view a second old (the API's followed views).
+    const operationReads: (string | undefined)[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'GET' && /^\/v1\/operations\/[^/]+$/.test(new URL(request.url()).pathname)) operationReads.push(request.headers()['cache-control']);
+    });
     await page.getByRole('link', { name: 'Keys' }).click();
     const row = page.locator(`#key-matrix tr[data-key="${keyId}"]`);
     await row.waitFor();
@@ -142,6 +147,8 @@ describe('the console in a browser', () => {
     await page.locator('#operation-members tr[data-member="node2"][data-state="in-sync"]').waitFor({ timeout: 120_000 });
     await page.locator('#operation-state').getByText('completed').waitFor({ timeout: 60_000 });
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(operationReads.length).toBeGreaterThan(1);
+    expect(new Set(operationReads)).toEqual(new Set(['max-age=1']));
     await screenshot(page, 'operation-in-sync');
     // Its package, downloaded by the operator, is the file its digest names.
     const [packageFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the package' }).click()]);
