@@ -49,7 +49,7 @@ export interface FollowLimits {
   idleMs: number;
 }
 
-export const defaultFollowLimits: FollowLimits = { maxFollowed: 1000, idleMs: 60_000 };
+const defaultFollowLimits: FollowLimits = { maxFollowed: 1000, idleMs: 60_000 };
 
 /**
  * Until a workflow's first workflow task has completed (its start, that task's three events, maybe a
@@ -67,8 +67,7 @@ const quietPollMs = 30_000;
 
 interface Followed {
   workflowId: string;
-  /** Null until its first describe has answered. */
-  description: WorkflowExecutionDescription | null;
+  description: WorkflowExecutionDescription;
   /** The completed run's result, fetched once it ended. */
   result?: { value: unknown };
   /** Since when the description may be behind (new events, or a run that ended); null while current. */
@@ -76,7 +75,6 @@ interface Followed {
   /** When the poll now in flight was sent (null between polls). */
   pollSentAt: number | null;
   lastReadAt: number;
-  firstDescribe: Promise<void> | null;
   /** Children it asked for that have not started yet, by workflow id. */
   childrenAsked: Map<string, WorkflowStarted>;
   /**
@@ -113,23 +111,22 @@ export class FollowedWorkflows {
       const parent = this.askedBy.get(workflowId);
       return parent && this.ageOf(parent) <= maxAgeMs ? 'not-started' : null;
     }
-    if (entry.firstDescribe) await entry.firstDescribe;
-    return entry.description && this.ageOf(entry) <= maxAgeMs ? entry.description : null;
+    return this.ageOf(entry) <= maxAgeMs ? entry.description : null;
   }
 
   /** The completed run's result if the API has it and its view is at most maxAgeMs old, else null. */
   resultOf(workflowId: string, runId: string | undefined, maxAgeMs: number): { value: unknown } | null {
     const entry = this.read(workflowId);
-    if (!entry?.result || !entry.description || this.ageOf(entry) > maxAgeMs) return null;
+    if (!entry?.result || this.ageOf(entry) > maxAgeMs) return null;
     return runId === undefined || runId === entry.description.runId ? entry.result : null;
   }
 
   /** A description a caller got straight from Temporal: follows a running workflow from it, and keeps the view current. */
   offer(description: WorkflowExecutionDescription): void {
     const entry = this.read(description.workflowId);
-    if (entry && (entry.description === null || entry.description.runId === description.runId)) {
-      // The same run (or its first describe is on its way): keep whichever view is further along.
-      if (entry.description && entry.description.historyLength > description.historyLength) return;
+    if (entry && entry.description.runId === description.runId) {
+      // The same run: keep whichever view is further along.
+      if (entry.description.historyLength > description.historyLength) return;
       entry.description = description;
       if (description.status.name !== 'RUNNING') entry.behindSince ??= this.now();
       return;
@@ -174,41 +171,25 @@ export class FollowedWorkflows {
     return entry.pollSentAt === null ? 0 : Math.max(0, now - entry.pollSentAt - quietPollMs);
   }
 
-  private add(workflowId: string, description: WorkflowExecutionDescription | null): Followed {
+  private add(workflowId: string, description: WorkflowExecutionDescription): Followed {
     while (this.followed.size >= this.limits.maxFollowed) {
       const oldest = this.followed.keys().next().value as string;
       this.forget(oldest);
     }
-    const entry: Followed = { workflowId, description, behindSince: null, pollSentAt: null, lastReadAt: this.now(), firstDescribe: null, childrenAsked: new Map(), stopped: false };
+    const entry: Followed = { workflowId, description, behindSince: null, pollSentAt: null, lastReadAt: this.now(), childrenAsked: new Map(), stopped: false };
     this.followed.set(workflowId, entry);
     return entry;
   }
 
-  /** A child a followed parent started: followed from its start, so the first read of it finds a view. */
+  /**
+   * A child a followed parent started: followed from its start, so the first read of it finds a view.
+   * The parent's request for it is in this page or an earlier one: a run is followed from its first event.
+   */
   private childStarted(parent: Followed, workflowId: string, runId: string): void {
     const asked = parent.childrenAsked.get(workflowId);
     parent.childrenAsked.delete(workflowId);
     if (this.askedBy.get(workflowId) === parent) this.askedBy.delete(workflowId);
-    if (this.followed.has(workflowId)) return;
-    if (asked) this.offer(startedDescription(asked, runId, new Date(this.now())));
-    else this.prefetch(workflowId);
-  }
-
-  /** A child whose start request the follower did not see: described now. */
-  private prefetch(workflowId: string): void {
-    const entry = this.add(workflowId, null);
-    entry.firstDescribe = this.source.describe(workflowId).then(
-      (description) => {
-        entry.firstDescribe = null;
-        entry.description = description;
-        if (description.status.name === 'RUNNING') this.follow(entry);
-        else entry.behindSince = this.now();
-      },
-      () => {
-        entry.firstDescribe = null;
-        this.dropIfCurrent(entry);
-      },
-    );
+    if (asked && !this.followed.has(workflowId)) this.offer(startedDescription(asked, runId, new Date(this.now())));
   }
 
   private follow(entry: Followed): void {
@@ -218,10 +199,10 @@ export class FollowedWorkflows {
   /** Follows the run until it ends; then its successor, if the id's latest run is another one still running (continued as new, reset). */
   private async followRuns(entry: Followed): Promise<void> {
     for (;;) {
-      const runId = entry.description!.runId;
+      const runId = entry.description.runId;
       await this.followRun(entry, runId);
       if (entry.stopped) return;
-      const latest = entry.description!;
+      const latest = entry.description;
       if (latest.status.name !== 'RUNNING' || latest.runId === runId) return;
     }
   }
@@ -239,7 +220,7 @@ export class FollowedWorkflows {
       }
       for (const child of page.childrenStarted) this.childStarted(entry, child.workflowId, child.runId);
       const ended = page.next === null;
-      if (ended || (page.lastEventId > entry.description!.historyLength && (page.changesView || notPastItsFirstTask(entry.description!)))) await this.describeAgain(entry);
+      if (ended || (page.lastEventId > entry.description.historyLength && (page.changesView || notPastItsFirstTask(entry.description)))) await this.describeAgain(entry);
       if (ended) return;
       token = page.next!;
     }
