@@ -4,9 +4,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startComponent } from '../apps/stack/component-process';
 import type { ComponentProcess } from '../apps/stack/component-process';
-import { WORKER_NODE_FLAGS, workerEnvironment } from '../apps/stack/worker-runtime';
+import { startWorkerProcess } from '../apps/stack/worker-runtime';
 import type { KeySyncConfig } from '../libs/config/types';
 import { freePort } from '../libs/config/ports';
 import { startDevServer } from '../libs/temporal/dev-server';
@@ -68,8 +67,8 @@ export async function startBenchStack(dir: string, cluster: BenchCluster, parall
   try {
     // Errors only, as the API's warnings: the figures stay readable; everything goes to worker.log. The
     // warm-up sync that follows waits for its pollers.
-    // As the stacks start it (apps/stack/worker-runtime.ts): its peak RSS is the product's.
-    worker = await startComponent('worker', join(__dirname, '..', 'apps', 'worker', 'main.js'), [], workerEnvironment({ ...process.env, KEYSYNC_CONFIG: configFile, KEYSYNC_LOG_LEVEL: 'error' }), join(dir, 'worker.log'), WORKER_NODE_FLAGS);
+    // As the stacks start it (apps/stack/worker-runtime.ts): its peak RSS and CPU priority are the product's.
+    worker = await startWorkerProcess('worker', join(__dirname, '..', 'apps', 'worker', 'main.js'), [], { ...process.env, KEYSYNC_CONFIG: configFile, KEYSYNC_LOG_LEVEL: 'error' }, join(dir, 'worker.log'));
     api = await startBenchApi(dir, config);
   } catch (error) {
     await stop();

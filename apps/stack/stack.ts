@@ -10,7 +10,7 @@ import { isPortFree } from '../../libs/config/ports';
 import { startDevServer } from '../../libs/temporal/dev-server';
 import type { DevServer } from '../../libs/temporal/dev-server';
 import { startComponent } from './component-process';
-import { WORKER_NODE_FLAGS, workerEnvironment } from './worker-runtime';
+import { startWorkerProcess } from './worker-runtime';
 import type { ComponentProcess } from './component-process';
 import { ensureDemoState, endpoints } from './demo/demo-state';
 import type { DemoHsm } from './demo/demo-tokens';
@@ -150,7 +150,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         ...superviseOptions(name, `the ${name === 'api' ? 'API' : name}`),
         start: async () => {
           const run = name === 'worker'
-            ? await startComponent(name, entry, [], workerEnvironment(env), join(paths.run, `${name}.log`), WORKER_NODE_FLAGS)
+            ? await startWorkerProcess(name, entry, [], env, join(paths.run, `${name}.log`))
             : await startComponent(name, entry, [], env, join(paths.run, `${name}.log`));
           runs.push(run);
           return run;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { StackPorts } from '../../../libs/config/ports';
 import { startS3Server } from '../../../libs/s3-server';
 import { startComponent } from '../component-process';
-import { WORKER_NODE_FLAGS, workerEnvironment } from '../worker-runtime';
+import { startWorkerProcess } from '../worker-runtime';
 import { claimRunDir, removePidFile, writePidFile } from '../pid-files';
 import { supervise } from '../supervisor';
 import type { SupervisedProcess } from '../supervisor';
@@ -144,13 +144,13 @@ export async function startProductionStack(options: { home: string; ports: Stack
     await step('The API did not come up', () => waitForApi(apiUrl, apiRuns[0]!.exited, join(paths.run, 'api.log'), 60_000));
     // Each orchestrator on its own frontend: either Temporal process may go away without taking both.
     for (const [index, name] of ['orchestrator-1', 'orchestrator-2'].entries()) {
-      await track(name, `the orchestrator ${name}`, () => startComponent(name, WORKER_ENTRY, ['--orchestrator'], workerEnvironment(control(frontendAddress(layout, index))), join(paths.run, `${name}.log`), WORKER_NODE_FLAGS));
+      await track(name, `the orchestrator ${name}`, () => startWorkerProcess(name, WORKER_ENTRY, ['--orchestrator'], control(frontendAddress(layout, index)), join(paths.run, `${name}.log`)));
     }
     for (const [index, member] of DEMO_MEMBERS.entries()) {
       const name = `agent-${member}`;
       const host = paths.host(member);
       const env = cleanEnv({ KEYSYNC_HOME: host, KEYSYNC_CONFIG: agentConfigs[member], KEYSYNC_TEMPORAL_ADDRESS: frontendAddress(layout, index % TEMPORAL_PROCESSES.length) });
-      await track(name, `the agent of ${member}`, () => startComponent(name, WORKER_ENTRY, [], workerEnvironment(env), join(paths.run, `${name}.log`), WORKER_NODE_FLAGS));
+      await track(name, `the agent of ${member}`, () => startWorkerProcess(name, WORKER_ENTRY, [], env, join(paths.run, `${name}.log`)));
     }
   } catch (error) {
     await stop();
