@@ -1,7 +1,7 @@
 // How a worker process (orchestrator, node agents) is started: the node flags and environment that
 // bound its memory, and the CPU priority it yields at, given by every launcher (npm start,
-// start:production, the bench) through startWorkerProcess and stated again in deploy/systemd (the
-// memory bounds also in the Dockerfile and docker-compose.yml), so the product runs as measured.
+// start:production, the bench) through startWorkerProcess and stated again in deploy/systemd and
+// docker-compose.yml (the memory bounds also in the Dockerfile), so the product runs as measured.
 //
 // Measured with `npm run bench -- --keys 600 --members 2` (three agents; the worker's peak RSS
 // 339 and 342 MB before): V8's heap about 125 MB of it, its young generation 32 MB (two 16 MB

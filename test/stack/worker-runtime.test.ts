@@ -52,7 +52,7 @@ describe('the worker process runtime', () => {
     expect(workerEnvironment({ MALLOC_ARENA_MAX: '4', OTHER: 'x' })).toEqual({ MALLOC_ARENA_MAX: '4', OTHER: 'x' });
   });
 
-  it('is stated the same by the systemd units of the worker (memory and priority), the Dockerfile and docker-compose.yml (memory)', () => {
+  it('is stated the same by the systemd units of the worker and docker-compose.yml (memory and priority), and the Dockerfile (memory)', () => {
     for (const unit of ['keysync-agent@.service', 'keysync-orchestrator.service']) {
       const text = readFileSync(join(repoRoot(), 'deploy', 'systemd', unit), 'utf8');
       const execStart = /^ExecStart=(.*)$/m.exec(text)?.[1] ?? '';
@@ -64,11 +64,15 @@ describe('the worker process runtime', () => {
     expect(dockerfile).toMatch(new RegExp(`MALLOC_ARENA_MAX=${arenas}\\b`));
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
     for (const flag of WORKER_NODE_FLAGS) expect(cmd).toContain(flag);
-    const compose = parse(readFileSync(join(repoRoot(), 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { command?: string[] | string }> };
+    const compose = parse(readFileSync(join(repoRoot(), 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { command?: string[] | string; cpu_shares?: number }> };
     const workers = Object.entries(compose.services).filter(([, service]) => [service.command ?? []].flat().join(' ').includes('dist/apps/worker/main.js'));
     expect(workers.map(([name]) => name).sort()).toEqual(['node1-agent', 'node2-agent', 'node3-agent', 'orchestrator']);
     for (const [name, service] of workers) {
       for (const flag of WORKER_NODE_FLAGS) expect([service.command].flat().join(' ').split(/[\s"]+/), name).toContain(flag);
+      // Below Docker's default weight (1024), as the worker's nice value is below the API's priority.
+      expect(service.cpu_shares, name).toBeGreaterThan(0);
+      expect(service.cpu_shares, name).toBeLessThan(1024);
     }
+    expect(compose.services.api?.cpu_shares).toBeUndefined();
   });
 });
