@@ -15,8 +15,8 @@
 
 // The CPU priority: a worker's HSM work is throughput, the API's answers (and on an appliance the
 // CA's own work) are latency. Measured with `npm run bench -- --concurrent 100 --keys 6 --members 3`
-// on two cores: status reads p99 51.0 and 96.9 ms with the worker at the API's priority; 42.7,
-// 54.6, 35.9 and 39.9 ms with it at nice 10; the last of the 100 syncs done after 117 to 122 s
+// on two cores: status reads p99 80.1 and 49.2 ms with the worker at the API's priority; 42.7,
+// 54.6, 35.9 and 39.9 ms with it at nice 10; the last of the 100 syncs done after 116 to 122 s
 // either way: the worker gets the cores whenever nothing else asks for them.
 import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
