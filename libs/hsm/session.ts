@@ -2,6 +2,7 @@
 // carries one operation at a time (PKCS#11 allows one active crypto operation per session), so
 // Token opens one per call and closes it in finally.
 import * as pkcs11 from 'pkcs11js';
+import { createObjectOffThread } from './create-object-thread';
 import { hasCkr } from './errors';
 import type { TokenProfile } from './token-profile';
 
@@ -16,6 +17,8 @@ export class HsmSession {
     readonly handle: Handle,
     /** What the token is and which mechanism it uses for each wrap format: read once when it opened. */
     readonly profile: TokenProfile,
+    /** The module's path, for the thread that creates objects (create-object-thread.ts). */
+    readonly modulePath: string,
   ) {}
 
   find(template: pkcs11.Template): Handle[] {
@@ -72,6 +75,11 @@ export class HsmSession {
         if (attempt >= STALE_HANDLE_READS || !hasCkr(error, pkcs11.CKR_OBJECT_HANDLE_INVALID)) throw error;
       }
     }
+  }
+
+  /** C_CreateObject on the create thread, so the event loop goes on meanwhile: for creates made in bulk (an import's). */
+  createObject(template: pkcs11.Template): Promise<Handle> {
+    return createObjectOffThread(this.modulePath, this.handle, template);
   }
 
   destroy(object: Handle): void {

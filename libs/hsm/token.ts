@@ -232,11 +232,11 @@ export class Pkcs11Token implements Token {
 
   private async run<T>(operation: string, fn: (session: HsmSession) => T | Promise<T>): Promise<T> {
     if (this.closed) throw new HsmError('session', `Token "${this.label}" is closed: open it again.`);
-    const { lib } = this.lease;
+    const { lib, modulePath } = this.lease;
     let handle: Handle | undefined;
     try {
       handle = lib.C_OpenSession(this.slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
-      return await fn(new HsmSession(lib, handle, this.profile));
+      return await fn(new HsmSession(lib, handle, this.profile, modulePath));
     } catch (error) {
       throw toHsmError(error, operation, this.label);
     } finally {

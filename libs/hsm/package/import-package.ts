@@ -240,7 +240,7 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
   const id = Buffer.from(entry.id, 'hex');
   let existing = reader.find({ class: entry.class, id: entry.id });
   // An EC key is known by its public object; one whose public object went (a leftover removed above) gets the package's back, and must then prove itself.
-  const restoredPublic = entry.keyType === 'ec' && existing.some((group) => group.fingerprint === '') && reader.publicHandles(entry.id).length === 0 ? ensurePublicKey(session, reader, entry, id, publicKey) : undefined;
+  const restoredPublic = entry.keyType === 'ec' && existing.some((group) => group.fingerprint === '') && reader.publicHandles(entry.id).length === 0 ? await ensurePublicKey(session, reader, entry, id, publicKey) : undefined;
   if (restoredPublic) existing = reader.find({ class: entry.class, id: entry.id });
   if (existing.length > 0) {
     // PKCS#11 ids are not unique: any key with this id and this fingerprint means "already here".
@@ -252,14 +252,14 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
     }
     if (!same) return { outcome: 'conflict' };
     if (unproven) return { outcome: 'invalid-data', reason: unproven };
-    completeCompanions(session, reader, entry, id, publicKey);
+    await completeCompanions(session, reader, entry, id, publicKey);
     return { outcome: 'skipped' };
   }
 
   // A key this token cannot hold (a curve it lacks...) is left alone: the package may carry it for another target.
   const lacks = keyNotHeldReason(session.profile.capabilities, entry);
   if (lacks) return { outcome: 'unsupported-mechanism', reason: lacks };
-  const createdPublic = entry.class === 'private' ? ensurePublicKey(session, reader, entry, id, publicKey) : undefined;
+  const createdPublic = entry.class === 'private' ? await ensurePublicKey(session, reader, entry, id, publicKey) : undefined;
   if (createdPublic === 'conflict') return { outcome: 'conflict' };
   const undoPublic = () => {
     if (!createdPublic) return;
@@ -288,7 +288,7 @@ async function createEntry(session: HsmSession, reader: KeyGroupReader, unwrap: 
   keepPackageUsages(session, key, entry, usages);
   reader.created(CKO_OF_CLASS[entry.class], entry.id, key);
   // The public object was ensured above, before the private key.
-  ensureCertificate(session, reader, entry, id);
+  await ensureCertificate(session, reader, entry, id);
   return { outcome: 'imported' };
 }
 
@@ -333,13 +333,13 @@ function moduleAttributes(session: HsmSession, entry: PackageEntry, publicKey: P
 }
 
 /** Creates the public key and certificate objects of a group that the token lacks (a retry after a crash). */
-function completeCompanions(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer, publicKey: PackagePublicKey | undefined): void {
+async function completeCompanions(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer, publicKey: PackagePublicKey | undefined): Promise<void> {
   if (entry.class !== 'private') return;
-  ensurePublicKey(session, reader, entry, id, publicKey);
-  ensureCertificate(session, reader, entry, id);
+  await ensurePublicKey(session, reader, entry, id, publicKey);
+  await ensureCertificate(session, reader, entry, id);
 }
 
-function ensureCertificate(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer): void {
+async function ensureCertificate(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer): Promise<void> {
   if (entry.certificateDer && !reader.certificateHandle(entry.id)) {
     const der = Buffer.from(entry.certificateDer, 'base64');
     let names;
@@ -348,19 +348,19 @@ function ensureCertificate(session: HsmSession, reader: KeyGroupReader, entry: P
     } catch {
       throw new HsmError('invalid-data', `The certificate of key ${entry.id} in the package is not DER-encoded X.509.`);
     }
-    reader.created(pkcs11.CKO_CERTIFICATE, entry.id, session.lib.C_CreateObject(session.handle, certificateTemplate(der, names, entry.label, id)));
+    reader.created(pkcs11.CKO_CERTIFICATE, entry.id, await session.createObject(certificateTemplate(der, names, entry.label, id)));
   }
 }
 
 /** The handle of a public object created now, undefined when a matching one was already there, 'conflict' for another key's. */
-function ensurePublicKey(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer, publicKey: PackagePublicKey | undefined): Handle | undefined | 'conflict' {
+async function ensurePublicKey(session: HsmSession, reader: KeyGroupReader, entry: PackageEntry, id: Buffer, publicKey: PackagePublicKey | undefined): Promise<Handle | undefined | 'conflict'> {
   if (!publicKey) return undefined;
   const der = publicKey.der;
   if (sha256Hex(der) !== entry.fingerprint) throw new HsmError('invalid-data', `The public key of entry ${entry.id} does not match its fingerprint.`);
   const publics = reader.publicHandles(entry.id);
   if (publics.some((handle) => reader.publicKeyDer(handle, publicKey.facts.keyType)?.equals(der))) return undefined;
   if (publics.length > 0) return 'conflict';
-  const created = session.lib.C_CreateObject(session.handle, publicKeyObjectTemplate(publicKey.facts, entry.label, id, publicUsagesFor(entry.usages)));
+  const created = await session.createObject(publicKeyObjectTemplate(publicKey.facts, entry.label, id, publicUsagesFor(entry.usages)));
   reader.created(pkcs11.CKO_PUBLIC_KEY, entry.id, created);
   return created;
 }

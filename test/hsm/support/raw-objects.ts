@@ -6,8 +6,8 @@ import type { TokenRef } from '../../../libs/hsm';
 
 type RawToken = TokenRef & { pinValue: string };
 
-/** Runs `use` in a logged-in read-write session on the token, with the objects of that class and id. */
-function withObjects<T>(ref: RawToken, objectClass: number, idHex: string, use: (lib: pkcs11.PKCS11, session: Buffer, handles: Buffer[]) => T): T {
+/** A logged-in read-write session of its own on the token, on the module this process already initialized. */
+function openRawSession(ref: RawToken): { lib: pkcs11.PKCS11; session: Buffer } {
   const lib = new pkcs11.PKCS11();
   lib.load(ref.pkcs11Module);
   try {
@@ -19,11 +19,30 @@ function withObjects<T>(ref: RawToken, objectClass: number, idHex: string, use: 
   if (!slot) throw new Error(`token ${ref.tokenLabel} not found`);
   const session = lib.C_OpenSession(slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
   try {
-    try {
-      lib.C_Login(session, pkcs11.CKU_USER, ref.pinValue);
-    } catch (error) {
-      if (!(error instanceof pkcs11.Pkcs11Error && error.code === pkcs11.CKR_USER_ALREADY_LOGGED_IN)) throw error;
+    lib.C_Login(session, pkcs11.CKU_USER, ref.pinValue);
+  } catch (error) {
+    if (!(error instanceof pkcs11.Pkcs11Error && error.code === pkcs11.CKR_USER_ALREADY_LOGGED_IN)) {
+      lib.C_CloseSession(session);
+      throw error;
     }
+  }
+  return { lib, session };
+}
+
+/** Runs `use` in a raw session of its own on the token, closed once `use` has settled. */
+export async function inRawSession<T>(ref: RawToken, use: (lib: pkcs11.PKCS11, session: Buffer) => Promise<T>): Promise<T> {
+  const { lib, session } = openRawSession(ref);
+  try {
+    return await use(lib, session);
+  } finally {
+    lib.C_CloseSession(session);
+  }
+}
+
+/** Runs `use` in a raw session on the token, with the objects of that class and id. */
+function withObjects<T>(ref: RawToken, objectClass: number, idHex: string, use: (lib: pkcs11.PKCS11, session: Buffer, handles: Buffer[]) => T): T {
+  const { lib, session } = openRawSession(ref);
+  try {
     lib.C_FindObjectsInit(session, [
       { type: pkcs11.CKA_CLASS, value: objectClass },
       { type: pkcs11.CKA_ID, value: Buffer.from(idHex, 'hex') },
