@@ -63,7 +63,7 @@ import { runBounded } from './pool';
 import { publishView } from './published-view';
 import { agentTiming } from './timing';
 import { keysASyncCouldTouch, tombstoneOf } from './retired-keys';
-import { liftTombstones, standingTombstones, tombstonesLocalPatch, tombstonesOfTouchedKeysPatch, tombstonesPatch } from './tombstones';
+import { liftTombstones, standingTombstones, tombstonesBesideImportsPatch, tombstonesLocalPatch, tombstonesOfTouchedKeysPatch, tombstonesPatch } from './tombstones';
 import type { Tombstone } from '../libs/contract/retire';
 import type { SurveyTokenInput } from '../libs/contract/token-survey';
 
@@ -207,18 +207,31 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     // Retired keys (a standing tombstone) the source still holds: left out, unless an operator's
     // sync names them (keyIds), which restores them and lifts their tombstones once a target holds them.
     let restoring: Tombstone[] = [];
+    // Set when the look-up runs beside the export and the imports: awaited before the tombstones are lifted.
+    let restoringLater: Promise<Tombstone[]> | undefined;
     let retiredNote = '';
     if (patched(tombstonesPatch)) {
       const named = new Set(input.automatic ? [] : (input.keyIds ?? []).map((id) => id.toLowerCase()));
       // A routine sync of a cluster of many keys asks about the few it could act on, one describe each, not about all of them.
       const asked = patched(tombstonesOfTouchedKeysPatch) ? keysASyncCouldTouch(widestPlan(input, reachable, keyIds, inventories), sourceInventory, named) : sourceInventory;
-      const tombstones = await standingTombstones(cluster.id, asked, { local: patched(tombstonesLocalPatch) });
-      const retiredHere = sourceInventory.filter((group) => tombstoneOf(tombstones, group) !== undefined);
-      const leftOut = retiredHere.filter((group) => !named.has(group.id.toLowerCase()));
-      restoring = tombstones.filter((tombstone) => retiredHere.some((group) => named.has(group.id.toLowerCase()) && tombstoneOf([tombstone], group)));
-      inventories[input.source] = sourceInventory.filter((group) => !leftOut.includes(group));
-      if (leftOut.length > 0) {
-        retiredNote = ` Left out ${leftOut.map((group) => `${group.label} (${group.class} ${group.id})`).join(', ')}: retired through KeySync; name it in keyIds to restore it.`;
+      const restoringOf = (tombstones: readonly Tombstone[]): Tombstone[] =>
+        tombstones.filter((tombstone) => sourceInventory.some((group) => named.has(group.id.toLowerCase()) && tombstoneOf([tombstone], group)));
+      // A sync that names its keys acts on named keys only, and naming a retired key restores it: no
+      // tombstone leaves a key out, and the look-up only says which to lift once a target holds the
+      // key. So it runs beside the export and the imports (a task-queue activity: a local one would
+      // hold back the export's scheduling), not before them.
+      if (named.size > 0 && !input.repair && patched(tombstonesBesideImportsPatch)) {
+        restoringLater = standingTombstones(cluster.id, asked).then(restoringOf);
+        // Awaited after the imports; an end before them (nothing to do, a failed source) leaves it unawaited, which is not an error.
+        restoringLater.catch(() => undefined);
+      } else {
+        const tombstones = await standingTombstones(cluster.id, asked, { local: patched(tombstonesLocalPatch) });
+        const leftOut = sourceInventory.filter((group) => tombstoneOf(tombstones, group) !== undefined && !named.has(group.id.toLowerCase()));
+        restoring = restoringOf(tombstones);
+        inventories[input.source] = sourceInventory.filter((group) => !leftOut.includes(group));
+        if (leftOut.length > 0) {
+          retiredNote = ` Left out ${leftOut.map((group) => `${group.label} (${group.class} ${group.id})`).join(', ')}: retired through KeySync; name it in keyIds to restore it.`;
+        }
       }
     }
 
@@ -345,6 +358,7 @@ export async function keySyncWorkflow(input: KeySyncInput): Promise<KeySyncResul
     });
     // Every lane has waited for its child to stop; a cancelled operation ends cancelled, not failed.
     if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('the key sync was cancelled');
+    if (restoringLater) restoring = await restoringLater;
     const restored = restoring.filter((tombstone) => packaged.has(`${tombstone.key.class}:${tombstone.key.id}`));
     let liftNote = '';
     if (restored.length > 0 && operation.members.some((summary) => summary.state === 'in-sync')) {

@@ -35,6 +35,9 @@ export const tombstonesLocalPatch = 'retired-keys-local';
 /** The patch under which a keySync asks for the tombstones of the keys it could act on only (keysASyncCouldTouch), not of every key the source holds. */
 export const tombstonesOfTouchedKeysPatch = 'tombstones-of-touched-keys';
 
+/** The patch under which a keySync that names its keys looks up their tombstones beside its export and imports, not before them. */
+export const tombstonesBesideImportsPatch = 'tombstones-beside-imports';
+
 /** The standing tombstones among these keys (one activity call, local when asked; none when there are no keys). */
 export async function standingTombstones(cluster: string, keys: readonly { class: KeyClass; id: string }[], options: { local?: boolean } = {}): Promise<Tombstone[]> {
   const unique = new Map(keys.map((key) => [`${key.class}:${key.id.toLowerCase()}`, { class: key.class, id: key.id.toLowerCase() }]));

@@ -22,6 +22,13 @@ import type { ClusterFixture } from './support/cluster-fixture';
 import { fetchHistoryJson, recordHistory, secretsIn, secretsToLookFor } from './support/histories';
 import { keyObjectsOn, retireApproval, seedKeyEverywhere, startRetire } from './support/retire-helpers';
 
+/** The fields of a history event (as JSON) the look-up's order is read from. */
+interface HistoryEventJson {
+  eventId: string;
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
+  activityTaskCompletedEventAttributes?: { scheduledEventId?: string };
+}
+
 const MEMBERS = ['node1', 'node2', 'node3'];
 
 describe('a retire with two approvals', () => {
@@ -149,6 +156,15 @@ describe('a retire with two approvals', () => {
     for (const member of MEMBERS) expect(await keyObjectsOn(fixture, member, key.id), `the restored key on ${member}`).toEqual({ 'private-key': 1, 'public-key': 1, certificate: 1 });
     const lifted = (await tombstone.result()) as TombstoneResult;
     expect(lifted.liftedBy).toEqual({ operationId: named.operationId, requestedBy: 'operator-1' });
+
+    // A sync that names its keys looks up their tombstones beside its export, not before it: the export was scheduled before the look-up answered.
+    const events = (JSON.parse(await fetchHistoryJson(fixture.client, named.operationId)) as { events: HistoryEventJson[] }).events;
+    const scheduled = (activity: string) => events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activity);
+    const lookUp = scheduled('retiredKeys');
+    expect(lookUp, 'the look-up as a task-queue activity').toBeDefined();
+    const lookUpAnswered = events.find((event) => event.activityTaskCompletedEventAttributes !== undefined && event.activityTaskCompletedEventAttributes.scheduledEventId === lookUp?.eventId);
+    expect(lookUpAnswered, 'the look-up answered').toBeDefined();
+    expect(Number(scheduled('exportKeys')?.eventId)).toBeLessThan(Number(lookUpAnswered?.eventId));
   });
 
   it('a rejection ends the retire failed (rejected) before anything is exported or destroyed, and raises no tombstone', async () => {
