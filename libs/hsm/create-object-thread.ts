@@ -70,7 +70,12 @@ export function createObjectOffThread(modulePath: string, session: Handle, templ
     // The thread is unreferenced while idle (it must not keep a finished process alive), referenced while a create is owed.
     if (pending.size === 1) worker.ref();
     const request: CreateRequest = { id, modulePath, session, template };
-    worker.postMessage(request);
+    try {
+      worker.postMessage(request);
+    } catch (error) {
+      // A template the thread cannot be sent (a value that does not clone) is a bug of the caller's: nothing is owed for it.
+      settle({ id, error: { message: error instanceof Error ? error.message : String(error) } });
+    }
   });
 }
 
