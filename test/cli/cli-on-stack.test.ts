@@ -122,6 +122,8 @@ describe('keysync on the real stack', () => {
     const [, operationId] = await sync.waitForStdout(/started (sync:demo:\S+)/);
     syncedOperation = operationId as string;
     await memberAwaitingApproval(syncedOperation, 'node2');
+    // The approval comes once the CLI has shown the wait: it polls every second, and an approval made sooner can end the wait before it looks.
+    await sync.waitForStdout(/^ {2}node2 {2}awaiting-approval /m);
 
     const approval = await runCli(['approve', syncedOperation, '--member', 'node2', '--key', demo.approverKeys['approver-1']!], env);
     expect(approval.stderr).toBe('');
